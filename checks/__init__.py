@@ -1,0 +1,1 @@
+"""The check catalog: one module per check, in folders named after the first segment of its id."""

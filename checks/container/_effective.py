@@ -1,0 +1,111 @@
+"""What is in force for a container: the /proc view when it runs, else what its runtime declares.
+
+Where the two disagree, the effective value wins and the declared one is kept as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hostaudit import caps
+from hostaudit.model import Container, Snapshot
+
+
+@dataclass(frozen=True)
+class CapabilityView:
+    names: frozenset[str]
+    source: str  # "/proc CapBnd" or "declared"
+    declared: frozenset[str]
+
+    def evidence(self, wanted: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {"capabilities.source": self.source}
+        if wanted is not None:
+            found[f"capabilities.has_{wanted}"] = wanted in self.names
+        if self.source != "declared" and self.names != self.declared:
+            found["capabilities.declared_differs"] = sorted(self.declared ^ self.names)
+        return found
+
+
+def declared_capabilities(ctr: Container) -> frozenset[str]:
+    if ctr.bounding_caps is not None:
+        return frozenset(ctr.bounding_caps)
+    return caps.declared(ctr.cap_add, ctr.cap_drop, ctr.privileged)
+
+
+def capabilities(facts: Snapshot, ctr: Container) -> CapabilityView:
+    """The capabilities any process of the container can hold: its bounding set."""
+    declared = declared_capabilities(ctr)
+    proc = facts.process(ctr)
+    if proc is not None and proc.cap_bnd is not None:
+        return CapabilityView(caps.names(proc.cap_bnd), "/proc CapBnd", declared)
+    return CapabilityView(declared, "declared", declared)
+
+
+def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str) -> tuple[bool | None, dict[str, Any]]:
+    """Whether the container is in the host's `kind` namespace: by inode when it runs, else as declared."""
+    declared = ctr.namespaces.get(kind, "")
+    evidence: dict[str, Any] = {f"namespaces.{kind}.declared": declared}
+    proc = facts.process(ctr)
+    reference = facts.host.reference_namespaces if facts.host else {}
+    proc_kind = "net" if kind == "network" else kind
+    if proc is not None and proc_kind in proc.namespaces and proc_kind in reference:
+        evidence[f"namespaces.{kind}.effective"] = proc.namespaces[proc_kind]
+        evidence["namespaces.reference"] = f"{reference[proc_kind]} ({facts.host.reference_source})"
+        return proc.namespaces[proc_kind] == reference[proc_kind], evidence
+    if declared == "default":
+        declared = _daemon_default(facts, kind)
+        evidence[f"namespaces.{kind}.daemon_default"] = declared
+    if declared == "host":
+        return True, evidence
+    if declared.startswith(("container:", "path:")) or declared == "default":
+        return None, evidence  # joins another namespace, or depends on the daemon: only /proc can tell
+    return False, evidence
+
+
+def _daemon_default(facts: Snapshot, kind: str) -> str:
+    """What Docker does when a container leaves its user or cgroup namespace mode unset."""
+    daemon = facts.docker_daemon
+    if kind == "user" and daemon is not None:
+        return "private" if daemon.userns_remap or daemon.rootless else "host"
+    if kind == "cgroup" and facts.host is not None:
+        configured = (daemon.config.data or {}).get("default-cgroupns-mode") if daemon else None
+        if configured in ("host", "private"):
+            return configured
+        return "private" if facts.host.cgroup_v2_unified else "host"
+    return "default"
+
+
+def seccomp_disabled(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:
+    evidence: dict[str, Any] = {"seccomp.declared": ctr.seccomp}
+    proc = facts.process(ctr)
+    if proc is not None and proc.seccomp_mode is not None:
+        evidence["seccomp.proc_mode"] = proc.seccomp_mode
+        return proc.seccomp_mode == 0, evidence
+    return ctr.seccomp == "unconfined", evidence
+
+
+def runs_as_root(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:
+    evidence: dict[str, Any] = {"user.declared": ctr.user or "(image default: root unless the image sets USER)"}
+    proc = facts.process(ctr)
+    if proc is not None and len(proc.uid) >= 2:
+        evidence["user.proc_uid"] = proc.uid[1]
+        return proc.uid[1] == 0, evidence
+    user = ctr.user.split(":", 1)[0].strip()
+    return user in ("", "0", "root"), evidence
+
+
+def no_new_privileges(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:
+    """Whether no_new_privs is set: /proc NoNewPrivs, else the container's option or the daemon's default."""
+    evidence: dict[str, Any] = {"no_new_privileges.declared": ctr.no_new_privileges}
+    proc = facts.process(ctr)
+    if proc is not None and proc.no_new_privs is not None:
+        evidence["no_new_privileges.proc"] = proc.no_new_privs
+        return proc.no_new_privs, evidence
+    daemon = facts.docker_daemon
+    if ctr.source == "docker" and daemon is not None:
+        default = (daemon.config.data or {}).get("no-new-privileges") is True or \
+            daemon.flags.get("no-new-privileges", ("false",))[-1] in ("true", "1", "")
+        evidence["no_new_privileges.daemon_default"] = default
+        return ctr.no_new_privileges or default, evidence
+    return ctr.no_new_privileges, evidence

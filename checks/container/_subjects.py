@@ -1,0 +1,30 @@
+"""Run a per-container judgement over every audited container."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from hostaudit.model import Container, Result, Snapshot, Status, container_subject
+
+# A judgement: True = the risky condition holds, False = it does not, None = cannot tell, or a Status.
+Judgement = tuple[bool | Status | None, dict[str, Any]]
+
+
+def audited(facts: Snapshot) -> list[Container]:
+    """Every container, with pod sandboxes (pause containers) folded into their pods rather than reported."""
+    return [c for c in facts.all_containers if not (c.pod is not None and not c.pod.container_name)]
+
+
+def per_container(facts: Snapshot, judge: Callable[[Container], Judgement]) -> Iterator[Result]:
+    for ctr in audited(facts):
+        verdict, evidence = judge(ctr)
+        subject = container_subject(ctr)
+        if isinstance(verdict, Status):
+            yield Result(subject, verdict, evidence)
+        elif verdict is None:
+            yield Result.unknown(subject, evidence)
+        elif verdict:
+            yield Result.failed(subject, evidence)
+        else:
+            yield Result.passed(subject, evidence)

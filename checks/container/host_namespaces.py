@@ -1,0 +1,63 @@
+"""Container shares a namespace with the host: one row per namespace kind, each its own check."""
+
+from __future__ import annotations
+
+from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.model import Snapshot, Status
+
+from ._effective import shares_host_namespace
+from ._subjects import per_container
+
+FAMILY = True
+
+# (namespace, check id, CIS id, severity, what sharing it exposes)
+ROWS = (
+    ("pid", "container.host_pid", "5.16", Severity.HIGH,
+     "every host process: signals, /proc/<pid>/environ secrets, and with CAP_SYS_PTRACE, code injection"),
+    ("network", "container.host_network", "5.10", Severity.HIGH,
+     "the host's interfaces and localhost-only services (a TCP Docker API, kubelet, containerd-shim sockets)"),
+    ("ipc", "container.host_ipc", "5.17", Severity.MEDIUM, "host shared memory and semaphores"),
+    ("uts", "container.host_uts", "5.21", Severity.LOW, "the host's hostname, which it can change"),
+    ("user", "container.host_userns", "5.31", Severity.MEDIUM,
+     "host user ids: root in the container is root on the host for every file it can reach"),
+    ("cgroup", "container.host_cgroupns", "", Severity.LOW,
+     "the host's cgroup tree paths, which helps cgroup-based escapes"),
+)
+
+
+def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: str) -> None:
+    meta = CheckMeta(
+        id=check_id,
+        title=f"Container shares the host's {kind} namespace",
+        severity=severity,
+        scope=Scope.CONTAINER,
+        cis=(cis,) if cis else (),
+        rationale=f"Sharing the host's {kind} namespace exposes {exposes}.",
+        remediation=f"Recreate the container without --{'net' if kind == 'network' else kind}=host "
+                    f"(Kubernetes: remove host{'Network' if kind == 'network' else kind.upper()}: true)."
+        if kind != "user" else "Enable user-namespace remapping (userns-remap) or rootless mode, and do not run "
+                               "containers with --userns=host.",
+        needs=(),
+    )
+
+    @register(meta)
+    def evaluate(facts: Snapshot):
+        def judge(ctr):
+            shared, evidence = shares_host_namespace(facts, ctr, kind)
+            if shared and kind == "user" and _daemon_shares_userns(facts, ctr):
+                evidence["daemon"] = "no userns-remap: every container shares it, see daemon.userns_remap_disabled"
+                return Status.NOT_APPLICABLE, evidence
+            return shared, evidence
+
+        return per_container(facts, judge)
+
+
+def _daemon_shares_userns(facts: Snapshot, ctr) -> bool:
+    """A Docker container in the host user namespace only because its daemon does not remap: a daemon finding."""
+    daemon = facts.docker_daemon
+    return (ctr.source == "docker" and ctr.namespaces.get("user") != "host" and daemon is not None
+            and not (daemon.userns_remap or daemon.rootless))
+
+
+for _row in ROWS:
+    _register(*_row)

@@ -1,0 +1,34 @@
+"""The daemon's effective settings: its command line wins over daemon.json, which wins over the default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostaudit.model import DAEMON, DockerDaemonFacts, Result, Snapshot
+
+
+def setting(daemon: DockerDaemonFacts, key: str, default: Any = None) -> tuple[Any, str]:
+    """(value, where it came from) for a dockerd option such as `icc` or `userns-remap`."""
+    if key in daemon.flags:
+        values = daemon.flags[key]
+        value: Any = values[-1]
+        if isinstance(default, bool):
+            value = value.lower() in ("true", "1", "")
+        return value, "argv"
+    config = daemon.config.data or {}
+    if key in config:
+        return config[key], f"daemon.json ({daemon.config.path})"
+    return default, "default"
+
+
+def bool_setting(facts: Snapshot, key: str, default: bool, risky_when: bool, extra: dict | None = None
+                 ) -> list[Result]:
+    """A pass/fail result on a boolean daemon option: fails when its value is `risky_when`."""
+    daemon = facts.docker_daemon
+    value, source = setting(daemon, key, default)
+    evidence = {key: value, "source": source, **(extra or {})}
+    return [Result.failed(DAEMON, evidence) if value is risky_when else Result.passed(DAEMON, evidence)]
+
+
+def security_options(daemon: DockerDaemonFacts) -> list[str]:
+    return [str(o) for o in (daemon.info or {}).get("SecurityOptions") or []]

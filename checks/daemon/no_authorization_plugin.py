@@ -1,0 +1,28 @@
+"""Every Docker API client has full control: no authorization plugin."""
+
+from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.model import DAEMON, Result, Snapshot
+
+from ._settings import setting
+
+META = CheckMeta(
+    id="daemon.no_authorization_plugin",
+    title="No authorization plugin limits what API clients may do",
+    severity=Severity.LOW,
+    scope=Scope.DAEMON,
+    cis=("2.12",),
+    rationale="Without an authorization plugin every member of the docker group may start privileged containers.",
+    remediation="Configure an authorization plugin (authorization-plugins in daemon.json), keeping it and the daemon "
+                "patched (CVE-2024-41110).",
+    needs=("docker_daemon",),
+)
+
+
+@register(META)
+def evaluate(facts: Snapshot):
+    daemon = facts.docker_daemon
+    plugins = ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []
+    configured, source = setting(daemon, "authorization-plugin" if "authorization-plugin" in daemon.flags
+                                 else "authorization-plugins", [])
+    evidence = {"api.plugins.authorization": plugins, "configured": configured, "source": source}
+    return [Result.passed(DAEMON, evidence) if plugins or configured else Result.failed(DAEMON, evidence)]

@@ -1,0 +1,5 @@
+"""`python -m hostaudit`."""
+
+from hostaudit.cli import main
+
+main()

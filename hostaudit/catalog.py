@@ -1,0 +1,86 @@
+"""Check metadata, the `register` decorator and the catalog loader."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hostaudit.model import Result, Snapshot
+
+COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules")
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: info 0 ... critical 4."""
+        return list(reversed(Severity)).index(self)
+
+
+class Scope(StrEnum):
+    HOST = "host"
+    DAEMON = "daemon"
+    CONTAINER = "container"
+    IMAGE = "image"
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    title: str
+    severity: Severity
+    scope: Scope
+    rationale: str
+    remediation: str
+    needs: tuple[str, ...]
+    cis: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    ansible_key: str | None = None
+    manual: bool = False  # a CIS recommendation that cannot be automated: listed, never evaluated
+
+
+CheckFunction = Callable[[Snapshot], Iterable[Result]]
+
+
+@dataclass(frozen=True)
+class Check:
+    meta: CheckMeta
+    evaluate: CheckFunction
+    module: str
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def register(meta: CheckMeta) -> Callable[[CheckFunction], CheckFunction]:
+    """Record a check function under its metadata; a duplicate id is an error, never a silent override."""
+
+    def decorate(function: CheckFunction) -> CheckFunction:
+        existing = _REGISTRY.get(meta.id)
+        if existing is not None and existing.module != function.__module__:
+            raise ValueError(f"duplicate check id {meta.id} in {function.__module__} and {existing.module}")
+        unknown = set(meta.needs) - set(COLLECTORS)
+        if unknown:
+            raise ValueError(f"{meta.id} needs unknown collectors {sorted(unknown)}")
+        _REGISTRY[meta.id] = Check(meta, function, function.__module__)
+        return function
+
+    return decorate
+
+
+def load() -> dict[str, Check]:
+    """Import every check module of `hostaudit.checks` (not the `_helper` ones) and return the catalog by id."""
+    package = importlib.import_module("hostaudit.checks")
+    for module in pkgutil.walk_packages(package.__path__, prefix="hostaudit.checks."):
+        if not module.name.rsplit(".", 1)[-1].startswith("_"):
+            importlib.import_module(module.name)
+    return dict(sorted(_REGISTRY.items()))

@@ -1,0 +1,139 @@
+"""The `hostaudit` command line: parse options, call the engine, render, choose the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hostaudit.options import FailOn, Format
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Audit container-runtime hardening and container-escape preconditions on this host.")
+checks_app = typer.Typer(no_args_is_help=True, help="Show the check catalog.")
+app.add_typer(checks_app, name="checks")
+
+DockerHost = Annotated[str | None, typer.Option("--docker-host", help="Docker API URL (default: $DOCKER_HOST or "
+                                                "unix:///var/run/docker.sock).")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Docker API.", min=0.1)]
+ContainerdState = Annotated[list[str] | None, typer.Option(
+    "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"hostaudit: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
+              quiet: bool):
+    from hostaudit import engine
+    from hostaudit.collectors import CollectContext
+
+    if facts is not None:
+        try:
+            return engine.load_snapshot(facts)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
+    ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout,
+                         containerd_state_dirs=tuple(containerd_state or ()))
+    show = sys.stderr.isatty() and not quiet
+    return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
+
+
+def _selected(check: list[str] | None) -> tuple[str, ...]:
+    from hostaudit import catalog
+
+    known = catalog.load()
+    unknown = [c for c in check or () if c not in known]
+    if unknown:
+        raise _fail(f"unknown check id(s): {', '.join(unknown)} (see 'hostaudit checks list')")
+    return tuple(check or ())
+
+
+@app.command()
+def audit(
+    facts: Annotated[Path | None, typer.Option("--facts", help="Evaluate a snapshot saved by 'collect'.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (mode 0600).")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a failing finding reaches "
+                                                   "this severity.")] = None,
+    check: Annotated[list[str] | None, typer.Option("--check", help="Run only this check id (repeatable).")] = None,
+    docker_host: DockerHost = None,
+    timeout: Timeout = 5.0,
+    containerd_state: ContainerdState = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
+) -> None:
+    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 error."""
+    from hostaudit import engine, renderers
+    from hostaudit import output as out
+    from hostaudit.catalog import Severity
+
+    only = _selected(check)
+    snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text)
+    report = engine.audit(snapshot, only)
+    options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt is Format.text else {}
+    out.write(renderers.render(report, fmt.value, **options), output)
+    raise typer.Exit(report.exit_code(Severity(fail_on.value) if fail_on else None))
+
+
+@app.command()
+def collect(
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write the snapshot here (default: stdout).")
+                        ] = None,
+    docker_host: DockerHost = None,
+    timeout: Timeout = 5.0,
+    containerd_state: ContainerdState = None,
+) -> None:
+    """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
+    from hostaudit import engine
+    from hostaudit import output as out
+
+    snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False)
+    out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
+
+
+@checks_app.command("list")
+def checks_list(
+    cis: Annotated[bool, typer.Option("--cis", help="Order by CIS Docker Benchmark id.")] = False,
+) -> None:
+    """List every check: id, severity, CIS ids and title."""
+    from hostaudit import catalog
+
+    rows = [c.meta for c in catalog.load().values()]
+    if cis:
+        rows = sorted((m for m in rows if m.cis), key=lambda m: [int(p) for p in m.cis[0].split(".")])
+    for meta in rows:
+        mark = " (manual)" if meta.manual else ""
+        typer.echo(f"{meta.id:45} {meta.severity.value:9} {','.join(meta.cis):12} {meta.title}{mark}")
+
+
+@checks_app.command("explain")
+def checks_explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. container.privileged")]) -> None:
+    """Show one check's metadata: why it matters and how to fix it."""
+    from hostaudit import catalog
+
+    found = catalog.load().get(check_id)
+    if found is None:
+        raise _fail(f"unknown check id: {check_id} (see 'hostaudit checks list')")
+    meta = found.meta
+    for label, value in (("id", meta.id), ("title", meta.title), ("severity", meta.severity.value),
+                         ("scope", meta.scope.value), ("cis", ", ".join(meta.cis) or "-"),
+                         ("references", ", ".join(meta.references) or "-"), ("needs", ", ".join(meta.needs)),
+                         ("ansible key", meta.ansible_key or "-"), ("rationale", meta.rationale),
+                         ("remediation", meta.remediation)):
+        typer.echo(f"{label:12} {value}")
+
+
+@app.command()
+def version() -> None:
+    """Print the hostaudit version."""
+    from hostaudit import __version__
+
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

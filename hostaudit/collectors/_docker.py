@@ -1,0 +1,71 @@
+"""One Docker API client per audit, with a timeout, created on first use."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from typing import Any
+
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
+
+
+def unix_path(url: str) -> str | None:
+    if url.startswith("unix://"):
+        return url[len("unix://"):]
+    return url if url.startswith("/") else None
+
+
+def peer_pid(path: str, timeout: float) -> int | None:
+    """The pid of the process serving a unix socket (SO_PEERCRED), without sending it anything."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(path)
+            raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            return struct.unpack("3i", raw)[0] or None
+    except OSError:
+        return None
+
+
+def client(ctx: CollectContext) -> Any:
+    """The API client for `ctx.docker_url`; CollectorSkipped when no socket exists there, CollectorError when it
+    exists but does not answer in time."""
+    with ctx._lock:
+        if ctx.docker_api is not None:
+            return ctx.docker_api
+        url = ctx.docker_url
+        path = unix_path(url)
+        if path is not None and not os.path.exists(path):
+            raise CollectorSkipped(f"docker: no socket at {url}")
+        import docker
+        from docker.errors import DockerException
+
+        try:
+            api = docker.APIClient(base_url=url, version="auto", timeout=ctx.docker_timeout,
+                                   max_pool_size=ctx.workers)
+        except DockerException as exc:
+            raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+        except OSError as exc:
+            raise CollectorError(f"docker: unreachable at {url}: {exc}") from exc
+        ctx.docker_api = api
+        return api
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return "no answer (timed out)"
+    if "Permission denied" in text:
+        return "permission denied (run as root or as a member of the docker group)"
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def api_error(url: str, exc: BaseException) -> CollectorError:
+    return CollectorError(f"docker: API call failed at {url}: {_reason(exc)}")
+
+
+def release(ctx: CollectContext) -> None:
+    if ctx.docker_api is not None:
+        ctx.docker_api.close()
+        ctx.docker_api = None

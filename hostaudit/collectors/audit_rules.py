@@ -1,0 +1,43 @@
+"""Linux audit watch rules, from `auditctl -l` when it can be asked, else from the rules files."""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import subprocess
+
+from hostaudit.collectors import CollectContext
+from hostaudit.collectors._fs import read_text
+from hostaudit.model import AuditRule, AuditRulesFacts
+from hostaudit.parsers import parse_audit_rules
+
+RULE_FILES = ("/etc/audit/audit.rules", "/etc/audit/rules.d/*.rules")
+
+
+def _loaded() -> str | None:
+    auditctl = shutil.which("auditctl")
+    if auditctl is None:
+        return None
+    try:
+        done = subprocess.run([auditctl, "-l"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def collect(ctx: CollectContext) -> AuditRulesFacts:
+    loaded = _loaded()
+    if loaded is not None:
+        rules = parse_audit_rules(loaded, "auditctl -l")
+        source = "auditctl -l"
+    else:
+        rules = []
+        for pattern in RULE_FILES:
+            for path in sorted(glob.glob(pattern)):
+                rules += parse_audit_rules(read_text(path).text or "", path)
+        source = "rules files"
+    return AuditRulesFacts(
+        source=source,
+        rules=tuple(AuditRule(*rule) for rule in rules),
+        auditd_running=bool(ctx.processes_named("auditd")),
+    )

@@ -1,0 +1,125 @@
+"""containerd: its config.toml, version, sockets, and the OCI bundle of every task under its state dirs."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+
+from hostaudit.collectors import CollectContext, CollectorSkipped, ProcessEntry
+from hostaudit.collectors._fs import read_text, socket_info
+from hostaudit.collectors.normalize import from_oci
+from hostaudit.model import ConfigFile, Container, ContainerdFacts, Presence
+from hostaudit.parsers import int_or_none, parse_json_object, parse_toml
+
+DEFAULT_CONFIG = "/etc/containerd/config.toml"
+DEFAULT_STATE = "/run/containerd"
+DEFAULT_SOCKET = "/run/containerd/containerd.sock"
+TASKS = "io.containerd.runtime.v2.task"
+SHIMS = ("containerd-shim-runc-v2", "containerd-shim-runc-v1", "containerd-shim")
+
+
+def _flag(argv: tuple[str, ...], *names: str) -> str | None:
+    for index, arg in enumerate(argv):
+        for name in names:
+            if arg == name and index + 1 < len(argv):
+                return argv[index + 1]
+            if arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def read_config(path: str) -> ConfigFile:
+    found = read_text(path)
+    if found.presence is not Presence.PRESENT:
+        return ConfigFile(path, found.presence, found.error)
+    try:
+        return ConfigFile(path, Presence.PRESENT, data=parse_toml(found.text or ""))
+    except ValueError as exc:
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+
+
+def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
+    """A containerd process's config, state dir and socket, command-line flags taking precedence."""
+    config = read_config(_flag(proc.argv, "--config", "-c") or DEFAULT_CONFIG)
+    data = config.data or {}
+    grpc = data.get("grpc") if isinstance(data.get("grpc"), dict) else {}
+    state = _flag(proc.argv, "--state") or (data.get("state") if isinstance(data.get("state"), str) else None)
+    address = _flag(proc.argv, "--address", "-a") or grpc.get("address")
+    return config, state or DEFAULT_STATE, address if isinstance(address, str) else DEFAULT_SOCKET
+
+
+def _shim_state_dirs(ctx: CollectContext) -> set[str]:
+    """State dirs seen from running shims: a shim's cwd is its bundle, <state>/<TASKS>/<ns>/<id>."""
+    import psutil
+
+    dirs = set()
+    for shim in ctx.processes_named(*SHIMS):
+        try:
+            bundle = psutil.Process(shim.pid).cwd()
+        except (psutil.Error, OSError):
+            continue
+        parts = bundle.rstrip("/").rsplit("/", 3)
+        if len(parts) == 4 and parts[1] == TASKS:
+            dirs.add(parts[0])
+    return dirs
+
+
+def _version(proc: ProcessEntry | None) -> str | None:
+    if proc is None:
+        return None
+    try:
+        out = subprocess.run([f"/proc/{proc.pid}/exe", "--version"], capture_output=True, text=True, timeout=3,
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    words = out.split()
+    return words[2] if len(words) >= 3 else None
+
+
+def _task(state_dir: str, config_path: str) -> Container | None:
+    bundle = os.path.dirname(config_path)
+    namespace, task_id = bundle.rsplit("/", 2)[-2:]
+    found = read_text(config_path, follow=False)
+    if found.text is None:
+        return None
+    try:
+        spec = parse_json_object(found.text)
+    except ValueError:
+        return None
+    pid = int_or_none((read_text(os.path.join(bundle, "init.pid"), follow=False).text or "").strip())
+    alive = pid is not None and os.path.exists(f"/proc/{pid}")
+    return from_oci(spec, namespace, task_id, pid if alive else None, "running" if alive else "stopped")
+
+
+def collect(ctx: CollectContext) -> ContainerdFacts:
+    procs = ctx.processes_named("containerd")
+    views = [(p, *_daemon_view(p)) for p in procs]
+    if ctx.containerd_state_dirs:
+        state_dirs = list(ctx.containerd_state_dirs)
+        views = [v for v in views if v[2] in state_dirs] or views
+    else:
+        state_dirs = sorted({v[2] for v in views} | _shim_state_dirs(ctx) | (
+            {DEFAULT_STATE} if os.path.isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
+    if not views and not state_dirs and not os.path.exists(DEFAULT_CONFIG):
+        raise CollectorSkipped("containerd: not running and no configuration found")
+    # the standalone containerd (not the one dockerd manages under its exec-root) is the one to report on
+    standalone = [v for v in views if not v[1].path.endswith("/containerd/containerd.toml")] or views
+    main = standalone[0] if standalone else None
+    config = main[1] if main else read_config(DEFAULT_CONFIG)
+    sockets = sorted({v[3] for v in views} | ({DEFAULT_SOCKET} if not views else set()))
+    containers = []
+    for state_dir in state_dirs:
+        for config_path in sorted(glob.glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
+            task = _task(state_dir, config_path)
+            if task is not None:
+                containers.append(task)
+    return ContainerdFacts(
+        config=config,
+        version=_version(main[0] if main else None),
+        pids=tuple(p.pid for p in procs),
+        state_dirs=tuple(state_dirs),
+        sockets=tuple(socket_info(s) for s in sockets),
+        containers=tuple(containers),
+        skipped_docker_tasks=0,
+    )

@@ -1,0 +1,34 @@
+"""Every container Docker knows, stopped ones too: one list call, then one inspect each, concurrently."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from hostaudit.collectors import CollectContext
+from hostaudit.collectors._docker import api_error, client
+from hostaudit.collectors.normalize import from_docker
+from hostaudit.model import Container
+
+
+def collect(ctx: CollectContext) -> tuple[Container, ...]:
+    from docker.errors import NotFound
+
+    api = client(ctx)
+    try:
+        listed = api.containers(all=True, trunc=False)
+    except Exception as exc:
+        raise api_error(ctx.docker_url, exc) from exc
+
+    def inspect(container_id: str) -> Container | None:
+        try:
+            return from_docker(api.inspect_container(container_id))
+        except NotFound:
+            return None  # removed between the list and the inspect: nothing left to audit
+
+    ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)]
+    try:
+        with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
+            found = list(pool.map(inspect, ids))
+    except Exception as exc:
+        raise api_error(ctx.docker_url, exc) from exc
+    return tuple(sorted((c for c in found if c is not None), key=lambda c: c.name))

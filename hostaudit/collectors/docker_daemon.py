@@ -1,0 +1,137 @@
+"""The Docker daemon as it runs: API info/version, its command line, daemon.json, sockets and TCP exposure."""
+
+from __future__ import annotations
+
+import os
+
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
+from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
+from hostaudit.collectors._fs import read_text, socket_info
+from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
+from hostaudit.parsers import parse_dockerd_argv, parse_json_object
+
+DEFAULT_CONFIG = "/etc/docker/daemon.json"
+DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+def read_config(path: str) -> ConfigFile:
+    """daemon.json parsed, or why not (absent, unreadable, a directory, invalid JSON)."""
+    found = read_text(path)
+    if found.presence is not Presence.PRESENT:
+        return ConfigFile(path, found.presence, found.error)
+    try:
+        return ConfigFile(path, Presence.PRESENT, data=parse_json_object(found.text or ""))
+    except ValueError as exc:
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+
+
+def _same_socket(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def find_dockerd(ctx: CollectContext) -> ProcessEntry | None:
+    """The dockerd serving our endpoint: by SO_PEERCRED on its socket, else by its -H flags, else the only one."""
+    candidates = ctx.processes_named("dockerd")
+    path = unix_path(ctx.docker_url)
+    if path:
+        pid = peer_pid(path, ctx.docker_timeout)
+        by_pid = [p for p in candidates if p.pid == pid]
+        if by_pid:
+            return by_pid[0]
+    for proc in candidates:
+        hosts = parse_dockerd_argv(proc.argv).get("host", ())
+        if path and any(unix_path(h) and _same_socket(unix_path(h) or "", path) for h in hosts):
+            return proc
+        if not hosts and path and _same_socket(path, DEFAULT_SOCKETS[0]):
+            return proc
+    return candidates[0] if len(candidates) == 1 and path and _same_socket(path, DEFAULT_SOCKETS[0]) else None
+
+
+def _hosts(flags: dict[str, tuple[str, ...]], config: dict) -> list[tuple[str, str]]:
+    hosts = [(h, "argv") for h in flags.get("host", ())]
+    config_hosts = config.get("hosts")
+    if isinstance(config_hosts, str):
+        config_hosts = [config_hosts]
+    if isinstance(config_hosts, list):
+        hosts += [(h, "daemon.json") for h in config_hosts if isinstance(h, str)]
+    return hosts
+
+
+def _flag_bool(flags: dict[str, tuple[str, ...]], config: dict, name: str) -> bool:
+    if name in flags:
+        return flags[name][-1].lower() in ("true", "1", "")
+    return config.get(name) is True
+
+
+def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
+    tls_verify = _flag_bool(flags, config, "tlsverify")
+    tls = tls_verify or _flag_bool(flags, config, "tls")
+    found: dict[tuple[str, int], TcpListener] = {}
+    for host, source in _hosts(flags, config):
+        if host.startswith("tcp://"):
+            address, _, port = host[len("tcp://"):].rstrip("/").rpartition(":")
+            port_number = int(port) if port.isdigit() else (2376 if tls else 2375)
+            found[(address or "0.0.0.0", port_number)] = TcpListener(address or "0.0.0.0", port_number, tls,
+                                                                     tls_verify, source)
+    if pid:
+        import psutil
+
+        try:
+            connections = psutil.Process(pid).net_connections(kind="inet")
+        except (psutil.Error, OSError):
+            connections = []
+        for conn in connections:
+            if conn.status == psutil.CONN_LISTEN and conn.laddr:
+                key = (conn.laddr.ip, conn.laddr.port)
+                found.setdefault(key, TcpListener(conn.laddr.ip, conn.laddr.port, tls, tls_verify, "listening"))
+    return tuple(found.values())
+
+
+def collect(ctx: CollectContext) -> DockerDaemonFacts:
+    dockerd = find_dockerd(ctx)
+    flags = parse_dockerd_argv(dockerd.argv) if dockerd else {}
+    config_path = flags.get("config-file", (DEFAULT_CONFIG,))[-1]
+    config = read_config(config_path)
+    settings = config.data or {}
+    info = version = None
+    error = None
+    try:
+        api = client(ctx)
+        info, version = api.info(), api.version()
+    except CollectorSkipped:
+        if dockerd is None and config.presence is Presence.ABSENT:
+            raise
+        error = f"docker: no socket at {ctx.docker_url}"
+    except CollectorError as exc:
+        error = str(exc)
+    except Exception as exc:  # the SDK raises requests/urllib3 errors too
+        error = str(api_error(ctx.docker_url, exc))
+    unix_hosts = [unix_path(h) for h, _ in _hosts(flags, settings) if unix_path(h)]
+    endpoint_path = unix_path(ctx.docker_url)
+    socket_paths = dict.fromkeys([*(p for p in unix_hosts if p), *([endpoint_path] if endpoint_path else [])])
+    if not unix_hosts:
+        socket_paths.update(dict.fromkeys(DEFAULT_SOCKETS))
+    security_options = (info or {}).get("SecurityOptions") or []
+    facts = DockerDaemonFacts(
+        endpoint=ctx.docker_url,
+        reachable=info is not None,
+        error=error,
+        pid=dockerd.pid if dockerd else None,
+        argv=dockerd.argv if dockerd else (),
+        flags=flags,
+        config=config,
+        info=info,
+        version=version,
+        sockets=tuple(socket_info(p) for p in socket_paths),
+        tcp_listeners=_tcp_listeners(flags, settings, dockerd.pid if dockerd else None),
+        rootless=any("name=rootless" in str(o) for o in security_options) or "rootless" in flags,
+        userns_remap=any("name=userns" in str(o) for o in security_options) or bool(
+            flags.get("userns-remap") or settings.get("userns-remap")),
+    )
+    if error:
+        raise PartialFacts(facts, error)
+    return facts
+

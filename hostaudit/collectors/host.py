@@ -1,0 +1,101 @@
+"""Host facts: kernel, distro, cgroups, LSMs, sysctls, namespaces of reference, groups."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from hostaudit.collectors import CollectContext
+from hostaudit.collectors._fs import read_text
+from hostaudit.model import HostFacts, HostMount, Presence
+from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo, parse_status
+
+SYSCTLS = (
+    "kernel.unprivileged_userns_clone", "user.max_user_namespaces", "kernel.apparmor_restrict_unprivileged_userns",
+    "kernel.dmesg_restrict", "kernel.kptr_restrict", "kernel.modules_disabled", "kernel.core_pattern",
+    "kernel.yama.ptrace_scope", "kernel.unprivileged_bpf_disabled", "kernel.perf_event_paranoid",
+    "net.ipv4.ip_forward", "fs.protected_symlinks", "fs.protected_hardlinks", "fs.suid_dumpable",
+    "kernel.randomize_va_space", "kernel.sysrq", "fs.binfmt_misc.status",
+)
+NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+AGENTS = ("falco", "tetragon", "tracee", "sysdig", "dragent", "auditd")
+
+
+def _sysctl(name: str) -> str | None:
+    found = read_text("/proc/sys/" + name.replace(".", "/"))
+    return found.text.strip() if found.text is not None else None
+
+
+def read_namespaces(pid: int | str) -> dict[str, str]:
+    """Namespace links of a process (`net` -> `net:[4026531833]`); those that cannot be read are left out."""
+    found = {}
+    for ns in NAMESPACES:
+        try:
+            found[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
+        except OSError:
+            continue
+    return found
+
+
+def _reference(ctx: CollectContext) -> tuple[dict[str, str], str, int | None]:
+    """The host's namespaces: PID 1's, or where those are unreadable, the runtime daemon's; said which."""
+    candidates = [(1, "pid 1")]
+    candidates += [(p.pid, f"dockerd (pid {p.pid})") for p in ctx.processes_named("dockerd")]
+    candidates += [(p.pid, f"containerd (pid {p.pid})") for p in ctx.processes_named("containerd")]
+    candidates.append((os.getpid(), f"hostaudit itself (pid {os.getpid()})"))
+    for pid, label in candidates:
+        namespaces = read_namespaces(pid)
+        if len(namespaces) == len(NAMESPACES):
+            status = read_text(f"/proc/{pid}/status")
+            cap_bnd = hex_mask(parse_status(status.text).get("CapBnd")) if status.text else None
+            return namespaces, label, cap_bnd
+    return {}, "none readable", None
+
+
+def _lsms() -> tuple[tuple[str, ...], bool | None, str | None]:
+    lsm_file = read_text("/sys/kernel/security/lsm")
+    lsms = tuple(x for x in (lsm_file.text or "").strip().split(",") if x)
+    apparmor = read_text("/sys/module/apparmor/parameters/enabled")
+    apparmor_enabled = None if apparmor.presence is Presence.UNREADABLE else (apparmor.text or "").strip() == "Y"
+    enforce = read_text("/sys/fs/selinux/enforce")
+    selinux = None
+    if enforce.text is not None:
+        selinux = "enforcing" if enforce.text.strip() == "1" else "permissive"
+    return lsms, apparmor_enabled, selinux
+
+
+def collect(ctx: CollectContext) -> HostFacts:
+    import distro
+
+    uname = os.uname()
+    mounts = parse_mountinfo(read_text("/proc/self/mountinfo").text or "")
+    v1 = sorted({opt for m in mounts if m.fstype == "cgroup" for opt in m.super_options if opt not in ("rw", "ro")})
+    unified = read_text("/sys/fs/cgroup/cgroup.controllers").presence is Presence.PRESENT
+    lsms, apparmor_enabled, selinux = _lsms()
+    namespaces, source, cap_bnd = _reference(ctx)
+    signature = read_text("/proc/version_signature").text
+    passwd, group = read_text("/etc/passwd").text or "", read_text("/etc/group").text or ""
+    agents = sorted({p.name for p in ctx.processes if p.name in AGENTS})
+    return HostFacts(
+        hostname=socket.gethostname(),
+        kernel_release=uname.release,
+        kernel_version=uname.version,
+        version_signature=signature.strip() if signature else None,
+        distro_id=distro.id(),
+        distro_version=distro.version(),
+        distro_name=distro.name(pretty=True),
+        cap_last_cap=int_or_none(_sysctl("kernel.cap_last_cap")),
+        cgroup_v2_unified=unified and not v1,
+        cgroup_v1_controllers=tuple(v1),
+        lsms=lsms,
+        apparmor_enabled=apparmor_enabled,
+        selinux_mode=selinux,
+        sysctls={name: _sysctl(name) for name in SYSCTLS},
+        reference_namespaces=namespaces,
+        reference_source=source,
+        reference_cap_bnd=cap_bnd,
+        running_as_root=os.geteuid() == 0,
+        groups=parse_group_file(group, passwd),
+        runtime_agents=tuple(agents),
+        mounts=tuple(HostMount(m.mount_point, m.fstype, m.source) for m in mounts),
+    )

@@ -1,0 +1,180 @@
+"""Run the collectors into one snapshot, and the checks over it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from hostaudit import __version__
+from hostaudit.catalog import Check, Scope
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.model import (
+    DAEMON,
+    HOST,
+    SCHEMA_VERSION,
+    CollectorState,
+    CollectorStatus,
+    Result,
+    Snapshot,
+    Status,
+    Subject,
+)
+from hostaudit.report import Report
+from hostaudit.serde import from_jsonable, to_jsonable
+
+Progress = Callable[[str], None]
+
+
+def _run(name: str, function: Callable[[], Any]) -> tuple[Any, CollectorStatus]:
+    started = time.perf_counter()
+    facts: Any = None
+    try:
+        facts = function()
+        state, message = CollectorState.OK, ""
+    except PartialFacts as exc:
+        facts, state, message = exc.facts, CollectorState.ERROR, str(exc)
+    except CollectorSkipped as exc:
+        state, message = CollectorState.SKIPPED, str(exc)
+    except CollectorError as exc:
+        state, message = CollectorState.ERROR, str(exc)
+    except Exception as exc:  # a collector bug must not cost the whole report
+        state, message = CollectorState.ERROR, f"{name}: {type(exc).__name__}: {exc}"
+    return facts, CollectorStatus(name, state, message, round(time.perf_counter() - started, 4))
+
+
+def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
+    """Read every source, each fault-isolated, into one snapshot."""
+    from hostaudit.collectors import _docker, audit_rules, containerd, containers, docker_daemon, files, host, runtime
+
+    say = progress or (lambda _message: None)
+    say("reading host, Docker and containerd")
+    first = {
+        "host": lambda: host.collect(ctx),
+        "docker_daemon": lambda: docker_daemon.collect(ctx),
+        "containers": lambda: containers.collect(ctx),
+        "containerd": lambda: containerd.collect(ctx),
+        "audit_rules": lambda: audit_rules.collect(ctx),
+    }
+    ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
+    with ThreadPoolExecutor(max_workers=len(first)) as pool:
+        futures = {name: pool.submit(_run, name, fn) for name, fn in first.items()}
+        done = {name: future.result() for name, future in futures.items()}
+    facts = {name: value for name, (value, _) in done.items()}
+    statuses = {name: status for name, (_, status) in done.items()}
+    docker_containers = facts["containers"] or ()
+    containerd_facts = facts["containerd"]
+    if containerd_facts is not None and statuses["containers"].state is CollectorState.OK:
+        known = {c.id for c in docker_containers}
+        kept = tuple(c for c in containerd_facts.containers if not (c.namespace == "moby" and c.id in known))
+        containerd_facts = dataclasses.replace(
+            containerd_facts, containers=kept, skipped_docker_tasks=len(containerd_facts.containers) - len(kept))
+    everything = tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
+    say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
+    runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))
+    file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
+    _docker.release(ctx)
+    return Snapshot(
+        schema_version=SCHEMA_VERSION,
+        hostaudit_version=__version__,
+        collected_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        collectors={name: statuses[name] for name in sorted(statuses)},
+        host=facts["host"],
+        docker_daemon=facts["docker_daemon"],
+        containers=tuple(docker_containers),
+        containerd=containerd_facts,
+        runtime=runtime_facts or {},
+        files=file_facts or (),
+        audit_rules=facts["audit_rules"],
+    )
+
+
+def snapshot_to_json(snapshot: Snapshot) -> str:
+    return json.dumps(to_jsonable(snapshot), indent=1, sort_keys=True)
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """A snapshot saved by `hostaudit collect`; ValueError with a readable message when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read a snapshot: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path}: not a hostaudit snapshot of schema version {SCHEMA_VERSION}")
+    try:
+        return from_jsonable(Snapshot, data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: malformed snapshot: {exc}") from exc
+
+
+# ---------------------------------------------------------------- evaluation
+
+RAISED = "the check raised an error"
+CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers"}
+
+
+def _failed_needs(check: Check, snapshot: Snapshot) -> dict[str, str]:
+    """Needed collectors that did not deliver (an error, not a verified absence)."""
+    failed = {}
+    for name in check.meta.needs:
+        status = snapshot.collectors.get(name)
+        if status is None or status.state is CollectorState.ERROR:
+            failed[name] = status.message if status else "not collected"
+    return failed
+
+
+def _scope_subject(check: Check) -> Subject:
+    return DAEMON if check.meta.scope is Scope.DAEMON else HOST
+
+
+def evaluate_check(check: Check, snapshot: Snapshot) -> list[Result]:
+    """One check's results; `unknown` (never silence) when its facts are missing or it raises."""
+    subject = _scope_subject(check)
+    absent = {name: snapshot.collectors[name].message for name in check.meta.needs
+              if name not in CONTAINER_SOURCES and name in snapshot.collectors
+              and snapshot.collectors[name].state is CollectorState.SKIPPED}
+    if absent:
+        return [Result.not_applicable(subject, {f"collector.{k}": v for k, v in absent.items()},
+                                      "the component this check is about is not on this host")]
+    failed = _failed_needs(check, snapshot)
+    results = []
+    if check.meta.scope is Scope.CONTAINER:
+        # container checks still run over the containers of the sources that worked
+        for name, label in CONTAINER_SOURCES.items():
+            message = snapshot.collectors.get(name)
+            if message is not None and message.state is CollectorState.ERROR:
+                results.append(Result.unknown(Subject(f"source:{name}", "source", label),
+                                              {f"collector.{name}": message.message}, f"{label} could not be listed"))
+    failed = {k: v for k, v in failed.items() if k not in CONTAINER_SOURCES}
+    if failed:
+        return [*results, Result.unknown(subject, {f"collector.{k}": v for k, v in failed.items()},
+                                         "needed facts could not be collected")]
+    try:
+        return [*results, *check.evaluate(snapshot)]
+    except Exception as exc:
+        return [*results, Result.unknown(subject, {"error": f"{type(exc).__name__}: {exc}"}, RAISED)]
+
+
+def evaluate(snapshot: Snapshot, checks: dict[str, Check]) -> dict[str, list[Result]]:
+    return {check_id: evaluate_check(check, snapshot) for check_id, check in checks.items() if not check.meta.manual}
+
+
+def checks_raised(results: dict[str, list[Result]]) -> list[str]:
+    """Ids of checks whose function raised: a bug, which the test suite treats as a failure."""
+    return [cid for cid, rs in results.items() if any(r.status is Status.UNKNOWN and r.detail == RAISED for r in rs)]
+
+
+def audit(snapshot: Snapshot, only: tuple[str, ...] = ()) -> Report:
+    """Evaluate the catalog (or the `only` ids) over a snapshot and build the report."""
+    from hostaudit import catalog, report
+
+    checks = catalog.load()
+    if only:
+        checks = {cid: checks[cid] for cid in only}
+    results = evaluate(snapshot, checks)
+    return report.build(snapshot, checks, results)

@@ -1,0 +1,362 @@
+"""The snapshot of facts, and the results checks return over it.
+
+Every fact type is a frozen dataclass that serializes to JSON through `hostaudit.serde`.
+A fact that could not be looked at is never confused with one that is verified absent: see `Presence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Presence(StrEnum):
+    """Whether a file, setting or process was found, verified absent, or could not be looked at."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNREADABLE = "unreadable"
+
+
+class CollectorState(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class CollectorStatus:
+    name: str
+    state: CollectorState
+    message: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A configuration file (daemon.json, config.toml): its parsed content, or why there is none."""
+
+    path: str
+    presence: Presence
+    error: str | None = None
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """Mode and owner of a host file that matters to the runtime's security."""
+
+    path: str
+    role: str
+    presence: Presence
+    mode: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    owner: str | None = None
+    group: str | None = None
+    kind: str | None = None  # file, dir, socket, symlink, other
+    error: str | None = None
+
+
+# ---------------------------------------------------------------- host
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    hostname: str
+    kernel_release: str
+    kernel_version: str
+    version_signature: str | None
+    distro_id: str
+    distro_version: str
+    distro_name: str
+    cap_last_cap: int | None
+    cgroup_v2_unified: bool
+    cgroup_v1_controllers: tuple[str, ...]
+    lsms: tuple[str, ...]
+    apparmor_enabled: bool | None
+    selinux_mode: str | None  # enforcing / permissive / None when SELinux is not there
+    sysctls: dict[str, str | None]
+    reference_namespaces: dict[str, str]
+    reference_source: str
+    reference_cap_bnd: int | None
+    running_as_root: bool
+    groups: dict[str, tuple[str, ...]]  # group name -> members (incl. users whose primary group it is)
+    sudoers_docker: tuple[str, ...] = ()
+    runtime_agents: tuple[str, ...] = ()
+    mounts: tuple[HostMount, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostMount:
+    mount_point: str
+    fstype: str
+    source: str
+
+
+# ---------------------------------------------------------------- docker daemon
+
+
+@dataclass(frozen=True)
+class SocketInfo:
+    path: str
+    presence: Presence
+    mode: int | None = None
+    owner: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class TcpListener:
+    address: str
+    port: int
+    tls: bool
+    tls_verify: bool
+    source: str  # argv, daemon.json, listening
+
+
+@dataclass(frozen=True)
+class DockerDaemonFacts:
+    endpoint: str
+    reachable: bool
+    error: str | None
+    pid: int | None
+    argv: tuple[str, ...]
+    flags: dict[str, tuple[str, ...]]  # argv flags, long name -> values in order
+    config: ConfigFile
+    info: dict[str, Any] | None
+    version: dict[str, Any] | None
+    sockets: tuple[SocketInfo, ...]
+    tcp_listeners: tuple[TcpListener, ...]
+    rootless: bool
+    userns_remap: bool
+
+
+# ---------------------------------------------------------------- containers
+
+
+@dataclass(frozen=True)
+class Mount:
+    source: str
+    destination: str
+    type: str  # bind, volume, tmpfs, proc, sysfs, ...
+    rw: bool
+    propagation: str = ""
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    container_port: str
+    host_ip: str
+    host_port: str
+
+
+@dataclass(frozen=True)
+class PodRef:
+    namespace: str
+    name: str
+    container_name: str
+    sandbox_id: str
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container as its runtime declares it, normalized from Docker inspect or an OCI config.json."""
+
+    key: str  # stable subject key: "docker:<name>" or "containerd:<ns>/<id>" or "k8s:<ns>/<pod>/<container>"
+    name: str
+    id: str
+    source: str  # docker | containerd
+    image: str
+    state: str  # running, created, exited, paused, ...
+    pid: int | None
+    privileged: bool
+    user: str
+    cap_add: tuple[str, ...]
+    cap_drop: tuple[str, ...]
+    bounding_caps: tuple[str, ...] | None  # from an OCI spec; None when derived from cap_add/drop
+    seccomp: str  # default, unconfined, custom
+    seccomp_profile: dict[str, Any] | None
+    apparmor_profile: str
+    selinux_label: str
+    no_new_privileges: bool
+    readonly_rootfs: bool
+    mounts: tuple[Mount, ...]
+    namespaces: dict[str, str]  # network/pid/ipc/uts/user/cgroup -> "private" | "host" | "container:<x>" | path
+    memory_limit: int
+    pids_limit: int | None
+    cpu_shares: int
+    nano_cpus: int
+    cgroup_parent: str
+    devices: tuple[str, ...]
+    device_cgroup_rules: tuple[str, ...]
+    masked_paths: tuple[str, ...] | None
+    readonly_paths: tuple[str, ...] | None
+    restart_policy: str
+    restart_max_retries: int
+    ports: tuple[PortBinding, ...]
+    labels: dict[str, str]
+    healthcheck: bool
+    runtime: str
+    ulimits: tuple[str, ...] = ()
+    annotations: dict[str, str] = field(default_factory=dict)
+    pod: PodRef | None = None
+    namespace: str = ""  # containerd namespace
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None and self.pid > 0
+
+
+@dataclass(frozen=True)
+class ContainerdFacts:
+    config: ConfigFile
+    version: str | None
+    pids: tuple[int, ...]
+    state_dirs: tuple[str, ...]
+    sockets: tuple[SocketInfo, ...]
+    containers: tuple[Container, ...]
+    skipped_docker_tasks: int
+
+
+# ---------------------------------------------------------------- runtime (/proc)
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    mount_point: str
+    root: str
+    fstype: str
+    source: str
+    options: tuple[str, ...]
+    super_options: tuple[str, ...]
+    propagation: tuple[str, ...]
+
+    @property
+    def rw(self) -> bool:
+        return "rw" in self.options
+
+
+@dataclass(frozen=True)
+class ProcessFacts:
+    """What is really in force for a container's init process, read from /proc/<pid>."""
+
+    pid: int
+    presence: Presence
+    error: str | None = None
+    uid: tuple[int, ...] = ()
+    cap_eff: int | None = None
+    cap_prm: int | None = None
+    cap_bnd: int | None = None
+    seccomp_mode: int | None = None
+    no_new_privs: bool | None = None
+    namespaces: dict[str, str] = field(default_factory=dict)
+    mounts: tuple[MountInfo, ...] = ()
+    cgroups: tuple[str, ...] = ()
+    lsm_label: str | None = None
+    uid_map: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- audit rules
+
+
+@dataclass(frozen=True)
+class AuditRule:
+    path: str
+    permissions: str
+    key: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class AuditRulesFacts:
+    source: str  # auditctl or rules files
+    rules: tuple[AuditRule, ...]
+    auditd_running: bool
+
+
+# ---------------------------------------------------------------- snapshot
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    schema_version: int
+    hostaudit_version: str
+    collected_at: str
+    collectors: dict[str, CollectorStatus]
+    host: HostFacts | None = None
+    docker_daemon: DockerDaemonFacts | None = None
+    containers: tuple[Container, ...] = ()
+    containerd: ContainerdFacts | None = None
+    runtime: dict[str, ProcessFacts] = field(default_factory=dict)
+    files: tuple[FileStat, ...] = ()
+    audit_rules: AuditRulesFacts | None = None
+
+    @property
+    def all_containers(self) -> tuple[Container, ...]:
+        """Docker's containers and the containerd/CRI containers Docker does not know."""
+        extra = self.containerd.containers if self.containerd else ()
+        return self.containers + extra
+
+    def process(self, container: Container) -> ProcessFacts | None:
+        """The /proc view of a running container, when it could be read."""
+        proc = self.runtime.get(container.key)
+        return proc if proc is not None and proc.presence is Presence.PRESENT else None
+
+    def collector_ok(self, name: str) -> bool:
+        status = self.collectors.get(name)
+        return status is not None and status.state is CollectorState.OK
+
+
+# ---------------------------------------------------------------- results
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a result is about. `key` is the stable identity used by fingerprints, baselines and waivers."""
+
+    key: str
+    kind: str  # host, daemon, container, containerd
+    name: str
+
+
+HOST = Subject("host", "host", "host")
+DAEMON = Subject("daemon", "daemon", "docker daemon")
+
+
+def container_subject(container: Container) -> Subject:
+    return Subject(container.key, "container", container.name)
+
+
+@dataclass(frozen=True)
+class Result:
+    subject: Subject
+    status: Status
+    evidence: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+
+    @classmethod
+    def passed(cls, subject: Subject, evidence: dict[str, Any] | None = None, detail: str = "") -> Result:
+        return cls(subject, Status.PASS, evidence or {}, detail)
+
+    @classmethod
+    def failed(cls, subject: Subject, evidence: dict[str, Any] | None = None, detail: str = "") -> Result:
+        return cls(subject, Status.FAIL, evidence or {}, detail)
+
+    @classmethod
+    def unknown(cls, subject: Subject, evidence: dict[str, Any] | None = None, detail: str = "") -> Result:
+        return cls(subject, Status.UNKNOWN, evidence or {}, detail)
+
+    @classmethod
+    def not_applicable(cls, subject: Subject, evidence: dict[str, Any] | None = None, detail: str = "") -> Result:
+        return cls(subject, Status.NOT_APPLICABLE, evidence or {}, detail)

@@ -1,0 +1,18 @@
+"""Option values for the CLI, in a light module so `--help` imports nothing heavy."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"

@@ -1,0 +1,25 @@
+"""The JSON report: every finding with its evidence, versioned."""
+
+from __future__ import annotations
+
+import json
+
+from hostaudit.report import Report
+from hostaudit.serde import to_jsonable
+
+
+def document(report: Report) -> dict:
+    data = to_jsonable(report)
+    data["summary"] = {
+        "failing_by_severity": report.counts(),
+        "by_status": report.status_counts(),
+        "containers": len(report.containers),
+        "escapable_containers": len(report.escapable),
+    }
+    for item, finding in zip(data["findings"], report.findings, strict=True):
+        item["identity"] = finding.identity
+    return data
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"

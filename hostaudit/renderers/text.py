@@ -1,0 +1,64 @@
+"""The terminal report: summary first, then escape paths, then what failed, worst first."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from hostaudit.model import Status
+from hostaudit.report import Finding, Report
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text: object) -> str:
+    """Container-controlled strings with control characters (ANSI escapes, newlines) replaced by `?`."""
+    return _CONTROL.sub("?", str(text))
+
+
+def _evidence(finding: Finding, limit: int = 160) -> str:
+    text = ", ".join(f"{k}={v}" for k, v in finding.evidence.items())
+    return clean(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def render(report: Report, color: bool = False, verbose: bool = False) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=140, highlight=False)
+    host = report.host
+    console.print(Text(f"hostaudit {report.hostaudit_version} — {clean(host.get('hostname'))}, kernel "
+                       f"{clean(host.get('kernel'))}, docker {clean(host.get('docker') or 'n/a')}, containerd "
+                       f"{clean(host.get('containerd') or 'n/a')}", style="bold"))
+    escapable = report.escapable
+    console.print(Text(f"{len(escapable)} of {len(report.containers)} containers can escape to the host",
+                       style="bold red" if escapable else "bold green"))
+    for verdict in escapable:
+        console.print(Text(f"  {clean(verdict.subject.name)}: ", style="bold")
+                      + Text("; ".join(clean(p.technique) for p in verdict.paths)))
+    counts = report.counts()
+    line = Text("failing: ")
+    for severity, count in counts.items():
+        line.append(f"{severity} {count}  ", style=SEVERITY_STYLE[severity] if count else "dim")
+    statuses = report.status_counts()
+    line.append(f"| pass {statuses['pass']}, unknown {statuses['unknown']}, waived {statuses['waived']}, "
+                f"n/a {statuses['not_applicable']}")
+    console.print(line)
+    for note in report.notes:
+        console.print(Text(f"note: {clean(note)}", style="yellow"))
+    shown = [f for f in report.findings if f.status is Status.FAIL or (verbose and f.status is Status.UNKNOWN)]
+    if shown:
+        table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
+        for column in ("severity", "check", "subject", "evidence"):
+            table.add_column(column, overflow="fold")
+        for finding in shown:
+            severity = finding.severity.value if finding.status is Status.FAIL else "unknown"
+            if finding.waiver:
+                severity += " (waived)"
+            table.add_row(Text(severity, style=SEVERITY_STYLE.get(finding.severity.value, "")),
+                          Text(finding.check_id), Text(clean(finding.subject.name)), Text(_evidence(finding)))
+        console.print(table)
+    return buffer.getvalue()
