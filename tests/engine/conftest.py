@@ -1,0 +1,87 @@
+"""A private dockerd and containerd with planted containers, audited once per session through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+
+import pytest
+
+from tests.lab import CTR_DROP_ALL, PrivateContainerd, PrivateDocker, lab_dir, run_hostaudit
+
+needs_engine = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("dockerd", "containerd", "ctr", "docker", "busybox")),
+    reason="the real engine (docker.io, busybox-static) is not installed",
+)
+
+# Every planted container runs with --cgroupns private unless it tests the cgroup namespace, so the expectations do
+# not depend on the host's cgroup version.
+PRIVATE_CGROUP = ("--cgroupns", "private")
+HARDENED = ("--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "1000:1000",
+            "--memory", "64m", "--pids-limit", "50", *PRIVATE_CGROUP)
+
+
+def plant_docker(docker: PrivateDocker) -> None:
+    run = docker.run
+    run("priv", "--privileged", *PRIVATE_CGROUP, create_only=True)
+    run("sysadmin", "--cap-add", "SYS_ADMIN", *PRIVATE_CGROUP)
+    run("sock", "-v", f"{docker.socket}:/var/run/docker.sock", *PRIVATE_CGROUP)
+    run("run-dir", "-v", "/run:/hostrun:ro", *PRIVATE_CGROUP)
+    run("host-root", "-v", "/:/host", *PRIVATE_CGROUP)
+    run("etc-ro", "-v", "/etc:/hostetc:ro", *PRIVATE_CGROUP)
+    run("host-pid", "--pid", "host", *PRIVATE_CGROUP)
+    run("host-net", "--network", "host", *PRIVATE_CGROUP)
+    run("host-ipc", "--ipc", "host", *PRIVATE_CGROUP)
+    run("host-uts", "--uts", "host", *PRIVATE_CGROUP)
+    run("host-cgroupns", "--cgroupns", "host")
+    run("no-seccomp", "--security-opt", "seccomp=unconfined", *PRIVATE_CGROUP)
+    run("ptrace-pid", "--cap-add", "SYS_PTRACE", "--pid", "host", *PRIVATE_CGROUP)
+    run("module-stopped", "--cap-add", "SYS_MODULE", *PRIVATE_CGROUP, create_only=True)
+    run("hardened", *HARDENED)
+    run("hardened-stopped", *HARDENED, create_only=True)
+
+
+def plant_containerd(containerd: PrivateContainerd) -> None:
+    containerd.pod("shop", "risky", {"app": ("--cap-add", "CAP_SYS_ADMIN", "--mount",
+                                             "type=bind,src=/,dst=/host,options=rbind:rw", "--allow-new-privs")},
+                   sandbox=("--net-host",))
+    containerd.pod("shop", "locked", {"web": ("--seccomp", "--read-only", *CTR_DROP_ALL)})
+    containerd.run("plain-task", "--seccomp", namespace="default")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    base = lab_dir()
+    docker = PrivateDocker(base / "docker")
+    containerd = PrivateContainerd(base / "containerd")
+    try:
+        docker.start()
+        docker.build_image()
+        plant_docker(docker)
+        containerd.start()
+        containerd.import_image(docker)
+        plant_containerd(containerd)
+        yield docker, containerd
+    finally:
+        containerd.stop()
+        docker.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def report(lab) -> dict:
+    docker, containerd = lab
+    done = run_hostaudit("audit", "--format", "json", "--docker-host", docker.url,
+                         "--containerd-state", str(containerd.state))
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="session")
+def failing(report) -> dict[str, set[str]]:
+    """Subject name -> ids of the checks that fail on it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for finding in report["findings"]:
+        if finding["status"] == "fail":
+            found[finding["subject"]["name"]].add(finding["check_id"])
+    return found

@@ -1,0 +1,108 @@
+"""The auditor against a real private dockerd and containerd: each planted weakness is found on the right container,
+with the evidence that decided it, and nothing is found on the hardened ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.conftest import needs_engine
+
+pytestmark = needs_engine
+
+# What any container run with Docker's defaults fails here: root, default caps (NET_RAW), no limits, writable rootfs.
+DEFAULTS = {"container.cap_net_raw", "container.no_new_privileges_unset", "container.runs_as_root",
+            "container.rootfs_writable", "container.no_memory_limit", "container.no_pids_limit"}
+
+EXPECTED = {
+    "sysadmin": {"container.cap_sys_admin", "container.capabilities_added"},
+    "sock": {"container.docker_socket_mounted"},
+    "run-dir": {"container.docker_socket_mounted", "container.sensitive_mount"},
+    "host-root": {"container.host_root_mounted", "container.docker_socket_mounted"},
+    "etc-ro": {"container.sensitive_mount"},
+    "host-pid": {"container.host_pid"},
+    "host-net": {"container.host_network"},
+    "host-ipc": {"container.host_ipc"},
+    "host-uts": {"container.host_uts"},
+    "host-cgroupns": {"container.host_cgroupns"},
+    "no-seccomp": {"container.seccomp_unconfined"},
+    "ptrace-pid": {"container.cap_sys_ptrace", "container.capabilities_added", "container.host_pid"},
+    "module-stopped": {"container.cap_sys_module", "container.capabilities_added"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_weak_container_fails_exactly_its_weakness(failing, name):
+    assert failing[name] == DEFAULTS | EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", ["hardened", "hardened-stopped"])
+def test_hardened_containers_fail_nothing(report, failing, name):
+    assert failing.get(name, set()) == set()
+    passed = {f["check_id"] for f in report["findings"] if f["subject"]["name"] == name and f["status"] == "pass"}
+    assert {"container.privileged", "container.cap_sys_admin", "container.runs_as_root"} <= passed
+
+
+def test_privileged_created_container_is_audited(report, failing):
+    state = {c["name"]: c["state"] for c in report["containers"]}
+    assert state["priv"] == "created"
+    assert {"container.privileged", "container.cap_sys_admin", "container.cap_sys_module",
+            "container.seccomp_unconfined"} <= failing["priv"]
+    evidence = finding(report, "container.privileged", "priv")["evidence"]
+    assert evidence["privileged.declared"] is True
+
+
+def test_socket_evidence_names_the_mount(report, lab):
+    docker, _ = lab
+    evidence = finding(report, "container.docker_socket_mounted", "sock")["evidence"]
+    assert evidence["mount.source"] == str(docker.socket)
+    assert evidence["mount.destination"] == "/var/run/docker.sock"
+    via_run = finding(report, "container.docker_socket_mounted", "run-dir")["evidence"]
+    assert via_run["mount.source"] == "/run"
+
+
+def test_running_container_capabilities_come_from_proc(report):
+    evidence = finding(report, "container.cap_sys_admin", "sysadmin")["evidence"]
+    assert evidence["capabilities.source"] == "/proc CapBnd"
+    stopped = finding(report, "container.cap_sys_module", "module-stopped")["evidence"]
+    assert stopped["capabilities.source"] == "declared"
+
+
+def test_host_namespace_is_decided_by_inode_against_a_named_reference(report):
+    evidence = finding(report, "container.host_network", "host-net")["evidence"]
+    assert evidence["namespaces.network.effective"].startswith("net:[")
+    assert evidence["namespaces.reference"].startswith(evidence["namespaces.network.effective"])
+    assert report["host"]["namespace_reference"]
+
+
+def test_containerd_pod_is_named_and_audited(report, failing):
+    names = {c["name"] for c in report["containers"]}
+    assert "shop/risky/app" in names
+    assert "shop/risky/(sandbox)" in names
+    assert {"container.host_root_mounted", "container.cap_sys_admin", "container.host_network",
+            "container.seccomp_unconfined"} <= failing["shop/risky/app"]
+    assert "shop/risky/(sandbox)" not in failing  # sandboxes fold into their pod
+    assert failing["shop/locked/web"].isdisjoint({"container.cap_sys_admin", "container.seccomp_unconfined",
+                                                  "container.host_network", "container.rootfs_writable"})
+
+
+def test_plain_containerd_task_outside_kubernetes(report):
+    assert "default/plain-task" in {c["name"] for c in report["containers"]}
+
+
+def test_docker_tasks_are_not_reported_twice(report):
+    sources = [c for c in report["containers"] if c["source"] == "containerd"]
+    assert all(not c["name"].startswith("moby/") for c in sources)
+
+
+def test_daemon_checks_read_the_running_daemon(report):
+    icc = finding(report, "daemon.icc_enabled", "docker daemon")
+    assert icc["status"] == "fail" and icc["evidence"]["source"] == "default"
+    assert finding(report, "daemon.tcp_without_tls", "docker daemon")["status"] == "pass"
+    assert report["collectors"]["containers"]["state"] == "ok"
+    assert report["collectors"]["runtime"]["state"] == "ok"
+
+
+def finding(report: dict, check_id: str, subject: str) -> dict:
+    matches = [f for f in report["findings"] if f["check_id"] == check_id and f["subject"]["name"] == subject]
+    assert len(matches) == 1, f"{check_id} on {subject}: {len(matches)} results"
+    return matches[0]

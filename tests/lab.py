@@ -1,0 +1,252 @@
+"""A private Docker engine and containerd for tests and benchmarks: own sockets, dirs and pidfiles, stopped by pid.
+
+Nothing here touches another dockerd or containerd that may run on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IMAGE = "hostaudit-lab/busybox:1"
+# ctr has no --cap-drop ALL: drop Docker's default set one by one
+CTR_DROP_ALL = tuple(arg for cap in ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+                                     "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP")
+                     for arg in ("--cap-drop", f"CAP_{cap}"))
+CTR_IMAGE = "docker.io/" + IMAGE
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def _stop(pid: int, timeout: float = 20.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+def unmount_below(base: Path) -> None:
+    """Lazily unmount whatever a stopped daemon left mounted under `base` (dockerd leaves its netns files)."""
+    mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    points = [line.split()[4] for line in mounts if len(line.split()) > 4]
+    for point in sorted((p for p in points if p.startswith(str(base) + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+
+
+def busybox_rootfs(root: Path) -> Path:
+    """A minimal rootfs: the static busybox, its applet links, and a passwd with an unprivileged user."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        raise RuntimeError("busybox-static is not installed")
+    (root / "bin").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / "tmp").mkdir()
+    shutil.copy(busybox, root / "bin" / "busybox")
+    for applet in ("sh", "sleep", "ls", "cat", "true"):
+        (root / "bin" / applet).symlink_to("busybox")
+    (root / "etc" / "passwd").write_text("root:x:0:0:root:/:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n")
+    (root / "etc" / "group").write_text("root:x:0:\napp:x:1000:\n")
+    return root
+
+
+@dataclass
+class PrivateDocker:
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+
+    base: Path
+    daemon_json: dict = field(default_factory=dict)
+    pid: int | None = None
+    log: Path | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.base / "docker.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.base / "daemon.json"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": self.url}
+
+    def start(self, timeout: float = 60.0) -> PrivateDocker:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(self.daemon_json))
+        self.log = self.base / "dockerd.log"
+        process = subprocess.Popen(
+            ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
+             "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
+             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
+            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.pid = process.pid
+        _wait(lambda: self.socket.exists() and self.docker("version", check=False).returncode == 0, timeout,
+              f"dockerd on {self.socket} (log: {self.log})")
+        return self
+
+    def restart(self, timeout: float = 60.0) -> None:
+        if self.pid:
+            _stop(self.pid)
+        self.socket.unlink(missing_ok=True)
+        self.daemon_json = json.loads(self.config_file.read_text())
+        self.start(timeout)
+
+    def docker(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["docker", *args], env=self.env, input=input, capture_output=True, check=check,
+                              timeout=120)
+
+    def build_image(self) -> str:
+        with tempfile.TemporaryDirectory() as tmp:
+            rootfs = busybox_rootfs(Path(tmp) / "rootfs")
+            tar = subprocess.run(["tar", "-C", str(rootfs), "-c", "."], capture_output=True, check=True).stdout
+        self.docker("import", "-c", 'CMD ["/bin/sleep", "3600"]', "-", IMAGE, input=tar)
+        return IMAGE
+
+    def run(self, name: str, *options: str, create_only: bool = False) -> str:
+        verb = "create" if create_only else "run"
+        extra = () if create_only else ("-d",)
+        done = self.docker(verb, *extra, "--name", name, *options, IMAGE)
+        return done.stdout.decode().strip()
+
+    def remove_all(self) -> None:
+        ids = self.docker("ps", "-aq", check=False).stdout.decode().split()
+        if ids:
+            self.docker("rm", "-f", *ids, check=False)
+
+    def stop(self) -> None:
+        if self.pid is None:
+            return
+        self.remove_all()
+        _stop(self.pid)
+        self.pid = None
+        unmount_below(self.base)
+
+
+@dataclass
+class PrivateContainerd:
+    """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
+
+    base: Path
+    pid: int | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.base / "containerd.sock"
+
+    @property
+    def state(self) -> Path:
+        return self.base / "state"
+
+    def start(self, timeout: float = 30.0) -> PrivateContainerd:
+        self.base.mkdir(parents=True, exist_ok=True)
+        config = self.base / "config.toml"
+        config.write_text(
+            'version = 2\n'
+            f'root = "{self.base}/root"\nstate = "{self.state}"\n'
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            f'[grpc]\n  address = "{self.socket}"\n'
+            f'[ttrpc]\n  address = "{self.socket}.ttrpc"\n'
+            f'[debug]\n  address = "{self.base}/debug.sock"\n'
+            f'[plugins."io.containerd.runtime.v1.linux"]\n  runtime_root = "{self.base}/runtime-v1"\n'
+        )
+        process = subprocess.Popen(["containerd", "--config", str(config)], stdout=(self.base / "log").open("wb"),
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = process.pid
+        _wait(lambda: self.ctr("version", check=False).returncode == 0, timeout, f"containerd on {self.socket}")
+        return self
+
+    def ctr(self, *args: str, namespace: str = "k8s.io", input: bytes | None = None, check: bool = True
+            ) -> subprocess.CompletedProcess:
+        return subprocess.run(["ctr", "-a", str(self.socket), "-n", namespace, *args], input=input,
+                              capture_output=True, check=check, timeout=120)
+
+    def import_image(self, docker: PrivateDocker, namespaces: tuple[str, ...] = ("k8s.io", "default")) -> str:
+        saved = docker.docker("save", IMAGE).stdout
+        for namespace in namespaces:
+            self.ctr("images", "import", "-", input=saved, namespace=namespace)
+        return CTR_IMAGE
+
+    def run(self, task_id: str, *options: str, namespace: str = "k8s.io") -> int:
+        self.ctr("run", "-d", "--null-io", "--runc-root", str(self.base / "runc"), *options, CTR_IMAGE, task_id,
+                 "/bin/sleep", "3600", namespace=namespace)
+        for line in self.ctr("tasks", "ls", namespace=namespace).stdout.decode().splitlines()[1:]:
+            parts = line.split()
+            if parts and parts[0] == task_id:
+                return int(parts[1])
+        raise RuntimeError(f"task {task_id} did not start")
+
+    def pod(self, namespace: str, pod: str, containers: dict[str, tuple[str, ...]], sandbox: tuple[str, ...] = ()
+            ) -> dict[str, int]:
+        """A Kubernetes-style pod: a sandbox task, then containers joining its network and IPC namespaces."""
+        cri = "io.kubernetes.cri."
+        sandbox_id = f"{pod}-sandbox"
+        common = ("--annotation", f"{cri}sandbox-name={pod}", "--annotation", f"{cri}sandbox-namespace={namespace}")
+        pids = {"(sandbox)": self.run(sandbox_id, "--annotation", f"{cri}container-type=sandbox", *common, *sandbox)}
+        sandbox_pid = pids["(sandbox)"]
+        for name, options in containers.items():
+            pids[name] = self.run(
+                f"{pod}-{name}", "--with-ns", f"network:/proc/{sandbox_pid}/ns/net", "--with-ns",
+                f"ipc:/proc/{sandbox_pid}/ns/ipc", "--annotation", f"{cri}container-type=container", "--annotation",
+                f"{cri}sandbox-id={sandbox_id}", "--annotation", f"{cri}container-name={name}", *common, *options)
+        return pids
+
+    def remove_all(self) -> None:
+        for namespace in self.ctr("namespaces", "ls", "-q", check=False).stdout.decode().split():
+            for line in self.ctr("tasks", "ls", "-q", namespace=namespace, check=False).stdout.decode().split():
+                self.ctr("tasks", "kill", "-s", "9", line, namespace=namespace, check=False)
+                _wait(lambda t=line, ns=namespace: b"STOPPED" in self.ctr("tasks", "ls", namespace=ns,
+                                                                           check=False).stdout
+                      or t.encode() not in self.ctr("tasks", "ls", namespace=ns, check=False).stdout, 10, "task exit")
+                self.ctr("tasks", "rm", "-f", line, namespace=namespace, check=False)
+            for line in self.ctr("containers", "ls", "-q", namespace=namespace, check=False).stdout.decode().split():
+                self.ctr("containers", "rm", line, namespace=namespace, check=False)
+
+    def stop(self) -> None:
+        if self.pid is None:
+            return
+        self.remove_all()
+        _stop(self.pid)
+        self.pid = None
+        unmount_below(self.base)
+
+
+def lab_dir(prefix: str = "ha-") -> Path:
+    """A short private directory (unix socket paths must stay under 108 bytes)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: float = 300
+                  ) -> subprocess.CompletedProcess:
+    """Run the installed `hostaudit` command as a user would."""
+    done = subprocess.run(["hostaudit", *args], capture_output=True, text=True, timeout=timeout)
+    if done.returncode not in check_codes:
+        raise AssertionError(f"hostaudit {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    return done
+

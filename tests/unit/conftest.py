@@ -1,0 +1,48 @@
+"""Fixtures for tests of pure check logic over recorded snapshots."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from hostaudit import catalog, engine
+from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
+
+SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
+
+
+def load(name: str) -> Snapshot:
+    return engine.load_snapshot(SNAPSHOTS / name)
+
+
+def results_by_subject(check_id: str, snapshot: Snapshot) -> dict[str, Result]:
+    """Run one check through the engine (so `needs` and error handling apply) and index results by subject name."""
+    check = catalog.load()[check_id]
+    results = engine.evaluate_check(check, snapshot)
+    assert not [r for r in results if r.detail == engine.RAISED], f"{check_id} raised: {results}"
+    return {r.subject.name: r for r in results}
+
+
+def with_collector_error(snapshot: Snapshot, name: str, message: str = "simulated failure") -> Snapshot:
+    collectors = {**snapshot.collectors, name: CollectorStatus(name, CollectorState.ERROR, message)}
+    return dataclasses.replace(snapshot, collectors=collectors)
+
+
+def replace_container(snapshot: Snapshot, name: str, **changes) -> Snapshot:
+    """The snapshot with one Docker container's declared facts changed (its /proc view dropped)."""
+    containers = tuple(dataclasses.replace(c, **changes) if c.name == name else c for c in snapshot.containers)
+    key = next(c.key for c in snapshot.containers if c.name == name)
+    runtime = {k: v for k, v in snapshot.runtime.items() if k != key}
+    return dataclasses.replace(snapshot, containers=containers, runtime=runtime)
+
+
+@pytest.fixture(scope="session")
+def lab_snapshot() -> Snapshot:
+    return load("lab/planted.json")
+
+
+@pytest.fixture
+def run_check():
+    return results_by_subject

@@ -1,0 +1,76 @@
+"""Walk the catalog: ids, paths, tests, metadata and import hygiene."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hostaudit import catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKS = catalog.load()
+ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
+CIS = re.compile(r"^[1-7](\.\d+){1,2}$")
+
+
+def _module_file(check: catalog.Check) -> Path:
+    return Path(importlib.import_module(check.module).__file__)
+
+
+def test_catalog_is_not_empty():
+    assert len(CHECKS) >= 40
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_id_matches_its_path(check_id):
+    check = CHECKS[check_id]
+    family, name = check_id.split(".", 1)
+    assert ID.match(check_id), check_id
+    path = _module_file(check)
+    assert path.parent.name == family
+    module = importlib.import_module(check.module)
+    if not getattr(module, "FAMILY", False):
+        assert path.stem == name, f"{check_id} lives in {path.name}"
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_every_check_has_a_test_that_names_it(check_id):
+    path = _module_file(CHECKS[check_id])
+    test = ROOT / "tests" / "unit" / "checks" / path.parent.name / f"test_{path.stem}.py"
+    assert test.exists(), f"missing {test.relative_to(ROOT)}"
+    if getattr(importlib.import_module(CHECKS[check_id].module), "FAMILY", False):
+        assert check_id in test.read_text(), f"{test.name} does not test {check_id}"
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_metadata_is_complete(check_id):
+    meta = CHECKS[check_id].meta
+    assert meta.title and meta.rationale and meta.remediation
+    assert not meta.title.lower().startswith("ensure"), "titles state the situation"
+    assert all(CIS.match(cis) for cis in meta.cis), meta.cis
+    assert set(meta.needs) <= set(catalog.COLLECTORS)
+
+
+@pytest.mark.parametrize("check_id", sorted(c for c in CHECKS if CHECKS[c].meta.ansible_key))
+def test_every_remediation_key_has_its_role_task_and_variable(check_id):
+    key = CHECKS[check_id].meta.ansible_key
+    role = ROOT / "ansible" / "roles" / "container_hardening"
+    assert (role / "tasks" / f"{key}.yml").exists(), f"no task file for {key}"
+    assert f"container_hardening_{key}_enabled:" in (role / "defaults" / "main.yml").read_text()
+
+
+def test_importing_the_catalog_does_not_import_docker():
+    code = "import sys; from hostaudit import catalog; catalog.load(); print('docker' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_duplicate_ids_are_refused():
+    meta = next(iter(CHECKS.values())).meta
+    with pytest.raises(ValueError, match="duplicate check id"):
+        catalog.register(meta)(lambda facts: [])
