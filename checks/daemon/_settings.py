@@ -23,11 +23,13 @@ def setting(daemon: DockerDaemonFacts, key: str, default: Any = None) -> tuple[A
 
 def bool_setting(facts: Snapshot, key: str, default: bool, risky_when: bool, extra: dict | None = None
                  ) -> list[Result]:
-    """A pass/fail result on a boolean daemon option: fails when its value is `risky_when`."""
+    """A pass/fail result on a boolean daemon option: passes only when its value is exactly the safe boolean
+    (a string such as "true" in daemon.json is not a boolean to dockerd)."""
     daemon = facts.docker_daemon
     value, source = setting(daemon, key, default)
     evidence = {key: value, "source": source, **(extra or {})}
-    return [Result.failed(DAEMON, evidence) if value is risky_when else Result.passed(DAEMON, evidence)]
+    safe = not risky_when
+    return [Result.passed(DAEMON, evidence) if value is safe else Result.failed(DAEMON, evidence)]
 
 
 def security_options(daemon: DockerDaemonFacts) -> list[str]:

@@ -38,6 +38,13 @@ def replace_container(snapshot: Snapshot, name: str, **changes) -> Snapshot:
     return dataclasses.replace(snapshot, containers=containers, runtime=runtime)
 
 
+def assert_unknown_without_docker(check_id: str, snapshot: Snapshot) -> None:
+    """A container check answers `unknown` for Docker's containers when they could not be listed."""
+    results = results_by_subject(check_id, with_collector_error(snapshot, "containers", "docker: unreachable"))
+    assert results["docker containers"].status.value == "unknown"
+    assert results["docker containers"].evidence == {"collector.containers": "docker: unreachable"}
+
+
 @pytest.fixture(scope="session")
 def lab_snapshot() -> Snapshot:
     return load("lab/planted.json")

@@ -1,0 +1,14 @@
+"""Daemon-fact variants of the lab snapshot."""
+
+import dataclasses
+
+from hostaudit.model import ConfigFile, Presence, Snapshot
+
+
+def with_daemon(snapshot: Snapshot, config: dict | None = None, flags: dict | None = None, **changes) -> Snapshot:
+    daemon = snapshot.docker_daemon
+    if config is not None:
+        changes["config"] = ConfigFile(daemon.config.path, Presence.PRESENT, data=config)
+    if flags is not None:
+        changes["flags"] = {**daemon.flags, **flags}
+    return dataclasses.replace(snapshot, docker_daemon=dataclasses.replace(daemon, **changes))

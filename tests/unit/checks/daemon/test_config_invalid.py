@@ -1,0 +1,34 @@
+import dataclasses
+
+from hostaudit.collectors.docker_daemon import read_config
+from hostaudit.model import ConfigFile, Presence, Status
+from tests.unit.conftest import results_by_subject
+
+CHECK = "daemon.config_invalid"
+
+
+def _with_config(snapshot, config):
+    return dataclasses.replace(snapshot, docker_daemon=dataclasses.replace(snapshot.docker_daemon, config=config))
+
+
+def test_valid_and_absent_files_pass(lab_snapshot):
+    assert results_by_subject(CHECK, lab_snapshot)["docker daemon"].status is Status.PASS
+    absent = _with_config(lab_snapshot, ConfigFile("/etc/docker/daemon.json", Presence.ABSENT))
+    assert results_by_subject(CHECK, absent)["docker daemon"].status is Status.PASS
+
+
+def test_malformed_json_is_a_finding_with_the_parser_message(lab_snapshot, tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text('{"icc": false,')
+    result = results_by_subject(CHECK, _with_config(lab_snapshot, read_config(str(path))))["docker daemon"]
+    assert result.status is Status.FAIL
+    assert "invalid JSON" in result.evidence["error"]
+
+
+def test_a_directory_or_a_list_is_a_finding(lab_snapshot, tmp_path):
+    directory = results_by_subject(CHECK, _with_config(lab_snapshot, read_config(str(tmp_path))))["docker daemon"]
+    assert "not a regular file" in directory.evidence["error"]
+    listing = tmp_path / "list.json"
+    listing.write_text("[1, 2]")
+    result = results_by_subject(CHECK, _with_config(lab_snapshot, read_config(str(listing))))["docker daemon"]
+    assert "expected a JSON object" in result.evidence["error"]
