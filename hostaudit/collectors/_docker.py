@@ -52,12 +52,21 @@ def client(ctx: CollectContext) -> Any:
         return api
 
 
+_REASONS = (
+    ("timed out", "no answer (timed out)"),
+    ("timeout", "no answer (timed out)"),
+    ("Permission denied", "permission denied (run as root or as a member of the docker group)"),
+    ("Connection refused", "connection refused"),
+    ("No such file or directory", "no such socket"),
+)
+
+
 def _reason(exc: BaseException) -> str:
+    """A one-line reason a sysadmin can act on, instead of the HTTP library's nested message."""
     text = str(exc)
-    if "timed out" in text.lower() or "timeout" in text.lower():
-        return "no answer (timed out)"
-    if "Permission denied" in text:
-        return "permission denied (run as root or as a member of the docker group)"
+    for marker, reason in _REASONS:
+        if marker.lower() in text.lower():
+            return reason
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
