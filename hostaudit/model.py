@@ -59,6 +59,7 @@ class FileStat:
     group: str | None = None
     kind: str | None = None  # file, dir, socket, symlink, other
     error: str | None = None
+    real_path: str | None = None  # the path with every symlink resolved, when it differs
 
 
 # ---------------------------------------------------------------- host
@@ -88,6 +89,17 @@ class HostFacts:
     sudoers_docker: tuple[str, ...] = ()
     runtime_agents: tuple[str, ...] = ()
     mounts: tuple[HostMount, ...] = ()
+    sudo_grants: tuple[SudoGrant, ...] = ()
+    sudoers_unreadable: tuple[str, ...] = ()  # sudoers files that exist but could not be read
+
+
+@dataclass(frozen=True)
+class SudoGrant:
+    """A sudoers rule letting a non-root user or %group run docker, dockerd or ALL as root."""
+
+    principal: str  # user name, or %group
+    command: str
+    origin: str  # file:line
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,9 @@ class DockerDaemonFacts:
     tcp_listeners: tuple[TcpListener, ...]
     rootless: bool
     userns_remap: bool
+    image_count: int | None = None  # /info Images
+    container_count: int | None = None  # /info Containers
+    stopped_container_count: int | None = None  # /info ContainersStopped
 
 
 # ---------------------------------------------------------------- containers
@@ -276,6 +291,7 @@ class AuditRulesFacts:
     source: str  # auditctl or rules files
     rules: tuple[AuditRule, ...]
     auditd_running: bool
+    unreadable: tuple[str, ...] = ()  # rules files that exist but could not be read
 
 
 # ---------------------------------------------------------------- snapshot
