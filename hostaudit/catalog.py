@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from hostaudit.model import Result, Snapshot
 
-COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules")
+COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules", "kubelet")
 
 
 class Severity(StrEnum):

@@ -50,7 +50,17 @@ def _run(name: str, function: Callable[[], Any]) -> tuple[Any, CollectorStatus]:
 
 def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     """Read every source, each fault-isolated, into one snapshot."""
-    from hostaudit.collectors import _docker, audit_rules, containerd, containers, docker_daemon, files, host, runtime
+    from hostaudit.collectors import (
+        _docker,
+        audit_rules,
+        containerd,
+        containers,
+        docker_daemon,
+        files,
+        host,
+        kubelet,
+        runtime,
+    )
 
     say = progress or (lambda _message: None)
     say("reading host, Docker and containerd")
@@ -60,6 +70,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "containers": lambda: containers.collect(ctx),
         "containerd": lambda: containerd.collect(ctx),
         "audit_rules": lambda: audit_rules.collect(ctx),
+        "kubelet": lambda: kubelet.collect(ctx),
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
     with ThreadPoolExecutor(max_workers=len(first)) as pool:
@@ -91,6 +102,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         runtime=runtime_facts or {},
         files=file_facts or (),
         audit_rules=facts["audit_rules"],
+        kubelet=facts["kubelet"],
     )
 
 

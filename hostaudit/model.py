@@ -89,6 +89,7 @@ class HostFacts:
     sudoers_docker: tuple[str, ...] = ()
     runtime_agents: tuple[str, ...] = ()
     mounts: tuple[HostMount, ...] = ()
+    runtime_agent_dirs: tuple[str, ...] = ()  # configuration dirs of runtime detection agents (/etc/falco ...)
     sudo_grants: tuple[SudoGrant, ...] = ()
     sudoers_unreadable: tuple[str, ...] = ()  # sudoers files that exist but could not be read
 
@@ -220,10 +221,47 @@ class Container:
     annotations: dict[str, str] = field(default_factory=dict)
     pod: PodRef | None = None
     namespace: str = ""  # containerd namespace
+    network_mode: str = ""  # Docker's HostConfig.NetworkMode as given (default, bridge, host, none, <network>)
+    networks: tuple[str, ...] = ()  # Docker networks the container is attached to (NetworkSettings.Networks)
+    cpu_quota: int = 0  # Docker HostConfig.CpuQuota / OCI linux.resources.cpu.quota (0: none)
+    device_requests: tuple[str, ...] = ()  # Docker DeviceRequests as "driver:capabilities" (e.g. nvidia:gpu)
+    hooks: tuple[str, ...] = ()  # OCI hook programs (prestart, createRuntime...) by path
 
     @property
     def running(self) -> bool:
         return self.pid is not None and self.pid > 0
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A Kubernetes pod as its containerd tasks show it: the sandbox and the containers that joined it."""
+
+    namespace: str
+    name: str
+    sandbox_id: str
+    sandbox_key: str | None  # subject key of the sandbox task; None when only its containers were found
+    containers: tuple[str, ...]  # subject keys
+    host_namespaces: tuple[str, ...]  # kinds (network, pid, ipc, uts) the sandbox declares shared with the host
+    containerd_namespace: str = ""
+
+
+@dataclass(frozen=True)
+class CniConfig:
+    """One CNI network configuration file (.conf / .conflist / .json) and the plugin types it chains."""
+
+    path: str
+    presence: Presence
+    error: str | None = None
+    name: str = ""
+    plugins: tuple[str, ...] = ()
+    bridges: tuple[str, ...] = ()  # bridge names of `bridge` plugins (kube-router's is kube-bridge)
+
+
+@dataclass(frozen=True)
+class CniFacts:
+    conf_dirs: tuple[str, ...]
+    configs: tuple[CniConfig, ...]
+    unreadable_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,6 +273,21 @@ class ContainerdFacts:
     sockets: tuple[SocketInfo, ...]
     containers: tuple[Container, ...]
     skipped_docker_tasks: int
+    pods: tuple[Pod, ...] = ()
+    cni: CniFacts | None = None
+
+
+# ---------------------------------------------------------------- kubelet
+
+
+@dataclass(frozen=True)
+class KubeletFacts:
+    """The kubelet's command line and its --config file (KubeletConfiguration YAML)."""
+
+    pid: int | None
+    argv: tuple[str, ...]
+    flags: dict[str, str]  # long flag name -> last value given
+    config: ConfigFile | None  # None when no --config is in use
 
 
 # ---------------------------------------------------------------- runtime (/proc)
@@ -310,6 +363,7 @@ class Snapshot:
     runtime: dict[str, ProcessFacts] = field(default_factory=dict)
     files: tuple[FileStat, ...] = ()
     audit_rules: AuditRulesFacts | None = None
+    kubelet: KubeletFacts | None = None
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
@@ -344,6 +398,7 @@ class Subject:
     key: str
     kind: str  # host, daemon, container, containerd
     name: str
+    pod: str | None = None  # "namespace/pod" for a Kubernetes container
 
 
 HOST = Subject("host", "host", "host")
@@ -351,7 +406,8 @@ DAEMON = Subject("daemon", "daemon", "docker daemon")
 
 
 def container_subject(container: Container) -> Subject:
-    return Subject(container.key, "container", container.name)
+    pod = f"{container.pod.namespace}/{container.pod.name}" if container.pod else None
+    return Subject(container.key, "container", container.name, pod)
 
 
 @dataclass(frozen=True)

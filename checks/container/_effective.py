@@ -11,6 +11,8 @@ from typing import Any
 from hostaudit import caps
 from hostaudit.model import Container, Snapshot
 
+from ._pods import is_pod_namespace_file, namespace_owner
+
 
 @dataclass(frozen=True)
 class CapabilityView:
@@ -42,7 +44,8 @@ def capabilities(facts: Snapshot, ctr: Container) -> CapabilityView:
     return CapabilityView(declared, "declared", declared)
 
 
-def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str) -> tuple[bool | None, dict[str, Any]]:
+def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int = 0
+                          ) -> tuple[bool | None, dict[str, Any]]:
     """Whether the container is in the host's `kind` namespace: by inode when it runs, else as declared."""
     declared = ctr.namespaces.get(kind, "")
     evidence: dict[str, Any] = {f"namespaces.{kind}.declared": declared}
@@ -58,6 +61,14 @@ def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str) -> tuple[b
         evidence[f"namespaces.{kind}.daemon_default"] = declared
     if declared == "host":
         return True, evidence
+    owner = namespace_owner(facts, ctr, kind) if depth < 3 else None
+    if owner is not None:  # a pod container shares what its sandbox has; so does one naming another's /proc ns
+        shared, owner_evidence = shares_host_namespace(facts, owner, kind, depth + 1)
+        evidence[f"namespaces.{kind}.joins"] = owner.name
+        evidence.update({f"joined.{k}": v for k, v in owner_evidence.items()})
+        return shared, evidence
+    if ctr.pod is not None and is_pod_namespace_file(declared):
+        return False, evidence  # the pod's own namespace file, made by CRI
     if declared.startswith(("container:", "path:")) or declared == "default":
         return None, evidence  # joins another namespace, or depends on the daemon: only /proc can tell
     return False, evidence

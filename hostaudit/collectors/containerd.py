@@ -9,7 +9,8 @@ import subprocess
 from hostaudit.collectors import CollectContext, CollectorSkipped, ProcessEntry
 from hostaudit.collectors._fs import read_text, socket_info
 from hostaudit.collectors.normalize import from_oci
-from hostaudit.model import ConfigFile, Container, ContainerdFacts, Presence
+from hostaudit.containerd_config import cni_conf_dir
+from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
 from hostaudit.parsers import int_or_none, parse_json_object, parse_toml
 
 DEFAULT_CONFIG = "/etc/containerd/config.toml"
@@ -17,6 +18,8 @@ DEFAULT_STATE = "/run/containerd"
 DEFAULT_SOCKET = "/run/containerd/containerd.sock"
 TASKS = "io.containerd.runtime.v2.task"
 SHIMS = ("containerd-shim-runc-v2", "containerd-shim-runc-v1", "containerd-shim")
+CNI_SUFFIXES = (".conf", ".conflist", ".json")  # what libcni loads, in file-name order
+POD_NAMESPACES = ("network", "pid", "ipc", "uts")
 
 
 def _flag(argv: tuple[str, ...], *names: str) -> str | None:
@@ -92,6 +95,55 @@ def _task(state_dir: str, config_path: str) -> Container | None:
     return from_oci(spec, namespace, task_id, pid if alive else None, "running" if alive else "stopped")
 
 
+def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
+    """Kubernetes pods from their tasks' CRI annotations: one per sandbox id, its containers joined to it."""
+    pods: dict[tuple[str, str], dict] = {}
+    for ctr in containers:
+        if ctr.pod is None:
+            continue
+        pod = pods.setdefault((ctr.namespace, ctr.pod.sandbox_id), {
+            "namespace": ctr.pod.namespace, "name": ctr.pod.name, "sandbox": None, "containers": []})
+        if ctr.pod.container_name:
+            pod["containers"].append(ctr.key)
+        else:
+            pod["sandbox"] = ctr
+    return tuple(
+        Pod(namespace=pod["namespace"], name=pod["name"], sandbox_id=sandbox_id,
+            sandbox_key=pod["sandbox"].key if pod["sandbox"] else None, containers=tuple(sorted(pod["containers"])),
+            host_namespaces=tuple(kind for kind in POD_NAMESPACES
+                                  if pod["sandbox"] and pod["sandbox"].namespaces.get(kind) == "host"),
+            containerd_namespace=namespace)
+        for (namespace, sandbox_id), pod in sorted(pods.items()))
+
+
+def _cni_config(path: str) -> CniConfig:
+    found = read_text(path)
+    if found.text is None:
+        return CniConfig(path, found.presence, found.error)
+    try:
+        data = parse_json_object(found.text)
+    except ValueError as exc:
+        return CniConfig(path, Presence.PRESENT, f"{path}: {exc}")
+    chain = data.get("plugins") if isinstance(data.get("plugins"), list) else [data]
+    plugins = [p for p in chain if isinstance(p, dict)]
+    name = data.get("name")
+    return CniConfig(
+        path, Presence.PRESENT, name=name if isinstance(name, str) else "",
+        plugins=tuple(p["type"] for p in plugins if isinstance(p.get("type"), str)),
+        bridges=tuple(p["bridge"] for p in plugins if p.get("type") == "bridge" and isinstance(p.get("bridge"), str)))
+
+
+def read_cni(conf_dir: str) -> CniFacts:
+    """The CNI network configurations in `conf_dir`, in the order libcni (and so CRI) picks them."""
+    try:
+        names = sorted(n for n in os.listdir(conf_dir) if n.endswith(CNI_SUFFIXES))
+    except FileNotFoundError:
+        return CniFacts((conf_dir,), ())
+    except OSError as exc:
+        return CniFacts((conf_dir,), (), (f"{conf_dir}: {exc.strerror or exc}",))
+    return CniFacts((conf_dir,), tuple(_cni_config(os.path.join(conf_dir, n)) for n in names))
+
+
 def collect(ctx: CollectContext) -> ContainerdFacts:
     procs = ctx.processes_named("containerd")
     views = [(p, *_daemon_view(p)) for p in procs]
@@ -122,4 +174,6 @@ def collect(ctx: CollectContext) -> ContainerdFacts:
         sockets=tuple(socket_info(s) for s in sockets),
         containers=tuple(containers),
         skipped_docker_tasks=0,
+        pods=group_pods(containers),
+        cni=read_cni(cni_conf_dir(config.data or {})),
     )

@@ -5,6 +5,7 @@ Both functions are pure and tolerate hostile or malformed input: a field of the 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hostaudit.caps import normalize as cap_name
@@ -55,6 +56,17 @@ def _security_opt(opts: tuple[str, ...]) -> dict[str, str]:
     return parsed
 
 
+def _docker_seccomp_profile(value: str) -> dict[str, Any] | None:
+    """The profile itself when `seccomp=` carries its JSON (the CLI sends a custom profile's content)."""
+    if not value.lstrip().startswith("{"):
+        return None
+    try:
+        profile = json.loads(value)
+    except ValueError:
+        return None
+    return profile if isinstance(profile, dict) else None
+
+
 def _docker_namespace(mode: str, unset: str = "private") -> str:
     """`host`, `container:<x>`, `private`, or for an unset mode `unset` (`default`: the daemon decides)."""
     if mode == "host" or mode.startswith("container:"):
@@ -69,6 +81,15 @@ def _docker_ports(host_config: dict[str, Any]) -> tuple[PortBinding, ...]:
             binding = _dict(binding)
             ports.append(PortBinding(str(container_port), _str(binding.get("HostIp")), _str(binding.get("HostPort"))))
     return tuple(ports)
+
+
+def _device_requests(host_config: dict[str, Any]) -> tuple[str, ...]:
+    """`--gpus` and other device requests as "driver:capability,...", e.g. "nvidia:gpu"."""
+    found = []
+    for request in map(_dict, _list(host_config.get("DeviceRequests"))):
+        capabilities = [c for group in _list(request.get("Capabilities")) for c in _strings(group)]
+        found.append(f"{_str(request.get('Driver')) or 'default'}:{','.join(capabilities)}")
+    return tuple(found)
 
 
 def from_docker(data: dict[str, Any]) -> Container:
@@ -114,7 +135,7 @@ def from_docker(data: dict[str, Any]) -> Container:
         cap_drop=tuple(cap_name(c) for c in _strings(host.get("CapDrop"))),
         bounding_caps=None,
         seccomp=seccomp,
-        seccomp_profile=None,
+        seccomp_profile=_docker_seccomp_profile(seccomp_value) if seccomp == "custom" else None,
         apparmor_profile="unconfined" if privileged and not apparmor else apparmor,
         selinux_label=selinux,
         no_new_privileges=no_new_privileges,
@@ -151,6 +172,10 @@ def from_docker(data: dict[str, Any]) -> Container:
         runtime=_str(host.get("Runtime")),
         ulimits=tuple(f"{_str(_dict(u).get('Name'))}={_dict(u).get('Soft')}:{_dict(u).get('Hard')}"
                       for u in _list(host.get("Ulimits"))),
+        network_mode=network,
+        networks=tuple(sorted(_dict(_dict(data.get("NetworkSettings")).get("Networks")))),
+        cpu_quota=_int(host.get("CpuQuota")),
+        device_requests=_device_requests(host),
     )
 
 
@@ -258,4 +283,7 @@ def from_oci(spec: dict[str, Any], namespace: str, task_id: str, pid: int | None
         annotations=annotations,
         pod=pod,
         namespace=namespace,
+        cpu_quota=_int(_dict(resources.get("cpu")).get("quota")),
+        hooks=tuple(_str(_dict(h).get("path")) for hooks in _dict(spec.get("hooks")).values()
+                    for h in _list(hooks)),
     )

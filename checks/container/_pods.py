@@ -1,0 +1,41 @@
+"""Whose namespace a container joined: the pod sandbox, or the container whose `/proc/<pid>/ns/*` it names."""
+
+from __future__ import annotations
+
+import re
+
+from hostaudit.model import Container, Snapshot
+
+# What a Kubernetes pod's containers share with its sandbox (the PID namespace only with shareProcessNamespace).
+POD_SHARED = ("network", "ipc", "uts", "pid")
+_PROC_NS = re.compile(r"^path:/proc/(\d+)/ns/\w+$")
+
+
+def sandbox_of(facts: Snapshot, ctr: Container) -> Container | None:
+    """The sandbox (pause) task of a Kubernetes container's pod, when it was found."""
+    if ctr.pod is None or not ctr.pod.container_name:
+        return None
+    return next((c for c in facts.all_containers if c.pod is not None and not c.pod.container_name
+                 and c.id == ctr.pod.sandbox_id and c.namespace == ctr.namespace), None)
+
+
+def namespace_owner(facts: Snapshot, ctr: Container, kind: str) -> Container | None:
+    """The container whose `kind` namespace `ctr` joined by path: the one whose pid the path names, else (for a
+    Kubernetes container) its pod's sandbox."""
+    declared = ctr.namespaces.get(kind, "")
+    if not declared.startswith("path:"):
+        return None
+    match = _PROC_NS.match(declared)
+    if match:
+        pid = int(match.group(1))
+        owner = next((c for c in facts.all_containers if c.pid == pid and c.key != ctr.key), None)
+        if owner is not None:
+            return owner
+    return sandbox_of(facts, ctr) if kind in POD_SHARED else None
+
+
+def is_pod_namespace_file(declared: str) -> bool:
+    """A namespace file CRI creates for a pod (its own, never the host's): /var/run/netns/cni-..., or under the CRI
+    plugin's state dir with netns_mounts_under_state_dir."""
+    path = declared.removeprefix("path:")
+    return path.startswith(("/var/run/netns/cni-", "/run/netns/cni-")) or "/io.containerd.grpc.v1.cri/netns/" in path

@@ -1,0 +1,73 @@
+"""The kubelet: its command line (psutil) and the KubeletConfiguration file its --config names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostaudit.collectors import CollectContext, CollectorSkipped
+from hostaudit.collectors._fs import read_text
+from hostaudit.model import ConfigFile, KubeletFacts, Presence
+
+# kubelet flags that take no separate value (pflag: `--flag` means true, `--flag=false` sets false)
+BOOL_FLAGS = frozenset({
+    "anonymous-auth", "protect-kernel-defaults", "seccomp-default", "rotate-certificates", "rotate-server-certificates",
+    "fail-swap-on", "make-iptables-util-chains", "serialize-image-pulls", "register-node", "cgroups-per-qos",
+    "enable-server", "enable-debugging-handlers", "kernel-memcg-notification", "keep-terminated-pod-volumes",
+    "exit-on-lock-contention", "register-schedulable", "enable-controller-attach-detach", "help", "version",
+    "alsologtostderr", "logtostderr", "local-storage-capacity-isolation",
+})
+
+
+def parse_flags(argv: tuple[str, ...]) -> dict[str, str]:
+    """Long flag name -> the last value given, in every syntax pflag accepts (`--f=v`, `--f v`, `-f v`, `--bool`)."""
+    flags: dict[str, str] = {}
+    args = list(argv[1:])
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not arg.startswith("-") or arg in ("-", "--"):
+            continue
+        name, has_value, value = arg.lstrip("-").partition("=")
+        if not has_value:
+            if name in BOOL_FLAGS:
+                value = "true"
+            elif index < len(args):
+                value = args[index]
+                index += 1
+        flags[name] = value
+    return flags
+
+
+def parse_yaml_object(text: str) -> dict[str, Any]:
+    """A YAML document that must be a mapping; ValueError with a readable message otherwise."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a YAML mapping, found {type(data).__name__}")
+    return data
+
+
+def read_config(path: str) -> ConfigFile:
+    found = read_text(path)
+    if found.presence is not Presence.PRESENT:
+        return ConfigFile(path, found.presence, found.error)
+    try:
+        return ConfigFile(path, Presence.PRESENT, data=parse_yaml_object(found.text or ""))
+    except ValueError as exc:
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+
+
+def collect(ctx: CollectContext) -> KubeletFacts:
+    procs = ctx.processes_named("kubelet")
+    if not procs:
+        raise CollectorSkipped("kubelet: not running")
+    proc = procs[0]
+    flags = parse_flags(proc.argv)
+    config_path = flags.get("config")
+    return KubeletFacts(pid=proc.pid, argv=proc.argv, flags=flags,
+                        config=read_config(config_path) if config_path else None)
