@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import subprocess
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import read_text
-from hostaudit.model import AuditRule, AuditRulesFacts
+from hostaudit.model import AuditRule, AuditRulesFacts, Presence
 from hostaudit.parsers import parse_audit_rules
 
 RULE_FILES = ("/etc/audit/audit.rules", "/etc/audit/rules.d/*.rules")
+RULE_DIRS = ("/etc/audit", "/etc/audit/rules.d")
 
 
 def _loaded() -> str | None:
@@ -27,6 +29,7 @@ def _loaded() -> str | None:
 
 def collect(ctx: CollectContext) -> AuditRulesFacts:
     loaded = _loaded()
+    unreadable: list[str] = []
     if loaded is not None:
         rules = parse_audit_rules(loaded, "auditctl -l")
         source = "auditctl -l"
@@ -34,10 +37,15 @@ def collect(ctx: CollectContext) -> AuditRulesFacts:
         rules = []
         for pattern in RULE_FILES:
             for path in sorted(glob.glob(pattern)):
-                rules += parse_audit_rules(read_text(path).text or "", path)
+                found = read_text(path)
+                if found.presence is Presence.UNREADABLE:
+                    unreadable.append(path)
+                rules += parse_audit_rules(found.text or "", path)
+        unreadable += [d for d in RULE_DIRS if os.path.isdir(d) and not os.access(d, os.R_OK | os.X_OK)]
         source = "rules files"
     return AuditRulesFacts(
         source=source,
         rules=tuple(AuditRule(*rule) for rule in rules),
         auditd_running=bool(ctx.processes_named("auditd")),
+        unreadable=tuple(unreadable),
     )

@@ -90,6 +90,11 @@ def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
     return tuple(found.values())
 
 
+def _count(info: dict | None, key: str) -> int | None:
+    value = (info or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def collect(ctx: CollectContext) -> DockerDaemonFacts:
     dockerd = find_dockerd(ctx)
     flags = parse_dockerd_argv(dockerd.argv) if dockerd else {}
@@ -130,6 +135,9 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         rootless=any("name=rootless" in str(o) for o in security_options) or "rootless" in flags,
         userns_remap=any("name=userns" in str(o) for o in security_options) or bool(
             flags.get("userns-remap") or settings.get("userns-remap")),
+        image_count=_count(info, "Images"),
+        container_count=_count(info, "Containers"),
+        stopped_container_count=_count(info, "ContainersStopped"),
     )
     if error:
         raise PartialFacts(facts, error)

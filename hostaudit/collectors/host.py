@@ -7,6 +7,7 @@ import socket
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
 from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo, parse_status
 
@@ -76,6 +77,7 @@ def collect(ctx: CollectContext) -> HostFacts:
     signature = read_text("/proc/version_signature").text
     passwd, group = read_text("/etc/passwd").text or "", read_text("/etc/group").text or ""
     agents = sorted({p.name for p in ctx.processes if p.name in AGENTS})
+    sudo_grants, sudoers_unreadable = read_sudoers()
     return HostFacts(
         hostname=socket.gethostname(),
         kernel_release=uname.release,
@@ -98,4 +100,7 @@ def collect(ctx: CollectContext) -> HostFacts:
         groups=parse_group_file(group, passwd),
         runtime_agents=tuple(agents),
         mounts=tuple(HostMount(m.mount_point, m.fstype, m.source) for m in mounts),
+        sudoers_docker=tuple(sorted({g.principal for g in sudo_grants})),
+        sudo_grants=sudo_grants,
+        sudoers_unreadable=sudoers_unreadable,
     )
