@@ -8,6 +8,11 @@ from enum import StrEnum
 class Format(StrEnum):
     text = "text"
     json = "json"
+    html = "html"
+    sarif = "sarif"
+    junit = "junit"
+    csv = "csv"
+    prometheus = "prometheus"
 
 
 class FailOn(StrEnum):

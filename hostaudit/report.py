@@ -76,6 +76,7 @@ class Report:
     escapes: tuple[EscapeVerdict, ...] = ()
     notes: tuple[str, ...] = ()
     resolved: tuple[str, ...] = field(default=())  # identities failing in the baseline, no longer failing
+    duration_s: float | None = None  # wall time of collection and evaluation, measured by the CLI
 
     def counts(self) -> dict[str, int]:
         """Failing findings per severity (waived ones excluded)."""

@@ -6,7 +6,7 @@ import importlib
 
 from hostaudit.report import Report
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "html", "sarif", "junit", "csv", "prometheus")
 
 
 def render(report: Report, fmt: str, **options: object) -> str:

@@ -1,0 +1,35 @@
+"""Findings as CSV, one row per finding, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from hostaudit.report import Finding, Report
+
+COLUMNS = ("identity", "check_id", "title", "severity", "status", "waiver", "baseline", "subject_kind",
+           "subject_key", "subject_name", "cis", "evidence", "detail", "remediation")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: a value that would start a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _row(finding: Finding) -> tuple[object, ...]:
+    return (finding.identity, finding.check_id, finding.title, finding.severity.value, finding.status.value,
+            finding.waiver, finding.baseline, finding.subject.kind, finding.subject.key, finding.subject.name,
+            " ".join(finding.cis), json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True, default=str),
+            finding.detail, finding.remediation)
+
+
+def render(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for finding in report.findings:
+        writer.writerow([cell(value) for value in _row(finding)])
+    return buffer.getvalue()

@@ -1,0 +1,67 @@
+"""JUnit XML for CI dashboards: one testsuite per check, one testcase per check and subject."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from itertools import groupby
+
+from hostaudit.model import Status
+from hostaudit.report import Finding, Report
+
+# characters XML 1.0 cannot carry at all, even escaped (ANSI escapes start with one of them)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text XML can hold: characters XML forbids are written as visible `\\xNN` escapes."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def _body(finding: Finding) -> str:
+    evidence = json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True, default=str)
+    lines = [f"subject: {finding.subject.key}", f"evidence: {evidence}"]
+    if finding.detail:
+        lines.append(f"detail: {finding.detail}")
+    lines.append(f"remediation: {finding.remediation}")
+    return xml_text("\n".join(lines))
+
+
+def _testcase(suite: ET.Element, finding: Finding) -> str:
+    """Add the finding's testcase; returns its outcome: passed, failure or skipped."""
+    case = ET.SubElement(suite, "testcase", classname=finding.check_id, name=xml_text(finding.subject.name))
+    if finding.failing:
+        failure = ET.SubElement(case, "failure", type=finding.severity.value,
+                                message=xml_text(f"{finding.severity.value}: {finding.title}"))
+        failure.text = _body(finding)
+        return "failure"
+    if finding.status is Status.FAIL:  # waived
+        ET.SubElement(case, "skipped", message=xml_text(f"waived: {finding.waiver}"))
+        return "skipped"
+    if finding.status in (Status.UNKNOWN, Status.NOT_APPLICABLE):
+        skipped = ET.SubElement(case, "skipped", message=xml_text(f"{finding.status.value}: {finding.detail}"))
+        skipped.text = _body(finding)
+        return "skipped"
+    return "passed"
+
+
+def render(report: Report) -> str:
+    root = ET.Element("testsuites", name="hostaudit")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    host = xml_text(report.host.get("hostname") or "")
+    for check_id, group in groupby(sorted(report.findings, key=lambda f: (f.check_id, f.subject.key)),
+                                   key=lambda f: f.check_id):
+        suite = ET.SubElement(root, "testsuite", name=check_id, hostname=host, timestamp=report.collected_at)
+        outcomes = [_testcase(suite, finding) for finding in group]
+        counts = {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": 0,
+                  "skipped": outcomes.count("skipped")}
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            if key in totals:
+                totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,54 @@
+"""A node_exporter textfile-collector file: the audit's counts as Prometheus metrics, for scheduled runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hostaudit.model import CollectorState
+from hostaudit.report import Report
+
+
+def label_value(value: object) -> str:
+    """A label value in the text exposition format: backslash, double quote and newline escaped."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+    for labels, value in samples:
+        rendered = ",".join(f'{key}="{label_value(val)}"' for key, val in labels.items())
+        lines.append(f"{name}{{{rendered}}} {_number(value)}" if rendered else f"{name} {_number(value)}")
+    return lines
+
+
+def _timestamp(collected_at: str) -> float:
+    try:
+        moment = dt.datetime.fromisoformat(collected_at)
+    except ValueError:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def render(report: Report) -> str:
+    lines = []
+    lines += _metric("hostaudit_findings", "gauge", "Failing findings (waived ones excluded) by severity.",
+                     [({"severity": severity}, count) for severity, count in report.counts().items()])
+    lines += _metric("hostaudit_escapable_containers", "gauge", "Containers with at least one escape path to the host.",
+                     [({}, len(report.escapable))])
+    lines += _metric("hostaudit_containers", "gauge", "Containers audited (Docker and containerd).",
+                     [({}, len(report.containers))])
+    if report.duration_s is not None:
+        lines += _metric("hostaudit_audit_duration_seconds", "gauge", "Wall time of the last audit.",
+                         [({}, report.duration_s)])
+    lines += _metric("hostaudit_last_success_timestamp_seconds", "gauge",
+                     "Unix time when the last completed audit collected its facts.",
+                     [({}, _timestamp(report.collected_at))])
+    lines += _metric("hostaudit_collector_up", "gauge", "1 when the collector delivered (or its component is absent), "
+                     "0 when it failed.",
+                     [({"collector": s.name}, 0 if s.state is CollectorState.ERROR else 1)
+                      for s in sorted(report.collectors.values(), key=lambda s: s.name)])
+    return "\n".join(lines) + "\n"

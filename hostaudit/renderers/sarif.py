@@ -1,0 +1,113 @@
+"""SARIF 2.1.0: one run, the checks as rules, failing and waived findings as results with stable fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+from hostaudit.catalog import Severity
+from hostaudit.model import CollectorState, Status
+from hostaudit.report import Finding, Report
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT = "hostauditIdentity/v1"
+LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note",
+         Severity.INFO: "note"}
+# the 0-10 scale code-scanning dashboards sort security results by
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0",
+                     Severity.INFO: "0.0"}
+
+
+def _rule_name(check_id: str) -> str:
+    return "".join(part.capitalize() for part in check_id.replace(".", "_").split("_"))
+
+
+def _rule(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.check_id,
+        "name": _rule_name(finding.check_id),
+        "shortDescription": {"text": finding.title},
+        "fullDescription": {"text": finding.rationale or finding.title},
+        "help": {"text": f"Remediation: {finding.remediation}"},
+        "defaultConfiguration": {"level": LEVEL[finding.severity]},
+        "properties": {
+            "severity": finding.severity.value,
+            "security-severity": SECURITY_SEVERITY[finding.severity],
+            "cis": list(finding.cis),
+            "references": list(finding.references),
+            "tags": ["security", "container-escape", finding.scope, *(f"CIS-{cis}" for cis in finding.cis)],
+        },
+    }
+
+
+def _evidence_path(finding: Finding) -> str | None:
+    """The host file a file-based finding is about: an absolute `path` (or `*.path`) evidence value."""
+    for key, value in finding.evidence.items():
+        if (key == "path" or key.endswith((".path", "_path"))) and isinstance(value, str) and value.startswith("/"):
+            return value
+    return None
+
+
+def _locations(finding: Finding, host: str) -> list[dict[str, Any]]:
+    subject = finding.subject
+    logical = {"name": subject.name, "fullyQualifiedName": f"{host}/{subject.key}", "kind": "resource",
+               "properties": {"subjectKind": subject.kind}}
+    location: dict[str, Any] = {"logicalLocations": [logical]}
+    path = _evidence_path(finding)
+    if path is not None:
+        location["physicalLocation"] = {"artifactLocation": {"uri": PurePosixPath(path).as_uri()}}
+    return [location]
+
+
+def _result(finding: Finding, rule_index: int, host: str) -> dict[str, Any]:
+    text = f"{finding.title}: {finding.subject.name}"
+    if finding.detail:
+        text += f" ({finding.detail})"
+    result: dict[str, Any] = {
+        "ruleId": finding.check_id,
+        "ruleIndex": rule_index,
+        "kind": "fail",
+        "level": LEVEL[finding.severity],
+        "message": {"text": text},
+        "locations": _locations(finding, host),
+        "partialFingerprints": {FINGERPRINT: finding.identity},
+        "properties": {"subject": finding.subject.key, "subjectKind": finding.subject.kind,
+                       "evidence": finding.evidence},
+    }
+    if finding.baseline is not None:
+        result["baselineState"] = finding.baseline
+    if finding.waiver is not None:
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.waiver}]
+    return result
+
+
+def document(report: Report) -> dict[str, Any]:
+    rules: dict[str, dict[str, Any]] = {}
+    for finding in sorted(report.findings, key=lambda f: f.check_id):
+        rules.setdefault(finding.check_id, _rule(finding))
+    index = {check_id: position for position, check_id in enumerate(rules)}
+    host = report.host.get("hostname") or "host"
+    results = [_result(f, index[f.check_id], host) for f in report.findings if f.status is Status.FAIL]
+    notifications = [{"level": "error", "message": {"text": f"collector {s.name} failed: {s.message}"},
+                      "descriptor": {"id": f"collector.{s.name}"}}
+                     for s in report.collectors.values() if s.state is CollectorState.ERROR]
+    invocation: dict[str, Any] = {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+    run_properties: dict[str, Any] = {"host": report.host, "collectedAt": report.collected_at,
+                                      "resolved": list(report.resolved), "notes": list(report.notes)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "hostaudit", "version": report.hostaudit_version,
+                                "rules": list(rules.values())}},
+            "automationDetails": {"id": f"hostaudit/{host}/"},
+            "invocations": [invocation],
+            "results": results,
+            "properties": run_properties,
+        }],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False, default=str) + "\n"
