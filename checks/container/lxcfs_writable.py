@@ -1,0 +1,37 @@
+"""Container has an lxcfs mount read-write."""
+
+from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.model import Container, Snapshot
+
+from ._mounts import exposes, host_mounts
+from ._subjects import Judgement, per_container
+
+META = CheckMeta(
+    id="container.lxcfs_writable",
+    title="Container has an lxcfs mount read-write",
+    severity=Severity.HIGH,
+    scope=Scope.CONTAINER,
+    references=("MITRE ATT&CK T1611",),
+    rationale="lxcfs serves its cgroup view from the host; mounted read-write, root in the container can rewrite "
+              "its devices cgroup through it (allow every device) and then open the host's disks.",
+    remediation="Mount lxcfs files read-only (-v /var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro ...).",
+    needs=(),
+)
+
+LXCFS = "/var/lib/lxcfs"
+
+
+def judge(facts: Snapshot, ctr: Container) -> Judgement:
+    declared = [m.source for m in host_mounts(ctr) if m.rw and (exposes(m, LXCFS) or m.source.startswith(LXCFS + "/"))]
+    evidence = {"lxcfs.declared_rw": declared}
+    proc = facts.process(ctr)
+    if proc is not None and proc.mounts:
+        effective = [m.mount_point for m in proc.mounts if m.fstype == "fuse.lxcfs" and m.rw]
+        evidence["lxcfs.mountinfo_rw"] = effective
+        return bool(effective), evidence
+    return bool(declared), evidence
+
+
+@register(META)
+def evaluate(facts: Snapshot):
+    return per_container(facts, lambda ctr: judge(facts, ctr))
