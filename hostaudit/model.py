@@ -92,6 +92,10 @@ class HostFacts:
     runtime_agent_dirs: tuple[str, ...] = ()  # configuration dirs of runtime detection agents (/etc/falco ...)
     sudo_grants: tuple[SudoGrant, ...] = ()
     sudoers_unreadable: tuple[str, ...] = ()  # sudoers files that exist but could not be read
+    # container runtime binaries on the host: path -> version read from `<path> --version` (runc, containerd, ...)
+    runtime_binaries: dict[str, str] = field(default_factory=dict)
+    # distro packages of the runtimes (dpkg-query / rpm): package name -> package version
+    runtime_packages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
