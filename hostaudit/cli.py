@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +46,15 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
     return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
 
 
+def _baseline(path: Path):
+    from hostaudit.baseline import parse
+
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _fail(f"--baseline {path}: {exc}") from exc
+
+
 def _selected(check: list[str] | None) -> tuple[str, ...]:
     from hostaudit import catalog
 
@@ -65,18 +77,35 @@ def audit(
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous JSON report: mark failures new or "
+                                                  "unchanged, list the resolved ones.")] = None,
+    fail_on_new: Annotated[FailOn | None, typer.Option("--fail-on-new", help="Exit 1 when a failure that is new "
+                                                       "since --baseline reaches this severity.")] = None,
+    prometheus: Annotated[Path | None, typer.Option("--prometheus", help="Also write a node_exporter textfile here "
+                                                    "(mode 0600).")] = None,
 ) -> None:
     """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 error."""
     from hostaudit import engine, renderers
     from hostaudit import output as out
     from hostaudit.catalog import Severity
 
+    started = time.monotonic()
     only = _selected(check)
+    if fail_on_new is not None and baseline is None:
+        raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
+    previous = _baseline(baseline) if baseline is not None else None
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text)
-    report = engine.audit(snapshot, only)
+    report = dataclasses.replace(engine.audit(snapshot, only), duration_s=round(time.monotonic() - started, 3))
+    if previous is not None:
+        from hostaudit.baseline import compare
+
+        report = compare(report, previous)
     options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt is Format.text else {}
     out.write(renderers.render(report, fmt.value, **options), output)
-    raise typer.Exit(report.exit_code(Severity(fail_on.value) if fail_on else None))
+    if prometheus is not None:
+        out.write(renderers.render(report, "prometheus"), prometheus)
+    raise typer.Exit(max(report.exit_code(Severity(fail_on.value) if fail_on else None),
+                         report.exit_code(Severity(fail_on_new.value) if fail_on_new else None, new_only=True)))
 
 
 @app.command()
@@ -125,6 +154,50 @@ def checks_explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g
                          ("ansible key", meta.ansible_key or "-"), ("rationale", meta.rationale),
                          ("remediation", meta.remediation)):
         typer.echo(f"{label:12} {value}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the JSON report."""
+    from importlib import resources
+
+    typer.echo((resources.files("hostaudit") / "schemas" / "report.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@app.command("install-cron")
+def install_cron(
+    systemd: Annotated[bool, typer.Option("--systemd", help="Print a systemd service and timer instead of writing "
+                                          "a cron.d file.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be written, write nothing.")] = False,
+    path: Annotated[Path, typer.Option("--path", help="The cron.d file to write.")] = Path("/etc/cron.d/hostaudit"),
+    report_dir: Annotated[str, typer.Option("--report-dir", help="Where the nightly report.json and previous.json "
+                                            "are kept.")] = "/var/lib/hostaudit",
+    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM.")] = "03:17",
+    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Also write this node_exporter textfile "
+                                                   "each night.")] = None,
+) -> None:
+    """Schedule a nightly audit whose report uses the previous night's report as its baseline."""
+    from hostaudit import output as out
+    from hostaudit import schedule
+
+    try:
+        nightly = schedule.Nightly(python=sys.executable, report_dir=report_dir, at=at, prometheus=prometheus)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if systemd:
+        for name, text in schedule.systemd_units(nightly).items():
+            typer.echo(f"# /etc/systemd/system/{name}\n{text}")
+        typer.echo("# then: systemctl daemon-reload && systemctl enable --now hostaudit.timer")
+        return
+    text = schedule.cron_file(nightly)
+    if dry_run:
+        typer.echo(f"# would write {path}:\n{text}", nl=False)
+        return
+    try:
+        out.write(text, path)
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {exc}") from exc
+    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir}")
 
 
 @app.command()
