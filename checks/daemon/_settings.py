@@ -34,3 +34,24 @@ def bool_setting(facts: Snapshot, key: str, default: bool, risky_when: bool, ext
 
 def security_options(daemon: DockerDaemonFacts) -> list[str]:
     return [str(o) for o in (daemon.info or {}).get("SecurityOptions") or []]
+
+
+def values_setting(daemon: DockerDaemonFacts, flag: str, json_key: str) -> tuple[list[Any], str]:
+    """Every value of a repeatable option (`--insecure-registry` given n times on argv, or a daemon.json list;
+    a daemon.json object such as default-ulimits gives its keys), and where they came from."""
+    if flag in daemon.flags:
+        return list(daemon.flags[flag]), "argv"
+    config = daemon.config.data or {}
+    if json_key not in config:
+        return [], "default"
+    value = config[json_key]
+    if isinstance(value, dict):
+        value = list(value)
+    elif not isinstance(value, list):
+        value = [value] if value not in (None, "") else []
+    return value, f"daemon.json ({daemon.config.path})"
+
+
+def info_value(daemon: DockerDaemonFacts, key: str) -> Any:
+    """A field of the API's /info answer (None when absent or the API did not answer)."""
+    return (daemon.info or {}).get(key)
