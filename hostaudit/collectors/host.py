@@ -7,6 +7,7 @@ import socket
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
 from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo, parse_status
@@ -103,4 +104,6 @@ def collect(ctx: CollectContext) -> HostFacts:
         sudoers_docker=tuple(sorted({g.principal for g in sudo_grants})),
         sudo_grants=sudo_grants,
         sudoers_unreadable=sudoers_unreadable,
+        runtime_binaries=runtime_binaries(),
+        runtime_packages=runtime_packages(),
     )
