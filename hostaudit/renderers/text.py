@@ -54,11 +54,31 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
         table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
         for column in ("severity", "check", "subject", "evidence"):
             table.add_column(column, overflow="fold")
-        for finding in shown:
-            severity = finding.severity.value if finding.status is Status.FAIL else "unknown"
-            if finding.waiver:
-                severity += " (waived)"
-            table.add_row(Text(severity, style=SEVERITY_STYLE.get(finding.severity.value, "")),
-                          Text(finding.check_id), Text(clean(finding.subject.name)), Text(_evidence(finding)))
+        for group_index, group in enumerate(_grouped(shown)):
+            if group_index:
+                table.add_section()
+            for finding in group:
+                _add_row(table, finding)
         console.print(table)
     return buffer.getvalue()
+
+
+def _grouped(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings of one subject together, and the containers of one pod together; the worst group first."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:  # already worst first, so groups come in order of their worst finding
+        groups.setdefault(f"pod:{finding.subject.pod}" if finding.subject.pod else finding.subject.key,
+                          []).append(finding)
+    return [sorted(group, key=lambda f: (f.subject.key, -f.severity.rank, f.check_id)) for group in groups.values()]
+
+
+def _add_row(table, finding: Finding) -> None:
+    from rich.text import Text
+
+    severity = finding.severity.value if finding.status is Status.FAIL else "unknown"
+    if finding.waiver:
+        severity += " (waived)"
+    elif finding.baseline == "new":
+        severity += " (new)"
+    table.add_row(Text(severity, style=SEVERITY_STYLE.get(finding.severity.value, "")),
+                  Text(finding.check_id), Text(clean(finding.subject.name)), Text(_evidence(finding)))
