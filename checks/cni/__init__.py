@@ -1,0 +1,1 @@
+"""CNI checks: the pod network plugin."""

@@ -1,0 +1,1 @@
+"""containerd checks: its config.toml and CRI plugin settings."""

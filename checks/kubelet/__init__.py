@@ -1,0 +1,1 @@
+"""Kubelet checks: the node agent's API and pod defaults."""

@@ -1,0 +1,119 @@
+"""Kubelet settings that weaken the node: one row per setting, each its own check.
+
+A command-line flag wins over the --config file, which wins over the default; the defaults differ between the two
+(an unset flag without --config keeps the old insecure flag defaults, KubeletConfiguration v1beta1 has safer ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.model import HOST, KubeletFacts, Result, Snapshot
+
+FAMILY = True
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+        return value.lower() in ("true", "1")
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _always_allow(value: Any) -> bool | None:
+    """The authorization mode lets every authenticated (or anonymous) request through."""
+    return value == "AlwaysAllow" if isinstance(value, str) else None
+
+
+def _port_open(value: Any) -> bool | None:
+    port = _int(value)
+    return None if port is None else port != 0
+
+
+def _off(value: Any) -> bool | None:
+    flag = _bool(value)
+    return None if flag is None else not flag
+
+
+# (check id, flag, KubeletConfiguration path, flag default, config-file default, risky(value), severity, title,
+#  rationale, remediation)
+ROWS: tuple[tuple[str, str, tuple[str, ...], Any, Any, Callable[[Any], bool | None], Severity, str, str, str], ...] = (
+    ("kubelet.anonymous_auth_enabled", "anonymous-auth", ("authentication", "anonymous", "enabled"), "true", False,
+     _bool, Severity.HIGH, "Kubelet API accepts anonymous requests",
+     "Anonymous requests to the kubelet API on port 10250 are served as system:anonymous; with a permissive "
+     "authorizer that is exec into every pod on the node.",
+     "Set authentication.anonymous.enabled: false (or --anonymous-auth=false) and restart the kubelet."),
+    ("kubelet.authorization_always_allow", "authorization-mode", ("authorization", "mode"), "AlwaysAllow", "Webhook",
+     _always_allow, Severity.CRITICAL, "Kubelet API authorizes every request",
+     "With AlwaysAllow any client that reaches port 10250 may list pods, read logs and exec into containers.",
+     "Set authorization.mode: Webhook (or --authorization-mode=Webhook) so the API server decides."),
+    ("kubelet.read_only_port_open", "read-only-port", ("readOnlyPort",), "10255", 0, _port_open, Severity.MEDIUM,
+     "Kubelet serves its unauthenticated read-only port",
+     "The read-only port (10255) serves pod specs, environment and node metrics to anyone with no authentication.",
+     "Set readOnlyPort: 0 (or --read-only-port=0)."),
+    ("kubelet.protect_kernel_defaults_off", "protect-kernel-defaults", ("protectKernelDefaults",), "false", False,
+     _off, Severity.LOW, "Kubelet does not protect the kernel's tunables",
+     "Without protectKernelDefaults the kubelet silently changes kernel sysctls it dislikes instead of refusing "
+     "to start, so hardened sysctl values can be undone.",
+     "Set protectKernelDefaults: true after setting the sysctls the kubelet needs (vm.overcommit_memory=1, "
+     "kernel.panic=10, kernel.panic_on_oops=1)."),
+    ("kubelet.seccomp_default_off", "seccomp-default", ("seccompDefault",), "false", False, _off, Severity.MEDIUM,
+     "Pods without a seccomp profile run unconfined",
+     "Without seccompDefault a pod that names no seccompProfile runs with no syscall filter at all.",
+     "Set seccompDefault: true (or --seccomp-default) so RuntimeDefault applies when a pod names none."),
+    ("kubelet.rotate_certificates_off", "rotate-certificates", ("rotateCertificates",), "false", False, _off,
+     Severity.LOW, "Kubelet client certificate is not rotated",
+     "A kubelet certificate that is never rotated stays valid until it expires, long after a node compromise.",
+     "Set rotateCertificates: true (or --rotate-certificates)."),
+)
+
+
+def setting(kubelet: KubeletFacts, flag: str, path: tuple[str, ...], flag_default: Any, config_default: Any
+            ) -> tuple[Any, str, str | None]:
+    """(value, where it came from, why it cannot be told): the flag, else the --config file, else the default."""
+    if flag in kubelet.flags:
+        return kubelet.flags[flag], f"argv --{flag}", None
+    if kubelet.config is None:
+        return flag_default, "flag default (no --config)", None
+    if kubelet.config.data is None:
+        return None, kubelet.config.path, kubelet.config.error or f"{kubelet.config.path}: {kubelet.config.presence}"
+    node: Any = kubelet.config.data
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    if node is None:
+        return config_default, f"KubeletConfiguration default ({kubelet.config.path})", None
+    return node, f"{kubelet.config.path}: {'.'.join(path)}", None
+
+
+def _register(check_id: str, flag: str, path: tuple[str, ...], flag_default: Any, config_default: Any,
+              risky: Callable[[Any], bool | None], severity: Severity, title: str, rationale: str,
+              remediation: str) -> None:
+    meta = CheckMeta(id=check_id, title=title, severity=severity, scope=Scope.HOST, rationale=rationale,
+                     remediation=remediation, needs=("kubelet",), references=("CIS Kubernetes Benchmark 4.2",))
+
+    @register(meta)
+    def evaluate(facts: Snapshot):
+        value, source, problem = setting(facts.kubelet, flag, path, flag_default, config_default)
+        evidence = {"kubelet." + ".".join(path): value, "source": source}
+        if problem is not None:
+            return [Result.unknown(HOST, {**evidence, "error": problem}, "the kubelet's --config cannot be read")]
+        verdict = risky(value)
+        if verdict is None:
+            return [Result.unknown(HOST, evidence, "unrecognised value")]
+        return [Result.failed(HOST, evidence) if verdict else Result.passed(HOST, evidence)]
+
+
+for _row in ROWS:
+    _register(*_row)
