@@ -114,13 +114,13 @@ def load_snapshot(path: Path) -> Snapshot:
     """A snapshot saved by `hostaudit collect`; ValueError with a readable message when it is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path}: cannot read a snapshot: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: not a hostaudit snapshot of schema version {SCHEMA_VERSION}")
     try:
         return from_jsonable(Snapshot, data)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         raise ValueError(f"{path}: malformed snapshot: {exc}") from exc
 
 
@@ -183,10 +183,12 @@ def checks_raised(results: dict[str, list[Result]]) -> list[str]:
 
 def audit(snapshot: Snapshot, only: tuple[str, ...] = ()) -> Report:
     """Evaluate the catalog (or the `only` ids) over a snapshot and build the report."""
-    from hostaudit import catalog, report
+    from hostaudit import catalog, escape, report
 
     checks = catalog.load()
     if only:
         checks = {cid: checks[cid] for cid in only}
     results = evaluate(snapshot, checks)
-    return report.build(snapshot, checks, results)
+    # a verdict over a partial selection could call a container contained that is not: whole catalog only
+    escapes = () if only else escape.analyse(results)
+    return report.build(snapshot, checks, results, escapes)

@@ -55,6 +55,7 @@ class ContainerSummary:
 class EscapePath:
     technique: str
     evidence: tuple[str, ...]  # "check_id: detail" of the flat findings that make it
+    kind: str = "direct"  # direct (an escape by itself), conditional (needs a host action or exploit), weakening
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ def document(report: Report) -> dict:
     }
     for item, finding in zip(data["findings"], report.findings, strict=True):
         item["identity"] = finding.identity
-    return data
+    # lead with the answer: how many containers can escape, then each container's verdict and paths
+    lead = ("report_version", "summary", "escapes")
+    return {key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead}
 
 
 def render(report: Report) -> str:

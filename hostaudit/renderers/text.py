@@ -38,7 +38,7 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
                        style="bold red" if escapable else "bold green"))
     for verdict in escapable:
         console.print(Text(f"  {clean(verdict.subject.name)}: ", style="bold")
-                      + Text("; ".join(clean(p.technique) for p in verdict.paths)))
+                      + Text("; ".join(clean(p.technique) for p in verdict.paths if p.kind == "direct")))
     counts = report.counts()
     line = Text("failing: ")
     for severity, count in counts.items():

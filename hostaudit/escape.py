@@ -1,0 +1,191 @@
+"""Per-container escape verdicts: the results of named flat checks combined into escape techniques.
+
+The analysis reads check results only (by check id, per container subject, plus host- and daemon-level results such
+as a vulnerable kernel or a TCP API without TLS); it never reads facts again. A container is
+- `escapable` when every precondition of a direct technique holds (root on the host with no further bug or help),
+- `weakened` when defence layers are gone (seccomp or LSM off, root without a user namespace, dangerous but not
+  directly usable capabilities, host namespaces...) or a technique needs an extra step (a host action, a CVE exploit),
+- `contained` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from hostaudit.model import Result, Status, Subject
+from hostaudit.report import EscapePath, EscapeVerdict
+
+ESCAPABLE, WEAKENED, CONTAINED = "escapable", "weakened", "contained"
+DIRECT, CONDITIONAL, WEAKENING = "direct", "conditional", "weakening"
+ROOT = "container.runs_as_root"
+
+
+@dataclass(frozen=True)
+class Results:
+    """The results the verdict of one container reads: its own, by check id, and the host's and daemon's."""
+
+    own: dict[str, Result]
+    host: dict[str, Result]
+
+    def failed(self, check_id: str) -> bool:
+        found = self.own.get(check_id) or self.host.get(check_id)
+        return found is not None and found.status is Status.FAIL
+
+    def passed(self, check_id: str) -> bool:
+        found = self.own.get(check_id) or self.host.get(check_id)
+        return found is not None and found.status is Status.PASS
+
+    def evidence(self, check_id: str) -> dict:
+        found = self.own.get(check_id) or self.host.get(check_id)
+        return found.evidence if found is not None else {}
+
+
+Condition = Callable[[Results], bool]
+
+
+@dataclass(frozen=True)
+class Technique:
+    name: str
+    requires: tuple[str, ...]  # check ids that must all fail
+    any_of: tuple[str, ...] = ()  # and at least one of these, when given
+    when: Condition | None = None  # and this, over the same results
+    supporting: tuple[str, ...] = ()  # further failing checks worth showing in the chain of evidence
+
+    def holds(self, results: Results) -> bool:
+        return (all(results.failed(c) for c in self.requires)
+                and (not self.any_of or any(results.failed(c) for c in self.any_of))
+                and (self.when is None or self.when(results)))
+
+    def chain(self, results: Results) -> tuple[str, ...]:
+        ids = [*self.requires, *self.any_of, *self.supporting]
+        return tuple(link(c, results) for c in dict.fromkeys(ids) if results.failed(c))
+
+
+def link(check_id: str, results: Results, limit: int = 240) -> str:
+    """One step of a chain of evidence: "check_id: key=value, ..." from the result's evidence."""
+    text = ", ".join(f"{k}={v}" for k, v in results.evidence(check_id).items())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{check_id}: {text}" if text else check_id
+
+
+def _host_root_rw(results: Results) -> bool:
+    return results.evidence("container.host_root_mounted").get("mount.rw") is True
+
+
+def _tcp_api_reachable(results: Results) -> bool:
+    """Host network reaches any listener; a bridge reaches one bound beyond loopback (through the gateway)."""
+    if results.failed("container.host_network"):
+        return True
+    exposed = results.evidence("daemon.tcp_without_tls").get("without_tlsverify") or []
+    return any(not str(item).startswith(("127.", "localhost", "[::1]", "::1")) for item in exposed)
+
+
+def _no_lsm(results: Results) -> bool:
+    return not results.passed("container.apparmor_unconfined") and not results.passed("container.selinux_disabled")
+
+
+DIRECT_TECHNIQUES = (
+    Technique("runtime API socket: start a privileged sibling container with the host's / mounted",
+              ("container.docker_socket_mounted",)),
+    Technique("privileged: every capability and device, no seccomp, AppArmor or masked paths",
+              ("container.privileged",), supporting=("container.device_cgroup_allow_all",
+                                                     "container.cgroup_release_agent_writable")),
+    Technique("host / mounted read-write: rewrite host files (cron, systemd units, /etc/shadow)",
+              ("container.host_root_mounted",), when=_host_root_rw),
+    Technique("cgroup v1 release_agent (CVE-2022-0492 path): CAP_SYS_ADMIN, no AppArmor/SELinux, root",
+              ("container.cgroup_release_agent_writable", "container.cap_sys_admin"),
+              supporting=("container.apparmor_unconfined", "container.selinux_disabled")),
+    Technique("ptrace into host processes: CAP_SYS_PTRACE in the host PID namespace",
+              ("container.ptrace_host_pid",), supporting=("container.cap_sys_ptrace", "container.host_pid")),
+    Technique("shocker: open_by_handle_at reads (and with DAC_OVERRIDE writes) any host file",
+              ("container.cap_dac_read_search", ROOT)),
+    Technique("kernel module: CAP_SYS_MODULE loads code into the host kernel", ("container.cap_sys_module", ROOT)),
+    Technique("kernel usermode helper: core_pattern, modprobe, uevent_helper or binfmt_misc runs a container file "
+              "as host root", ("container.usermode_helper_writable",),
+              supporting=("container.proc_sys_writable", "container.sysfs_writable")),
+    Technique("raw host device: mount or rewrite the host's disk or memory", (ROOT,),
+              any_of=("container.block_device_exposed", "container.memory_device_exposed")),
+    Technique("device cgroup allow-all: mknod the host's disk and mount it",
+              ("container.device_cgroup_allow_all", ROOT)),
+    Technique("read-write lxcfs: rewrite the devices cgroup, then open host disks", ("container.lxcfs_writable", ROOT)),
+    Technique("Docker API on TCP without TLS reachable from the container", ("daemon.tcp_without_tls",),
+              when=_tcp_api_reachable, supporting=("container.host_network",)),
+)
+
+# Kernel and runtime CVEs (host- or daemon-level results) an attacker in the container can use alone, given the
+# container-side preconditions named here. Other CVEs of those families need a host action (an exec, a crafted
+# image) or an exploit chain: they count as conditional for containers running as root.
+CVE_PREFIXES = ("kernel.cve_", "runtime.cve_")
+DIRECT_CVES: dict[str, Technique] = {
+    "kernel.cve_2022_0492": Technique(
+        "CVE-2022-0492: release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
+        ("kernel.cve_2022_0492", "container.seccomp_unconfined", ROOT), when=_no_lsm),
+    "kernel.cve_2022_0847": Technique("CVE-2022-0847 (Dirty Pipe): overwrite read-only host files such as runc",
+                                      ("kernel.cve_2022_0847",)),
+    "kernel.cve_2022_0185": Technique(
+        "CVE-2022-0185: fsconfig heap overflow from a user namespace", ("kernel.cve_2022_0185", ROOT),
+        any_of=("container.seccomp_unconfined", "container.seccomp_bypassed_by_capability")),
+}
+
+# Failing checks that remove a defence layer without being an escape by themselves.
+WEAKENING_CHECKS = (
+    "container.seccomp_unconfined", "container.apparmor_unconfined", "container.selinux_disabled",
+    "container.masked_paths_removed", "container.seccomp_bypassed_by_capability", "container.capabilities_added",
+    "container.host_pid", "container.host_network", "container.host_ipc", "container.host_userns",
+    "container.host_root_mounted", "container.sensitive_mount", "container.proc_sys_writable",
+    "container.sysfs_writable", "container.cgroupfs_writable", "container.kmsg_exposed",
+    "container.joins_container_namespace", "container.mount_propagation_shared", "container.nvidia_gpu_access",
+    "container.cap_sys_admin", "container.cap_sys_ptrace", "container.cap_sys_module", "container.cap_dac_read_search",
+    "container.cap_net_admin", "container.cap_sys_rawio", "container.cap_bpf", "container.cap_perfmon",
+    "container.cap_syslog", "container.cap_mac_admin", "container.cap_mac_override", "container.cap_sys_boot",
+)
+
+
+def _root_without_userns(results: Results) -> bool:
+    """Root in the container is root on the host: no user namespace, per container or for the whole daemon."""
+    return results.failed(ROOT) and (results.failed("container.host_userns")
+                                     or results.failed("daemon.userns_remap_disabled"))
+
+
+def _cve_paths(results: Results) -> list[EscapePath]:
+    paths = []
+    for check_id in sorted(c for c, r in results.host.items() if c.startswith(CVE_PREFIXES)
+                           and r.status is Status.FAIL):
+        technique = DIRECT_CVES.get(check_id)
+        if technique is not None and technique.holds(results):
+            paths.append(EscapePath(technique.name, technique.chain(results), DIRECT))
+        elif results.failed(ROOT):
+            paths.append(EscapePath(f"{check_id}: exploitable with a host action or an exploit chain",
+                                    (link(check_id, results), link(ROOT, results)), CONDITIONAL))
+    return paths
+
+
+def verdict(subject: Subject, results: Results) -> EscapeVerdict:
+    """The verdict of one container and the paths that make it, direct ones first."""
+    paths = [EscapePath(t.name, t.chain(results), DIRECT) for t in DIRECT_TECHNIQUES if t.holds(results)]
+    paths += _cve_paths(results)
+    if _root_without_userns(results):
+        paths.append(EscapePath("root without a user namespace: container root is host root",
+                                (link(ROOT, results),), WEAKENING))
+    paths += [EscapePath(f"defence removed: {c}", (link(c, results),), WEAKENING)
+              for c in WEAKENING_CHECKS if results.failed(c)]
+    kinds = {p.kind for p in paths}
+    outcome = ESCAPABLE if DIRECT in kinds else WEAKENED if kinds else CONTAINED
+    order = {DIRECT: 0, CONDITIONAL: 1, WEAKENING: 2}
+    return EscapeVerdict(subject, outcome, tuple(sorted(paths, key=lambda p: order[p.kind])))
+
+
+def analyse(results: dict[str, Iterable[Result]]) -> tuple[EscapeVerdict, ...]:
+    """A verdict for every container subject that has results, in subject-key order."""
+    own: dict[str, dict[str, Result]] = {}
+    subjects: dict[str, Subject] = {}
+    host: dict[str, Result] = {}
+    for check_id, check_results in results.items():
+        for result in check_results:
+            if result.subject.kind == "container":
+                own.setdefault(result.subject.key, {})[check_id] = result
+                subjects[result.subject.key] = result.subject
+            elif result.subject.kind in ("host", "daemon"):
+                host[check_id] = result
+    return tuple(verdict(subjects[key], Results(own[key], host)) for key in sorted(own))
