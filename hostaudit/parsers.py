@@ -122,16 +122,21 @@ def parse_json_object(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise ValueError("invalid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, found {type(data).__name__}")
     return data
 
 
 def parse_toml(text: str) -> dict[str, Any]:
+    """A TOML document as a dict; raises ValueError with a readable message otherwise."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError("invalid TOML: nested too deeply") from exc
 
 
 def parse_group_file(group_text: str, passwd_text: str) -> dict[str, tuple[str, ...]]:
