@@ -20,7 +20,8 @@ SYSCTLS = (
     "kernel.randomize_va_space", "kernel.sysrq", "fs.binfmt_misc.status",
 )
 NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
-AGENTS = ("falco", "tetragon", "tracee", "sysdig", "dragent", "auditd")
+AGENTS = ("falco", "tetragon", "tracee", "tracee-ebpf", "sysdig", "dragent", "auditd")
+AGENT_DIRS = ("/etc/falco", "/etc/tetragon", "/etc/tracee", "/opt/draios")  # runtime detection agents' configs
 
 
 def _sysctl(name: str) -> str | None:
@@ -101,6 +102,7 @@ def collect(ctx: CollectContext) -> HostFacts:
         groups=parse_group_file(group, passwd),
         runtime_agents=tuple(agents),
         mounts=tuple(HostMount(m.mount_point, m.fstype, m.source) for m in mounts),
+        runtime_agent_dirs=tuple(d for d in AGENT_DIRS if os.path.isdir(d)),
         sudoers_docker=tuple(sorted({g.principal for g in sudo_grants})),
         sudo_grants=sudo_grants,
         sudoers_unreadable=sudoers_unreadable,
