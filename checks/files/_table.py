@@ -1,0 +1,66 @@
+"""The CIS section 3 table: which file, who should own it, and the widest mode it may have."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hostaudit.model import HOST, FileStat, Presence, Result, Snapshot
+
+from ._select import file_subject, files_in_role
+
+
+@dataclass(frozen=True)
+class FileRow:
+    slug: str
+    what: str
+    role: str  # files collector role
+    owner_cis: str
+    mode_cis: str
+    allowed_mode: int
+    path: str | None = None  # only the file at this path within the role
+    groups: tuple[str, ...] = ("root",)  # group names allowed besides gid 0
+    ansible_key: str = "docker_file_permissions"
+
+
+SOCKET_KEY = "docker_socket_permissions"
+ROWS = (
+    FileRow("docker_service", "docker.service", "docker_service", "3.1", "3.2", 0o644),
+    FileRow("docker_socket_unit", "docker.socket", "docker_socket_unit", "3.3", "3.4", 0o644),
+    FileRow("etc_docker", "/etc/docker", "docker_config_dir", "3.5", "3.6", 0o755),
+    FileRow("registry_certs", "Registry certificate files", "registry_cert", "3.7", "3.8", 0o444),
+    FileRow("tls_ca_cert", "The daemon's TLS CA certificate", "tlscacert", "3.9", "3.10", 0o444),
+    FileRow("tls_server_cert", "The daemon's TLS certificate", "tlscert", "3.11", "3.12", 0o444),
+    FileRow("tls_server_key", "The daemon's TLS key", "tlskey", "3.13", "3.14", 0o400),
+    FileRow("docker_sock", "docker.sock", "docker_sock", "3.15", "3.16", 0o660, groups=("root", "docker"),
+            ansible_key=SOCKET_KEY),
+    FileRow("daemon_json", "daemon.json", "daemon_json", "3.17", "3.18", 0o644),
+    FileRow("etc_default_docker", "/etc/default/docker", "docker_env_file", "3.19", "3.20", 0o644,
+            path="/etc/default/docker"),
+    FileRow("etc_sysconfig_docker", "/etc/sysconfig/docker", "docker_env_file", "3.22", "3.21", 0o644,
+            path="/etc/sysconfig/docker"),
+    FileRow("containerd_sock", "containerd.sock", "containerd_sock", "3.23", "3.24", 0o660,
+            ansible_key=SOCKET_KEY),
+)
+
+Judge = Callable[[FileStat, dict], bool]  # True when the risky condition holds
+
+
+def evaluate_row(facts: Snapshot, row: FileRow, judge: Judge) -> list[Result]:
+    """One result per recorded file of the row: fail when `judge` says the condition holds; absent files are
+    not_applicable, files that could not be looked at unknown."""
+    found = files_in_role(facts, row.role, row.path)
+    if not found:
+        return [Result.not_applicable(HOST, {"files.role": row.role}, f"{row.what} is not configured on this host")]
+    results = []
+    for stat in found:
+        subject = file_subject(stat)
+        evidence: dict = {"path": stat.path, "presence": stat.presence.value}
+        if stat.presence is Presence.ABSENT:
+            results.append(Result.not_applicable(subject, evidence, "not on this host"))
+        elif stat.presence is Presence.UNREADABLE or stat.mode is None:
+            results.append(Result.unknown(subject, {**evidence, "error": stat.error}))
+        else:
+            failing = judge(stat, evidence)
+            results.append(Result.failed(subject, evidence) if failing else Result.passed(subject, evidence))
+    return results
