@@ -64,6 +64,34 @@ def test_every_remediation_key_has_its_role_task_and_variable(check_id):
     assert f"container_hardening_{key}_enabled:" in (role / "defaults" / "main.yml").read_text()
 
 
+ROLE = ROOT / "ansible" / "roles" / "container_hardening"
+ROLE_KEYS = sorted(p.stem for p in (ROLE / "tasks").glob("*.yml") if p.stem != "main" and not p.stem.startswith("_"))
+
+
+def _yaml(path: Path):
+    import yaml
+
+    return yaml.safe_load(path.read_text())
+
+
+def test_argument_specs_document_exactly_the_defaults():
+    defaults = _yaml(ROLE / "defaults" / "main.yml")
+    options = _yaml(ROLE / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert sorted(options) == sorted(defaults)
+    for name, spec in options.items():
+        assert spec.get("description"), f"{name} is not documented"
+        assert spec.get("default") == defaults[name], f"{name}: argument_specs default differs from defaults/main.yml"
+
+
+@pytest.mark.parametrize("key", ROLE_KEYS)
+def test_every_role_task_file_is_off_by_default_and_imported_under_its_tag(key):
+    assert _yaml(ROLE / "defaults" / "main.yml")[f"container_hardening_{key}_enabled"] is False
+    imports = [t for t in _yaml(ROLE / "tasks" / "main.yml") if t.get("ansible.builtin.import_tasks") == f"{key}.yml"]
+    assert len(imports) == 1, f"tasks/main.yml imports {key}.yml {len(imports)} times"
+    assert imports[0]["when"] == f"container_hardening_{key}_enabled | bool"
+    assert key in imports[0]["tags"]
+
+
 def test_importing_the_catalog_does_not_import_docker():
     code = "import sys; from hostaudit import catalog; catalog.load(); print('docker' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
