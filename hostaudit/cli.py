@@ -65,6 +65,19 @@ def _selected(check: list[str] | None) -> tuple[str, ...]:
     return tuple(check or ())
 
 
+def _waivers(path: Path | None) -> tuple:
+    from hostaudit import catalog
+    from hostaudit import waivers as waiving
+
+    path = path or waiving.default_path()
+    if path is None:
+        return ()
+    try:
+        return waiving.load(path, catalog.load())
+    except waiving.WaiverError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command()
 def audit(
     facts: Annotated[Path | None, typer.Option("--facts", help="Evaluate a snapshot saved by 'collect'.")] = None,
@@ -83,6 +96,8 @@ def audit(
                                                        "since --baseline reaches this severity.")] = None,
     prometheus: Annotated[Path | None, typer.Option("--prometheus", help="Also write a node_exporter textfile here "
                                                     "(mode 0600).")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (TOML; default: ./hostaudit.toml or "
+                                                 "/etc/hostaudit/waivers.toml when present).")] = None,
 ) -> None:
     """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 error."""
     from hostaudit import engine, renderers
@@ -94,8 +109,10 @@ def audit(
     if fail_on_new is not None and baseline is None:
         raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
     previous = _baseline(baseline) if baseline is not None else None
+    accepted = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text)
-    report = dataclasses.replace(engine.audit(snapshot, only), duration_s=round(time.monotonic() - started, 3))
+    report = dataclasses.replace(engine.audit(snapshot, only, accepted),
+                                 duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
         from hostaudit.baseline import compare
 

@@ -181,9 +181,10 @@ def checks_raised(results: dict[str, list[Result]]) -> list[str]:
     return [cid for cid, rs in results.items() if any(r.status is Status.UNKNOWN and r.detail == RAISED for r in rs)]
 
 
-def audit(snapshot: Snapshot, only: tuple[str, ...] = ()) -> Report:
-    """Evaluate the catalog (or the `only` ids) over a snapshot and build the report."""
+def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ...] = ()) -> Report:
+    """Evaluate the catalog (or the `only` ids) over a snapshot and build the report, `waivers` applied."""
     from hostaudit import catalog, escape, report
+    from hostaudit import waivers as waiving
 
     checks = catalog.load()
     if only:
@@ -191,4 +192,5 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = ()) -> Report:
     results = evaluate(snapshot, checks)
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
     escapes = () if only else escape.analyse(results)
-    return report.build(snapshot, checks, results, escapes)
+    built = report.build(snapshot, checks, results, escapes)
+    return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))
