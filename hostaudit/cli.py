@@ -145,15 +145,19 @@ def collect(
 def checks_list(
     cis: Annotated[bool, typer.Option("--cis", help="Order by CIS Docker Benchmark id.")] = False,
 ) -> None:
-    """List every check: id, severity, CIS ids and title."""
+    """List every check: id, severity, CIS ids and title (with --cis: the checks that map to CIS ids, by id)."""
     from hostaudit import catalog
 
     rows = [c.meta for c in catalog.load().values()]
     if cis:
-        rows = sorted((m for m in rows if m.cis), key=lambda m: [int(p) for p in m.cis[0].split(".")])
+        def cis_order(meta: catalog.CheckMeta) -> tuple[list[int], str]:
+            return min([int(p) for p in number.split(".")] for number in meta.cis), meta.id
+
+        rows = sorted((m for m in rows if m.cis), key=cis_order)
+    width = max((len(m.id) for m in rows), default=0)
     for meta in rows:
         mark = " (manual)" if meta.manual else ""
-        typer.echo(f"{meta.id:45} {meta.severity.value:9} {','.join(meta.cis):12} {meta.title}{mark}")
+        typer.echo(f"{meta.id:{width}} {meta.severity.value:9} {','.join(meta.cis):12} {meta.title}{mark}")
 
 
 @checks_app.command("explain")

@@ -28,7 +28,7 @@ ROWS = (
     FileRow("docker_service", "docker.service", "docker_service", "3.1", "3.2", 0o644),
     FileRow("docker_socket_unit", "docker.socket", "docker_socket_unit", "3.3", "3.4", 0o644),
     FileRow("etc_docker", "/etc/docker", "docker_config_dir", "3.5", "3.6", 0o755),
-    FileRow("registry_certs", "Registry certificate files", "registry_cert", "3.7", "3.8", 0o444),
+    FileRow("registry_certs", "A registry certificate file", "registry_cert", "3.7", "3.8", 0o444),
     FileRow("tls_ca_cert", "The daemon's TLS CA certificate", "tlscacert", "3.9", "3.10", 0o444),
     FileRow("tls_server_cert", "The daemon's TLS certificate", "tlscert", "3.11", "3.12", 0o444),
     FileRow("tls_server_key", "The daemon's TLS key", "tlskey", "3.13", "3.14", 0o400),
@@ -51,7 +51,7 @@ def evaluate_row(facts: Snapshot, row: FileRow, judge: Judge) -> list[Result]:
     not_applicable, files that could not be looked at unknown."""
     found = files_in_role(facts, row.role, row.path)
     if not found:
-        return [Result.not_applicable(HOST, {"files.role": row.role}, f"{row.what} is not configured on this host")]
+        return [Result.not_applicable(HOST, {"files.role": row.role}, "no such file is configured on this host")]
     results = []
     for stat in found:
         subject = file_subject(stat)

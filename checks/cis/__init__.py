@@ -1,0 +1,1 @@
+"""CIS Docker Benchmark recommendations that need human judgement: listed, never evaluated."""
