@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from hostaudit.model import Status
+
 COMPONENTS = ("kernel", "runc", "containerd", "docker", "buildkit", "nvidia-toolkit")
 PRECONDITIONS = (
     "none", "cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1", "cap_net_raw", "untrusted_image",
@@ -98,9 +100,31 @@ class Verdict:
     branch: str
     fixed: str | None
     reason: str
+    before_introduced: bool = False
 
     def evidence(self) -> dict[str, Any]:
         return {"branch": self.branch, "fixed": self.fixed, "range_decision": self.reason}
+
+
+VULNERABLE = "vulnerable (upstream version in range)"
+FIXED = "fixed"
+NOT_INTRODUCED = "not affected (older than the release that introduced the bug)"
+VERIFY_WITH_VENDOR = "{kind}: verify with the vendor advisory"
+
+
+def assess(verdict: Verdict, upstream_build: bool, distro_kind: str = "distro build") -> tuple[Status, str]:
+    """The status and assessment of a version verdict.
+
+    An upstream build is judged by its version. A distro build keeps an old base version and backports fixes, so
+    only "its upstream base already has the fix" is a verdict; anything else is for the vendor's advisory to say.
+    """
+    if upstream_build:
+        if verdict.affected:
+            return Status.FAIL, VULNERABLE
+        return Status.PASS, NOT_INTRODUCED if verdict.before_introduced else FIXED
+    if not verdict.affected and not verdict.before_introduced:
+        return Status.PASS, FIXED
+    return Status.UNKNOWN, VERIFY_WITH_VENDOR.format(kind=distro_kind)
 
 
 def judge(cve: Cve, version: Version) -> Verdict:
@@ -109,7 +133,7 @@ def judge(cve: Cve, version: Version) -> Verdict:
     introduced = parse_version(cve.introduced)
     if introduced is not None and version < introduced:
         return Verdict(False, branch, cve.fixed.get(branch, cve.mainline_fix),
-                       f"older than {cve.introduced}, where the bug was introduced")
+                       f"older than {cve.introduced}, where the bug was introduced", before_introduced=True)
     if branch in cve.fixed:
         fixed = cve.fixed[branch]
         if version < parse_version(fixed):
@@ -117,8 +141,10 @@ def judge(cve: Cve, version: Version) -> Verdict:
         return Verdict(False, branch, fixed, f"branch {branch} is fixed in {fixed}")
     if version >= parse_version(cve.mainline_fix):
         return Verdict(False, branch, cve.mainline_fix, f"at or after the mainline fix {cve.mainline_fix}")
-    return Verdict(True, branch, cve.mainline_fix,
-                   f"branch {branch} got no fix (end of life) and is older than the mainline fix {cve.mainline_fix}")
+    later = sorted((parse_version(v), v) for v in (*cve.fixed.values(), cve.mainline_fix))
+    upgrade = next(text for parsed, text in later if parsed > version)
+    return Verdict(True, branch, upgrade, f"branch {branch} got no fix (end of life) and is older than the "
+                                          f"mainline fix {cve.mainline_fix}; the nearest fixed release is {upgrade}")
 
 
 def _cve(row: dict[str, Any]) -> Cve:

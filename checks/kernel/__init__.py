@@ -1,0 +1,1 @@
+"""Kernel checks: escape-relevant kernel CVEs."""

@@ -1,0 +1,149 @@
+"""Whether a CVE's precondition is reachable from the containers on this host, and why.
+
+Each precondition kind of the CVE data file (`hostaudit/data/cves.json`) maps to one judgement over the snapshot:
+True/False with the reason, or None when the facts cannot tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hostaudit.model import CollectorState, Container, Snapshot
+
+from ..container._effective import capabilities, runs_as_root, seccomp_disabled, shares_host_namespace
+from ..container._subjects import audited
+from ..daemon._settings import setting
+
+Reach = tuple[bool | None, str]
+
+
+def _names(containers: list[Container]) -> str:
+    return ", ".join(sorted(c.name for c in containers))
+
+
+def _holding(facts: Snapshot, capability: str) -> list[Container]:
+    return [c for c in audited(facts) if capability in capabilities(facts, c).names]
+
+
+def unprivileged_userns(facts: Snapshot) -> tuple[bool | None, str]:
+    """Whether unprivileged processes may create user namespaces, from the sysctls that gate it."""
+    sysctls = facts.host.sysctls if facts.host else {}
+    for name, closed in (("kernel.unprivileged_userns_clone", "0"), ("user.max_user_namespaces", "0"),
+                         ("kernel.apparmor_restrict_unprivileged_userns", "1")):
+        if sysctls.get(name) == closed:
+            return False, f"{name}={closed}"
+    if sysctls.get("user.max_user_namespaces") is not None:
+        return True, f"user.max_user_namespaces={sysctls['user.max_user_namespaces']}"
+    return None, "user namespace sysctls unreadable"
+
+
+def _in_userns(facts: Snapshot, capability: str) -> Reach:
+    """`capability` held by a container, or gained in a new user namespace it is allowed to create."""
+    holders = _holding(facts, capability)
+    if holders:
+        return True, f"CAP_{capability} held by {_names(holders)}"
+    unconfined = [c for c in audited(facts) if seccomp_disabled(facts, c)[0]]
+    userns, sysctl = unprivileged_userns(facts)
+    if not unconfined:
+        return False, f"no container holds CAP_{capability}, and the seccomp profile of every container " \
+                      "blocks creating a user namespace"
+    if userns is None:
+        return None, f"no container holds CAP_{capability}; {_names(unconfined)} run without seccomp, and " \
+                     f"whether unprivileged user namespaces are enabled is unknown ({sysctl})"
+    if userns:
+        return True, f"{_names(unconfined)} run without seccomp and unprivileged user namespaces are enabled " \
+                     f"({sysctl}): CAP_{capability} in a new user namespace"
+    return False, f"no container holds CAP_{capability}, and unprivileged user namespaces are disabled ({sysctl})"
+
+
+def _cgroup_v1(facts: Snapshot) -> Reach:
+    if facts.host is None or facts.host.cgroup_v2_unified or not facts.host.cgroup_v1_controllers:
+        return False, "cgroup v1 is not mounted"
+    reach, why = _in_userns(facts, "SYS_ADMIN")
+    return reach, f"cgroup v1 is mounted ({', '.join(facts.host.cgroup_v1_controllers)}); {why}"
+
+
+def _net_raw(facts: Snapshot) -> Reach:
+    holders = _holding(facts, "NET_RAW")
+    return bool(holders), f"CAP_NET_RAW held by {_names(holders) or 'no container'}"
+
+
+def _any_container(facts: Snapshot, how: str) -> Reach:
+    containers = audited(facts)
+    if not containers:
+        return False, "no containers on this host"
+    return True, f"{how} ({len(containers)} containers)"
+
+
+def _host_network_root(facts: Snapshot) -> Reach:
+    found = [c for c in audited(facts)
+             if shares_host_namespace(facts, c, "network")[0] and runs_as_root(facts, c)[0]]
+    if found:
+        return True, f"{_names(found)} run as uid 0 in the host network namespace"
+    return False, "no container runs as uid 0 in the host network namespace"
+
+
+def _cri(facts: Snapshot) -> Reach:
+    pods = [c for c in audited(facts) if c.pod is not None]
+    if pods:
+        return True, f"pods run through the CRI plugin: {_names(pods)}"
+    return False, "no pod runs through containerd's CRI plugin"
+
+
+def authorization_plugins(facts: Snapshot) -> list[str]:
+    """The daemon's authorization plugins, as the API reports them or as configured."""
+    daemon = facts.docker_daemon
+    if daemon is None:
+        return []
+    plugins = [str(p) for p in ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []]
+    configured, _ = setting(daemon, "authorization-plugin" if "authorization-plugin" in daemon.flags
+                            else "authorization-plugins", [])
+    if isinstance(configured, str):
+        configured = [configured]
+    return sorted({*plugins, *(str(p) for p in configured or [])})
+
+
+def _authz(facts: Snapshot) -> Reach:
+    plugins = authorization_plugins(facts)
+    if plugins:
+        return True, f"authorization plugins in use: {', '.join(plugins)}"
+    return False, "no authorization plugin is configured"
+
+
+def _gpu(facts: Snapshot) -> Reach:
+    found = [c for c in audited(facts) if "nvidia" in c.runtime.lower()
+             or any("nvidia" in d.lower() for d in c.devices)]
+    if found:
+        return True, f"GPU containers: {_names(found)}"
+    return False, "no container uses the NVIDIA runtime or devices"
+
+
+NOT_FROM_CONTAINERS = ("container_create", "host_user", "untrusted_build")
+JUDGEMENTS: dict[str, Callable[[Snapshot], Reach]] = {
+    "none": lambda f: _any_container(f, "any process in a container can trigger it"),
+    "cap_net_admin_userns": lambda f: _in_userns(f, "NET_ADMIN"),
+    "cap_sys_admin_userns": lambda f: _in_userns(f, "SYS_ADMIN"),
+    "cgroup_v1": _cgroup_v1,
+    "cap_net_raw": _net_raw,
+    "untrusted_image": lambda f: _any_container(f, "a container from a crafted image triggers it"),
+    "container_create": lambda f: (False, "needs the right to create containers with chosen mounts, "
+                                          "not a foothold in a running one"),
+    "host_network_root": _host_network_root,
+    "cri": _cri,
+    "docker_cp": lambda f: _any_container(f, "an administrator running docker cp on a compromised container"),
+    "host_user": lambda f: (False, "exploited by unprivileged users on the host, not from inside a container"),
+    "authz_plugin": _authz,
+    "untrusted_build": lambda f: (False, "needs a build of an untrusted Dockerfile or frontend, "
+                                         "not a running container"),
+    "gpu_container": _gpu,
+}
+
+
+def reachability(facts: Snapshot, kind: str) -> dict[str, Any]:
+    """Evidence: `reachable_from_containers` (True/False/None) and why."""
+    status = facts.collectors.get("containers")
+    if status is not None and status.state is CollectorState.ERROR and kind not in NOT_FROM_CONTAINERS:
+        return {"reachable_from_containers": None, "reachable_why": f"container facts unavailable: {status.message}"}
+    reach, why = JUDGEMENTS[kind](facts)
+    return {"reachable_from_containers": reach, "reachable_why": why}

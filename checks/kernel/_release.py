@@ -1,0 +1,65 @@
+"""Which upstream version a running kernel is, and whether that version can be judged against upstream fixes.
+
+Upstream and custom builds are judged by `uname -r`. Debian's `uname -v` carries the package version, which tracks
+upstream stable ("Debian 6.1.76-1" -> 6.1.76), so Debian kernels are judged by it. Other distro kernels keep an old
+base version and backport fixes (Ubuntu 5.15.0-NN, RHEL .elN, SUSE, Amazon, Fedora): their version cannot say
+whether a fix is in, only the vendor's advisory can; Ubuntu's /proc/version_signature still tells the upstream base.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from hostaudit.cves import Version, parse_version
+from hostaudit.model import HostFacts
+
+_DEBIAN = re.compile(r"\bDebian (\S+)")
+# a package revision or ABI number right after the version: 6.1.0-18-amd64, 5.15.0-91-generic, 4.18.0-513.el8...
+_DISTRO_ABI = re.compile(r"^\d+\.\d+(?:\.\d+)*-\d+[-.]")
+_VENDORS = (
+    ("ubuntu", re.compile(r"-generic|-lowlatency|-aws|-azure|-gcp|-gke|-kvm|-oracle|-ibm|-raspi")),
+    ("rhel", re.compile(r"\.el\d+")),
+    ("amazon", re.compile(r"\.amzn\d*")),
+    ("fedora", re.compile(r"\.fc\d+")),
+    ("suse", re.compile(r"-\d+(?:\.\d+)+-default$")),
+    ("debian", re.compile(r"-(?:amd64|arm64|cloud-amd64|cloud-arm64|rt-amd64|686(?:-pae)?)$")),
+)
+
+
+@dataclass(frozen=True)
+class KernelBuild:
+    release: str
+    version_string: str  # the string the upstream version was read from
+    source: str  # uname -r, uname -v, /proc/version_signature
+    base: Version | None  # the upstream version this build is (or is based on)
+    upstream: bool  # True: the version decides (vanilla, custom, Debian); False: a distro build with backports
+    vendor: str  # upstream, debian, ubuntu, rhel, ...
+
+    def evidence(self) -> dict[str, Any]:
+        return {"kernel.release": self.release, "version": self.version_string, "version_source": self.source,
+                "upstream_base": str(self.base) if self.base else None, "kernel_build": self.vendor}
+
+
+def _vendor(release: str, kernel_version: str) -> str:
+    if "Ubuntu" in kernel_version:
+        return "ubuntu"
+    return next((name for name, pattern in _VENDORS if pattern.search(release)), "distro")
+
+
+def kernel_build(host: HostFacts) -> KernelBuild:
+    """The upstream version of the running kernel and whether it can be judged by that version."""
+    release = host.kernel_release
+    debian = _DEBIAN.search(host.kernel_version or "")
+    if debian:
+        return KernelBuild(release, debian.group(1), "uname -v (Debian package version)",
+                           parse_version(debian.group(1)), True, "debian")
+    if host.version_signature:
+        upstream_base = host.version_signature.split()[-1]
+        return KernelBuild(release, host.version_signature, "/proc/version_signature", parse_version(upstream_base),
+                           False, "ubuntu")
+    if _DISTRO_ABI.match(release):
+        return KernelBuild(release, release, "uname -r", parse_version(release), False,
+                           _vendor(release, host.kernel_version or ""))
+    return KernelBuild(release, release, "uname -r", parse_version(release), True, "upstream")

@@ -1,0 +1,1 @@
+"""Container runtime checks: runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit versions."""

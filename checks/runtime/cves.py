@@ -1,0 +1,60 @@
+"""Escape-relevant runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit CVEs: one row per CVE of the data
+file, each its own check `runtime.cve_<year>_<n>`."""
+
+from __future__ import annotations
+
+from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.cves import Cve, for_components
+from hostaudit.model import DAEMON, HOST, Result, Snapshot, Status
+
+from ..kernel._reach import reachability
+from ._builds import builds, judge_build, sources_failed, worst
+
+FAMILY = True
+COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker Engine",
+                   "buildkit": "BuildKit in the Docker Engine", "nvidia-toolkit": "NVIDIA Container Toolkit"}
+ON_DAEMON = ("docker", "buildkit")
+
+
+def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
+    """The CVE against every version of its component on this host; the worst decides."""
+    subject = DAEMON if cve.component in ON_DAEMON else HOST
+    found = builds(facts, cve.component)
+    evidence = {"versions": {b.source: b.version for b in found}, "mainline_fix": cve.mainline_fix,
+                "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
+    if not found:
+        failed = sources_failed(facts, cve.component)
+        if failed:
+            return [Result.unknown(subject, {**evidence, "failed_collectors": failed},
+                                   f"no {COMPONENT_NAMES[cve.component]} version could be read")]
+        return [Result.not_applicable(subject, evidence, f"no {COMPONENT_NAMES[cve.component]} on this host")]
+    decided = worst([judge_build(cve, b) for b in found])
+    evidence.update(decided.evidence())
+    if cve.precondition_kind == "authz_plugin" and evidence["reachable_from_containers"] is False:
+        return [Result.not_applicable(subject, evidence, "only exploitable through an authorization plugin, and "
+                                                         "none is in use")]
+    detail = decided.assessment
+    if decided.status is Status.UNKNOWN and decided.verdict is not None:
+        detail += f" ({decided.build.version} may carry a backported fix)"
+    return [Result(subject, decided.status, evidence, detail)]
+
+
+def _register(cve: Cve) -> None:
+    component = COMPONENT_NAMES[cve.component]
+    fixed = ", ".join(cve.fixed.values()) or cve.mainline_fix
+    meta = CheckMeta(
+        id=f"runtime.{cve.slug}",
+        title=f"{component} vulnerable to {cve.title_name}",
+        severity=Severity(cve.severity),
+        scope=Scope.DAEMON if cve.component in ON_DAEMON else Scope.HOST,
+        references=(cve.id, *cve.aliases, *cve.references),
+        rationale=f"{cve.summary}. Needs {cve.precondition}." + (f" {cve.note}." if cve.note else ""),
+        remediation=f"Upgrade {component} to a release with the fix ({fixed} or later); for distro packages, "
+                    "install the version the distro's advisory names.",
+        needs=("docker_daemon",) if cve.component in ON_DAEMON else (),
+    )
+    register(meta)(lambda facts: evaluate_cve(cve, facts))
+
+
+for _cve in for_components(*COMPONENT_NAMES):
+    _register(_cve)
