@@ -1,0 +1,65 @@
+"""The JSON report and its shipped JSON Schema: every report we produce validates, and the schema has teeth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from hostaudit import engine
+from hostaudit.renderers import json as json_renderer
+from tests.unit.conftest import load
+
+from .conftest import HOSTILE_NAME
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((resources.files("hostaudit") / "schemas" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def errors(validator, document) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_sample_report_validates_and_keeps_hostile_strings_verbatim(sample, validator, golden):
+    text = json_renderer.render(sample)
+    document = json.loads(text)
+    assert errors(validator, document) == []
+    names = {f["subject"]["name"] for f in document["findings"]}
+    assert HOSTILE_NAME in names
+    assert document["findings"][0]["identity"] == f"container.privileged|docker:{HOSTILE_NAME}"
+    assert document["duration_s"] == 2.5
+    assert document["resolved"] == ["container.host_network|docker:old-net"]
+    golden("sample.json", text)
+
+
+def test_report_of_recorded_lab_snapshot_validates(validator):
+    document = json_renderer.document(engine.audit(load("lab/planted.json")))
+    assert errors(validator, document) == []
+    assert document["findings"], "the lab snapshot must produce findings"
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda d: d["findings"][0].pop("identity"),
+    lambda d: d["findings"][0].update(status="failed"),
+    lambda d: d["findings"][0].update(severity="urgent"),
+    lambda d: d.update(report_version=2),
+    lambda d: d["summary"]["failing_by_severity"].pop("critical"),
+    lambda d: d["findings"][0].update(unexpected="field"),
+    lambda d: d["escapes"][0].update(verdict="maybe"),
+])
+def test_schema_rejects_a_broken_report(sample, validator, breakage):
+    document = json_renderer.document(sample)
+    breakage(document)
+    assert errors(validator, document)
+
+
+def test_schema_command_prints_the_shipped_schema(validator):
+    done = subprocess.run(["hostaudit", "schema"], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == validator.schema
