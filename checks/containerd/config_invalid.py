@@ -3,6 +3,8 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import HOST, Presence, Result, Snapshot
 
+from ._cri import containerd_absent
+
 META = CheckMeta(
     id="containerd.config_invalid",
     title="containerd's config.toml cannot be read or parsed",
@@ -17,6 +19,9 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
+    absent = containerd_absent(facts)
+    if absent is not None:
+        return [absent]
     config = facts.containerd.config
     evidence = {"path": config.path, "presence": config.presence.value}
     if config.presence is Presence.ABSENT:

@@ -1,0 +1,38 @@
+"""Kubernetes-node variants of the lab snapshot, read by the real parsers from files in fixtures/node/."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hostaudit.collectors import containerd, kubelet
+from hostaudit.model import CollectorState, CollectorStatus, KubeletFacts, Snapshot
+
+NODE = Path(__file__).resolve().parents[1] / "fixtures" / "node"
+
+
+def with_kubelet(snapshot: Snapshot, *args: str, config: str | None = None) -> Snapshot:
+    """The snapshot on a node whose kubelet runs with `args` and, when given, --config fixtures/node/kubelet/NAME."""
+    argv = ("/usr/bin/kubelet", *args, *(("--config", str(NODE / "kubelet" / config)) if config else ()))
+    flags = kubelet.parse_flags(argv)
+    facts = KubeletFacts(pid=4242, argv=argv, flags=flags,
+                         config=kubelet.read_config(flags["config"]) if "config" in flags else None)
+    collectors = {**snapshot.collectors, "kubelet": CollectorStatus("kubelet", CollectorState.OK)}
+    return dataclasses.replace(snapshot, kubelet=facts, collectors=collectors)
+
+
+def with_containerd(snapshot: Snapshot, config: str | None = None, cni: str | None = None,
+                    version: str = "1.6.20") -> Snapshot:
+    """The snapshot with containerd's config.toml from fixtures/node/containerd/ and a CNI dir from fixtures/node/cni/
+    (a directory that does not exist when `cni` is None)."""
+    current = snapshot.containerd
+    path = NODE / "containerd" / (config or "absent.toml")
+    facts = dataclasses.replace(current, config=containerd.read_config(str(path)), version=version,
+                                cni=containerd.read_cni(str(NODE / "cni" / (cni or "absent"))))
+    return dataclasses.replace(snapshot, containerd=facts)
+
+
+def without_kubelet(snapshot: Snapshot) -> Snapshot:
+    collectors = {**snapshot.collectors,
+                  "kubelet": CollectorStatus("kubelet", CollectorState.SKIPPED, "kubelet: not running")}
+    return dataclasses.replace(snapshot, kubelet=None, collectors=collectors)
