@@ -147,10 +147,16 @@ def judge(cve: Cve, version: Version) -> Verdict:
                                           f"mainline fix {cve.mainline_fix}; the nearest fixed release is {upgrade}")
 
 
+def _branch(key: str) -> str:
+    """A branch key as `Version.branch` spells it: "19.03" -> "19.3"."""
+    return ".".join(str(int(part)) for part in key.split("."))
+
+
 def _cve(row: dict[str, Any]) -> Cve:
     return Cve(
         id=row["id"], name=row["name"], component=row["component"], severity=row["severity"],
-        introduced=row["introduced"], fixed=dict(row["fixed"]), mainline_fix=row["mainline_fix"],
+        introduced=row["introduced"], fixed={_branch(k): v for k, v in row["fixed"].items()},
+        mainline_fix=row["mainline_fix"],
         precondition_kind=row["precondition"]["kind"], precondition=row["precondition"]["text"],
         summary=row["summary"], references=tuple(row["references"]), aliases=tuple(row.get("aliases", ())),
         note=row.get("note", ""),

@@ -1,0 +1,180 @@
+"""kernel.cve_* rows: upstream kernels judged by version per stable branch, distro kernels never a false FAIL."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hostaudit.model import Status
+
+from ...conftest import replace_container, with_collector_error
+
+# one row per check: (a vulnerable upstream release, its branch, the first fixed release of that branch)
+ROWS = {
+    "kernel.cve_2016_5195": ("4.8.2", "4.8", "4.8.3"),
+    "kernel.cve_2022_0847": ("5.16.10", "5.16", "5.16.11"),
+    "kernel.cve_2022_0185": ("5.15.15", "5.15", "5.15.16"),
+    "kernel.cve_2022_0492": ("5.4.176", "5.4", "5.4.177"),
+    "kernel.cve_2021_22555": ("5.10.30", "5.10", "5.10.31"),
+    "kernel.cve_2022_2588": ("5.15.60", "5.15", "5.15.61"),
+    "kernel.cve_2023_0386": ("6.1.8", "6.1", "6.1.9"),
+    "kernel.cve_2023_32233": ("6.1.27", "6.1", "6.1.28"),
+    "kernel.cve_2024_1086": ("6.1.75", "6.1", "6.1.76"),
+    "kernel.cve_2020_14386": ("5.4.63", "5.4", "5.4.64"),
+    "kernel.cve_2022_0995": ("5.10.105", "5.10", "5.10.106"),
+    "kernel.cve_2022_25636": ("5.4.181", "5.4", "5.4.182"),
+    "kernel.cve_2021_4154": ("5.10.51", "5.10", "5.10.52"),
+    "kernel.cve_2022_2586": ("4.19.255", "4.19", "4.19.256"),
+    "kernel.cve_2022_32250": ("4.9.317", "4.9", "4.9.318"),
+    "kernel.cve_2023_3269": ("6.1.36", "6.1", "6.1.37"),
+}
+DIRTY_NFT = "kernel.cve_2024_1086"
+UNKNOWN_BUILD = "distro kernel: verify with the vendor advisory"
+
+
+def with_kernel(snapshot, release: str, version: str = "#1 SMP PREEMPT_DYNAMIC", signature: str | None = None,
+                **host_changes):
+    host = dataclasses.replace(snapshot.host, kernel_release=release, kernel_version=version,
+                               version_signature=signature, **host_changes)
+    return dataclasses.replace(snapshot, host=host)
+
+
+def host_result(run_check, check_id, snapshot):
+    return run_check(check_id, snapshot)["host"]
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_upstream_kernel_one_below_the_branch_fix_fails(check_id, run_check, lab_snapshot):
+    vulnerable, branch, fixed = ROWS[check_id]
+    result = host_result(run_check, check_id, with_kernel(lab_snapshot, vulnerable))
+    assert result.status is Status.FAIL
+    assert result.evidence["version"] == vulnerable
+    assert result.evidence["branch"] == branch and result.evidence["fixed"] == fixed
+    assert result.evidence["assessment"] == "vulnerable (upstream version in range)"
+    assert result.evidence["reachable_from_containers"] in (True, False, None)
+    assert result.evidence["reachable_why"]
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_upstream_kernel_at_the_branch_fix_passes(check_id, run_check, lab_snapshot):
+    _, branch, fixed = ROWS[check_id]
+    result = host_result(run_check, check_id, with_kernel(lab_snapshot, fixed))
+    assert result.status is Status.PASS
+    assert (result.evidence["version"], result.evidence["branch"], result.evidence["fixed"]) == (fixed, branch, fixed)
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_ubuntu_kernel_with_a_vulnerable_base_is_unknown_never_fail(check_id, run_check, lab_snapshot):
+    vulnerable, _, _ = ROWS[check_id]
+    major_minor = ".".join(vulnerable.split(".")[:2])
+    snapshot = with_kernel(lab_snapshot, f"{major_minor}.0-91-generic", "#101-Ubuntu SMP",
+                           f"Ubuntu {major_minor}.0-91.101-generic {vulnerable}")
+    result = host_result(run_check, check_id, snapshot)
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["assessment"] == UNKNOWN_BUILD
+    assert result.evidence["upstream_base"] == vulnerable
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snapshot):
+    result = host_result(run_check, check_id, with_collector_error(lab_snapshot, "host"))
+    assert result.status is Status.UNKNOWN
+    assert result.evidence == {"collector.host": "simulated failure"}
+
+
+# CVE-2024-1086: introduced 3.15-rc1, mainline fix 6.8-rc2; 6.7.3 6.6.15 6.1.76 5.15.149 5.10.210 5.4.269 4.19.307
+@pytest.mark.parametrize(("release", "status", "fixed"), [
+    ("6.1.76", Status.PASS, "6.1.76"),  # exactly fixed
+    ("6.1.75", Status.FAIL, "6.1.76"),  # one below
+    ("6.1.0", Status.FAIL, "6.1.76"),
+    ("5.15.148", Status.FAIL, "5.15.149"),
+    ("5.15.149-custom", Status.PASS, "5.15.149"),
+    ("4.19.306", Status.FAIL, "4.19.307"),
+    ("6.2.16", Status.FAIL, "6.6.15"),  # EOL branch that never got the fix: the nearest fixed release
+    ("4.14.336", Status.FAIL, "4.19.307"),  # EOL branch older than every listed branch
+    ("6.8.0-rc1", Status.FAIL, "6.8-rc2"),  # mainline release candidate before the fix
+    ("6.8.0-rc2", Status.PASS, "6.8-rc2"),
+    ("6.9.1", Status.PASS, "6.8-rc2"),  # a branch newer than every listed branch
+    ("6.18.44-fc-v657", Status.PASS, "6.8-rc2"),  # this machine's custom build: treated as upstream
+    ("3.14.79", Status.PASS, "6.8-rc2"),  # older than the introducing release
+])
+def test_dirty_nft_upstream_boundaries(release, status, fixed, run_check, lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release))
+    assert result.status is status, result.evidence["range_decision"]
+    assert result.evidence["fixed"] == fixed
+    assert result.evidence["kernel.release"] == release and result.evidence["kernel_build"] == "upstream"
+
+
+@pytest.mark.parametrize(("release", "version", "status", "base"), [
+    ("6.1.0-17-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.69-1 (2023-12-30)", Status.FAIL, "6.1.69"),
+    ("6.1.0-18-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)", Status.PASS, "6.1.76"),
+    ("5.10.0-28-cloud-amd64", "#1 SMP Debian 5.10.209-2 (2024-01-31)", Status.FAIL, "5.10.209"),
+    ("6.1.0-15-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.66-1~bpo11+1 (2023-12-09)", Status.FAIL, "6.1.66"),
+])
+def test_debian_kernels_are_judged_by_their_package_version(release, version, status, base, run_check,
+                                                            lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release, version))
+    assert result.status is status
+    assert result.evidence["upstream_base"] == base and result.evidence["kernel_build"] == "debian"
+    assert result.evidence["version_source"].startswith("uname -v")
+
+
+@pytest.mark.parametrize(("release", "signature", "status", "vendor", "base"), [
+    ("5.15.0-91-generic", "Ubuntu 5.15.0-91.101-generic 5.15.131", Status.UNKNOWN, "ubuntu", "5.15.131"),
+    ("5.15.0-101-generic", "Ubuntu 5.15.0-101.111-generic 5.15.149", Status.PASS, "ubuntu", "5.15.149"),
+    ("5.15.0-91-generic", None, Status.UNKNOWN, "ubuntu", "5.15.0"),
+    ("4.18.0-513.el8.x86_64", None, Status.UNKNOWN, "rhel", "4.18.0"),
+    ("5.14.0-362.8.1.el9_3.x86_64", None, Status.UNKNOWN, "rhel", "5.14.0"),
+    ("5.14.21-150500.55.39-default", None, Status.UNKNOWN, "suse", "5.14.21"),
+    ("5.10.209-198.858.amzn2.x86_64", None, Status.UNKNOWN, "amazon", "5.10.209"),
+    ("5.10.210-201.852.amzn2.x86_64", None, Status.PASS, "amazon", "5.10.210"),  # its base has the fix
+    ("6.7.2-200.fc39.x86_64", None, Status.UNKNOWN, "fedora", "6.7.2"),
+    ("6.1.0-18-amd64", None, Status.UNKNOWN, "debian", "6.1.0"),  # Debian ABI name, no package version seen
+])
+def test_distro_kernels_pass_only_when_their_base_has_the_fix(release, signature, status, vendor, base, run_check,
+                                                              lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release, signature=signature))
+    assert result.status is status
+    assert result.evidence["kernel_build"] == vendor and result.evidence["upstream_base"] == base
+    if status is Status.UNKNOWN:
+        assert result.evidence["assessment"] == UNKNOWN_BUILD and release in result.detail
+
+
+def test_release_without_a_version_is_unknown(run_check, lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, "weird-kernel"))
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["upstream_base"] is None and result.evidence["kernel.release"] == "weird-kernel"
+
+
+def test_net_admin_precondition_is_reachable_through_the_privileged_container(run_check, lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, "6.1.75"))
+    assert result.evidence["reachable_from_containers"] is True
+    assert "CAP_NET_ADMIN held by priv" in result.evidence["reachable_why"]
+
+
+@pytest.mark.parametrize(("max_userns", "reachable"), [("0", False), ("15000", True), (None, None)])
+def test_net_admin_through_a_user_namespace_depends_on_the_sysctls(max_userns, reachable, run_check, lab_snapshot):
+    snapshot = replace_container(lab_snapshot, "priv", privileged=False)
+    sysctls = {**snapshot.host.sysctls, "user.max_user_namespaces": max_userns}
+    result = host_result(run_check, DIRTY_NFT, with_kernel(snapshot, "6.1.75", sysctls=sysctls))
+    assert result.status is Status.FAIL  # severity stays; reachability is evidence
+    assert result.evidence["reachable_from_containers"] is reachable
+    assert "no-seccomp" in result.evidence["reachable_why"] or reachable is False
+
+
+def test_cgroup_v1_precondition_is_not_reachable_on_cgroup_v2(run_check, lab_snapshot):
+    on_v1 = host_result(run_check, "kernel.cve_2022_0492", with_kernel(lab_snapshot, "5.4.176"))
+    assert on_v1.evidence["reachable_from_containers"] is True
+    snapshot = with_kernel(lab_snapshot, "5.4.176", cgroup_v2_unified=True, cgroup_v1_controllers=())
+    on_v2 = host_result(run_check, "kernel.cve_2022_0492", snapshot)
+    assert on_v2.status is Status.FAIL
+    assert on_v2.evidence["reachable_from_containers"] is False
+    assert on_v2.evidence["reachable_why"] == "cgroup v1 is not mounted"
+
+
+def test_reachability_is_unknown_without_container_facts(run_check, lab_snapshot):
+    snapshot = with_collector_error(with_kernel(lab_snapshot, "5.16.10"), "containers")
+    result = host_result(run_check, "kernel.cve_2022_0847", snapshot)
+    assert result.status is Status.FAIL
+    assert result.evidence["reachable_from_containers"] is None

@@ -1,0 +1,108 @@
+"""The CVE data file validates, and the range logic holds at every boundary it encodes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hostaudit.checks.kernel._reach import JUDGEMENTS
+
+from hostaudit import cves
+from hostaudit.cves import FIXED, NOT_INTRODUCED, VULNERABLE, Version, assess, judge, parse_version
+from hostaudit.model import Status
+
+ALL = cves.load()
+ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
+
+
+def _below(version: Version) -> Version:
+    """The release just before `version` in its branch (1.1.12 -> 1.1.11, 1.4.0-rc.3 -> 1.4.0-rc2)."""
+    if version.stage != cves.FINAL:
+        return Version(version.release, version.stage, version.stage_number - 1)
+    major, minor, patch, extra = version.release
+    if extra:
+        return Version((major, minor, patch, extra - 1))
+    if patch:
+        return Version((major, minor, patch - 1, 0))
+    return Version((major, minor, 0, 0), cves.STAGES["rc"], 99)
+
+
+def test_data_file_is_well_formed():
+    data = cves.raw_data()
+    assert data["schema"] == 1 and data["sources"]
+    ids = [c.id for c in ALL]
+    assert len(ids) == len(set(ids))
+    assert {c.component for c in ALL} == set(cves.COMPONENTS)
+
+
+@pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
+def test_every_cve_is_complete_and_sourced(cve):
+    assert ID.match(cve.id) and all(ID.match(a) for a in cve.aliases)
+    assert cve.name and cve.summary and cve.precondition
+    assert cve.component in cves.COMPONENTS
+    assert cve.severity in ("critical", "high", "medium", "low")
+    assert cve.precondition_kind in cves.PRECONDITIONS and cve.precondition_kind in JUDGEMENTS
+    assert cve.references and any(r.startswith("https://") for r in cve.references)
+
+
+@pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
+def test_ranges_are_well_formed(cve):
+    introduced = parse_version(cve.introduced)
+    mainline = parse_version(cve.mainline_fix)
+    assert introduced is not None and mainline is not None, (cve.introduced, cve.mainline_fix)
+    assert introduced < mainline
+    for branch, fixed in cve.fixed.items():
+        parsed = parse_version(fixed)
+        assert parsed is not None and parsed.branch == branch, (branch, fixed)
+        assert introduced < parsed
+        assert parsed <= mainline or parsed.branch == mainline.branch, f"{fixed} is after the mainline fix"
+
+
+@pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
+def test_each_listed_branch_is_fixed_exactly_at_its_fixed_release(cve):
+    for branch, fixed in {**cve.fixed, "mainline": cve.mainline_fix}.items():
+        version = parse_version(fixed)
+        assert not judge(cve, version).affected, f"{cve.id} {branch}: {fixed} is the fix"
+        below = _below(version)
+        if below >= parse_version(cve.introduced):
+            verdict = judge(cve, below)
+            assert verdict.affected, f"{cve.id}: {below} is before the fix {fixed}"
+            assert verdict.fixed is not None and parse_version(verdict.fixed) > below
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.0.0-rc93", Version((1, 0, 0, 0), 2, 93)),
+    ("1.4.0-rc.3", Version((1, 4, 0, 0), 2, 3)),
+    ("v1.7.13", Version((1, 7, 13, 0))),
+    ("1.1.5+ds1", Version((1, 1, 5, 0))),
+    ("1.0.0~rc93+ds1-5+deb11u3", Version((1, 0, 0, 0), 2, 93)),
+    ("1:1.6.20~ds1-1+deb12u3", Version((1, 6, 20, 0))),
+    ("5.17-rc6", Version((5, 17, 0, 0), 2, 6)),
+    ("6.18.44-fc-v657", Version((6, 18, 44, 0))),
+    ("5.15.90.1-microsoft-standard-WSL2", Version((5, 15, 90, 1))),
+    ("1.7.0-beta.0", Version((1, 7, 0, 0), 1, 0)),
+])
+def test_parse_version(text, expected):
+    assert parse_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "dev", "unknown", "git-abc123"])
+def test_unparseable_versions_are_none(text):
+    assert parse_version(text) is None
+
+
+def test_prerelease_order():
+    ordered = ["1.0.0-rc6", "1.0.0-rc7", "1.0.0-rc93", "1.0.0", "1.4.0-beta.1", "1.4.0-rc.2", "1.4.0-rc.3", "1.4.0"]
+    parsed = [parse_version(v) for v in ordered]
+    assert parsed == sorted(parsed)
+
+
+def test_assess_never_fails_a_distro_build():
+    (cve,) = [c for c in ALL if c.id == "CVE-2024-21626"]
+    vulnerable = judge(cve, parse_version("1.1.5"))
+    assert assess(vulnerable, upstream_build=True) == (Status.FAIL, VULNERABLE)
+    assert assess(vulnerable, upstream_build=False)[0] is Status.UNKNOWN
+    before = judge(cve, parse_version("1.0.0-rc92"))
+    assert assess(before, upstream_build=True) == (Status.PASS, NOT_INTRODUCED)
+    assert assess(before, upstream_build=False)[0] is Status.UNKNOWN  # a distro may have backported the bug
+    assert assess(judge(cve, parse_version("1.1.12")), upstream_build=False) == (Status.PASS, FIXED)
