@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from hostaudit.options import FailOn, Format
+from hostaudit.options import FailOn, Format, RestartMethod
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Audit container-runtime hardening and container-escape preconditions on this host.")
@@ -219,6 +219,63 @@ def install_cron(
     except OSError as exc:
         raise _fail(f"cannot write {path}: {exc}") from exc
     typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir}")
+
+
+@app.command()
+def remediate(
+    report_path: Annotated[Path, typer.Option("--from", help="A report from 'hostaudit audit --format json'.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Write the playbook here; the container guidance "
+                                           "goes beside it (NAME.containers.yml, NAME.pods.yml).")],
+    daemon_json: Annotated[str | None, typer.Option("--daemon-json", help="daemon.json path on the target "
+                                                    "(default /etc/docker/daemon.json).")] = None,
+    restart_method: Annotated[RestartMethod | None, typer.Option("--restart-method", help="How dockerd is "
+                                                                 "restarted (default systemd).")] = None,
+    restart_command: Annotated[str | None, typer.Option("--restart-command", help="Shell command that restarts "
+                                                        "dockerd (hosts without systemd).")] = None,
+    reload_command: Annotated[str | None, typer.Option("--reload-command", help="Shell command that makes dockerd "
+                                                       "re-read its configuration (SIGHUP).")] = None,
+    docker_host: Annotated[str | None, typer.Option("--docker-host", help="Docker API URL on the target.")] = None,
+    hosts: Annotated[str, typer.Option("--hosts", help="The play's hosts pattern.")] = "all",
+    role: Annotated[str | None, typer.Option("--role", help="Role name or path (default: the installed role).")
+                    ] = None,
+    allow_disruptive: Annotated[bool, typer.Option("--allow-disruptive", help="Also turn on userns_remap and "
+                                                   "cgroup_parent when they failed.")] = False,
+    var: Annotated[list[str] | None, typer.Option("--var", help="Role variable NAME=VALUE (repeatable), e.g. "
+                                                  "container_hardening_tls_verify_cacert=/etc/docker/ca.pem.")] = None,
+) -> None:
+    """Write an Ansible playbook that fixes the failed host and daemon checks, and per-container guidance."""
+    from hostaudit import output as out
+    from hostaudit import remediation
+
+    variables = dict(item.partition("=")[::2] for item in var or ())
+    if any("=" not in item for item in var or ()):
+        raise _fail("--var takes NAME=VALUE")
+    unknown = remediation.unknown_variables(variables)
+    if unknown:
+        raise _fail(f"unknown role variable(s): {', '.join(unknown)}")
+    try:
+        report = remediation.load_report(report_path)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    options = remediation.PlaybookOptions(
+        daemon_json=daemon_json, restart_method=restart_method.value if restart_method else None,
+        restart_command=restart_command, reload_command=reload_command, docker_host=docker_host, hosts=hosts,
+        role=role, allow_disruptive=allow_disruptive, variables=variables)
+    result = remediation.remediate(report, options)
+    containers_path, pods_path = remediation.companion_paths(out_path)
+    try:
+        out.write(result.playbook, out_path)
+        out.write(result.containers, containers_path)
+        out.write(result.pods, pods_path)
+    except OSError as exc:
+        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    on = [d.key for d in result.decisions if d.enabled]
+    typer.echo(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", err=True)
+    for decision in result.decisions:
+        if not decision.enabled:
+            typer.echo(f"  left off {decision.key!r}: {decision.reason}", err=True)
+    typer.echo(f"wrote {containers_path}: {result.container_count} container(s); {pods_path}: "
+               f"{result.pod_count} pod(s)", err=True)
 
 
 @app.command()

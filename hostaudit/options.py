@@ -21,3 +21,9 @@ class FailOn(StrEnum):
     medium = "medium"
     low = "low"
     info = "info"
+
+
+class RestartMethod(StrEnum):
+    systemd = "systemd"
+    command = "command"
+    none = "none"

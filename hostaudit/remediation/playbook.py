@@ -1,0 +1,117 @@
+"""The remediation playbook: the container_hardening role with only the failed keys turned on."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROLE_NAME = "container_hardening"
+DISRUPTIVE_KEYS = frozenset({"userns_remap", "cgroup_parent"})
+# Keys that cannot run without site values; the role refuses them when these variables are empty.
+REQUIRED_VARS = {
+    "tls_verify": ("container_hardening_tls_verify_cacert", "container_hardening_tls_verify_cert",
+                   "container_hardening_tls_verify_key"),
+    "cgroup_parent": ("container_hardening_cgroup_parent_value",),
+}
+
+
+def role_path() -> Path:
+    """The role shipped inside the package (ansible/roles/container_hardening in a checkout)."""
+    spec = importlib.util.find_spec("hostaudit.ansible")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the hostaudit.ansible package (the container_hardening role) is not installed")
+    return Path(spec.origin).parent / "roles" / ROLE_NAME
+
+
+def role_keys(role: Path) -> frozenset[str]:
+    """Remediation keys the role has a task file for."""
+    return frozenset(p.stem for p in (role / "tasks").glob("*.yml") if p.stem != "main" and not p.stem.startswith("_"))
+
+
+def role_variables(role: Path) -> frozenset[str]:
+    """The role's documented variables (its defaults)."""
+    import yaml
+
+    return frozenset(yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {})
+
+
+@dataclass(frozen=True)
+class PlaybookOptions:
+    daemon_json: str | None = None
+    restart_method: str | None = None  # systemd / command / none; command when a restart command is given
+    restart_command: str | None = None
+    reload_command: str | None = None
+    docker_host: str | None = None
+    hosts: str = "all"
+    role: str | None = None  # a role name or path; default: the installed role's path
+    allow_disruptive: bool = False
+    variables: dict[str, Any] = field(default_factory=dict)  # extra role variables, e.g. TLS paths
+
+
+@dataclass(frozen=True)
+class KeyDecision:
+    key: str
+    enabled: bool
+    checks: tuple[str, ...]
+    reason: str = ""  # why a failed key is left off
+
+
+def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
+    """A daemon finding decided by dockerd's argv: writing daemon.json too would stop dockerd."""
+    return any((f.get("evidence") or {}).get("source") == "argv" for f in findings)
+
+
+def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions) -> list[KeyDecision]:
+    """For each remediation key of a failing, non-waived finding: turn it on, or say why not."""
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for finding in report.get("findings") or ():
+        key = finding.get("ansible_key") if isinstance(finding, dict) else None
+        if key and finding.get("status") == "fail" and not finding.get("waiver"):
+            by_key.setdefault(str(key), []).append(finding)
+    decisions = []
+    for key, findings in sorted(by_key.items()):
+        checks = tuple(sorted({str(f.get("check_id")) for f in findings}))
+        missing = [v for v in REQUIRED_VARS.get(key, ()) if not options.variables.get(v)]
+        if key not in known_keys:
+            reason = "unknown remediation key (not in this role)"
+        elif key in DISRUPTIVE_KEYS and not options.allow_disruptive:
+            reason = "disruptive: left off (see the role's documentation; use --allow-disruptive)"
+        elif _set_on_command_line(findings):
+            reason = "set on dockerd's command line: change the service's ExecStart, not daemon.json"
+        elif missing:
+            reason = f"needs {', '.join(missing)} (give them with --var NAME=VALUE)"
+        else:
+            reason = ""
+        decisions.append(KeyDecision(key, not reason, checks, reason))
+    return decisions
+
+
+def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str) -> list[dict[str, Any]]:
+    """The playbook as data, for yaml.safe_dump. Report strings never enter it: only known keys and options."""
+    play_vars: dict[str, Any] = {}
+    if options.daemon_json:
+        play_vars["container_hardening_daemon_json_path"] = options.daemon_json
+    if options.docker_host:
+        play_vars["container_hardening_docker_host"] = options.docker_host
+    method = options.restart_method or ("command" if options.restart_command else None)
+    if method:
+        play_vars["container_hardening_restart_method"] = method
+    if options.restart_command:
+        play_vars["container_hardening_restart_command"] = options.restart_command
+    if options.reload_command:
+        play_vars["container_hardening_reload_command"] = options.reload_command
+    play_vars.update(options.variables)
+    for decision in decisions:
+        if decision.enabled:
+            play_vars[f"container_hardening_{decision.key}_enabled"] = True
+    return [{
+        "name": "Harden the Docker host from a hostaudit report (container_hardening role)",
+        "hosts": options.hosts,
+        "gather_facts": False,
+        "serial": 1,
+        "max_fail_percentage": 0,
+        "vars": play_vars,
+        "roles": [{"role": role}],
+    }]
