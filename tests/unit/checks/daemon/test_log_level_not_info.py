@@ -1,0 +1,42 @@
+from hostaudit.model import Status
+from tests.unit.checks.daemon._variants import with_daemon
+from tests.unit.conftest import load, results_by_subject, with_collector_error
+
+CHECK = "daemon.log_level_not_info"
+
+
+def _result(snapshot):
+    return results_by_subject(CHECK, snapshot)["docker daemon"]
+
+
+def test_debug_on_the_command_line_fails_even_with_a_daemon_json():
+    """docker-bench regression: --log-level=debug in argv passed whenever daemon.json could be read."""
+    result = _result(load("daemon/weak-daemon-fails.json"))
+    assert result.status is Status.FAIL
+    assert result.evidence["log-level"] == "debug"
+    assert result.evidence["source"] == "argv"
+    assert result.evidence["effective"] == "debug"
+
+
+def test_info_in_daemon_json_passes():
+    result = _result(load("daemon/hardened-daemon-passes.json"))
+    assert result.status is Status.PASS
+    assert result.evidence["log-level"] == "info"
+    assert result.evidence["source"].startswith("daemon.json")
+
+
+def test_debug_flag_overrides_an_info_level(lab_snapshot):
+    result = _result(with_daemon(lab_snapshot, config={"log-level": "info", "debug": True}))
+    assert result.status is Status.FAIL
+    assert result.evidence["effective"] == "debug"
+    assert result.evidence["debug"] is True
+
+
+def test_warn_level_loses_events_and_fails(lab_snapshot):
+    result = _result(with_daemon(lab_snapshot, flags={"log-level": ("warn",)}))
+    assert result.status is Status.FAIL
+    assert result.evidence["effective"] == "warn"
+
+
+def test_unknown_when_the_daemon_could_not_be_read(lab_snapshot):
+    assert _result(with_collector_error(lab_snapshot, "docker_daemon")).status is Status.UNKNOWN
