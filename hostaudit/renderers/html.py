@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -15,6 +16,7 @@ from hostaudit.report import ContainerSummary, Finding, Report
 TEMPLATES = "templates"
 SEVERITIES = [s.value for s in Severity]  # worst first
 CHART_WIDTH = 260
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -73,6 +75,13 @@ def evidence_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def visible(value: object) -> object:
+    """Every printed value: control characters (ANSI escapes, NUL) shown as `\\xNN`; newlines and tabs kept."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
@@ -81,8 +90,8 @@ def render(report: Report) -> str:
     from jinja2 import Environment, FunctionLoader, StrictUndefined
     from markupsafe import Markup
 
-    env = Environment(loader=FunctionLoader(_template_text), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FunctionLoader(_template_text), autoescape=True, finalize=visible,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["evidence"] = evidence_text
     css, script = _template_text("report.css"), _template_text("report.js")
     subjects = sorted({(f.subject.key, f.subject.name) for f in report.findings}, key=lambda s: s[1])
