@@ -1,0 +1,139 @@
+"""`hostaudit remediate`: the playbook turns on only failed keys; guidance per container and per pod."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from hostaudit.remediation import PlaybookOptions, companion_paths, load_report, remediate
+from hostaudit.remediation.fixes import fix_for
+from tests.lab import run_hostaudit
+
+HOSTILE = "evil{{ lookup('pipe', 'touch /tmp/pwned') }}\n- hosts: all\n[/x]"
+
+
+def finding(check_id: str, status: str = "fail", key: str | None = None, kind: str = "daemon",
+            subject: str = "daemon", evidence: dict | None = None, waiver: str | None = None, **extra) -> dict:
+    return {"check_id": check_id, "status": status, "ansible_key": key, "severity": "high",
+            "subject": {"key": subject, "kind": kind, "name": subject}, "evidence": evidence or {},
+            "waiver": waiver, "remediation": f"fix {check_id}", **extra}
+
+
+def container(key: str, name: str, pod: str | None = None, source: str = "docker") -> dict:
+    return {"key": key, "name": name, "source": source, "state": "running", "image": "img", "pod": pod}
+
+
+REPORT = {
+    "findings": [
+        finding("daemon.icc_enabled", key="icc", evidence={"icc": True, "source": "daemon.json (/x)"}),
+        finding("daemon.live_restore_disabled", key="live_restore"),
+        finding("daemon.no_new_privileges_default_off", status="pass", key="no_new_privileges"),
+        finding("daemon.iptables_disabled", key="iptables", evidence={"iptables": False, "source": "argv"}),
+        finding("daemon.experimental_enabled", key="experimental", waiver="lab only"),
+        finding("daemon.userns_remap_disabled", key="userns_remap"),
+        finding("daemon.made_up", key="no_such_key{{ x }}"),
+        finding("container.privileged", kind="container", subject="docker:" + HOSTILE),
+        finding("container.docker_socket_mounted", kind="container", subject="docker:" + HOSTILE,
+                evidence={"mount.source": "/var/run/docker.sock", "mount.destination": "/var/run/docker.sock"}),
+        finding("container.cap_sys_admin", kind="container", subject="k8s:shop/risky/app"),
+        finding("container.capabilities_added", kind="container", subject="k8s:shop/risky/app",
+                evidence={"capabilities.beyond_default": ["SYS_ADMIN", "NET_BIND_SERVICE"]}),
+        finding("container.host_root_mounted", kind="container", subject="k8s:shop/risky/app",
+                evidence={"mount.destination": "/host", "mount.rw": True}),
+        finding("container.host_network", kind="container", subject="k8s:shop/risky/(sandbox)"),
+        finding("container.runs_as_root", kind="container", subject="k8s:shop/risky/app"),
+        finding("container.rootfs_writable", kind="container", subject="k8s:shop/risky/app", waiver="accepted"),
+        finding("container.privileged", status="pass", kind="container", subject="docker:hardened"),
+    ],
+    "containers": [
+        container("docker:" + HOSTILE, HOSTILE), container("docker:hardened", "hardened"),
+        container("k8s:shop/risky/app", "shop/risky/app", pod="shop/risky", source="containerd"),
+        container("k8s:shop/risky/(sandbox)", "shop/risky/(sandbox)", pod="shop/risky", source="containerd"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return remediate(REPORT, PlaybookOptions(daemon_json="/srv/daemon.json", restart_command="systemctl kill x"))
+
+
+def test_playbook_turns_on_only_failed_unwaived_safe_keys(result):
+    play = yaml.safe_load(result.playbook)[0]
+    enabled = {k for k, v in play["vars"].items() if k.endswith("_enabled") and v is True}
+    assert enabled == {"container_hardening_icc_enabled", "container_hardening_live_restore_enabled"}
+    assert play["vars"]["container_hardening_daemon_json_path"] == "/srv/daemon.json"
+    assert play["vars"]["container_hardening_restart_method"] == "command"
+    assert play["roles"][0]["role"].endswith("ansible/roles/container_hardening")
+
+
+def test_keys_left_off_say_why(result):
+    reasons = {d.key: d.reason for d in result.decisions if not d.enabled}
+    assert "command line" in reasons["iptables"]
+    assert "disruptive" in reasons["userns_remap"]
+    assert "unknown" in reasons["no_such_key{{ x }}"]
+    assert "experimental" not in reasons and "no_new_privileges" not in reasons
+
+
+def test_disruptive_keys_only_when_allowed():
+    done = remediate(REPORT, PlaybookOptions(allow_disruptive=True))
+    assert yaml.safe_load(done.playbook)[0]["vars"]["container_hardening_userns_remap_enabled"] is True
+
+
+def test_report_strings_never_reach_the_playbook(result):
+    assert "lookup" not in result.playbook and "no_such_key" not in result.playbook
+
+
+def test_hostile_container_name_stays_data_in_the_guidance(result):
+    guidance = yaml.safe_load(result.containers)
+    names = [g["container"] for g in guidance]
+    assert names == [HOSTILE]
+    changes = {c["check"]: c["change"] for c in guidance[0]["changes"]}
+    assert changes["container.privileged"] == "remove --privileged"
+    assert "Docker socket" in changes["container.docker_socket_mounted"]
+
+
+def test_pod_patch_carries_pod_and_container_security_context(result):
+    (pod,) = list(yaml.safe_load_all(result.pods))
+    assert pod["workload"] == {"namespace": "shop", "pod": "risky"}
+    patch = pod["patch"]
+    assert patch["hostNetwork"] is False
+    assert patch["securityContext"]["runAsNonRoot"] is True
+    (app,) = patch["containers"]
+    assert app["name"] == "app"
+    assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert "readOnlyRootFilesystem" not in app["securityContext"], "a waived finding asks for nothing"
+    assert pod["remove_host_path_volumes"] == [
+        {"container": "app", "mount_path": "/host", "host_path": None, "checks": ["container.host_root_mounted"]}]
+
+
+def test_every_capability_check_maps_to_a_cap_drop():
+    fix = fix_for("container.cap_dac_read_search")
+    assert fix.drop_caps == ("DAC_READ_SEARCH",) and "--cap-drop DAC_READ_SEARCH" in fix.docker
+    assert fix_for("container.not_in_the_table") is None
+
+
+@pytest.mark.parametrize("text", ["not json", "[]", '{"findings": 3}'])
+def test_bad_report_is_a_clear_error(tmp_path, text):
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"r\.json"):
+        load_report(path)
+
+
+def test_cli_writes_three_files_and_rejects_bad_input(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(REPORT))
+    out = tmp_path / "fix.yml"
+    run_hostaudit("remediate", "--from", str(report), "--out", str(out), check_codes=(0,))
+    containers, pods = companion_paths(out)
+    assert yaml.safe_load(out.read_text())[0]["vars"]["container_hardening_icc_enabled"] is True
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert yaml.safe_load(containers.read_text())[0]["container"] == HOSTILE
+    assert next(yaml.safe_load_all(pods.read_text()))["workload"]["pod"] == "risky"
+    bad = run_hostaudit("remediate", "--from", str(tmp_path / "missing.json"), "--out", str(out), check_codes=(2,))
+    assert "missing.json" in bad.stderr and "Traceback" not in bad.stderr
+    var = run_hostaudit("remediate", "--from", str(report), "--out", str(out), "--var", "nope=1", check_codes=(2,))
+    assert "nope" in var.stderr
