@@ -1,0 +1,149 @@
+"""Escape verdicts over recorded results: each technique needs all of its preconditions, never facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from hostaudit import engine, escape
+from hostaudit.model import DAEMON, HOST, Result, Status, Subject
+
+CTR = Subject("docker:web", "container", "web")
+
+
+def results(failing: set[str], passing: set[str] = frozenset(), evidence: dict[str, dict] | None = None,
+            host_failing: set[str] = frozenset()) -> dict[str, list[Result]]:
+    """Recorded results: `failing`/`passing` on the container, `host_failing` on the host or daemon."""
+    evidence = evidence or {}
+    found: dict[str, list[Result]] = {}
+    for check_id in failing | passing:
+        status = Status.FAIL if check_id in failing else Status.PASS
+        found[check_id] = [Result(CTR, status, evidence.get(check_id, {"field": "value"}))]
+    for check_id in host_failing:
+        subject = DAEMON if check_id.startswith("daemon.") else HOST
+        found[check_id] = [Result.failed(subject, evidence.get(check_id, {}))]
+    return found
+
+
+def only_verdict(recorded) -> escape.EscapeVerdict:
+    (verdict,) = escape.analyse(recorded)
+    return verdict
+
+
+def direct(verdict) -> list[str]:
+    return [p.technique for p in verdict.paths if p.kind == escape.DIRECT]
+
+
+@pytest.mark.parametrize(("failing", "words"), [
+    ({"container.docker_socket_mounted"}, "runtime API socket"),
+    ({"container.privileged"}, "privileged"),
+    ({"container.cgroup_release_agent_writable", "container.cap_sys_admin"}, "release_agent"),
+    ({"container.ptrace_host_pid"}, "ptrace"),
+    ({"container.cap_dac_read_search", "container.runs_as_root"}, "shocker"),
+    ({"container.cap_sys_module", "container.runs_as_root"}, "kernel module"),
+    ({"container.usermode_helper_writable"}, "usermode helper"),
+    ({"container.block_device_exposed", "container.runs_as_root"}, "raw host device"),
+    ({"container.device_cgroup_allow_all", "container.runs_as_root"}, "allow-all"),
+    ({"container.lxcfs_writable", "container.runs_as_root"}, "lxcfs"),
+])
+def test_each_direct_technique_makes_the_container_escapable(failing, words):
+    verdict = only_verdict(results(failing))
+    assert verdict.verdict == escape.ESCAPABLE
+    (technique,) = direct(verdict)
+    assert words in technique
+    assert verdict.paths[0].kind == escape.DIRECT  # direct paths come first
+
+
+def test_chain_of_evidence_names_each_check_and_its_evidence():
+    recorded = results({"container.cgroup_release_agent_writable", "container.cap_sys_admin",
+                        "container.apparmor_unconfined"},
+                       evidence={"container.cap_sys_admin": {"capabilities.has_SYS_ADMIN": True}})
+    path = only_verdict(recorded).paths[0]
+    assert path.evidence[0].startswith("container.cgroup_release_agent_writable: ")
+    assert "container.cap_sys_admin: capabilities.has_SYS_ADMIN=True" in path.evidence
+    assert any(e.startswith("container.apparmor_unconfined") for e in path.evidence)
+
+
+def test_a_missing_precondition_leaves_only_a_weakened_container():
+    verdict = only_verdict(results({"container.cap_sys_module"}, passing={"container.runs_as_root"}))
+    assert verdict.verdict == escape.WEAKENED
+    assert direct(verdict) == []
+    assert [p.technique for p in verdict.paths] == ["defence removed: container.cap_sys_module"]
+
+
+@pytest.mark.parametrize(("rw", "outcome"), [(True, escape.ESCAPABLE), (False, escape.WEAKENED)])
+def test_host_root_mount_is_an_escape_only_read_write(rw, outcome):
+    recorded = results({"container.host_root_mounted"}, evidence={"container.host_root_mounted": {"mount.rw": rw}})
+    assert only_verdict(recorded).verdict == outcome
+
+
+def test_tcp_api_without_tls_is_reached_through_host_network_or_a_non_loopback_listener():
+    listener = {"daemon.tcp_without_tls": {"without_tlsverify": ["127.0.0.1:2375 (argv)"]}}
+    loopback_only = results(set(), passing={"container.host_network"}, evidence=listener,
+                            host_failing={"daemon.tcp_without_tls"})
+    assert only_verdict(loopback_only).verdict == escape.CONTAINED
+    host_net = results({"container.host_network"}, evidence=listener, host_failing={"daemon.tcp_without_tls"})
+    assert "Docker API on TCP" in direct(only_verdict(host_net))[0]
+    everywhere = {"daemon.tcp_without_tls": {"without_tlsverify": ["0.0.0.0:2375 (argv)"]}}
+    bridge = results(set(), passing={"container.host_network"}, evidence=everywhere,
+                     host_failing={"daemon.tcp_without_tls"})
+    assert only_verdict(bridge).verdict == escape.ESCAPABLE
+
+
+def test_kernel_cve_with_its_container_preconditions_is_direct():
+    recorded = results({"container.seccomp_unconfined", "container.runs_as_root"},
+                       host_failing={"kernel.cve_2022_0492"})
+    verdict = only_verdict(recorded)
+    assert verdict.verdict == escape.ESCAPABLE
+    assert "CVE-2022-0492" in direct(verdict)[0]
+
+
+def test_kernel_cve_blocked_by_an_lsm_is_not_direct():
+    recorded = results({"container.seccomp_unconfined", "container.runs_as_root"},
+                       passing={"container.apparmor_unconfined"}, host_failing={"kernel.cve_2022_0492"})
+    verdict = only_verdict(recorded)
+    assert verdict.verdict == escape.WEAKENED
+    assert [p.kind for p in verdict.paths if "cve_2022_0492" in p.technique] == [escape.CONDITIONAL]
+
+
+def test_other_runtime_cves_are_conditional_for_root_and_absent_for_non_root():
+    root = only_verdict(results({"container.runs_as_root"}, host_failing={"runtime.cve_2024_21626"}))
+    assert root.verdict == escape.WEAKENED
+    assert root.paths[0].kind == escape.CONDITIONAL and "runtime.cve_2024_21626" in root.paths[0].technique
+    non_root = only_verdict(results(set(), passing={"container.runs_as_root"},
+                                    host_failing={"runtime.cve_2024_21626"}))
+    assert non_root.verdict == escape.CONTAINED and non_root.paths == ()
+
+
+def test_root_without_user_namespace_is_weakened():
+    verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"daemon.userns_remap_disabled"}))
+    assert verdict.verdict == escape.WEAKENED
+    assert "root without a user namespace" in verdict.paths[0].technique
+
+
+def test_defaults_that_remove_no_layer_leave_the_container_contained():
+    verdict = only_verdict(results({"container.no_memory_limit", "container.cap_net_raw", "container.no_healthcheck"},
+                                   passing={"container.runs_as_root"}))
+    assert verdict.verdict == escape.CONTAINED
+
+
+def test_every_check_id_the_analysis_names_is_in_the_catalog():
+    from hostaudit import catalog
+
+    known = set(catalog.load())
+    named = {c for t in escape.DIRECT_TECHNIQUES for c in (*t.requires, *t.any_of, *t.supporting)}
+    named |= set(escape.WEAKENING_CHECKS) | {escape.ROOT}
+    assert named - known == set()
+
+
+def test_recorded_lab_snapshot_verdicts(lab_snapshot):
+    verdicts = {v.subject.name: v.verdict for v in engine.audit(lab_snapshot).escapes}
+    for name in ("priv", "sysadmin", "sock", "run-dir", "host-root", "ptrace-pid", "shop/risky/app"):
+        assert verdicts[name] == escape.ESCAPABLE, name
+    for name in ("no-seccomp", "host-net", "etc-ro"):
+        assert verdicts[name] == escape.WEAKENED, name
+    assert verdicts["hardened"] == escape.CONTAINED
+    assert "shop/risky/(sandbox)" not in verdicts
+
+
+def test_a_partial_selection_gives_no_verdicts(lab_snapshot):
+    assert engine.audit(lab_snapshot, only=("container.privileged",)).escapes == ()
