@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,12 +34,15 @@ class Version:
     release: tuple[int, int, int, int]
     stage: int = FINAL
     stage_number: int = 0
+    text: str = field(default="", compare=False)  # as written in the version string it was read from
 
     @property
     def branch(self) -> str:
         return f"{self.release[0]}.{self.release[1]}"
 
     def __str__(self) -> str:
+        if self.text:
+            return self.text
         numbers = list(self.release)
         while len(numbers) > 3 and numbers[-1] == 0:
             numbers.pop()
@@ -61,9 +64,10 @@ def parse_version(text: str | None) -> Version | None:
         return None
     numbers = [int(n) for n in match.group(1).split(".")]
     release = (*numbers, 0, 0, 0, 0)[:4]
+    written = match.group(0).removeprefix("v").removeprefix("V")
     if match.group(2) is None:
-        return Version(release)
-    return Version(release, STAGES[match.group(2).lower()], int(match.group(3) or 0))
+        return Version(release, text=written)
+    return Version(release, STAGES[match.group(2).lower()], int(match.group(3) or 0), written)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,181 @@
+"""runtime.cve_* rows: runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit versions against the CVE data."""
+
+from __future__ import annotations
+
+import pytest
+
+from hostaudit.model import Status
+
+from ...conftest import with_collector_error
+from ._variants import with_versions
+
+AUTHZ = ("authz-broker",)
+NVIDIA = "/usr/bin/nvidia-ctk"
+# one row per check: (how the version is set, the last vulnerable version, the first fixed one, the fixed in evidence)
+ROWS = {
+    "runtime.cve_2019_5736": ("runc", "1.0.0-rc6", "1.0.0-rc7"),
+    "runtime.cve_2019_16884": ("runc", "1.0.0-rc8", "1.0.0-rc9"),
+    "runtime.cve_2021_30465": ("runc", "1.0.0-rc94", "1.0.0-rc95"),
+    "runtime.cve_2023_27561": ("runc", "1.1.4", "1.1.5"),
+    "runtime.cve_2024_21626": ("runc", "1.1.11", "1.1.12"),
+    "runtime.cve_2025_31133": ("runc", "1.2.7", "1.2.8"),
+    "runtime.cve_2025_52565": ("runc", "1.3.2", "1.3.3"),
+    "runtime.cve_2025_52881": ("runc", "1.4.0-rc.2", "1.4.0-rc.3"),
+    "runtime.cve_2020_15257": ("containerd", "1.4.2", "1.4.3"),
+    "runtime.cve_2022_23648": ("containerd", "1.6.0", "1.6.1"),
+    "runtime.cve_2024_40635": ("containerd", "1.7.26", "1.7.27"),
+    "runtime.cve_2019_14271": ("docker", "19.03.0", "19.03.1"),
+    "runtime.cve_2021_41091": ("docker", "20.10.8", "20.10.9"),
+    "runtime.cve_2024_41110": ("docker", "25.0.5", "25.0.6"),
+    "runtime.cve_2026_34040": ("docker", "29.3.0", "29.3.1"),
+    "runtime.cve_2024_23651": ("docker", "25.0.1", "25.0.2"),
+    "runtime.cve_2024_23652": ("docker", "25.0.1", "25.0.2"),
+    "runtime.cve_2024_23653": ("docker", "25.0.1", "25.0.2"),
+    "runtime.cve_2024_0132": ("nvidia", "1.16.1", "1.16.2"),
+    "runtime.cve_2025_23359": ("nvidia", "1.17.3", "1.17.4"),
+    "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8"),
+}
+SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "docker": "docker daemon"}
+
+
+def variant(snapshot, how: str, version: str, **extra):
+    if how == "nvidia":
+        return with_versions(snapshot, docker="27.5.1", binaries={NVIDIA: version}, **extra)
+    return with_versions(snapshot, **{how: version}, authz=AUTHZ, **extra)
+
+
+def result_of(run_check, check_id, snapshot):
+    how = ROWS[check_id][0] if check_id in ROWS else "runc"
+    return run_check(check_id, snapshot)[SUBJECT[how]]
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_upstream_version_one_below_the_fix_fails(check_id, run_check, lab_snapshot):
+    how, vulnerable, fixed = ROWS[check_id]
+    result = result_of(run_check, check_id, variant(lab_snapshot, how, vulnerable))
+    assert result.status is Status.FAIL, result.evidence
+    assert result.evidence["version"] == vulnerable and result.evidence["fixed"] == fixed
+    assert result.evidence["build"] == "upstream"
+    assert result.evidence["assessment"] == "vulnerable (upstream version in range)"
+    assert "reachable_from_containers" in result.evidence and result.evidence["reachable_why"]
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_upstream_version_at_the_fix_passes(check_id, run_check, lab_snapshot):
+    how, _, fixed = ROWS[check_id]
+    result = result_of(run_check, check_id, variant(lab_snapshot, how, fixed))
+    assert result.status is Status.PASS
+    assert result.evidence["version"] == fixed and result.evidence["fixed"] == fixed
+
+
+@pytest.mark.parametrize("check_id", sorted(ROWS))
+def test_distro_build_below_the_fix_is_unknown(check_id, run_check, lab_snapshot):
+    how, vulnerable, _ = ROWS[check_id]
+    result = result_of(run_check, check_id, variant(lab_snapshot, how, vulnerable + "+ds1"))
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["build"] == "distro" and result.evidence["upstream_base"] == vulnerable
+    assert result.evidence["assessment"] == "distro build: verify with the vendor advisory"
+
+
+# CVE-2024-21626 (Leaky Vessels): 1.0.0-rc93 <= runc < 1.1.12
+@pytest.mark.parametrize(("runc", "status", "fixed"), [
+    ("1.0.0-rc92", Status.PASS, "1.1.12"),  # before the leak was introduced
+    ("1.0.0-rc93", Status.FAIL, "1.1.12"),
+    ("1.0.0-rc95", Status.FAIL, "1.1.12"),
+    ("1.0.3", Status.FAIL, "1.1.12"),  # EOL 1.0 branch
+    ("1.1.0", Status.FAIL, "1.1.12"),
+    ("1.1.11", Status.FAIL, "1.1.12"),
+    ("1.1.12", Status.PASS, "1.1.12"),
+    ("1.2.0-rc.1", Status.PASS, "1.1.12"),
+    ("1.2.0", Status.PASS, "1.1.12"),
+])
+def test_leaky_vessels_runc_boundaries(runc, status, fixed, run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_21626", with_versions(lab_snapshot, runc=runc))["host"]
+    assert result.status is status, result.evidence["range_decision"]
+    assert result.evidence["fixed"] == fixed and result.evidence["version"] == runc
+
+
+@pytest.mark.parametrize(("runc", "packages", "status"), [
+    ("1.1.5+ds1", {"runc": "1.1.5+ds1-1+deb12u1"}, Status.UNKNOWN),  # Debian 12
+    ("1.0.0~rc93+ds1", {"runc": "1.0.0~rc93+ds1-5+deb11u3"}, Status.UNKNOWN),  # Debian 11
+    ("1.1.12+ds1", {"runc": "1.1.12+ds1-1"}, Status.PASS),  # its upstream base has the fix
+    ("1.1.7", {"runc": "1.1.7-0ubuntu1~22.04.2"}, Status.UNKNOWN),  # plain version, Ubuntu's package says distro
+    ("1.1.7", {"runc": "1.1.12-0ubuntu2"}, Status.FAIL),  # the package is another runc than the one reported
+    ("1.1.7", {}, Status.FAIL),
+])
+def test_distro_runc_builds(runc, packages, status, run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_21626", with_versions(lab_snapshot, runc=runc, packages=packages))["host"]
+    assert result.status is status
+    if status is Status.UNKNOWN:
+        assert result.evidence["package"] == f"runc {packages['runc']}"
+
+
+def test_the_worst_runc_on_the_host_decides(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, runc="1.1.12", binaries={"/usr/local/sbin/runc": "1.1.11"})
+    result = run_check("runtime.cve_2024_21626", snapshot)["host"]
+    assert result.status is Status.FAIL
+    assert result.evidence["version_source"] == "/usr/local/sbin/runc --version"
+    assert result.evidence["versions"] == {"docker /version Components runc": "1.1.12",
+                                           "/usr/local/sbin/runc --version": "1.1.11"}
+
+
+def test_runc_2025_fixes_on_an_eol_branch_point_to_the_nearest_release(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2025_31133", with_versions(lab_snapshot, runc="1.1.15"))["host"]
+    assert result.status is Status.FAIL
+    assert result.evidence["fixed"] == "1.2.8" and result.evidence["branch"] == "1.1"
+
+
+def test_containerd_v_prefix_and_standalone_version(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, binaries={"/usr/bin/containerd": "v1.7.13"})
+    result = run_check("runtime.cve_2024_40635", snapshot)["host"]
+    assert result.status is Status.FAIL and result.evidence["fixed"] == "1.7.27"
+
+
+def test_shim_socket_needs_a_host_network_root_container(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2020_15257", with_versions(lab_snapshot, containerd="1.4.2"))["host"]
+    assert result.evidence["reachable_from_containers"] is True
+    assert "host-net" in result.evidence["reachable_why"]
+
+
+@pytest.mark.parametrize("check_id", ["runtime.cve_2024_41110", "runtime.cve_2026_34040"])
+def test_authz_bypass_without_an_authorization_plugin_is_not_applicable(check_id, run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="24.0.7")
+    result = run_check(check_id, snapshot)["docker daemon"]
+    assert result.status is Status.NOT_APPLICABLE
+    assert result.evidence["reachable_from_containers"] is False and result.evidence["version"] == "24.0.7"
+
+
+def test_ubuntu_docker_io_is_a_distro_build(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="24.0.7", authz=AUTHZ,
+                             packages={"docker.io": "24.0.7-0ubuntu2~22.04.1"})
+    result = run_check("runtime.cve_2024_41110", snapshot)["docker daemon"]
+    assert result.status is Status.UNKNOWN and result.evidence["package"] == "docker.io 24.0.7-0ubuntu2~22.04.1"
+
+
+def test_nvidia_rows_without_a_toolkit_are_not_applicable(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_0132", with_versions(lab_snapshot, docker="27.5.1"))["host"]
+    assert result.status is Status.NOT_APPLICABLE and result.evidence["versions"] == {}
+
+
+def test_runc_unknown_when_its_sources_failed(run_check, lab_snapshot):
+    snapshot = with_collector_error(with_versions(lab_snapshot), "docker_daemon")
+    result = run_check("runtime.cve_2024_21626", snapshot)["host"]
+    assert result.status is Status.UNKNOWN and result.evidence["failed_collectors"] == ["docker_daemon"]
+
+
+def test_docker_rows_unknown_when_the_daemon_collector_failed(run_check, lab_snapshot):
+    snapshot = with_collector_error(with_versions(lab_snapshot, docker="19.03.0"), "docker_daemon")
+    result = run_check("runtime.cve_2019_14271", snapshot)["docker daemon"]
+    assert result.status is Status.UNKNOWN and result.evidence == {"collector.docker_daemon": "simulated failure"}
+
+
+def test_unparseable_version_is_unknown(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_21626", with_versions(lab_snapshot, runc="dev"))["host"]
+    assert result.status is Status.UNKNOWN and result.evidence["version"] == "dev"
+
+
+def test_recorded_lab_versions(run_check, lab_snapshot):
+    """The lab's Debian 12 packages: runc 1.1.5+ds1 has the 2023 fix upstream; Leaky Vessels is the vendor's call."""
+    assert run_check("runtime.cve_2023_27561", lab_snapshot)["host"].status is Status.PASS
+    leaky = run_check("runtime.cve_2024_21626", lab_snapshot)["host"]
+    assert leaky.status is Status.UNKNOWN and leaky.evidence["version"] == "1.1.5+ds1"
