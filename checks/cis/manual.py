@@ -16,10 +16,6 @@ ROWS = (
      "Containers share the host kernel: an unpatched or loosely configured host undoes container isolation.",
      "Harden the host to its own benchmark (CIS for the distribution), patch the kernel, and run only what the "
      "container workload needs."),
-    ("1.2.2", Scope.HOST, "Docker version currency needs a review",
-     "Old Engine, containerd and runc releases carry known escape bugs.",
-     "Track the Engine release notes and security advisories and upgrade on a schedule; the kernel and runtime "
-     "CVE checks report the known escape bugs."),
     ("2.1", Scope.DAEMON, "Running the daemon rootless needs a decision",
      "A rootless daemon turns a container escape into an unprivileged user's compromise, not root's.",
      "Decide whether the workloads work under rootless Docker (networking and storage limits apply); "
