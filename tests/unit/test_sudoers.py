@@ -1,0 +1,71 @@
+"""The sudoers reader behind host.sudo_docker_allowed: which rules give docker, dockerd or ALL as root."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hostaudit.collectors import _sudoers
+from hostaudit.collectors._sudoers import parse_sudoers, read_sudoers
+from hostaudit.model import SudoGrant
+
+SUDOERS = """\
+# comment naming /usr/bin/docker
+Defaults env_reset
+User_Alias OPS = alice, %ops
+Cmnd_Alias DOCKER = /usr/bin/docker, /usr/sbin/dockerd
+root ALL=(ALL:ALL) ALL
+%sudo   ALL=(ALL:ALL) ALL
+bob ALL=(root) NOPASSWD: /usr/bin/docker *
+OPS ALL = DOCKER
+carol ALL=(www-data) /usr/bin/docker
+dave ALL=/usr/bin/apt, \\
+   /usr/bin/docker ps
+erin ALL=(ALL) NOPASSWD:SETENV: /usr/bin/systemctl restart docker, !/usr/bin/docker
+@includedir /etc/sudoers.d
+"""
+
+
+def _grants(text: str) -> set[tuple[str, str]]:
+    return {(g.principal, g.command) for g in parse_sudoers(text, "/etc/sudoers")}
+
+
+def test_grants_of_docker_dockerd_and_all_to_non_root_principals():
+    assert _grants(SUDOERS) == {
+        ("%sudo", "ALL"),
+        ("bob", "/usr/bin/docker *"),
+        ("alice", "/usr/bin/docker"), ("alice", "/usr/sbin/dockerd"),
+        ("%ops", "/usr/bin/docker"), ("%ops", "/usr/sbin/dockerd"),
+        ("dave", "/usr/bin/docker ps"),
+    }
+
+
+def test_origin_is_the_first_line_of_a_continued_rule():
+    origins = {g.principal: g.origin for g in parse_sudoers(SUDOERS, "/etc/sudoers")}
+    assert origins["dave"] == "/etc/sudoers:10"
+    assert origins["bob"] == "/etc/sudoers:7"
+
+
+def test_runas_another_user_and_negated_commands_are_not_grants():
+    assert not {p for p, _ in _grants(SUDOERS)} & {"carol", "erin", "root"}
+
+
+def test_read_sudoers_skips_ignored_names_and_reports_unreadable_files(tmp_path, monkeypatch):
+    (tmp_path / "sudoers").write_text("frank ALL=(ALL) ALL\n")
+    included = tmp_path / "sudoers.d"
+    included.mkdir()
+    (included / "docker").write_text("gina ALL=/usr/bin/docker\n")
+    (included / "old.bak").write_text("hank ALL=ALL\n")  # sudo ignores names with a dot
+    (included / "docker~").write_text("ivan ALL=ALL\n")  # and editor backups
+    (included / "broken").mkdir()  # cannot be read as a file
+    monkeypatch.setattr(_sudoers, "SUDOERS", str(tmp_path / "sudoers"))
+    monkeypatch.setattr(_sudoers, "SUDOERS_DIR", str(included))
+    grants, unreadable = read_sudoers()
+    assert {(g.principal, g.command) for g in grants} == {("frank", "ALL"), ("gina", "/usr/bin/docker")}
+    assert grants[1] == SudoGrant("gina", "/usr/bin/docker", f"{included}/docker:1")
+    assert unreadable == (f"{included}/broken",)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab %!,=:()\\#\n/ALLdockerrootNOPASSWD_")), max_size=300))
+def test_never_raises_and_never_names_root(text):
+    for grant in parse_sudoers(text, "fuzz"):
+        assert grant.principal not in ("root", "#0")
+        assert not grant.principal.startswith("!")
