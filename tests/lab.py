@@ -5,11 +5,15 @@ Nothing here touches another dockerd or containerd that may run on the machine.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -69,6 +73,49 @@ def busybox_rootfs(root: Path) -> Path:
     (root / "etc" / "passwd").write_text("root:x:0:0:root:/:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n")
     (root / "etc" / "group").write_text("root:x:0:\napp:x:1000:\n")
     return root
+
+
+NONROOT_CTR_IMAGE = "docker.io/hostaudit-lab/busybox-nonroot:1"
+
+
+def oci_image_tar(name: str = CTR_IMAGE, user: str = "") -> bytes:
+    """An OCI image-layout tar of the busybox rootfs, named `name` for `ctr images import` (no dockerd needed);
+    `user` sets the image's USER, which `ctr run` (it has no --user) applies."""
+    blobs: dict[str, bytes] = {}
+
+    def descriptor(data: bytes, media_type: str, **extra) -> dict:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        blobs[digest] = data
+        return {"mediaType": media_type, "digest": digest, "size": len(data), **extra}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rootfs = busybox_rootfs(Path(tmp) / "rootfs")
+        layer = io.BytesIO()
+        with tarfile.open(fileobj=layer, mode="w") as tar:
+            for path in sorted(rootfs.rglob("*")):
+                tar.add(path, arcname=str(path.relative_to(rootfs)), recursive=False)
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    layer_bytes = layer.getvalue()
+    config = {"architecture": arch, "os": "linux",
+              "config": {"Cmd": ["/bin/sleep", "3600"], "Env": ["PATH=/bin"], "WorkingDir": "/", "User": user},
+              "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer_bytes).hexdigest()]}}
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": descriptor(json.dumps(config).encode(), "application/vnd.oci.image.config.v1+json"),
+                "layers": [descriptor(layer_bytes, "application/vnd.oci.image.layer.v1.tar")]}
+    index = {"schemaVersion": 2, "manifests": [descriptor(
+        json.dumps(manifest).encode(), "application/vnd.oci.image.manifest.v1+json",
+        annotations={"io.containerd.image.name": name, "org.opencontainers.image.ref.name": name.rsplit(":", 1)[1]},
+        platform={"architecture": arch, "os": "linux"})]}
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        files = {"oci-layout": json.dumps({"imageLayoutVersion": "1.0.0"}).encode(),
+                 "index.json": json.dumps(index).encode(),
+                 **{f"blobs/sha256/{d.removeprefix('sha256:')}": data for d, data in blobs.items()}}
+        for member, data in files.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
 
 
 @dataclass
@@ -193,8 +240,16 @@ class PrivateContainerd:
             self.ctr("images", "import", "-", input=saved, namespace=namespace)
         return CTR_IMAGE
 
-    def run(self, task_id: str, *options: str, namespace: str = "k8s.io") -> int:
-        self.ctr("run", "-d", "--null-io", "--runc-root", str(self.base / "runc"), *options, CTR_IMAGE, task_id,
+    def import_oci_image(self, name: str = CTR_IMAGE, user: str = "", namespaces: tuple[str, ...] = ("k8s.io",)
+                         ) -> str:
+        """Import the busybox image built by `oci_image_tar` (no dockerd needed)."""
+        image = oci_image_tar(name, user)
+        for namespace in namespaces:
+            self.ctr("images", "import", "-", input=image, namespace=namespace)
+        return name
+
+    def run(self, task_id: str, *options: str, namespace: str = "k8s.io", image: str = CTR_IMAGE) -> int:
+        self.ctr("run", "-d", "--null-io", "--runc-root", str(self.base / "runc"), *options, image, task_id,
                  "/bin/sleep", "3600", namespace=namespace)
         for line in self.ctr("tasks", "ls", namespace=namespace).stdout.decode().splitlines()[1:]:
             parts = line.split()
@@ -202,8 +257,8 @@ class PrivateContainerd:
                 return int(parts[1])
         raise RuntimeError(f"task {task_id} did not start")
 
-    def pod(self, namespace: str, pod: str, containers: dict[str, tuple[str, ...]], sandbox: tuple[str, ...] = ()
-            ) -> dict[str, int]:
+    def pod(self, namespace: str, pod: str, containers: dict[str, tuple[str, ...]], sandbox: tuple[str, ...] = (),
+            image: str = CTR_IMAGE) -> dict[str, int]:
         """A Kubernetes-style pod: a sandbox task, then containers joining its network and IPC namespaces."""
         cri = "io.kubernetes.cri."
         sandbox_id = f"{pod}-sandbox"
@@ -214,7 +269,8 @@ class PrivateContainerd:
             pids[name] = self.run(
                 f"{pod}-{name}", "--with-ns", f"network:/proc/{sandbox_pid}/ns/net", "--with-ns",
                 f"ipc:/proc/{sandbox_pid}/ns/ipc", "--annotation", f"{cri}container-type=container", "--annotation",
-                f"{cri}sandbox-id={sandbox_id}", "--annotation", f"{cri}container-name={name}", *common, *options)
+                f"{cri}sandbox-id={sandbox_id}", "--annotation", f"{cri}container-name={name}", *common, *options,
+                image=image)
         return pids
 
     def remove_all(self) -> None:
