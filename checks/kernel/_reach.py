@@ -108,6 +108,8 @@ def _authz(facts: Snapshot) -> Reach:
     plugins = authorization_plugins(facts)
     if plugins:
         return True, f"authorization plugins in use: {', '.join(plugins)}"
+    if facts.docker_daemon is not None and facts.docker_daemon.info is None:
+        return None, "the Docker API is unreachable: its authorization plugins are unknown"
     return False, "no authorization plugin is configured"
 
 

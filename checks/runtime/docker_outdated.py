@@ -6,7 +6,7 @@ from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.cves import for_components
 from hostaudit.model import DAEMON, Result, Snapshot, Status
 
-from ._builds import builds, judge_build, worst
+from ._builds import builds, judge_build, sources_failed, worst
 
 META = CheckMeta(
     id="runtime.docker_outdated",
@@ -20,7 +20,7 @@ META = CheckMeta(
               "from the calendar.",
     remediation="Upgrade the Docker Engine to a maintained release at or above every fixed version listed in the "
                 "evidence; for distro packages, check the distro's advisories.",
-    needs=("docker_daemon",),
+    needs=(),  # the API's version, else the dockerd binary's: a failed collector is reported below
 )
 
 
@@ -28,8 +28,11 @@ META = CheckMeta(
 def evaluate(facts: Snapshot) -> list[Result]:
     found = builds(facts, "docker")
     if not found:
-        return [Result.unknown(DAEMON, {"docker.version": (facts.docker_daemon.version or {}).get("Version")},
-                               "the daemon reported no engine version")]
+        failed = sources_failed(facts, "docker")
+        if failed or facts.docker_daemon is not None:
+            return [Result.unknown(DAEMON, {"versions": {}, "failed_collectors": failed},
+                                   "no Docker Engine version could be read")]
+        return [Result.not_applicable(DAEMON, {"versions": {}}, "no Docker Engine on this host")]
     judged = {cve.id: [judge_build(cve, b) for b in found] for cve in for_components("docker", "buildkit")}
     decided = {cve_id: worst(results) for cve_id, results in judged.items()}
     in_range = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.FAIL}

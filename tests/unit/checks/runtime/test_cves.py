@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from hostaudit.model import Status
@@ -163,10 +165,21 @@ def test_runc_unknown_when_its_sources_failed(run_check, lab_snapshot):
     assert result.status is Status.UNKNOWN and result.evidence["failed_collectors"] == ["docker_daemon"]
 
 
-def test_docker_rows_unknown_when_the_daemon_collector_failed(run_check, lab_snapshot):
-    snapshot = with_collector_error(with_versions(lab_snapshot, docker="19.03.0"), "docker_daemon")
-    result = run_check("runtime.cve_2019_14271", snapshot)["docker daemon"]
-    assert result.status is Status.UNKNOWN and result.evidence == {"collector.docker_daemon": "simulated failure"}
+def test_docker_rows_when_the_daemon_collector_failed(run_check, lab_snapshot):
+    unreadable = with_collector_error(with_versions(lab_snapshot), "docker_daemon")
+    result = run_check("runtime.cve_2019_14271", unreadable)["docker daemon"]
+    assert result.status is Status.UNKNOWN and result.evidence["failed_collectors"] == ["docker_daemon"]
+    from_binary = with_collector_error(with_versions(lab_snapshot, binaries={"/usr/bin/dockerd": "19.03.0"}),
+                                       "docker_daemon")
+    result = run_check("runtime.cve_2019_14271", from_binary)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["version_source"] == "/usr/bin/dockerd --version"
+
+
+def test_authz_reachability_unknown_when_the_api_is_unreachable(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, binaries={"/usr/bin/dockerd": "25.0.5"})
+    snapshot = dataclasses.replace(snapshot, docker_daemon=dataclasses.replace(snapshot.docker_daemon, info=None))
+    result = run_check("runtime.cve_2024_41110", snapshot)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is None
 
 
 def test_unparseable_version_is_unknown(run_check, lab_snapshot):

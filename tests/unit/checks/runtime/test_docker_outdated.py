@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from hostaudit.model import Status
+from hostaudit.model import CollectorState, CollectorStatus, Status
 
 from ...conftest import with_collector_error
 from ._variants import with_versions
@@ -53,10 +55,17 @@ def test_recorded_lab_engine_is_a_distro_build(run_check, lab_snapshot):
 
 
 def test_unknown_when_the_daemon_collector_failed(run_check, lab_snapshot):
-    result = run_check(CHECK, with_collector_error(lab_snapshot, "docker_daemon"))["docker daemon"]
-    assert result.status is Status.UNKNOWN and result.evidence == {"collector.docker_daemon": "simulated failure"}
+    result = run_check(CHECK, with_collector_error(with_versions(lab_snapshot), "docker_daemon"))["docker daemon"]
+    assert result.status is Status.UNKNOWN and result.evidence["failed_collectors"] == ["docker_daemon"]
 
 
 def test_unknown_when_the_daemon_reports_no_version(run_check, lab_snapshot):
     result = run_check(CHECK, with_versions(lab_snapshot))["docker daemon"]
-    assert result.status is Status.UNKNOWN
+    assert result.status is Status.UNKNOWN and result.evidence["versions"] == {}
+
+
+def test_not_applicable_without_docker(run_check, lab_snapshot):
+    skipped = {**lab_snapshot.collectors,
+               "docker_daemon": CollectorStatus("docker_daemon", CollectorState.SKIPPED, "no docker")}
+    snapshot = dataclasses.replace(with_versions(lab_snapshot), docker_daemon=None, collectors=skipped)
+    assert run_check(CHECK, snapshot)["docker daemon"].status is Status.NOT_APPLICABLE
