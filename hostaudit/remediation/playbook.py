@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,12 @@ REQUIRED_VARS = {
 
 
 def role_path() -> Path:
-    """The role shipped inside the package (ansible/roles/container_hardening in a checkout)."""
-    spec = importlib.util.find_spec("hostaudit.ansible")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("the hostaudit.ansible package (the container_hardening role) is not installed")
-    return Path(spec.origin).parent / "roles" / ROLE_NAME
+    """The role shipped in the wheel (hostaudit/ansible/...) or, in a checkout, the repository's ansible/ folder."""
+    package = Path(__file__).resolve().parents[1]
+    for base in (package / "ansible", package.parent / "ansible"):
+        if (base / "roles" / ROLE_NAME / "tasks" / "main.yml").is_file():
+            return base / "roles" / ROLE_NAME
+    raise FileNotFoundError(f"the {ROLE_NAME} role is not installed beside {package}")
 
 
 def role_keys(role: Path) -> frozenset[str]:
