@@ -66,10 +66,11 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
 def _grouped(findings: list[Finding]) -> list[list[Finding]]:
     """Findings of one subject together, and the containers of one pod together; the worst group first."""
     groups: dict[str, list[Finding]] = {}
-    for finding in findings:  # already worst first, so groups come in order of their worst finding
+    for finding in findings:
         groups.setdefault(f"pod:{finding.subject.pod}" if finding.subject.pod else finding.subject.key,
                           []).append(finding)
-    return [sorted(group, key=lambda f: (f.subject.key, -f.severity.rank, f.check_id)) for group in groups.values()]
+    ordered = sorted(groups.values(), key=lambda group: -max(f.severity.rank for f in group))  # stable: report order
+    return [sorted(group, key=lambda f: (f.subject.key, -f.severity.rank, f.check_id)) for group in ordered]
 
 
 def _add_row(table, finding: Finding) -> None:
