@@ -19,7 +19,7 @@ needs_engine = pytest.mark.skipif(
 # not depend on the host's cgroup version.
 PRIVATE_CGROUP = ("--cgroupns", "private")
 HARDENED = ("--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "1000:1000",
-            "--memory", "64m", "--pids-limit", "50", *PRIVATE_CGROUP)
+            "--memory", "64m", "--pids-limit", "50", "--cpus", "0.5", "--health-cmd", "true", *PRIVATE_CGROUP)
 
 
 def plant_docker(docker: PrivateDocker) -> None:
@@ -40,6 +40,38 @@ def plant_docker(docker: PrivateDocker) -> None:
     run("module-stopped", "--cap-add", "SYS_MODULE", *PRIVATE_CGROUP, create_only=True)
     run("hardened", *HARDENED)
     run("hardened-stopped", *HARDENED, create_only=True)
+    plant_container_checks(docker)
+
+
+def plant_container_checks(docker: PrivateDocker) -> None:
+    """One planted container per remaining container check (tests/engine/test_container_checks.py). Those whose
+    options cannot start on this lab (devices, --bridge=none ports, shared propagation, a host cgroup parent) are
+    created only: created containers are audited on their declaration."""
+    run = docker.run
+    for folder in ("sa-token", "shared"):
+        (docker.base / folder).mkdir(exist_ok=True)
+    run("cc-systempaths", "--security-opt", "systempaths=unconfined", *PRIVATE_CGROUP)
+    run("cc-sys-rw", "--mount", "type=bind,src=/sys,dst=/hostsys,bind-nonrecursive=true", *PRIVATE_CGROUP)
+    run("cc-cgroup-rw", "-v", "/sys/fs/cgroup:/hostcgroup", *PRIVATE_CGROUP)
+    run("cc-kmsg", "--device", "/dev/kmsg", *PRIVATE_CGROUP, create_only=True)
+    run("cc-mem", "--device", "/dev/mem", *PRIVATE_CGROUP, create_only=True)
+    run("cc-disk", "--device", "/dev/sdz", *PRIVATE_CGROUP, create_only=True)
+    run("cc-device-rule", "--device-cgroup-rule", "a *:* rwm", *PRIVATE_CGROUP, create_only=True)
+    run("cc-propagation", "-v", f"{docker.base / 'shared'}:/data:rshared", *PRIVATE_CGROUP, create_only=True)
+    run("cc-lxcfs", "-v", "/var/lib/lxcfs:/var/lib/lxcfs", *PRIVATE_CGROUP, create_only=True)
+    run("cc-join-net", "--network", "container:host-net", *PRIVATE_CGROUP)
+    run("cc-ports", "-p", "80:80", *PRIVATE_CGROUP, create_only=True)
+    run("cc-ports-local", "-p", "127.0.0.1:8080:80", *HARDENED, create_only=True)
+    run("cc-restart", "--restart", "always", *PRIVATE_CGROUP)
+    run("cc-cgroup-parent", "--cgroup-parent", "/hostaudit-lab", *PRIVATE_CGROUP, create_only=True)
+    run("cc-ulimit", "--ulimit", "nofile=1024:2048", *PRIVATE_CGROUP)
+    run("cc-sa-token", "-v", f"{docker.base / 'sa-token'}:/var/run/secrets/kubernetes.io/serviceaccount:ro",
+        *PRIVATE_CGROUP)
+    run("cc-gpu", "--gpus", "all", *PRIVATE_CGROUP, create_only=True)
+    run("cc-dac-read-search", "--cap-add", "DAC_READ_SEARCH", *PRIVATE_CGROUP)
+    run("cc-userns-host", "--userns", "host", *PRIVATE_CGROUP)
+    run("cc-apparmor-off", "--security-opt", "apparmor=unconfined", *PRIVATE_CGROUP)
+    run("cc-label-off", "--security-opt", "label=disable", *PRIVATE_CGROUP)
 
 
 def plant_containerd(containerd: PrivateContainerd) -> None:
@@ -48,6 +80,11 @@ def plant_containerd(containerd: PrivateContainerd) -> None:
                    sandbox=("--net-host",))
     containerd.pod("shop", "locked", {"web": ("--seccomp", "--read-only", *CTR_DROP_ALL)})
     containerd.run("plain-task", "--seccomp", namespace="default")
+    # a task in its own user namespace (container root = host uid 100000) must traverse the lab dirs to its rootfs
+    for folder in (containerd.base.parent, containerd.base):
+        folder.chmod(0o711)
+    containerd.run("userns-task", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", "--seccomp",
+                   namespace="default")
 
 
 @pytest.fixture(scope="session")
