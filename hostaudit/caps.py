@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 CAPABILITIES = (
     "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
     "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
@@ -24,6 +26,7 @@ def normalize(name: str) -> str:
     return upper[4:] if upper.startswith("CAP_") else upper
 
 
+@lru_cache(maxsize=1024)
 def names(mask: int) -> frozenset[str]:
     """Capability names of a CapEff/CapBnd mask; bits beyond the known table appear as `CAP_<bit>`."""
     found = set()

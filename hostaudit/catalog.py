@@ -23,7 +23,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Higher is worse: info 0 ... critical 4."""
-        return list(reversed(Severity)).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {severity: rank for rank, severity in enumerate(reversed(Severity))}
 
 
 class Scope(StrEnum):

@@ -13,9 +13,10 @@ import typer
 
 from hostaudit.options import FailOn, Format, RestartMethod
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+# plain click help: typer's rich help formatter costs more start-up than the rest of `--help` together
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                   help="Audit container-runtime hardening and container-escape preconditions on this host.")
-checks_app = typer.Typer(no_args_is_help=True, help="Show the check catalog.")
+checks_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Show the check catalog.")
 app.add_typer(checks_app, name="checks")
 
 DockerHost = Annotated[str | None, typer.Option("--docker-host", help="Docker API URL (default: $DOCKER_HOST or "

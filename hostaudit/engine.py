@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import time
@@ -68,7 +67,6 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "host": lambda: host.collect(ctx),
         "docker_daemon": lambda: docker_daemon.collect(ctx),
         "containers": lambda: containers.collect(ctx),
-        "containerd": lambda: containerd.collect(ctx),
         "audit_rules": lambda: audit_rules.collect(ctx),
         "kubelet": lambda: kubelet.collect(ctx),
     }
@@ -79,12 +77,10 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
     docker_containers = facts["containers"] or ()
-    containerd_facts = facts["containerd"]
-    if containerd_facts is not None and statuses["containers"].state is CollectorState.OK:
-        known = {c.id for c in docker_containers}
-        kept = tuple(c for c in containerd_facts.containers if not (c.namespace == "moby" and c.id in known))
-        containerd_facts = dataclasses.replace(
-            containerd_facts, containers=kept, skipped_docker_tasks=len(containerd_facts.containers) - len(kept))
+    # after Docker's list, so that the bundles of the containers Docker described are not read twice
+    known = frozenset(c.id for c in docker_containers) if statuses["containers"].state is CollectorState.OK \
+        else frozenset()
+    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known))
     everything = tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
     say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))

@@ -45,9 +45,12 @@ def int_or_none(value: str | None) -> int | None:
         return None
 
 
+OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+
+
 def _unescape_octal(text: str) -> str:
     """mountinfo escapes space, tab, newline and backslash as \\040 etc."""
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
+    return OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), text) if "\\" in text else text
 
 
 def parse_mountinfo(text: str) -> tuple[MountInfo, ...]:

@@ -7,6 +7,7 @@ path of interest is read-write and not covered by another mount.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from typing import Any
 
 from hostaudit.model import Container, MountInfo, Snapshot
@@ -19,10 +20,13 @@ SYSFS = ("sysfs",)
 CGROUPFS = ("cgroup", "cgroup2")
 BINFMT = ("binfmt_misc",)
 
+# the same few mount points recur in every container: normalize each once
+_normpath = lru_cache(maxsize=8192)(posixpath.normpath)
+
 
 def _within(path: str, parent: str) -> str | None:
     """`path` relative to `parent` ("" when equal), or None when it is not at or below it."""
-    path, parent = posixpath.normpath(path), posixpath.normpath(parent)
+    path, parent = _normpath(path), _normpath(parent)
     if path == parent:
         return ""
     if parent == "/":
@@ -34,7 +38,7 @@ def covering(mounts: tuple[MountInfo, ...], path: str) -> MountInfo | None:
     """The mount that `path` resolves to: the deepest mount point at or above it, the later one on a tie."""
     best: MountInfo | None = None
     for mount in mounts:
-        deeper = best is None or len(posixpath.normpath(mount.mount_point)) >= len(posixpath.normpath(best.mount_point))
+        deeper = best is None or len(_normpath(mount.mount_point)) >= len(_normpath(best.mount_point))
         if deeper and _within(path, mount.mount_point) is not None:
             best = mount
     return best

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import socket
 import struct
+from http.client import HTTPException
 from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
+from hostaudit.collectors._docker_http import DockerAPIError, UnixDockerAPI
 
 
 def unix_path(url: str) -> str | None:
@@ -38,6 +40,9 @@ def client(ctx: CollectContext) -> Any:
         path = unix_path(url)
         if path is not None and not os.path.exists(path):
             raise CollectorSkipped(f"docker: no socket at {url}")
+        if path is not None:
+            ctx.docker_api = _unix_client(url, path, ctx.docker_timeout)
+            return ctx.docker_api
         import docker
         from docker.errors import DockerException
 
@@ -59,6 +64,21 @@ _REASONS = (
     ("Connection refused", "connection refused"),
     ("No such file or directory", "no such socket"),
 )
+
+
+def _unix_client(url: str, path: str, timeout: float) -> UnixDockerAPI:
+    api = UnixDockerAPI(path, timeout)
+    try:
+        api.ping()
+    except (OSError, HTTPException, DockerAPIError) as exc:
+        api.close()
+        raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+    return api
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """A 404 from the API (the lean client's or the SDK's): the object is gone."""
+    return getattr(exc, "status_code", None) == 404
 
 
 def _reason(exc: BaseException) -> str:

@@ -144,7 +144,9 @@ def read_cni(conf_dir: str) -> CniFacts:
     return CniFacts((conf_dir,), tuple(_cni_config(os.path.join(conf_dir, n)) for n in names))
 
 
-def collect(ctx: CollectContext) -> ContainerdFacts:
+def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> ContainerdFacts:
+    """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`) are counted as
+    skipped without reading their bundles: the Docker API already described them."""
     procs = ctx.processes_named("containerd")
     views = [(p, *_daemon_view(p)) for p in procs]
     if ctx.containerd_state_dirs:
@@ -161,8 +163,13 @@ def collect(ctx: CollectContext) -> ContainerdFacts:
     config = main[1] if main else read_config(DEFAULT_CONFIG)
     sockets = sorted({v[3] for v in views} | ({DEFAULT_SOCKET} if not views else set()))
     containers = []
+    skipped = 0
     for state_dir in state_dirs:
         for config_path in sorted(glob.glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
+            namespace, task_id = os.path.dirname(config_path).rsplit("/", 2)[-2:]
+            if namespace == "moby" and task_id in docker_ids:
+                skipped += 1
+                continue
             task = _task(state_dir, config_path)
             if task is not None:
                 containers.append(task)
@@ -173,7 +180,7 @@ def collect(ctx: CollectContext) -> ContainerdFacts:
         state_dirs=tuple(state_dirs),
         sockets=tuple(socket_info(s) for s in sockets),
         containers=tuple(containers),
-        skipped_docker_tasks=0,
+        skipped_docker_tasks=skipped,
         pods=group_pods(containers),
         cni=read_cni(cni_conf_dir(config.data or {})),
     )

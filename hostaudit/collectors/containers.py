@@ -5,14 +5,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from hostaudit.collectors import CollectContext
-from hostaudit.collectors._docker import api_error, client
+from hostaudit.collectors._docker import api_error, client, is_not_found
 from hostaudit.collectors.normalize import from_docker
 from hostaudit.model import Container
 
 
 def collect(ctx: CollectContext) -> tuple[Container, ...]:
-    from docker.errors import NotFound
-
     api = client(ctx)
     try:
         listed = api.containers(all=True, trunc=False)
@@ -21,9 +19,12 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
 
     def inspect(container_id: str) -> Container | None:
         try:
-            return from_docker(api.inspect_container(container_id))
-        except NotFound:
-            return None  # removed between the list and the inspect: nothing left to audit
+            found = api.inspect_container(container_id)
+        except Exception as exc:
+            if is_not_found(exc):
+                return None  # removed between the list and the inspect: nothing left to audit
+            raise
+        return from_docker(found) if isinstance(found, dict) else None
 
     ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)]
     try:

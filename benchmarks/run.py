@@ -1,0 +1,213 @@
+"""Audit time and peak memory at 10, 100 and 1000 containers, on a private dockerd.
+
+    python -m benchmarks.run                      # 10, 100, 1000 running containers, 3 repetitions each
+    python -m benchmarks.run --sizes 10,100 --repeat 5 --out /tmp/bench
+
+Plants busybox `sleep` containers through the Docker API (in parallel), then times
+`hostaudit audit --format json --docker-host ...` under `/usr/bin/time -v`, and `hostaudit --help`.
+Writes results.md and results.json, and exits 1 when a target is missed (2 when the lab cannot be set up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tests.lab import IMAGE, PrivateDocker, lab_dir
+
+# (what, containers, metric, limit): the audit of 100 containers under 1 s, of 1000 under 5 s and 150 MB.
+TARGETS = (
+    ("audit wall time", 100, "wall_s", 1.0),
+    ("audit wall time", 1000, "wall_s", 5.0),
+    ("audit peak RSS", 1000, "rss_mb", 150.0),
+)
+HELP_TARGET_S = 0.3
+PLANT_WORKERS = 8
+
+
+@dataclass
+class Run:
+    wall_s: float
+    rss_mb: float
+    exit_code: int
+
+
+@dataclass
+class SizeResult:
+    containers: int
+    running: int
+    created_only: int
+    audited: int  # containers the report lists
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def wall_s(self) -> float:
+        return statistics.median(r.wall_s for r in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(r.rss_mb for r in self.runs)
+
+
+def _hostaudit() -> str:
+    """The installed console script, run directly (a pyenv shim would add its own start-up to every timing)."""
+    found = shutil.which("hostaudit")
+    if found is None:
+        raise SystemExit("hostaudit is not installed (pip install -e .)")
+    resolved = subprocess.run(["pyenv", "which", "hostaudit"], capture_output=True, text=True, check=False)
+    return resolved.stdout.strip() if resolved.returncode == 0 and resolved.stdout.strip() else found
+
+
+def plant(docker_url: str, first: int, count: int, start: bool) -> tuple[int, list[str]]:
+    """Create containers bench-<first>.. in parallel; start them when `start`. Returns (started, errors)."""
+    import docker
+
+    api = docker.APIClient(base_url=docker_url, version="auto", timeout=120, max_pool_size=PLANT_WORKERS)
+    host_config = api.create_host_config(network_mode="none", log_config={"Type": "none", "Config": {}})
+
+    def one(index: int) -> tuple[bool, str | None]:
+        try:
+            created = api.create_container(IMAGE, command=["/bin/sleep", "86400"], name=f"bench-{index:04d}",
+                                           host_config=host_config, labels={"hostaudit.bench": "1"})
+            if start:
+                api.start(created["Id"])
+            return start, None
+        except docker.errors.APIError as exc:
+            return False, str(exc)
+
+    with ThreadPoolExecutor(PLANT_WORKERS) as pool:
+        outcomes = list(pool.map(one, range(first, first + count)))
+    api.close()
+    return sum(1 for ok, _ in outcomes if ok), [e for _, e in outcomes if e]
+
+
+def timed(command: list[str]) -> tuple[Run, str]:
+    """Run `command` under /usr/bin/time -v: wall time, peak RSS, exit code, and its stdout."""
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False)
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    if not wall or not rss:
+        raise RuntimeError(f"no /usr/bin/time output for {command}: {done.stderr[-2000:]}")
+    hours, minutes, seconds = int(wall.group(1) or 0), int(wall.group(2)), float(wall.group(3))
+    code = int(m.group(1)) if (m := re.search(r"Exit status: (\d+)", done.stderr)) else done.returncode
+    return Run(round(hours * 3600 + minutes * 60 + seconds, 3), round(int(rss.group(1)) / 1024, 1), code), done.stdout
+
+
+def measure(hostaudit: str, docker_url: str, size: SizeResult, repeat: int) -> None:
+    for _ in range(repeat):
+        run, stdout = timed([hostaudit, "audit", "--format", "json", "--docker-host", docker_url])
+        if run.exit_code not in (0, 1):
+            raise RuntimeError(f"hostaudit audit exited {run.exit_code}")
+        report = json.loads(stdout)
+        size.audited = sum(1 for c in report["containers"] if c["name"].startswith("bench-"))
+        size.runs.append(run)
+
+
+def help_time(hostaudit: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([hostaudit, "--help"], capture_output=True, check=True)
+        times.append(round(time.perf_counter() - started, 3))
+    return times
+
+
+def verdicts(sizes: list[SizeResult], help_s: float) -> list[dict]:
+    by_count = {s.containers: s for s in sizes}
+    rows = []
+    for what, count, metric, limit in TARGETS:
+        if count in by_count:
+            value = getattr(by_count[count], metric)
+            rows.append({"target": f"{what} at {count} containers", "value": value, "limit": limit,
+                         "unit": "s" if metric == "wall_s" else "MB", "met": value < limit})
+    rows.append({"target": "hostaudit --help wall time", "value": help_s, "limit": HELP_TARGET_S, "unit": "s",
+                 "met": help_s < HELP_TARGET_S})
+    return rows
+
+
+def markdown(sizes: list[SizeResult], help_times: list[float], rows: list[dict], notes: list[str]) -> str:
+    lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | peak RSS MB |",
+             "|---:|---:|---:|---:|---:|---|---:|"]
+    for s in sizes:
+        runs = ", ".join(f"{r.wall_s:.2f}" for r in s.runs)
+        lines.append(f"| {s.containers} | {s.running} | {s.created_only} | {s.audited} | {s.wall_s:.2f} | {runs} "
+                     f"| {s.rss_mb:.0f} |")
+    lines += ["", f"`hostaudit --help`: median {statistics.median(help_times):.3f} s "
+                  f"(runs: {', '.join(f'{t:.3f}' for t in help_times)})", "",
+              "| target | value | limit | met |", "|---|---:|---:|---|"]
+    lines += [f"| {r['target']} | {r['value']:.2f} {r['unit']} | < {r['limit']} {r['unit']} | "
+              f"{'yes' if r['met'] else '**no**'} |" for r in rows]
+    if notes:
+        lines += ["", *[f"- {n}" for n in notes]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,100,1000", help="container counts, ascending (default 10,100,1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="audits per size (default 3)")
+    parser.add_argument("--created-only", action="store_true", help="create the containers without starting them")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for the results")
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        print("benchmarks need root to start a private dockerd", file=sys.stderr)
+        return 2
+    counts = sorted(int(c) for c in args.sizes.split(","))
+    hostaudit = _hostaudit()
+    base = lab_dir("hb-")
+    docker = PrivateDocker(base / "docker")
+    sizes: list[SizeResult] = []
+    notes: list[str] = []
+    running = created = 0
+    try:
+        docker.start()
+        docker.build_image()
+        for count in counts:
+            missing = count - running - created
+            started_at = time.perf_counter()
+            started, errors = plant(docker.url, running + created, missing, start=not args.created_only)
+            running += started
+            created += missing - started
+            planted_s = time.perf_counter() - started_at
+            print(f"planted {missing} containers in {planted_s:.1f} s ({running} running)", file=sys.stderr)
+            if errors:
+                notes.append(f"at {count}: {len(errors)} container(s) could not be started, first error: "
+                             f"{errors[0][:200]}")
+            size = SizeResult(count, running, created, 0)
+            measure(hostaudit, docker.url, size, args.repeat)
+            print(f"{count} containers: {[asdict(r) for r in size.runs]}", file=sys.stderr)
+            sizes.append(size)
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        docker.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    help_times = help_time(hostaudit, max(args.repeat, 5))
+    rows = verdicts(sizes, statistics.median(help_times))
+    if args.created_only:
+        notes.append("containers were created but not started: no /proc reads, no shims")
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(sizes, help_times, rows, notes)
+    (args.out / "results.md").write_text(table)
+    (args.out / "results.json").write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
+        "sizes": [{**asdict(s), "wall_s_median": s.wall_s, "rss_mb_max": s.rss_mb} for s in sizes],
+        "help_s": help_times, "targets": rows, "notes": notes,
+    }, indent=2) + "\n")
+    print(table)
+    return 0 if all(r["met"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
