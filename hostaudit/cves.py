@@ -24,7 +24,7 @@ PRECONDITIONS = (
 )
 STAGES = {"alpha": 0, "beta": 1, "rc": 2}
 FINAL = 3
-_VERSION = re.compile(r"^v?(\d+(?:\.\d+){0,3})(?:[-~.]?(alpha|beta|rc)[.-]?(\d+)?)?", re.IGNORECASE)
+_VERSION = re.compile(r"^v?(\d+(?:\.\d+){0,3})(?:[-~.]?(alpha|beta|rc)[.-]?(\d+))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, order=True)
@@ -67,7 +67,7 @@ def parse_version(text: str | None) -> Version | None:
     written = match.group(0).removeprefix("v").removeprefix("V")
     if match.group(2) is None:
         return Version(release, text=written)
-    return Version(release, STAGES[match.group(2).lower()], int(match.group(3) or 0), written)
+    return Version(release, STAGES[match.group(2).lower()], int(match.group(3)), written)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def test_each_listed_branch_is_fixed_exactly_at_its_fixed_release(cve):
     ("6.18.44-fc-v657", Version((6, 18, 44, 0))),
     ("5.15.90.1-microsoft-standard-WSL2", Version((5, 15, 90, 1))),
     ("1.7.0-beta.0", Version((1, 7, 0, 0), 1, 0)),
+    ("6.1.0-rcar-bsp", Version((6, 1, 0, 0))),  # "rc" not followed by a number is no release candidate
 ])
 def test_parse_version(text, expected):
     assert parse_version(text) == expected
