@@ -13,16 +13,16 @@ FAMILY = True
 
 
 def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
-    """One CVE against the running kernel: judged by version where the build allows it, gated by nothing."""
+    """One CVE against the running kernel, judged by version where the build allows it; reachability is evidence."""
     build = kernel_build(facts.host)
-    evidence = {**build.evidence(), "mainline_fix": cve.mainline_fix, "precondition": cve.precondition,
-                **reachability(facts, cve.precondition_kind)}
+    context = {"mainline_fix": cve.mainline_fix, "precondition": cve.precondition,
+               **reachability(facts, cve.precondition_kind)}
     if build.base is None:
-        evidence["assessment"] = "no upstream version could be read from the kernel release"
-        return [Result.unknown(HOST, evidence, evidence["assessment"])]
+        assessment = "no upstream version could be read from the kernel release"
+        return [Result.unknown(HOST, {"assessment": assessment, **build.evidence(), **context}, assessment)]
     verdict = judge(cve, build.base)
     status, assessment = assess(verdict, build.upstream, "distro kernel")
-    evidence.update(verdict.evidence(), assessment=assessment)
+    evidence = {"assessment": assessment, **build.evidence(), **verdict.evidence(), **context}
     detail = assessment if status is not Status.UNKNOWN else \
         f"{assessment}: a {build.vendor} kernel backports fixes, its version {build.release} cannot tell"
     return [Result(HOST, status, evidence, detail)]

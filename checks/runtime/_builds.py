@@ -92,8 +92,8 @@ class Judged:
     verdict: Verdict | None
 
     def evidence(self) -> dict[str, Any]:
-        return {**self.build.evidence(), **(self.verdict.evidence() if self.verdict else {}),
-                "assessment": self.assessment}
+        return {"assessment": self.assessment, **self.build.evidence(),
+                **(self.verdict.evidence() if self.verdict else {})}
 
 
 def judge_build(cve: Cve, build: Build) -> Judged:

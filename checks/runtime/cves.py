@@ -20,16 +20,16 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     """The CVE against every version of its component on this host; the worst decides."""
     subject = DAEMON if cve.component in ON_DAEMON else HOST
     found = builds(facts, cve.component)
-    evidence = {"versions": {b.source: b.version for b in found}, "mainline_fix": cve.mainline_fix,
-                "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
+    context = {"versions": {b.source: b.version for b in found}, "mainline_fix": cve.mainline_fix,
+               "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
     if not found:
         failed = sources_failed(facts, cve.component)
         if failed:
-            return [Result.unknown(subject, {**evidence, "failed_collectors": failed},
+            return [Result.unknown(subject, {**context, "failed_collectors": failed},
                                    f"no {COMPONENT_NAMES[cve.component]} version could be read")]
-        return [Result.not_applicable(subject, evidence, f"no {COMPONENT_NAMES[cve.component]} on this host")]
+        return [Result.not_applicable(subject, context, f"no {COMPONENT_NAMES[cve.component]} on this host")]
     decided = worst([judge_build(cve, b) for b in found])
-    evidence.update(decided.evidence())
+    evidence = {**decided.evidence(), **context}
     if cve.precondition_kind == "authz_plugin" and evidence["reachable_from_containers"] is False:
         return [Result.not_applicable(subject, evidence, "only exploitable through an authorization plugin, and "
                                                          "none is in use")]

@@ -38,8 +38,8 @@ def evaluate(facts: Snapshot) -> list[Result]:
     in_range = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.FAIL}
     unsure = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.UNKNOWN and j.verdict}
     build = worst(list(decided.values())).build
-    evidence = {**build.evidence(), "versions": {b.source: b.version for b in found},
-                "vulnerable_to": in_range, "distro_build_verify": unsure}
+    evidence = {"vulnerable_to": in_range, "distro_build_verify": unsure, **build.evidence(),
+                "versions": {b.source: b.version for b in found}}
     if in_range:
         return [Result.failed(DAEMON, evidence, f"older than the fixes of {', '.join(sorted(in_range))}")]
     if unsure or any(j.verdict is None for j in decided.values()):
