@@ -6,6 +6,8 @@ import re
 
 import pytest
 from hostaudit.checks.kernel._reach import JUDGEMENTS
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hostaudit import cves
 from hostaudit.cves import FIXED, NOT_INTRODUCED, VULNERABLE, Version, assess, judge, parse_version
@@ -107,3 +109,15 @@ def test_assess_never_fails_a_distro_build():
     assert assess(before, upstream_build=True) == (Status.PASS, NOT_INTRODUCED)
     assert assess(before, upstream_build=False)[0] is Status.UNKNOWN  # a distro may have backported the bug
     assert assess(judge(cve, parse_version("1.1.12")), upstream_build=False) == (Status.PASS, FIXED)
+
+
+@given(st.text(max_size=40))
+def test_parse_version_never_raises(text):
+    parsed = parse_version(text)
+    assert parsed is None or all(n >= 0 for n in parsed.release)
+
+
+@given(st.tuples(*[st.integers(0, 300)] * 3), st.tuples(*[st.integers(0, 300)] * 3))
+def test_parsed_order_is_numeric_order(a, b):
+    left, right = (parse_version(".".join(map(str, v)) + "+ds1") for v in (a, b))
+    assert (left < right) == (a < b) and (left == right) == (a == b)
