@@ -47,6 +47,10 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
     line.append(f"| pass {statuses['pass']}, unknown {statuses['unknown']}, waived {statuses['waived']}, "
                 f"n/a {statuses['not_applicable']}")
     console.print(line)
+    new = sum(1 for f in report.findings if f.failing and f.baseline == "new")
+    if new or report.resolved or any(f.baseline for f in report.findings):
+        console.print(Text(f"since the baseline: {new} new failing, {len(report.resolved)} resolved",
+                           style="bold" if new else ""))
     for note in report.notes:
         console.print(Text(f"note: {clean(note)}", style="yellow"))
     shown = [f for f in report.findings if f.status is Status.FAIL or (verbose and f.status is Status.UNKNOWN)]
