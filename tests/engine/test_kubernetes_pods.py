@@ -143,3 +143,28 @@ def test_docker_tasks_are_not_reported_twice(lab, tmp_path):
     report = json.loads(run_hostaudit("audit", "--facts", str(facts), "--format", "json").stdout)
     keys = Counter(c["key"] for c in report["containers"])
     assert keys["docker:hardened"] == 1 and max(keys.values()) == 1
+
+
+def test_kubelet_is_read_from_its_process_and_config_file(tmp_path):
+    """A process named kubelet (a shell script: comm and argv are what psutil reads) with --config and a flag."""
+    import subprocess
+
+    config = tmp_path / "config.yaml"
+    config.write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                      "authentication:\n  anonymous:\n    enabled: true\nreadOnlyPort: 0\n")
+    fake = tmp_path / "kubelet"
+    fake.write_text("#!/bin/sh\nsleep 120\n")
+    fake.chmod(0o755)
+    process = subprocess.Popen([str(fake), "--config", str(config), "--read-only-port=10255"])
+    try:
+        done = run_hostaudit("audit", "--format", "json", "--docker-host", f"unix://{tmp_path}/no-docker.sock",
+                             "--containerd-state", str(tmp_path / "no-containerd"))
+    finally:
+        process.kill()
+        process.wait()
+    host = {f["check_id"]: f for f in json.loads(done.stdout)["findings"] if f["subject"]["key"] == "host"}
+    anonymous = host["kubelet.anonymous_auth_enabled"]
+    assert anonymous["status"] == "fail"
+    assert anonymous["evidence"]["source"] == f"{config}: authentication.anonymous.enabled"
+    read_only = host["kubelet.read_only_port_open"]
+    assert (read_only["status"], read_only["evidence"]["source"]) == ("fail", "argv --read-only-port")
