@@ -29,11 +29,10 @@ def _socket_groups(facts: Snapshot) -> list[str]:
 @register(META)
 def evaluate(facts: Snapshot):
     groups = [g for g in _socket_groups(facts) if g != "root"]
-    members = {group: list(facts.host.groups.get(group, ())) for group in groups}
-    non_root = {group: [u for u in users if u != "root"] for group, users in members.items()}
-    evidence = {f"host.groups.{group}": users for group, users in members.items()}
     if not groups:
         return [Result.passed(HOST, {"socket_groups": ["root"]}, "the Docker sockets belong to group root")]
-    if any(non_root.values()):
+    members = {group: list(facts.host.groups.get(group, ())) for group in groups}
+    evidence = {f"host.groups.{group}": users for group, users in members.items()}
+    if any(user != "root" for users in members.values() for user in users):
         return [Result.failed(HOST, evidence)]
     return [Result.passed(HOST, evidence)]

@@ -56,10 +56,11 @@ def _expand(names: list[str], aliases: dict[str, list[str]], depth: int = 0) -> 
 
 
 def _runs_as_root(runas: str | None, aliases: dict[str, list[str]]) -> bool:
-    if runas is None:
-        return True  # no runas list: root
-    users = _expand(_split(runas.split(":", 1)[0]), aliases) if runas.split(":", 1)[0].strip() else ["root"]
-    return any(user in ("ALL", "root", "#0") for user in users)
+    """No runas list means root; `(:group)` keeps the user but adds the group, which for docker is the same."""
+    users = runas.split(":", 1)[0].strip() if runas is not None else ""
+    if not users:
+        return True
+    return any(user in ("ALL", "root", "#0") for user in _expand(_split(users), aliases))
 
 
 def _commands(rest: str) -> list[tuple[str | None, str]]:

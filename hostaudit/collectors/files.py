@@ -63,8 +63,8 @@ def _executable(name: str, pid: int | None) -> str | None:
 
 
 def _binaries(daemon: DockerDaemonFacts | None, containerd: ContainerdFacts | None) -> list[FileStat]:
-    pids = {"dockerd": daemon.pid if daemon else None, "containerd": containerd.pids[0] if containerd and
-            containerd.pids else None}
+    pids = {"dockerd": daemon.pid if daemon else None,
+            "containerd": containerd.pids[0] if containerd and containerd.pids else None}
     stats = []
     for name, role in BINARIES:
         path = _executable(name, pids.get(name))
@@ -102,9 +102,8 @@ def collect(ctx: CollectContext, daemon: DockerDaemonFacts | None, containerd: C
     if containerd is not None:
         wanted += [(s.path, "containerd_sock") for s in containerd.sockets]
     wanted += _registry_certs()
-    seen: dict[str, FileStat] = {}
+    seen: dict[str, FileStat] = {}  # by real path: /var/run/docker.sock and /run/docker.sock are one socket
     for path, role in wanted:
-        if path not in seen:
-            seen[path] = stat_file(path, role)
+        seen.setdefault(os.path.realpath(path), stat_file(path, role))
     binaries = [b for b in _binaries(daemon, containerd) if b.path not in seen]
     return tuple(_with_real_path(found) for found in [*seen.values(), *binaries])

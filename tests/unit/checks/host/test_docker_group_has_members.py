@@ -33,3 +33,12 @@ def test_the_group_that_really_owns_the_socket_is_the_one_read():
 
 def test_unknown_when_the_host_could_not_be_read(lab_snapshot):
     assert _result(with_collector_error(lab_snapshot, "host")).status is Status.UNKNOWN
+
+
+def test_sockets_owned_by_group_root_pass_whatever_the_docker_group_holds():
+    snapshot = load("host/unaudited-insiders-fail.json")
+    socket = SocketInfo("/run/docker.sock", snapshot.docker_daemon.sockets[0].presence, 0o600, "root", "root")
+    daemon = dataclasses.replace(snapshot.docker_daemon, sockets=(socket,))
+    result = _result(dataclasses.replace(snapshot, docker_daemon=daemon))
+    assert result.status is Status.PASS
+    assert result.evidence == {"socket_groups": ["root"]}
