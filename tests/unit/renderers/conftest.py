@@ -72,7 +72,8 @@ def sample_report() -> Report:
         EscapeVerdict(WEB, "escapable", (EscapePath("runtime API socket: start a privileged sibling",
                                                     ("container.docker_socket_mounted: /var/run/docker.sock",)),)),
         EscapeVerdict(APP, "weakened", (EscapePath("defence removed: CAP_SYS_ADMIN",
-                                                   ("container.cap_sys_admin: capabilities.has_SYS_ADMIN=True",)),)),
+                                                   ("container.cap_sys_admin: capabilities.has_SYS_ADMIN=True",),
+                                                   "weakening"),)),
         EscapeVerdict(LOCKED, "contained", ()),
     )
     collectors = {

@@ -72,6 +72,7 @@ def test_summary_comes_first_and_is_complete(rendered, sample):
     assert int(bars["sev-critical"]) > int(bars["sev-low"]) > int(bars["sev-medium"])
     assert "files: permission denied on /etc/docker" in text  # failed collector shown
     assert "a note with <b>markup</b> and [/bold]" in text
+    assert "1 defence(s) removed" in text  # weakening paths are folded under their container
 
 
 def test_findings_grouped_by_container_and_pod(rendered, sample):
