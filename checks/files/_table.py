@@ -54,13 +54,13 @@ def evaluate_row(facts: Snapshot, row: FileRow, judge: Judge) -> list[Result]:
         return [Result.not_applicable(HOST, {"files.role": row.role}, "no such file is configured on this host")]
     results = []
     for stat in found:
-        subject = file_subject(stat)
-        evidence: dict = {"path": stat.path, "presence": stat.presence.value}
+        subject = file_subject(stat)  # the subject names the path; evidence holds what decided
         if stat.presence is Presence.ABSENT:
-            results.append(Result.not_applicable(subject, evidence, "not on this host"))
+            results.append(Result.not_applicable(subject, {"presence": "absent"}, "not on this host"))
         elif stat.presence is Presence.UNREADABLE or stat.mode is None:
-            results.append(Result.unknown(subject, {**evidence, "error": stat.error}))
+            results.append(Result.unknown(subject, {"presence": stat.presence.value, "error": stat.error}))
         else:
+            evidence: dict = {}
             failing = judge(stat, evidence)
             results.append(Result.failed(subject, evidence) if failing else Result.passed(subject, evidence))
     return results

@@ -56,8 +56,8 @@ def matching_rule(found: FileStat, rules: tuple[AuditRule, ...]) -> AuditRule | 
 def judge(facts: Snapshot, found: FileStat) -> Result:
     audit = facts.audit_rules
     subject = file_subject(found)
-    evidence: dict = {"path": found.path, "presence": found.presence.value, "audit_rules.source": audit.source,
-                      "auditd_running": audit.auditd_running}
+    evidence: dict = {"rule": None, "audit_rules.source": audit.source, "auditd_running": audit.auditd_running,
+                      "presence": found.presence.value}
     if found.real_path:
         evidence["real_path"] = found.real_path
     if found.presence is Presence.ABSENT:

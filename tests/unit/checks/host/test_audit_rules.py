@@ -42,7 +42,8 @@ def test_every_object_with_an_exact_rule_passes(check_id, path):
 def test_every_object_without_its_own_rule_fails(check_id):
     result = results_by_subject(check_id, load("host/unaudited-insiders-fail.json"))[ROWS[check_id]]
     assert result.status is Status.FAIL
-    assert "rule" not in result.evidence
+    assert result.evidence["rule"] is None
+    assert result.evidence["audit_rules.source"] == "auditctl -l"
 
 
 def test_shim_rule_does_not_cover_containerd():
