@@ -11,7 +11,7 @@ META = CheckMeta(
     title="Container has no health check",
     severity=Severity.LOW,
     scope=Scope.CONTAINER,
-    cis=("5.27", "4.6"),
+    cis=("5.27",),
     rationale="Without a HEALTHCHECK (in the image or --health-cmd) Docker cannot tell a hung or hijacked service "
               "from a healthy one, and nothing restarts or alerts on it.",
     remediation="Add HEALTHCHECK to the image or run with --health-cmd (Kubernetes: liveness/readiness probes).",
