@@ -117,16 +117,38 @@ DIRECT_TECHNIQUES = (
 # container-side preconditions named here. Other CVEs of those families need a host action (an exec, a crafted
 # image) or an exploit chain: they count as conditional for containers running as root.
 CVE_PREFIXES = ("kernel.cve_", "runtime.cve_")
-DIRECT_CVES: dict[str, Technique] = {
-    "kernel.cve_2022_0492": Technique(
-        "CVE-2022-0492: release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
-        ("kernel.cve_2022_0492", "container.seccomp_unconfined", ROOT), when=_no_lsm),
-    "kernel.cve_2022_0847": Technique("CVE-2022-0847 (Dirty Pipe): overwrite read-only host files such as runc",
-                                      ("kernel.cve_2022_0847",)),
-    "kernel.cve_2022_0185": Technique(
-        "CVE-2022-0185: fsconfig heap overflow from a user namespace", ("kernel.cve_2022_0185", ROOT),
-        any_of=("container.seccomp_unconfined", "container.seccomp_bypassed_by_capability")),
-}
+# A new user namespace (the usual first step of a kernel exploit) needs no seccomp filter, or one re-opened by a
+# capability; netfilter bugs need CAP_NET_ADMIN there or in the container.
+USERNS = ("container.seccomp_unconfined", "container.seccomp_bypassed_by_capability")
+NETFILTER = ("container.cap_net_admin", *USERNS)
+
+
+def _kernel(cve: str, name: str, requires: tuple[str, ...] = (), any_of: tuple[str, ...] = (),
+            when: Condition | None = None) -> tuple[str, Technique]:
+    check_id = "kernel.cve_" + cve.removeprefix("CVE-").replace("-", "_")
+    return check_id, Technique(f"{cve}: {name}", (check_id, *requires), any_of, when)
+
+
+DIRECT_CVES: dict[str, Technique] = dict([
+    _kernel("CVE-2016-5195", "Dirty COW: overwrite the host's vDSO or read-only files"),
+    _kernel("CVE-2022-0847", "Dirty Pipe: overwrite read-only host files such as runc"),
+    _kernel("CVE-2020-14386", "AF_PACKET overflow with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
+    _kernel("CVE-2022-0492", "release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
+            (ROOT, "container.seccomp_unconfined"), when=_no_lsm),
+    _kernel("CVE-2022-0185", "fsconfig heap overflow from a user namespace", (ROOT,), USERNS),
+    _kernel("CVE-2021-4154", "cgroup fsconfig use-after-free from a user namespace", (ROOT,), USERNS),
+    _kernel("CVE-2023-0386", "overlayfs setuid copy-up from a user namespace", (ROOT,), USERNS),
+    _kernel("CVE-2021-22555", "netfilter x_tables heap write", (ROOT,), NETFILTER),
+    _kernel("CVE-2022-25636", "netfilter offload heap write", (ROOT,), NETFILTER),
+    _kernel("CVE-2022-32250", "nf_tables use-after-free", (ROOT,), NETFILTER),
+    _kernel("CVE-2022-2586", "nf_tables cross-table use-after-free", (ROOT,), NETFILTER),
+    _kernel("CVE-2023-32233", "nf_tables anonymous set use-after-free", (ROOT,), NETFILTER),
+    _kernel("CVE-2024-1086", "nf_tables verdict double free", (ROOT,), NETFILTER),
+    _kernel("CVE-2022-2588", "cls_route4 use-after-free", (ROOT,), NETFILTER),
+    ("runtime.cve_2020_15257", Technique("CVE-2020-15257: containerd-shim API on an abstract socket, reached from "
+                                         "the host network", ("runtime.cve_2020_15257", ROOT,
+                                                              "container.host_network"))),
+])
 
 # Failing checks that remove a defence layer without being an escape by themselves.
 WEAKENING_CHECKS = (

@@ -105,6 +105,15 @@ def test_kernel_cve_blocked_by_an_lsm_is_not_direct():
     assert [p.kind for p in verdict.paths if "cve_2022_0492" in p.technique] == [escape.CONDITIONAL]
 
 
+def test_netfilter_cve_needs_net_admin_or_a_user_namespace():
+    vulnerable = {"kernel.cve_2024_1086"}
+    plain = only_verdict(results({"container.runs_as_root"}, host_failing=vulnerable))
+    assert plain.paths[0].kind == escape.CONDITIONAL
+    net_admin = only_verdict(results({"container.runs_as_root", "container.cap_net_admin"}, host_failing=vulnerable))
+    assert net_admin.verdict == escape.ESCAPABLE
+    assert direct(net_admin) == ["CVE-2024-1086: nf_tables verdict double free"]
+
+
 def test_other_runtime_cves_are_conditional_for_root_and_absent_for_non_root():
     root = only_verdict(results({"container.runs_as_root"}, host_failing={"runtime.cve_2024_21626"}))
     assert root.verdict == escape.WEAKENED
@@ -130,7 +139,8 @@ def test_every_check_id_the_analysis_names_is_in_the_catalog():
     from hostaudit import catalog
 
     known = set(catalog.load())
-    named = {c for t in escape.DIRECT_TECHNIQUES for c in (*t.requires, *t.any_of, *t.supporting)}
+    techniques = (*escape.DIRECT_TECHNIQUES, *escape.DIRECT_CVES.values())
+    named = {c for t in techniques for c in (*t.requires, *t.any_of, *t.supporting)}
     named |= set(escape.WEAKENING_CHECKS) | {escape.ROOT}
     assert named - known == set()
 
