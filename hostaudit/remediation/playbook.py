@@ -15,6 +15,9 @@ REQUIRED_VARS = {
     "cgroup_parent": ("container_hardening_cgroup_parent_value",),
 }
 
+# A key whose fix only works when another failing key is fixed too (dockerd refuses icc=false without iptables).
+NEEDS_KEY = {"icc": "iptables"}
+
 
 def role_path() -> Path:
     """The role shipped in the wheel (hostaudit/ansible/...) or, in a checkout, the repository's ansible/ folder."""
@@ -85,7 +88,10 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
         else:
             reason = ""
         decisions.append(KeyDecision(key, not reason, checks, reason))
-    return decisions
+    left_off = {d.key: d.reason for d in decisions if not d.enabled}
+    return [KeyDecision(d.key, False, d.checks, f"needs {NEEDS_KEY[d.key]}, which is left off "
+                                                 f"({left_off[NEEDS_KEY[d.key]]})")
+            if d.enabled and NEEDS_KEY.get(d.key) in left_off else d for d in decisions]
 
 
 def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str) -> list[dict[str, Any]]:

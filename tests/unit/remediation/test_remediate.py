@@ -63,7 +63,7 @@ def result():
 def test_playbook_turns_on_only_failed_unwaived_safe_keys(result):
     play = yaml.safe_load(result.playbook)[0]
     enabled = {k for k, v in play["vars"].items() if k.endswith("_enabled") and v is True}
-    assert enabled == {"container_hardening_icc_enabled", "container_hardening_live_restore_enabled"}
+    assert enabled == {"container_hardening_live_restore_enabled"}
     assert play["vars"]["container_hardening_daemon_json_path"] == "/srv/daemon.json"
     assert play["vars"]["container_hardening_restart_method"] == "command"
     assert play["roles"][0]["role"].endswith("ansible/roles/container_hardening")
@@ -72,9 +72,16 @@ def test_playbook_turns_on_only_failed_unwaived_safe_keys(result):
 def test_keys_left_off_say_why(result):
     reasons = {d.key: d.reason for d in result.decisions if not d.enabled}
     assert "command line" in reasons["iptables"]
+    assert "needs iptables" in reasons["icc"], "dockerd refuses icc=false while iptables is off"
     assert "disruptive" in reasons["userns_remap"]
     assert "unknown" in reasons["no_such_key{{ x }}"]
     assert "experimental" not in reasons and "no_new_privileges" not in reasons
+
+
+def test_icc_is_on_when_iptables_is_not_blocked():
+    report = {"findings": [f for f in REPORT["findings"] if f["check_id"] != "daemon.iptables_disabled"]}
+    play = yaml.safe_load(remediate(report, PlaybookOptions()).playbook)[0]
+    assert play["vars"]["container_hardening_icc_enabled"] is True
 
 
 def test_disruptive_keys_only_when_allowed():
@@ -129,7 +136,7 @@ def test_cli_writes_three_files_and_rejects_bad_input(tmp_path):
     out = tmp_path / "fix.yml"
     run_hostaudit("remediate", "--from", str(report), "--out", str(out), check_codes=(0,))
     containers, pods = companion_paths(out)
-    assert yaml.safe_load(out.read_text())[0]["vars"]["container_hardening_icc_enabled"] is True
+    assert yaml.safe_load(out.read_text())[0]["vars"]["container_hardening_live_restore_enabled"] is True
     assert (out.stat().st_mode & 0o777) == 0o600
     assert yaml.safe_load(containers.read_text())[0]["container"] == HOSTILE
     assert next(yaml.safe_load_all(pods.read_text()))["workload"]["pod"] == "risky"

@@ -1,0 +1,193 @@
+"""Audit a weak private dockerd, generate the playbook, apply it for real, restart, re-audit, re-apply, preview.
+
+Every path the role touches is private to the test: the daemon's own daemon.json and socket, and temporary
+files for the host keys (file modes, audit rules, sysctls, cron), passed as extra vars so they win over anything
+the generated playbook enables. The real host's /etc is never written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, needs_ansible, needs_engine
+from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+
+pytestmark = [needs_ansible, needs_engine]
+WEAK = {"icc": True, "labels": ["site=lab"], "log-level": "debug"}
+RESTART = Path(__file__).with_name("restart_dockerd.py")
+ROLE_VARS = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
+DAEMON_JSON_KEYS = set(ROLE_VARS["container_hardening__daemon_json_keys"])
+
+
+def host_overrides(base: Path, socket: Path) -> dict:
+    """Point every host key at private files planted weak (and turn them on, so each task really runs)."""
+    (base / "etc-docker").mkdir(mode=0o777)
+    (base / "etc-docker").chmod(0o777)
+    (base / "unit").mkdir()
+    (base / "unit" / "docker.service").write_text("[Service]\nExecStart=/usr/bin/dockerd\n")
+    (base / "unit" / "docker.service").chmod(0o666)
+    return {
+        "container_hardening_docker_file_permissions_enabled": True,
+        "container_hardening_docker_file_permissions_files": [
+            {"path": str(base / "etc-docker"), "mode": "0755"},
+            {"path": str(base / "unit" / "docker.service"), "mode": "0644"}],
+        "container_hardening_docker_socket_permissions_enabled": True,
+        "container_hardening_docker_socket_permissions_sockets": [
+            {"path": str(socket), "owner": "root", "group": "docker", "mode": "0660"}],
+        "container_hardening_audit_rules_enabled": True,
+        "container_hardening_audit_rules_path": str(base / "audit" / "hostaudit-docker.rules"),
+        "container_hardening_audit_rules_watches": [str(base / "etc-docker"), str(base / "unit" / "docker.service")],
+        "container_hardening_audit_rules_load": False,
+        "container_hardening_kernel_sysctls_enabled": True,
+        "container_hardening_kernel_sysctls_path": str(base / "sysctl.d" / "60-hostaudit-docker.conf"),
+        "container_hardening_kernel_sysctls_apply": False,
+        "container_hardening_scheduled_audit_enabled": True,
+        "container_hardening_scheduled_audit_cron_file": str(base / "cron.d" / "hostaudit"),
+        "container_hardening_scheduled_audit_output_dir": str(base / "reports"),
+    }
+
+
+def failing(report: dict) -> dict[str, dict]:
+    return {f["identity"]: f for f in report["findings"] if f["status"] == "fail" and not f.get("waiver")}
+
+
+def audit(docker: PrivateDocker, out: Path) -> dict:
+    run_hostaudit("audit", "--format", "json", "--docker-host", docker.url, "--output", str(out))
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def applied():
+    base = lab_dir("ha-ans-")
+    for sub in ("audit", "sysctl.d", "cron.d"):
+        (base / sub).mkdir()
+    docker = PrivateDocker(base / "docker", daemon_json=WEAK)
+    pidfile = docker.base / "dockerd.pid"
+    try:
+        docker.start()
+        docker.build_image()
+        docker.run("canary", "--cgroupns", "private")
+        docker.config_file.chmod(0o666)
+        before = audit(docker, base / "before.json")
+        fix = base / "fix.yml"
+        remediated = run_hostaudit("remediate", "--from", str(base / "before.json"), "--out", str(fix),
+                      "--daemon-json", str(docker.config_file), "--docker-host", docker.url,
+                      "--restart-command", f"{sys.executable} {RESTART} {pidfile} {docker.socket} {docker.log}",
+                      "--reload-command", f"kill -HUP $(cat {pidfile})", check_codes=(0,))
+        extra = base / "overrides.yml"
+        extra.write_text(yaml.safe_dump(host_overrides(base, docker.socket)))
+        inventory = local_inventory(base / "inventory.yml")
+        first = ansible_playbook(fix, inventory, "-e", f"@{extra}", "--diff")
+        if not pidfile.exists():
+            pytest.fail(f"dockerd did not come back after the play:\n{first.output[-4000:]}")
+        docker.pid = int(pidfile.read_text())  # the handler restarted dockerd: stop the new one at the end
+        after = audit(docker, base / "after.json")
+        second = ansible_playbook(fix, inventory, "-e", f"@{extra}")
+        yield {"remediate_log": remediated.stderr, "base": base, "docker": docker, "before": before,
+               "after": after, "fix": fix, "first": first, "second": second, "inventory": inventory, "extra": extra}
+    finally:
+        docker.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def enabled_keys(applied) -> set[str]:
+    play_vars = yaml.safe_load(applied["fix"].read_text())[0]["vars"]
+    return {k.removeprefix("container_hardening_").removesuffix("_enabled") for k, v in play_vars.items()
+            if k.endswith("_enabled") and v is True}
+
+
+def test_weak_daemon_fails_the_daemon_json_checks(applied):
+    keys = {f["ansible_key"] for f in failing(applied["before"]).values()}
+    assert {"icc", "iptables", "live_restore", "no_new_privileges"} <= keys
+    assert {"live_restore", "no_new_privileges"} <= enabled_keys(applied)
+
+
+def test_keys_the_daemon_would_refuse_are_left_off_with_a_reason(applied):
+    # the private dockerd runs with --iptables=false: iptables is a flag, and icc=false would stop dockerd
+    assert not {"icc", "iptables"} & enabled_keys(applied)
+    log = applied["remediate_log"]
+    assert "left off 'iptables'" in log and "command line" in log
+    assert "left off 'icc'" in log and "needs iptables" in log
+
+
+def test_first_apply_changes_the_host_and_restarts_dockerd(applied):
+    run = applied["first"]
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.changed() > 0
+    assert "restart dockerd (command)" in run.output and "wait for the Docker API" in run.output
+
+
+def test_daemon_json_is_merged_not_overwritten(applied):
+    config = json.loads(applied["docker"].config_file.read_text())
+    assert config["live-restore"] is True and config["no-new-privileges"] is True
+    assert config["icc"] is True and config["labels"] == ["site=lab"], "keys the play does not own are kept"
+    assert config["log-level"] == ("info" if "log_level" in enabled_keys(applied) else "debug")
+    backups = list(applied["docker"].base.glob("daemon.json.*~"))
+    assert len(backups) == 1 and json.loads(backups[0].read_text()) == WEAK
+
+
+def test_reaudit_shows_the_enabled_daemon_keys_fixed(applied):
+    enabled = enabled_keys(applied)
+    fixed = [f for f in failing(applied["before"]).values()
+             if f["ansible_key"] in enabled and f["ansible_key"] in DAEMON_JSON_KEYS]
+    assert {f["check_id"] for f in fixed} >= {"daemon.live_restore_disabled", "daemon.no_new_privileges_default_off"}
+    after = {f["identity"]: f for f in applied["after"]["findings"]}
+    still = [(f["check_id"], after[f["identity"]]["status"], after[f["identity"]]["evidence"]) for f in fixed
+             if after[f["identity"]]["status"] != "pass"]
+    assert still == []
+
+
+def test_live_restore_was_in_force_before_the_restart(applied):
+    docker = applied["docker"]
+    state = docker.docker("inspect", "-f", "{{.State.Running}} {{.State.StartedAt}}", "canary").stdout.decode()
+    assert state.startswith("true"), "the canary container did not survive the dockerd restart"
+    assert json.loads(docker.docker("info", "--format", "{{json .LiveRestoreEnabled}}").stdout) is True
+
+
+def test_host_keys_wrote_their_private_files(applied):
+    base = applied["base"]
+    assert (base / "etc-docker").stat().st_mode & 0o777 == 0o755
+    assert (base / "unit" / "docker.service").stat().st_mode & 0o777 == 0o644
+    assert applied["docker"].config_file.stat().st_mode & 0o777 == 0o644
+    rules = (base / "audit" / "hostaudit-docker.rules").read_text().splitlines()
+    assert f"-w {base / 'etc-docker'} -p wa -k docker" in rules
+    assert f"-w {applied['docker'].config_file} -p wa -k docker" in rules
+    sysctls = (base / "sysctl.d" / "60-hostaudit-docker.conf").read_text()
+    assert "kernel.kptr_restrict = 1" in sysctls and "ip_forward" not in sysctls
+    assert "hostaudit audit --format json --output" in (base / "cron.d" / "hostaudit").read_text()
+
+
+def test_second_apply_changes_nothing(applied):
+    run = applied["second"]
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.changed() == 0, run.output[-4000:]
+
+
+def test_check_mode_on_a_fresh_weak_config_previews_without_writing(applied):
+    fresh = applied["base"] / "fresh" / "daemon.json"
+    fresh.parent.mkdir()
+    text = json.dumps({"icc": True, "labels": ["keep"]})
+    fresh.write_text(text)
+    run = ansible_playbook(applied["fix"], applied["inventory"], "-e", f"@{applied['extra']}", "-e",
+                           f"container_hardening_daemon_json_path={fresh}", "--check", "--diff")
+    assert run.returncode == 0, run.output[-4000:]
+    assert '"live-restore": true' in run.output, "the diff previews the change"
+    assert fresh.read_text() == text and sorted(p.name for p in fresh.parent.iterdir()) == ["daemon.json"]
+
+
+def test_role_refuses_icc_while_iptables_is_off(applied):
+    weak = applied["base"] / "no-iptables" / "daemon.json"
+    weak.parent.mkdir()
+    text = json.dumps({"iptables": False})
+    weak.write_text(text)
+    run = ansible_playbook(applied["fix"], applied["inventory"], "-e", f"@{applied['extra']}", "-e",
+                           f"container_hardening_daemon_json_path={weak}", "-e", "container_hardening_icc_enabled=true",
+                           "--check")
+    assert run.returncode != 0 and "iptables off" in run.output
+    assert weak.read_text() == text
