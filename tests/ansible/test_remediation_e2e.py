@@ -8,7 +8,9 @@ the generated playbook enables. The real host's /etc is never written.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, need
 from tests.lab import PrivateDocker, lab_dir, run_hostaudit
 
 pytestmark = [needs_ansible, needs_engine]
+INFRA = ROLE.parents[2] / "tests" / "infra"
 WEAK = {"icc": True, "labels": ["site=lab"], "log-level": "debug"}
 RESTART = Path(__file__).with_name("restart_dockerd.py")
 ROLE_VARS = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
@@ -191,3 +194,32 @@ def test_role_refuses_icc_while_iptables_is_off(applied):
                            "--check")
     assert run.returncode != 0 and "iptables off" in run.output
     assert weak.read_text() == text
+
+
+def run_infra(*vars_files: Path) -> subprocess.CompletedProcess:
+    """tests/infra with pytest-testinfra on this machine, told by the play's vars which private files to check."""
+    env = {**os.environ, "HOSTAUDIT_VERIFY_VARS": ":".join(map(str, vars_files))}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(INFRA),
+                           "--hosts=local://"], cwd=INFRA.parents[1], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_testinfra_verifies_the_hardened_private_host(applied):
+    done = run_infra(applied["fix"], applied["extra"])
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert " passed" in done.stdout
+    for key in ("live_restore", "no_new_privileges", "audit_rules", "kernel_sysctls", "docker_file_permissions"):
+        assert f"{key} is not enabled" not in done.stdout, f"the {key} verification was skipped"
+
+
+def test_testinfra_flags_an_unhardened_config(applied):
+    weak = applied["base"] / "unhardened" / "daemon.json"
+    weak.parent.mkdir()
+    weak.write_text(json.dumps(WEAK))
+    weak.chmod(0o666)
+    pointer = weak.parent / "vars.yml"
+    pointer.write_text(yaml.safe_dump({"container_hardening_daemon_json_path": str(weak)}))
+    done = run_infra(applied["fix"], applied["extra"], pointer)
+    assert done.returncode == 1, done.stdout[-4000:]
+    assert "test_daemon_json_key[local-live_restore]" in done.stdout
+    assert "test_docker_file_modes" in done.stdout
