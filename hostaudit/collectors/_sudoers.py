@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 
@@ -86,7 +87,8 @@ def _is_docker(command: str) -> bool:
         return False
     if command == "ALL":
         return True
-    return os.path.basename(command.split()[0]) in DOCKER_COMMANDS
+    name = os.path.basename(command.split()[0])
+    return any(fnmatch.fnmatchcase(docker, name) for docker in DOCKER_COMMANDS)  # sudo allows globs: docker*
 
 
 def parse_sudoers(text: str, origin: str) -> list[SudoGrant]:

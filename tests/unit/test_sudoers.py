@@ -20,6 +20,7 @@ carol ALL=(www-data) /usr/bin/docker
 dave ALL=/usr/bin/apt, \\
    /usr/bin/docker ps
 erin ALL=(ALL) NOPASSWD:SETENV: /usr/bin/systemctl restart docker, !/usr/bin/docker
+fred ALL=/usr/local/bin/dock*
 @includedir /etc/sudoers.d
 """
 
@@ -35,6 +36,7 @@ def test_grants_of_docker_dockerd_and_all_to_non_root_principals():
         ("alice", "/usr/bin/docker"), ("alice", "/usr/sbin/dockerd"),
         ("%ops", "/usr/bin/docker"), ("%ops", "/usr/sbin/dockerd"),
         ("dave", "/usr/bin/docker ps"),
+        ("fred", "/usr/local/bin/dock*"),
     }
 
 
