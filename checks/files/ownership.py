@@ -29,7 +29,7 @@ def _register(row: FileRow) -> None:
         cis=(row.owner_cis,),
         rationale=f"Whoever owns {row.what} can change what the Docker daemon trusts or runs, which is root on "
                   "the host.",
-        remediation=f"chown {expected} on the path in the evidence.",
+        remediation=f"chown {expected} on the file the finding names.",
         needs=("files",),
         ansible_key=row.ansible_key,
     )

@@ -26,7 +26,7 @@ def _register(row: FileRow) -> None:
         cis=(row.mode_cis,),
         rationale=f"Permission bits beyond {allowed} on {row.what} let other users read secrets or change "
                   "what the daemon trusts or runs; on a socket, any local user who can write to it is root.",
-        remediation=f"chmod {allowed} (or narrower) on the path in the evidence.",
+        remediation=f"chmod {allowed} (or narrower) on the file the finding names.",
         needs=("files",),
         ansible_key=row.ansible_key,
     )

@@ -84,7 +84,7 @@ def _register(cis: str, slug: str, what: str, role: str, path: str | None) -> No
         cis=(cis,),
         rationale=f"Without an audit watch on {what}, changes to it (a swapped binary, a weakened configuration) "
                   "leave no trace in the audit log.",
-        remediation="Add a watch on the path in the evidence, e.g. '-w <path> -p wa -k docker' in "
+        remediation="Add a watch on the path the finding names, e.g. '-w <path> -p wa -k docker' in "
                     "/etc/audit/rules.d/docker.rules, then 'augenrules --load'.",
         needs=("files", "audit_rules"),
         ansible_key="audit_rules",
