@@ -5,7 +5,7 @@ from __future__ import annotations
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import FileStat, Snapshot
 
-from ._table import ROWS, FileRow, evaluate_row
+from ._table import ROWS, SOCKET_KEY, FileRow, evaluate_row
 
 FAMILY = True
 
@@ -24,11 +24,13 @@ def _register(row: FileRow) -> None:
     meta = CheckMeta(
         id=f"files.{row.slug}_wrong_owner",
         title=f"{row.what} is not owned by {expected}",
-        severity=Severity.MEDIUM if row.ansible_key == "docker_socket_permissions" else Severity.LOW,
+        severity=Severity.MEDIUM if row.ansible_key == SOCKET_KEY else Severity.LOW,
         scope=Scope.HOST,
         cis=(row.owner_cis,),
-        rationale=f"Whoever owns {row.what} can change what the Docker daemon trusts or runs, which is root on "
-                  "the host.",
+        rationale=(f"The owner and group of {row.what} can use the API it serves, which is root on the host."
+                   if row.ansible_key == SOCKET_KEY else
+                   f"Whoever owns {row.what} can change what the Docker daemon trusts or runs, which is root on "
+                   "the host."),
         remediation=f"chown {expected} on the file the finding names.",
         needs=("files",),
         ansible_key=row.ansible_key,

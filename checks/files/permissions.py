@@ -5,7 +5,7 @@ from __future__ import annotations
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import FileStat, Snapshot
 
-from ._table import ROWS, FileRow, evaluate_row
+from ._table import ROWS, SOCKET_KEY, FileRow, evaluate_row
 
 FAMILY = True
 
@@ -21,7 +21,7 @@ def _register(row: FileRow) -> None:
     meta = CheckMeta(
         id=f"files.{row.slug}_permissive_mode",
         title=f"{row.what} has a mode wider than {allowed}",
-        severity=Severity.HIGH if row.ansible_key == "docker_socket_permissions" else Severity.LOW,
+        severity=Severity.HIGH if row.ansible_key == SOCKET_KEY else Severity.LOW,
         scope=Scope.HOST,
         cis=(row.mode_cis,),
         rationale=f"Permission bits beyond {allowed} on {row.what} let other users read secrets or change "
