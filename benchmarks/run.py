@@ -11,6 +11,7 @@ Writes results.md and results.json, and exits 1 when a target is missed (2 when 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -89,6 +90,17 @@ def plant(docker_url: str, first: int, count: int, start: bool) -> tuple[int, li
         outcomes = list(pool.map(one, range(first, first + count)))
     api.close()
     return sum(1 for ok, _ in outcomes if ok), [e for _, e in outcomes if e]
+
+
+def remove_planted(docker_url: str) -> None:
+    """Remove every container in parallel (one `docker rm -f` of 1000 ids outlasts the lab's CLI timeout)."""
+    import docker
+
+    api = docker.APIClient(base_url=docker_url, version="auto", timeout=300, max_pool_size=PLANT_WORKERS)
+    ids = [c["Id"] for c in api.containers(all=True)]
+    with ThreadPoolExecutor(PLANT_WORKERS) as pool:
+        list(pool.map(lambda container_id: api.remove_container(container_id, force=True), ids))
+    api.close()
 
 
 def timed(command: list[str]) -> tuple[Run, str]:
@@ -191,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 2
     finally:
+        if docker.pid is not None:
+            with contextlib.suppress(Exception):  # stop() below still removes what is left, by the CLI
+                remove_planted(docker.url)
         docker.stop()
         shutil.rmtree(base, ignore_errors=True)
     help_times = help_time(hostaudit, max(args.repeat, 5))

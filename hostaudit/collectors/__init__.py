@@ -41,6 +41,7 @@ class CollectContext:
     containerd_state_dirs: tuple[str, ...] = ()  # empty: discover from running containerd and shims
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
+    docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

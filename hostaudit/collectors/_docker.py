@@ -36,12 +36,17 @@ def client(ctx: CollectContext) -> Any:
     with ctx._lock:
         if ctx.docker_api is not None:
             return ctx.docker_api
+        if ctx.docker_unreachable is not None:
+            raise CollectorError(ctx.docker_unreachable)
         url = ctx.docker_url
         path = unix_path(url)
-        if path is not None and not os.path.exists(path):
-            raise CollectorSkipped(f"docker: no socket at {url}")
         if path is not None:
-            ctx.docker_api = _unix_client(url, path, ctx.docker_timeout)
+            _require_socket(url, path)
+            try:
+                ctx.docker_api = _unix_client(url, path, ctx.docker_timeout)
+            except CollectorError as exc:
+                ctx.docker_unreachable = str(exc)
+                raise
             return ctx.docker_api
         import docker
         from docker.errors import DockerException
@@ -64,6 +69,16 @@ _REASONS = (
     ("Connection refused", "connection refused"),
     ("No such file or directory", "no such socket"),
 )
+
+
+def _require_socket(url: str, path: str) -> None:
+    """CollectorSkipped when no socket exists at `path`; CollectorError when we may not even look (non-root)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError as exc:
+        raise CollectorSkipped(f"docker: no socket at {url}") from exc
+    except OSError as exc:
+        raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
 
 
 def _unix_client(url: str, path: str, timeout: float) -> UnixDockerAPI:

@@ -6,7 +6,7 @@ import glob
 import os
 import subprocess
 
-from hostaudit.collectors import CollectContext, CollectorSkipped, ProcessEntry
+from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._fs import read_text, socket_info
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
@@ -173,7 +173,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
             task = _task(state_dir, config_path)
             if task is not None:
                 containers.append(task)
-    return ContainerdFacts(
+    facts = ContainerdFacts(
         config=config,
         version=_version(main[0] if main else None),
         pids=tuple(p.pid for p in procs),
@@ -184,3 +184,18 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
         pods=group_pods(containers),
         cni=read_cni(cni_conf_dir(config.data or {})),
     )
+    unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
+    if unreadable:
+        raise PartialFacts(facts, "containerd: cannot list the tasks in " + "; ".join(unreadable))
+    return facts
+
+
+def _unreadable_tasks(state_dir: str) -> str | None:
+    """Why the task bundles under `state_dir` cannot be listed (not root, say); None when they can or there are none."""
+    try:
+        os.listdir(os.path.join(state_dir, TASKS))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{state_dir}: {exc.strerror or exc}"
+    return None
