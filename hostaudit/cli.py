@@ -280,6 +280,30 @@ def remediate(
 
 
 @app.command()
+def fleet(
+    reports: Annotated[list[Path], typer.Argument(help="JSON reports, one per host (named <host>.json).")],
+    html: Annotated[Path | None, typer.Option("--html", help="Write the fleet HTML here (mode 0600).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the fleet JSON here (default: stdout).")
+                        ] = None,
+) -> None:
+    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first."""
+    from hostaudit import fleet as fleet_report
+    from hostaudit import output as out
+
+    merged = fleet_report.merge(reports)
+    try:
+        if html is not None:
+            out.write(fleet_report.render_html(merged), html)
+        if json_out is not None or html is None:
+            out.write(fleet_report.render_json(merged), json_out)
+    except OSError as exc:
+        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    summary = merged["summary"]
+    typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
+               f"not audited, {summary['escapable_containers']} escapable containers", err=True)
+
+
+@app.command()
 def version() -> None:
     """Print the hostaudit version."""
     from hostaudit import __version__
