@@ -121,7 +121,8 @@ def audit(
     options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt is Format.text else {}
     out.write(renderers.render(report, fmt.value, **options), output)
     if prometheus is not None:
-        out.write(renderers.render(report, "prometheus"), prometheus)
+        # counts only, no names: world-readable so a node_exporter running as its own user can read it
+        out.write(renderers.render(report, "prometheus"), prometheus, mode=0o644)
     raise typer.Exit(max(report.exit_code(Severity(fail_on.value) if fail_on else None),
                          report.exit_code(Severity(fail_on_new.value) if fail_on_new else None, new_only=True)))
 

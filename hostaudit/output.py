@@ -1,4 +1,4 @@
-"""Write report files atomically, readable by their owner only."""
+"""Write report files atomically, readable by their owner only (unless a caller says otherwise)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 
 
-def write(data: str | bytes, path: Path | None) -> None:
-    """Write to `path` through a 0600 temporary file renamed into place, or to stdout when `path` is None."""
+def write(data: str | bytes, path: Path | None, mode: int = 0o600) -> None:
+    """Write to `path` through a temporary file of `mode` (0600 by default) renamed into place, or to stdout when
+    `path` is None."""
     payload = data.encode() if isinstance(data, str) else data
     if path is None:
         sys.stdout.buffer.write(payload)
@@ -18,7 +19,7 @@ def write(data: str | bytes, path: Path | None) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
