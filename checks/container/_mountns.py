@@ -37,10 +37,11 @@ def _within(path: str, parent: str) -> str | None:
 def covering(mounts: tuple[MountInfo, ...], path: str) -> MountInfo | None:
     """The mount that `path` resolves to: the deepest mount point at or above it, the later one on a tie."""
     best: MountInfo | None = None
+    best_depth = -1
     for mount in mounts:
-        deeper = best is None or len(_normpath(mount.mount_point)) >= len(_normpath(best.mount_point))
-        if deeper and _within(path, mount.mount_point) is not None:
-            best = mount
+        point = _normpath(mount.mount_point)
+        if len(point) >= best_depth and _within(path, point) is not None:
+            best, best_depth = mount, len(point)
     return best
 
 
