@@ -19,7 +19,8 @@ needs_engine = pytest.mark.skipif(
 # not depend on the host's cgroup version.
 PRIVATE_CGROUP = ("--cgroupns", "private")
 HARDENED = ("--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "1000:1000",
-            "--memory", "64m", "--pids-limit", "50", "--cpus", "0.5", "--health-cmd", "true", *PRIVATE_CGROUP)
+            "--memory", "64m", "--pids-limit", "50", "--cpus", "0.5", "--health-cmd", "true", "--network", "none",
+            *PRIVATE_CGROUP)
 
 
 def plant_docker(docker: PrivateDocker) -> None:
@@ -61,7 +62,7 @@ def plant_container_checks(docker: PrivateDocker) -> None:
     run("cc-lxcfs", "-v", "/var/lib/lxcfs:/var/lib/lxcfs", *PRIVATE_CGROUP, create_only=True)
     run("cc-join-net", "--network", "container:host-net", *PRIVATE_CGROUP)
     run("cc-ports", "-p", "80:80", *PRIVATE_CGROUP, create_only=True)
-    run("cc-ports-local", "-p", "127.0.0.1:8080:80", *HARDENED, create_only=True)
+    run("cc-ports-local", "-p", "127.0.0.1:8080:80", *PRIVATE_CGROUP, create_only=True)
     run("cc-restart", "--restart", "always", *PRIVATE_CGROUP)
     run("cc-cgroup-parent", "--cgroup-parent", "/hostaudit-lab", *PRIVATE_CGROUP, create_only=True)
     run("cc-ulimit", "--ulimit", "nofile=1024:2048", *PRIVATE_CGROUP)

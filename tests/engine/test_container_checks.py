@@ -62,19 +62,18 @@ PROOF = {
     "container.ptrace_host_pid": ("ptrace-pid", "host-pid"),
     "container.host_userns": ("cc-userns-host", "default/userns-task"),
     "container.seccomp_allows_dangerous_syscalls": ("no-seccomp", "hardened"),
-    "container.net_raw_on_shared_network": ("etc-ro", "hardened"),
+    "container.net_raw_on_shared_network": ("etc-ro", "shop/locked/web"),
 }
-# The lab's dockerd runs with --iptables=false, so every bridged container's peers reach it: nothing can pass; a
-# container without a bridge is not_applicable.
-NO_PASS_IN_THIS_LAB = {"container.bridge_peers_reachable": ("etc-ro", "host-net")}
+# The lab's dockerd runs with --iptables=false, so every bridged container's peers reach it and nothing can pass; a
+# container without a network (hardened: --network none) or on the host's is not_applicable.
+NO_PASS_IN_THIS_LAB = {"container.bridge_peers_reachable": ("etc-ro", "hardened")}
 # These depend on the host: an LSM that is not there is not_applicable; cgroup v2 has no release_agent.
 LSM = {"container.apparmor_unconfined": ("cc-apparmor-off", "apparmor"),
        "container.selinux_disabled": ("cc-label-off", "selinux")}
 RELEASE_AGENT = "container.cgroup_release_agent_writable"
 
-# Checks about the container's network that every container on the lab's default network fails (owned by the
-# network checks' tests): outside the exact sets below.
-NETWORK = {"container.bridge_peers_reachable", "container.net_raw_on_shared_network"}
+# Defaults a container escapes by its planted option: joining another container's network is no bridge of its own.
+NOT_DEFAULT = {"cc-join-net": {"container.bridge_peers_reachable"}}
 
 CC_EXPECTED = {
     "cc-systempaths": {"container.proc_sys_writable", "container.masked_paths_removed",
@@ -105,7 +104,7 @@ ESCAPABLE = ("priv", "sock", "run-dir", "host-root", "ptrace-pid", "module-stopp
              "cc-mem", "cc-disk", "cc-device-rule", "cc-lxcfs", "cc-dac-read-search", "shop/risky/app")
 WEAKENED = ("no-seccomp", "host-net", "host-pid", "host-ipc", "host-uts", "host-cgroupns", "etc-ro", "cc-cgroup-rw",
             "cc-kmsg", "cc-join-net", "cc-propagation", "cc-gpu", "cc-restart", "cc-userns-host")
-CONTAINED = ("hardened", "hardened-stopped", "cc-ports-local")
+CONTAINED = ("hardened", "hardened-stopped")
 
 
 def status(report: dict, check_id: str, name: str) -> str:
@@ -147,7 +146,7 @@ def test_release_agent_is_writable_only_on_cgroup_v1(report):
 
 @pytest.mark.parametrize("name", sorted(CC_EXPECTED))
 def test_each_planted_container_fails_exactly_its_weakness(failing, name):
-    assert failing[name] - NETWORK == DEFAULTS | CC_EXPECTED[name]
+    assert failing[name] == (DEFAULTS | CC_EXPECTED[name]) - NOT_DEFAULT.get(name, set())
 
 
 def test_effective_mounts_decide_for_running_containers(report):
