@@ -51,6 +51,7 @@ class SizeResult:
     created_only: int
     audited: int  # containers the report lists
     runs: list[Run] = field(default_factory=list)
+    load_1min: list[float] = field(default_factory=list)  # the machine's load average before each run
 
     @property
     def wall_s(self) -> float:
@@ -123,8 +124,16 @@ def timed(command: list[str]) -> tuple[Run, str]:
     return Run(round(hours * 3600 + minutes * 60 + seconds, 3), round(int(rss.group(1)) / 1024, 1), code), done.stdout
 
 
+def settle(limit_s: float = 90.0) -> None:
+    """Wait (up to `limit_s`) for the load that planting caused to fall below one task per CPU."""
+    deadline = time.monotonic() + limit_s
+    while os.getloadavg()[0] > (os.cpu_count() or 1) and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def measure(hostaudit: str, docker_url: str, size: SizeResult, repeat: int) -> None:
     for _ in range(repeat):
+        size.load_1min.append(round(os.getloadavg()[0], 1))
         run, stdout = timed([hostaudit, "audit", "--format", "json", "--docker-host", docker_url])
         if run.exit_code not in (0, 1):
             raise RuntimeError(f"hostaudit audit exited {run.exit_code}")
@@ -156,12 +165,12 @@ def verdicts(sizes: list[SizeResult], help_s: float) -> list[dict]:
 
 
 def markdown(sizes: list[SizeResult], help_times: list[float], rows: list[dict], notes: list[str]) -> str:
-    lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | peak RSS MB |",
-             "|---:|---:|---:|---:|---:|---|---:|"]
+    lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | peak RSS MB "
+             "| load (1 min) |", "|---:|---:|---:|---:|---:|---|---:|---|"]
     for s in sizes:
         runs = ", ".join(f"{r.wall_s:.2f}" for r in s.runs)
         lines.append(f"| {s.containers} | {s.running} | {s.created_only} | {s.audited} | {s.wall_s:.2f} | {runs} "
-                     f"| {s.rss_mb:.0f} |")
+                     f"| {s.rss_mb:.0f} | {', '.join(map(str, s.load_1min))} |")
     lines += ["", f"`hostaudit --help`: median {statistics.median(help_times):.3f} s "
                   f"(runs: {', '.join(f'{t:.3f}' for t in help_times)})", "",
               "| target | value | limit | met |", "|---|---:|---:|---|"]
@@ -204,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"at {count}: {len(errors)} container(s) could not be started, first error: "
                              f"{errors[0][:200]}")
             size = SizeResult(count, running, created, 0)
+            settle()
             measure(hostaudit, docker.url, size, args.repeat)
             print(f"{count} containers: {[asdict(r) for r in size.runs]}", file=sys.stderr)
             sizes.append(size)
