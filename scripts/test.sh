@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(docker.io containerd runc busybox-static chromium chromium-driver prometheus vagrant)
+packages=(docker.io containerd runc busybox-static chromium chromium-driver prometheus vagrant strace time)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
