@@ -6,32 +6,18 @@ Starts the private dockerd and containerd of the engine tests, plants the same c
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from tests.engine.conftest import plant_containerd, plant_docker
-from tests.lab import PrivateContainerd, PrivateDocker, lab_dir, run_hostaudit
+from tests.engine.conftest import planted_lab
+from tests.lab import run_hostaudit
 
 TARGET = Path(__file__).parent / "unit" / "fixtures" / "snapshots" / "lab" / "planted.json"
 
 
 def main() -> None:
-    base = lab_dir()
-    docker = PrivateDocker(base / "docker")
-    containerd = PrivateContainerd(base / "containerd")
-    try:
-        docker.start()
-        docker.build_image()
-        plant_docker(docker)
-        containerd.start()
-        containerd.import_image(docker)
-        plant_containerd(containerd)
+    with planted_lab() as (docker, containerd):
         run_hostaudit("collect", "--out", str(TARGET), "--docker-host", docker.url, "--containerd-state",
                       str(containerd.state), check_codes=(0,))
-    finally:
-        containerd.stop()
-        docker.stop()
-        shutil.rmtree(base, ignore_errors=True)
     print(f"wrote {TARGET}")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pytest
 
@@ -88,8 +90,9 @@ def plant_containerd(containerd: PrivateContainerd) -> None:
                    namespace="default")
 
 
-@pytest.fixture(scope="session")
-def lab():
+@contextlib.contextmanager
+def planted_lab() -> Iterator[tuple[PrivateDocker, PrivateContainerd]]:
+    """A private dockerd and containerd with every planted container; stopped and removed on exit."""
     base = lab_dir()
     docker = PrivateDocker(base / "docker")
     containerd = PrivateContainerd(base / "containerd")
@@ -105,6 +108,12 @@ def lab():
         containerd.stop()
         docker.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab():
+    with planted_lab() as planted:
+        yield planted
 
 
 @pytest.fixture(scope="session")
