@@ -119,7 +119,7 @@ def audit(
 
         report = compare(report, previous)
     options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt is Format.text else {}
-    out.write(renderers.render(report, fmt.value, **options), output)
+    out.write(renderers.render_stream(report, fmt.value, **options), output)
     if prometheus is not None:
         # counts only, no names: world-readable so a node_exporter running as its own user can read it
         out.write(renderers.render(report, "prometheus"), prometheus, mode=0o644)

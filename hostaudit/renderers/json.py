@@ -2,33 +2,56 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from itertools import islice
+from collections.abc import Iterator
+from typing import Any
 
-from hostaudit.report import Report
+from hostaudit.report import Finding, Report
 from hostaudit.serde import to_jsonable
 
+FINDINGS_KEY = '"findings": []'
 
-def document(report: Report) -> dict:
-    data = to_jsonable(report)
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    item = to_jsonable(finding)
+    item["identity"] = finding.identity
+    return item
+
+
+def _head(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    data = to_jsonable(dataclasses.replace(report, findings=()))
+    data["findings"] = findings
     data["summary"] = {
         "failing_by_severity": report.counts(),
         "by_status": report.status_counts(),
         "containers": len(report.containers),
         "escapable_containers": len(report.escapable),
     }
-    for item, finding in zip(data["findings"], report.findings, strict=True):
-        item["identity"] = finding.identity
     # lead with the answer: how many containers can escape, then each container's verdict and paths
     lead = ("report_version", "summary", "escapes")
     return {key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead}
 
 
+def document(report: Report) -> dict[str, Any]:
+    return _head(report, [_finding(f) for f in report.findings])
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The text of `json.dumps(document(report), indent=2)`, one finding at a time: at 1000 containers (60k findings)
+    neither the whole document nor the whole text is ever held in memory."""
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
+    before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
+    if not report.findings:
+        yield before + FINDINGS_KEY + after + "\n"
+        return
+    yield before + '"findings": ['
+    for index, finding in enumerate(report.findings):
+        item = encoder.encode(_finding(finding)).replace("\n", "\n    ")
+        yield ("," if index else "") + "\n    " + item
+    yield "\n  ]" + after + "\n"
+
+
 def render(report: Report) -> str:
-    """The same text as `json.dumps(..., indent=2)`, joined in batches: json.dumps lists every small piece before
-    joining them, which for 1000 containers (60k findings) took more memory than the whole report."""
-    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document(report))
-    parts = []
-    while batch := "".join(islice(pieces, 65536)):
-        parts.append(batch)
-    return "".join(parts) + "\n"
+    return "".join(chunks(report))
