@@ -1,8 +1,9 @@
 """containerd's config.toml cannot be read or parsed."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.model import HOST, Presence, Result, Snapshot
+from hostaudit.model import HOST, Snapshot
 
+from .._config_file import config_file_result
 from ._cri import containerd_absent
 
 META = CheckMeta(
@@ -22,12 +23,4 @@ def evaluate(facts: Snapshot):
     absent = containerd_absent(facts)
     if absent is not None:
         return [absent]
-    config = facts.containerd.config
-    evidence = {"path": config.path, "presence": config.presence.value}
-    if config.presence is Presence.ABSENT:
-        return [Result.passed(HOST, evidence, "no config.toml: containerd's defaults apply")]
-    if config.presence is Presence.UNREADABLE:
-        return [Result.unknown(HOST, {**evidence, "error": config.error}, "config.toml cannot be read")]
-    if config.error:
-        return [Result.failed(HOST, {**evidence, "error": config.error})]
-    return [Result.passed(HOST, evidence)]
+    return [config_file_result(facts.containerd.config, HOST, "no config.toml: containerd's defaults apply")]

@@ -1,7 +1,9 @@
 """daemon.json cannot be read or parsed."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.model import DAEMON, Presence, Result, Snapshot
+from hostaudit.model import DAEMON, Snapshot
+
+from .._config_file import config_file_result
 
 META = CheckMeta(
     id="daemon.config_invalid",
@@ -17,10 +19,5 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    config = facts.docker_daemon.config
-    evidence = {"path": config.path, "presence": config.presence.value}
-    if config.presence is Presence.ABSENT:
-        return [Result.passed(DAEMON, evidence, "no daemon.json: defaults and command-line flags apply")]
-    if config.error:
-        return [Result.failed(DAEMON, {**evidence, "error": config.error})]
-    return [Result.passed(DAEMON, evidence)]
+    return [config_file_result(facts.docker_daemon.config, DAEMON,
+                               "no daemon.json: defaults and command-line flags apply")]

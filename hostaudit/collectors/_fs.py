@@ -6,9 +6,11 @@ import grp
 import os
 import pwd
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from hostaudit.model import FileStat, Presence, SocketInfo
+from hostaudit.model import ConfigFile, FileStat, Presence, SocketInfo
 
 MAX_READ = 4 * 1024 * 1024
 
@@ -18,6 +20,7 @@ class TextRead:
     presence: Presence
     text: str | None = None
     error: str | None = None
+    unusable: bool = False  # the path exists but is no readable text file (a directory, too large): a host defect
 
 
 def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead:
@@ -31,7 +34,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
         return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode) and not path.startswith(("/proc/", "/sys/")):
-            return TextRead(Presence.UNREADABLE, error=f"{path}: not a regular file")
+            return TextRead(Presence.UNREADABLE, error=f"{path}: not a regular file", unusable=True)
         data = os.read(fd, limit + 1)
         chunks = [data]
         while data and sum(map(len, chunks)) <= limit:
@@ -43,8 +46,22 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
         os.close(fd)
     raw = b"".join(chunks)
     if len(raw) > limit:
-        return TextRead(Presence.UNREADABLE, error=f"{path}: larger than {limit} bytes")
+        return TextRead(Presence.UNREADABLE, error=f"{path}: larger than {limit} bytes", unusable=True)
     return TextRead(Presence.PRESENT, raw.decode("utf-8", errors="replace"))
+
+
+def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile:
+    """A configuration file parsed, or why not. A file that cannot be looked at (permissions) stays `unreadable`;
+    one that exists but cannot be used (a directory, too large, malformed) is `present` with the error."""
+    found = read_text(path)
+    if found.unusable:
+        return ConfigFile(path, Presence.PRESENT, error=found.error)
+    if found.presence is not Presence.PRESENT:
+        return ConfigFile(path, found.presence, found.error)
+    try:
+        return ConfigFile(path, Presence.PRESENT, data=parse(found.text or ""))
+    except ValueError as exc:
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
 
 
 def _name(lookup, ident: int) -> str | None:

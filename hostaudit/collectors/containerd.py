@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._fs import read_text, socket_info
+from hostaudit.collectors._fs import read_parsed, read_text, socket_info
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
 from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
@@ -33,13 +33,8 @@ def _flag(argv: tuple[str, ...], *names: str) -> str | None:
 
 
 def read_config(path: str) -> ConfigFile:
-    found = read_text(path)
-    if found.presence is not Presence.PRESENT:
-        return ConfigFile(path, found.presence, found.error)
-    try:
-        return ConfigFile(path, Presence.PRESENT, data=parse_toml(found.text or ""))
-    except ValueError as exc:
-        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+    """config.toml parsed, or why not."""
+    return read_parsed(path, parse_toml)
 
 
 def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:

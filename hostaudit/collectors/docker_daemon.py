@@ -6,7 +6,7 @@ import os
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
-from hostaudit.collectors._fs import read_text, socket_info
+from hostaudit.collectors._fs import read_parsed, socket_info
 from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
 
@@ -15,14 +15,8 @@ DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 
 
 def read_config(path: str) -> ConfigFile:
-    """daemon.json parsed, or why not (absent, unreadable, a directory, invalid JSON)."""
-    found = read_text(path)
-    if found.presence is not Presence.PRESENT:
-        return ConfigFile(path, found.presence, found.error)
-    try:
-        return ConfigFile(path, Presence.PRESENT, data=parse_json_object(found.text or ""))
-    except ValueError as exc:
-        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+    """daemon.json parsed, or why not."""
+    return read_parsed(path, parse_json_object)
 
 
 def _same_socket(a: str, b: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorSkipped
-from hostaudit.collectors._fs import read_text
-from hostaudit.model import ConfigFile, KubeletFacts, Presence
+from hostaudit.collectors._fs import read_parsed
+from hostaudit.model import ConfigFile, KubeletFacts
 
 # kubelet flags that take no separate value (pflag: `--flag` means true, `--flag=false` sets false)
 BOOL_FLAGS = frozenset({
@@ -53,13 +53,8 @@ def parse_yaml_object(text: str) -> dict[str, Any]:
 
 
 def read_config(path: str) -> ConfigFile:
-    found = read_text(path)
-    if found.presence is not Presence.PRESENT:
-        return ConfigFile(path, found.presence, found.error)
-    try:
-        return ConfigFile(path, Presence.PRESENT, data=parse_yaml_object(found.text or ""))
-    except ValueError as exc:
-        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+    """The kubelet's config file parsed, or why not."""
+    return read_parsed(path, parse_yaml_object)
 
 
 def collect(ctx: CollectContext) -> KubeletFacts:

@@ -32,3 +32,10 @@ def test_a_directory_or_a_list_is_a_finding(lab_snapshot, tmp_path):
     listing.write_text("[1, 2]")
     result = results_by_subject(CHECK, _with_config(lab_snapshot, read_config(str(listing))))["docker daemon"]
     assert "expected a JSON object" in result.evidence["error"]
+
+
+def test_a_file_that_cannot_be_looked_at_is_unknown_not_a_finding(lab_snapshot):
+    unreadable = ConfigFile("/etc/docker/daemon.json", Presence.UNREADABLE, error="permission denied")
+    result = results_by_subject(CHECK, _with_config(lab_snapshot, unreadable))["docker daemon"]
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["error"] == "permission denied"
