@@ -22,8 +22,11 @@ LXCFS = "/var/lib/lxcfs"
 
 
 def judge(facts: Snapshot, ctr: Container) -> Judgement:
-    declared = [m.source for m in host_mounts(ctr) if m.rw and (exposes(m, LXCFS) or m.source.startswith(LXCFS + "/"))]
-    evidence = {"lxcfs.declared_rw": declared}
+    # a mount of / or /var exposes lxcfs only where the host runs it; a mount of lxcfs files is one by itself
+    host_lxcfs = facts.host is not None and any(m.fstype == "fuse.lxcfs" for m in facts.host.mounts)
+    declared = [m.source for m in host_mounts(ctr) if m.rw and (
+        m.source.startswith(LXCFS + "/") or m.source.rstrip("/") == LXCFS or (host_lxcfs and exposes(m, LXCFS)))]
+    evidence = {"lxcfs.declared_rw": declared, "host.lxcfs_mounted": host_lxcfs}
     proc = facts.process(ctr)
     if proc is not None and proc.mounts:
         effective = [m.mount_point for m in proc.mounts if m.fstype == "fuse.lxcfs" and m.rw]

@@ -1,4 +1,6 @@
-from hostaudit.model import Mount, Status
+import dataclasses
+
+from hostaudit.model import HostMount, Mount, Status
 from tests.unit.checks.container._proc import add_mounts, mount
 from tests.unit.conftest import assert_unknown_without_docker, replace_container, results_by_subject
 
@@ -28,3 +30,15 @@ def test_declared_read_write_lxcfs_bind_of_a_stopped_container_fails(lab_snapsho
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
     assert_unknown_without_docker(CHECK, lab_snapshot)
+
+
+def test_a_root_mount_exposes_lxcfs_only_where_the_host_runs_it(lab_snapshot):
+    root = (Mount("/", "/host", "bind", True),)
+    snapshot = replace_container(lab_snapshot, "hardened-stopped", mounts=root)
+    result = results_by_subject(CHECK, snapshot)["hardened-stopped"]
+    assert result.status is Status.PASS
+    assert result.evidence["host.lxcfs_mounted"] is False
+    lxcfs = HostMount("/var/lib/lxcfs", "fuse.lxcfs", "lxcfs")
+    with_lxcfs = dataclasses.replace(snapshot, host=dataclasses.replace(
+        snapshot.host, mounts=(*snapshot.host.mounts, lxcfs)))
+    assert results_by_subject(CHECK, with_lxcfs)["hardened-stopped"].status is Status.FAIL
