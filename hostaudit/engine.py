@@ -143,22 +143,22 @@ def _scope_subject(check: Check) -> Subject:
 def evaluate_check(check: Check, snapshot: Snapshot) -> list[Result]:
     """One check's results; `unknown` (never silence) when its facts are missing or it raises."""
     subject = _scope_subject(check)
+    # container checks still run over the containers of the sources that worked; for any other check a container
+    # source is a need like the rest
+    sources = CONTAINER_SOURCES if check.meta.scope is Scope.CONTAINER else {}
     absent = {name: snapshot.collectors[name].message for name in check.meta.needs
-              if name not in CONTAINER_SOURCES and name in snapshot.collectors
+              if name not in sources and name in snapshot.collectors
               and snapshot.collectors[name].state is CollectorState.SKIPPED}
     if absent:
         return [Result.not_applicable(subject, {f"collector.{k}": v for k, v in absent.items()},
                                       "the component this check is about is not on this host")]
-    failed = _failed_needs(check, snapshot)
     results = []
-    if check.meta.scope is Scope.CONTAINER:
-        # container checks still run over the containers of the sources that worked
-        for name, label in CONTAINER_SOURCES.items():
-            message = snapshot.collectors.get(name)
-            if message is not None and message.state is CollectorState.ERROR:
-                results.append(Result.unknown(Subject(f"source:{name}", "source", label),
-                                              {f"collector.{name}": message.message}, f"{label} could not be listed"))
-    failed = {k: v for k, v in failed.items() if k not in CONTAINER_SOURCES}
+    for name, label in sources.items():
+        status = snapshot.collectors.get(name)
+        if status is not None and status.state is CollectorState.ERROR:
+            results.append(Result.unknown(Subject(f"source:{name}", "source", label),
+                                          {f"collector.{name}": status.message}, f"{label} could not be listed"))
+    failed = {k: v for k, v in _failed_needs(check, snapshot).items() if k not in sources}
     if failed:
         return [*results, Result.unknown(subject, {f"collector.{k}": v for k, v in failed.items()},
                                          "needed facts could not be collected")]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import HOST, CniConfig, Presence, Result, Snapshot
 
-from ..containerd._cri import containerd_absent
-
 META = CheckMeta(
     id="cni.no_network_policy_enforcement",
     title="The pod network plugin cannot enforce NetworkPolicy",
@@ -41,9 +39,6 @@ def _enforces(config: CniConfig) -> bool | None:
 
 @register(META)
 def evaluate(facts: Snapshot):
-    absent = containerd_absent(facts)
-    if absent is not None:
-        return [absent]
     cni = facts.containerd.cni
     if cni is None:
         return [Result.unknown(HOST, {"containerd.cni": None}, "the CNI configuration was not collected")]

@@ -9,21 +9,9 @@ from hostaudit.model import HOST, Presence, Result, Snapshot
 from hostaudit.parsers import parse_version
 
 
-def containerd_absent(facts: Snapshot) -> Result | None:
-    """`not_applicable` when this host has no containerd (the engine leaves that to container-source checks)."""
-    if facts.containerd is not None:
-        return None
-    status = facts.collectors.get("containerd")
-    return Result.not_applicable(HOST, {"collector.containerd": status.message if status else "not collected"},
-                                 "containerd is not on this host")
-
-
 def not_applicable_or_unknown(facts: Snapshot) -> Result | None:
-    """Why the CRI settings do not matter (no containerd, CRI off, no Kubernetes), or cannot be told (config.toml
-    unreadable)."""
-    absent = containerd_absent(facts)
-    if absent is not None:
-        return absent
+    """Why the CRI settings do not matter (CRI off, no Kubernetes), or cannot be told (config.toml unreadable).
+    A host without containerd is `not_applicable` through the engine, from the containerd collector's status."""
     containerd = facts.containerd
     config = containerd.config
     if config.presence is not Presence.ABSENT and config.data is None:

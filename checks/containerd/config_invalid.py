@@ -4,7 +4,6 @@ from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import HOST, Snapshot
 
 from .._config_file import config_file_result
-from ._cri import containerd_absent
 
 META = CheckMeta(
     id="containerd.config_invalid",
@@ -20,7 +19,4 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    absent = containerd_absent(facts)
-    if absent is not None:
-        return [absent]
     return [config_file_result(facts.containerd.config, HOST, "no config.toml: containerd's defaults apply")]

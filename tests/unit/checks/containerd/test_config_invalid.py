@@ -2,7 +2,7 @@ import dataclasses
 
 from hostaudit.model import CollectorState, CollectorStatus, Status
 from tests.unit.checks._node import with_containerd
-from tests.unit.conftest import results_by_subject
+from tests.unit.conftest import results_by_subject, with_collector_error
 
 CHECK = "containerd.config_invalid"
 
@@ -27,3 +27,12 @@ def test_not_applicable_without_containerd(lab_snapshot):
                   "containerd": CollectorStatus("containerd", CollectorState.SKIPPED, "containerd: not running")}
     snapshot = dataclasses.replace(lab_snapshot, containerd=None, collectors=collectors)
     assert results_by_subject(CHECK, snapshot)["host"].status is Status.NOT_APPLICABLE
+
+
+def test_unknown_when_containerd_could_not_be_read(lab_snapshot):
+    """A failed collector is not an absent component: the engine answers unknown, not not_applicable."""
+    snapshot = dataclasses.replace(with_collector_error(lab_snapshot, "containerd", "containerd: permission denied"),
+                                   containerd=None)
+    result = results_by_subject(CHECK, snapshot)["host"]
+    assert result.status is Status.UNKNOWN
+    assert result.evidence == {"collector.containerd": "containerd: permission denied"}
