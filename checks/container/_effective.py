@@ -11,6 +11,7 @@ from typing import Any
 from hostaudit import caps
 from hostaudit.model import Container, Snapshot
 
+from ..daemon._settings import setting
 from ._pods import is_pod_namespace_file, namespace_owner
 
 
@@ -80,7 +81,7 @@ def _daemon_default(facts: Snapshot, kind: str) -> str:
     if kind == "user" and daemon is not None:
         return "private" if daemon.userns_remap or daemon.rootless else "host"
     if kind == "cgroup" and facts.host is not None:
-        configured = (daemon.config.data or {}).get("default-cgroupns-mode") if daemon else None
+        configured = setting(daemon, "default-cgroupns-mode")[0] if daemon else None
         if configured in ("host", "private"):
             return configured
         return "private" if facts.host.cgroup_v2_unified else "host"
@@ -115,8 +116,7 @@ def no_new_privileges(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, 
         return proc.no_new_privs, evidence
     daemon = facts.docker_daemon
     if ctr.source == "docker" and daemon is not None:
-        default = (daemon.config.data or {}).get("no-new-privileges") is True or \
-            daemon.flags.get("no-new-privileges", ("false",))[-1] in ("true", "1", "")
+        default = setting(daemon, "no-new-privileges", False)[0] is True
         evidence["no_new_privileges.daemon_default"] = default
         return ctr.no_new_privileges or default, evidence
     return ctr.no_new_privileges, evidence
