@@ -119,12 +119,29 @@ def oci_image_tar(name: str = CTR_IMAGE, user: str = "") -> bytes:
 
 
 @dataclass
-class PrivateDocker:
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+class PrivateDaemon:
+    """A daemon of the lab's own under `base`, stopped by its pid after removing what it runs."""
 
     base: Path
-    daemon_json: dict = field(default_factory=dict)
     pid: int | None = None
+
+    def remove_all(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.pid is None:
+            return
+        self.remove_all()
+        _stop(self.pid)
+        self.pid = None
+        unmount_below(self.base)
+
+
+@dataclass
+class PrivateDocker(PrivateDaemon):
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+
+    daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
 
     @property
@@ -187,21 +204,11 @@ class PrivateDocker:
         if ids:
             self.docker("rm", "-f", *ids, check=False)
 
-    def stop(self) -> None:
-        if self.pid is None:
-            return
-        self.remove_all()
-        _stop(self.pid)
-        self.pid = None
-        unmount_below(self.base)
 
 
 @dataclass
-class PrivateContainerd:
+class PrivateContainerd(PrivateDaemon):
     """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
-
-    base: Path
-    pid: int | None = None
 
     @property
     def socket(self) -> Path:
@@ -284,13 +291,6 @@ class PrivateContainerd:
             for line in self.ctr("containers", "ls", "-q", namespace=namespace, check=False).stdout.decode().split():
                 self.ctr("containers", "rm", line, namespace=namespace, check=False)
 
-    def stop(self) -> None:
-        if self.pid is None:
-            return
-        self.remove_all()
-        _stop(self.pid)
-        self.pid = None
-        unmount_below(self.base)
 
 
 def lab_dir(prefix: str = "ha-") -> Path:
