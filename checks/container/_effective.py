@@ -57,6 +57,10 @@ def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int
         evidence[f"namespaces.{kind}.effective"] = proc.namespaces[proc_kind]
         evidence["namespaces.reference"] = f"{reference[proc_kind]} ({facts.host.reference_source})"
         return proc.namespaces[proc_kind] == reference[proc_kind], evidence
+    if proc is not None and proc_kind in proc.namespaces and declared != "host":
+        # it runs, but the host's own namespace is unknown: what it declares cannot prove it is not shared
+        evidence["namespaces.reference"] = facts.host.reference_source if facts.host else "no host facts"
+        return None, evidence
     if declared == "default":
         declared = _daemon_default(facts, kind)
         evidence[f"namespaces.{kind}.daemon_default"] = declared

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,64 @@ class ProcessEntry:
     argv: tuple[str, ...]
 
 
+NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+# a cgroup path segment naming a container: a 64-hex id (Docker, containerd, CRI-O, Podman, as a dir or a systemd
+# scope like docker-<id>.scope), or the parents runtimes put containers under
+_CONTAINER_CGROUP = re.compile(r"(?:^|[/:_-])[0-9a-f]{64}(?:\.scope)?(?:/|$)|/(?:docker|lxc|kubepods)(?:/|$)"
+                               r"|/(?:kubepods|lxc\.payload)[.-]")
+
+
+def read_namespaces(pid: int | str, kinds: tuple[str, ...] = NAMESPACE_KINDS) -> dict[str, str]:
+    """Namespace links of a process (`net` -> `net:[4026531833]`); those that cannot be read are left out."""
+    found = {}
+    for kind in kinds:
+        try:
+            found[kind] = os.readlink(f"/proc/{pid}/ns/{kind}")
+        except OSError:
+            continue
+    return found
+
+
+def _status_field(pid: int, name: str) -> str | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key == name:
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class NamespaceReference:
+    """The kernel's initial namespaces, which every host process (and no container) lives in, and where they were
+    read. Empty `namespaces` means they could not be read: no process can then be proven a host process."""
+
+    namespaces: dict[str, str]
+    source: str  # "pid 1 (init)", "pid 2 (kthreadd)", or why neither could be read
+    cap_bnd_hex: str | None  # the bounding set of that process, as /proc/<pid>/status shows it
+
+
+def initial_namespaces() -> NamespaceReference:
+    """The initial namespaces from pid 1 where readable, else from kthreadd (pid 2, a kernel thread that is always
+    in them); never from a daemon, which may itself run in a namespace of its own."""
+    for pid, label in ((1, "pid 1 (init)"), (2, "pid 2 (kthreadd)")):
+        if pid == 2 and (_status_field(2, "Name") != "kthreadd" or _status_field(2, "PPid") != "0"):
+            continue
+        namespaces = read_namespaces(pid)
+        if len(namespaces) == len(NAMESPACE_KINDS):
+            return NamespaceReference(namespaces, f"/proc/{pid}/ns of {label}", _status_field(pid, "CapBnd"))
+    return NamespaceReference({}, "unreadable: neither /proc/1/ns (init) nor /proc/2/ns (kthreadd) could be read",
+                              None)
+
+
+def in_container_cgroup(cgroup_text: str) -> bool:
+    """Whether a /proc/<pid>/cgroup text places the process in a container's cgroup."""
+    return any(_CONTAINER_CGROUP.search(line.split(":", 2)[-1]) for line in cgroup_text.splitlines())
+
+
 @dataclass
 class CollectContext:
     """What collectors share: where to look, and the process table read once."""
@@ -59,7 +118,38 @@ class CollectContext:
             entries.append(ProcessEntry(info["pid"], info.get("name") or "", tuple(info.get("cmdline") or ())))
         return tuple(entries)
 
+    @cached_property
+    def reference(self) -> NamespaceReference:
+        return initial_namespaces()
+
+    def is_host_process(self, pid: int) -> bool:
+        """Whether `pid` runs in the initial mount and PID namespaces and outside any container cgroup: only such a
+        process can be the host's daemon, agent, shim or kubelet (a container can name its processes anything)."""
+        with self._lock:
+            reference = self.reference.namespaces
+        if "mnt" not in reference or "pid" not in reference:
+            return False
+        if read_namespaces(pid, ("mnt", "pid")) != {"mnt": reference["mnt"], "pid": reference["pid"]}:
+            return False
+        try:
+            with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as handle:
+                cgroups = handle.read(65536)
+        except OSError:
+            return False
+        return not in_container_cgroup(cgroups)
+
     def processes_named(self, *names: str) -> list[ProcessEntry]:
+        """The host processes (see `is_host_process`) called one of `names`; a container's processes never are."""
+        with self._lock:
+            table = self.processes
+        named = [p for p in table if p.name in names or (p.argv and os.path.basename(p.argv[0]) in names)]
+        return [p for p in named if self.is_host_process(p.pid)]
+
+    def named_but_unproven(self, *names: str) -> list[ProcessEntry]:
+        """Processes called one of `names` that cannot be shown to be host processes because the initial namespaces
+        are unreadable (a container's look-alikes are not counted: they are proven not to be the host's)."""
+        if self.reference.namespaces:
+            return []
         with self._lock:
             table = self.processes
         return [p for p in table if p.name in names or (p.argv and os.path.basename(p.argv[0]) in names)]

@@ -1,6 +1,7 @@
 """Versions of the container runtime binaries on the host (`<path> --version`) and of their distro packages.
 
-Only host binaries are run, with a timeout; nothing is run inside a container.
+Only root-owned binaries at fixed system paths are run (see `_exec`); never a path a process or a container names.
+Package versions are read from dpkg's status file; rpm's database can only be asked through /usr/bin/rpm.
 """
 
 from __future__ import annotations
@@ -8,21 +9,21 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
+from hostaudit.collectors._exec import SYSTEM_DIRS, run_fixed, trusted_binary
 from hostaudit.collectors._fs import read_text
 from hostaudit.parsers import parse_json_object, parse_toml
 
 BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")
-DIRS = ("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin")
 PACKAGES = ("runc", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
             "moby-containerd", "nvidia-container-toolkit")
 DOCKER_CONFIG = "/etc/docker/daemon.json"
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
-TIMEOUT_S = 3.0
+DPKG_STATUS = "/var/lib/dpkg/status"
+RPM = "/usr/bin/rpm"
 _VERSION_TOKEN = re.compile(r"^v?\d+\.\d+")
 
 
@@ -65,58 +66,74 @@ def _configured_paths() -> list[str]:
 
 
 def _candidates() -> dict[str, str]:
-    """Real path -> the path it was found at, for the known runtime binaries (deduplicated across symlinks)."""
+    """Real path -> the path it was found at, for the known runtime binaries in the system directories and those the
+    host's daemon configs name there (deduplicated across symlinks); only binaries `_exec` would run."""
     found: dict[str, str] = {}
     names = set(BINARIES)
-    paths = [shutil.which(name) for name in BINARIES]
-    paths += [os.path.join(d, name) for d in DIRS for name in BINARIES]
-    paths += [p if os.path.isabs(p) else shutil.which(p) for p in _configured_paths()]
+    paths = [os.path.join(d, name) for d in SYSTEM_DIRS for name in BINARIES]
+    paths += [p for p in _configured_paths() if os.path.isabs(p)]
     for path in paths:
-        if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
-            continue
-        real = os.path.realpath(path)
-        if os.path.basename(path) in names or os.path.basename(real) in names:
+        real = trusted_binary(path)
+        if real and (os.path.basename(path) in names or os.path.basename(real) in names):
             found.setdefault(real, path)
     return found
+
+
+@lru_cache(maxsize=64)
+def binary_version(path: str) -> str | None:
+    """The version a trusted host binary prints for `--version`, or None."""
+    ran = run_fixed(path, "--version")
+    return version_from_output(ran[1]) if ran and ran[0] == 0 else None
 
 
 def runtime_binaries() -> dict[str, str]:
     """Path -> version for each runtime binary found; a binary that fails or times out is left out."""
     versions = {}
     for path in _candidates().values():
-        try:
-            done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=TIMEOUT_S,
-                                  check=False, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        version = version_from_output(done.stdout or done.stderr)
+        version = binary_version(path)
         if version:
             versions[path] = version
     return versions
 
 
-def _query(argv: list[str]) -> str:
+def running_binary_version(pid: int, name: str) -> tuple[str | None, str | None]:
+    """(version, path) of a host daemon's binary: the fixed system path that is the very file the process runs
+    (same device and inode as /proc/<pid>/exe, which is only looked at, never run)."""
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
-                              stdin=subprocess.DEVNULL).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
+        running = os.stat(f"/proc/{pid}/exe")
+    except OSError:
+        return None, None
+    for directory in SYSTEM_DIRS:
+        path = os.path.join(directory, name)
+        try:
+            candidate = os.stat(path)
+        except OSError:
+            continue
+        if (candidate.st_dev, candidate.st_ino) == (running.st_dev, running.st_ino):
+            return binary_version(path), path
+    return None, None
+
+
+def parse_dpkg_status(text: str, wanted: tuple[str, ...]) -> dict[str, str]:
+    """Package -> version of the installed (`install ok installed`) packages in `wanted`, from dpkg's status file."""
+    found = {}
+    for stanza in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not line[:1].isspace():
+                fields[key] = value.strip()
+        if fields.get("Package") in wanted and fields.get("Status") == "install ok installed" and fields.get("Version"):
+            found[fields["Package"]] = fields["Version"]
+    return found
 
 
 def runtime_packages() -> dict[str, str]:
-    """Installed runtime packages and their versions, from dpkg or rpm where present."""
-    found = {}
-    if shutil.which("dpkg-query"):
-        out = _query(["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n", *PACKAGES])
-        for line in out.splitlines():
-            name, _, rest = line.partition("\t")
-            version, _, status = rest.partition("\t")
-            if version and status.startswith("ii"):
-                found[name] = version
-    if shutil.which("rpm"):
-        out = _query(["rpm", "-q", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n", *PACKAGES])
-        for line in out.splitlines():
-            name, _, version = line.partition("\t")
-            if version and name in PACKAGES:
-                found[name] = version
+    """Installed runtime packages and their versions, from dpkg's status file or rpm where present."""
+    found = parse_dpkg_status(read_text(DPKG_STATUS, limit=256 * 1024 * 1024).text or "", PACKAGES)
+    ran = run_fixed(RPM, "-q", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n", *PACKAGES)
+    for line in (ran[1] if ran else "").splitlines():
+        name, _, version = line.partition("\t")
+        if version and name in PACKAGES:
+            found[name] = version
     return found

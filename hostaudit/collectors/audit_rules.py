@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
-import subprocess
 
 from hostaudit.collectors import CollectContext
+from hostaudit.collectors._exec import run_fixed, trusted_binary
 from hostaudit.collectors._fs import read_text
 from hostaudit.model import AuditRule, AuditRulesFacts, Presence
 from hostaudit.parsers import parse_audit_rules
 
 RULE_FILES = ("/etc/audit/audit.rules", "/etc/audit/rules.d/*.rules")
 RULE_DIRS = ("/etc/audit", "/etc/audit/rules.d")
+AUDITCTL = ("/usr/sbin/auditctl", "/sbin/auditctl")
 
 
 def _loaded() -> str | None:
-    auditctl = shutil.which("auditctl")
-    if auditctl is None:
-        return None
-    try:
-        done = subprocess.run([auditctl, "-l"], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    """The rules loaded in the kernel, as `auditctl -l` lists them (the host's own auditctl only)."""
+    for path in AUDITCTL:
+        if trusted_binary(path):
+            ran = run_fixed(path, "-l", timeout=5)
+            return ran[1] if ran and ran[0] == 0 else None
+    return None
 
 
 def collect(ctx: CollectContext) -> AuditRulesFacts:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
-import subprocess
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._fs import read_parsed, read_text, socket_info
+from hostaudit.collectors._runtime_versions import running_binary_version
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
 from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
@@ -17,7 +18,6 @@ DEFAULT_CONFIG = "/etc/containerd/config.toml"
 DEFAULT_STATE = "/run/containerd"
 DEFAULT_SOCKET = "/run/containerd/containerd.sock"
 TASKS = "io.containerd.runtime.v2.task"
-SHIMS = ("containerd-shim-runc-v2", "containerd-shim-runc-v1", "containerd-shim")
 CNI_SUFFIXES = (".conf", ".conflist", ".json")  # what libcni loads, in file-name order
 POD_NAMESPACES = ("network", "pid", "ipc", "uts")
 
@@ -47,32 +47,9 @@ def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
     return config, state or DEFAULT_STATE, address if isinstance(address, str) else DEFAULT_SOCKET
 
 
-def _shim_state_dirs(ctx: CollectContext) -> set[str]:
-    """State dirs seen from running shims: a shim's cwd is its bundle, <state>/<TASKS>/<ns>/<id>."""
-    import psutil
-
-    dirs = set()
-    for shim in ctx.processes_named(*SHIMS):
-        try:
-            bundle = psutil.Process(shim.pid).cwd()
-        except (psutil.Error, OSError):
-            continue
-        parts = bundle.rstrip("/").rsplit("/", 3)
-        if len(parts) == 4 and parts[1] == TASKS:
-            dirs.add(parts[0])
-    return dirs
-
-
 def _version(proc: ProcessEntry | None) -> str | None:
-    if proc is None:
-        return None
-    try:
-        out = subprocess.run([f"/proc/{proc.pid}/exe", "--version"], capture_output=True, text=True, timeout=3,
-                             check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    words = out.split()
-    return words[2] if len(words) >= 3 else None
+    """The running containerd's version, from the host binary at a fixed path that is the file it runs."""
+    return running_binary_version(proc.pid, "containerd")[0] if proc else None
 
 
 def _task(state_dir: str, config_path: str) -> Container | None:
@@ -88,6 +65,18 @@ def _task(state_dir: str, config_path: str) -> Container | None:
     pid = int_or_none((read_text(os.path.join(bundle, "init.pid"), follow=False).text or "").strip())
     alive = pid is not None and os.path.exists(f"/proc/{pid}")
     return from_oci(spec, namespace, task_id, pid if alive else None, "running" if alive else "stopped")
+
+
+def unique_subjects(tasks: list[tuple[str, Container]]) -> list[Container]:
+    """The tasks, one subject each: tasks whose keys collide (two tasks claiming one pod and container name in their
+    annotations, or one namespace/id under two state dirs) keep them only with their own state dir, namespace and
+    id appended, so no task's facts ever stand for another's."""
+    counts: dict[str, int] = {}
+    for _, task in tasks:
+        counts[task.key] = counts.get(task.key, 0) + 1
+    return [task if counts[task.key] == 1 else dataclasses.replace(
+        task, key=f"{task.key}@{state_dir}/{task.namespace}/{task.id}",
+        name=f"{task.name} (task {task.namespace}/{task.id})") for state_dir, task in tasks]
 
 
 def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
@@ -148,7 +137,8 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
         state_dirs = list(ctx.containerd_state_dirs)
         views = [v for v in views if v[2] in state_dirs] or views
     else:
-        state_dirs = sorted({v[2] for v in views} | _shim_state_dirs(ctx) | (
+        # only state dirs a host containerd names: a shim's cwd or a process's claims are never followed
+        state_dirs = sorted({v[2] for v in views} | (
             {DEFAULT_STATE} if os.path.isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
     if not views and not state_dirs and not os.path.exists(DEFAULT_CONFIG):
         raise CollectorSkipped("containerd: not running and no configuration found")
@@ -167,7 +157,8 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
                 continue
             task = _task(state_dir, config_path)
             if task is not None:
-                containers.append(task)
+                containers.append((state_dir, task))
+    containers = unique_subjects(containers)
     facts = ContainerdFacts(
         config=config,
         version=_version(main[0] if main else None),

@@ -10,7 +10,7 @@ from hostaudit.collectors._fs import read_text
 from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
-from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo, parse_status
+from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo
 
 SYSCTLS = (
     "kernel.unprivileged_userns_clone", "user.max_user_namespaces", "kernel.apparmor_restrict_unprivileged_userns",
@@ -19,7 +19,6 @@ SYSCTLS = (
     "net.ipv4.ip_forward", "fs.protected_symlinks", "fs.protected_hardlinks", "fs.suid_dumpable",
     "kernel.randomize_va_space", "kernel.sysrq", "fs.binfmt_misc.status",
 )
-NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
 AGENTS = ("falco", "tetragon", "tracee", "tracee-ebpf", "sysdig", "dragent", "auditd")
 AGENT_DIRS = ("/etc/falco", "/etc/tetragon", "/etc/tracee", "/opt/draios")  # runtime detection agents' configs
 
@@ -27,32 +26,6 @@ AGENT_DIRS = ("/etc/falco", "/etc/tetragon", "/etc/tracee", "/opt/draios")  # ru
 def _sysctl(name: str) -> str | None:
     found = read_text("/proc/sys/" + name.replace(".", "/"))
     return found.text.strip() if found.text is not None else None
-
-
-def read_namespaces(pid: int | str) -> dict[str, str]:
-    """Namespace links of a process (`net` -> `net:[4026531833]`); those that cannot be read are left out."""
-    found = {}
-    for ns in NAMESPACES:
-        try:
-            found[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
-        except OSError:
-            continue
-    return found
-
-
-def _reference(ctx: CollectContext) -> tuple[dict[str, str], str, int | None]:
-    """The host's namespaces: PID 1's, or where those are unreadable, the runtime daemon's; said which."""
-    candidates = [(1, "pid 1")]
-    candidates += [(p.pid, f"dockerd (pid {p.pid})") for p in ctx.processes_named("dockerd")]
-    candidates += [(p.pid, f"containerd (pid {p.pid})") for p in ctx.processes_named("containerd")]
-    candidates.append((os.getpid(), f"hostaudit itself (pid {os.getpid()})"))
-    for pid, label in candidates:
-        namespaces = read_namespaces(pid)
-        if len(namespaces) == len(NAMESPACES):
-            status = read_text(f"/proc/{pid}/status")
-            cap_bnd = hex_mask(parse_status(status.text).get("CapBnd")) if status.text else None
-            return namespaces, label, cap_bnd
-    return {}, "none readable", None
 
 
 def _lsms() -> tuple[tuple[str, ...], bool | None, str | None]:
@@ -75,10 +48,10 @@ def collect(ctx: CollectContext) -> HostFacts:
     v1 = sorted({opt for m in mounts if m.fstype == "cgroup" for opt in m.super_options if opt not in ("rw", "ro")})
     unified = read_text("/sys/fs/cgroup/cgroup.controllers").presence is Presence.PRESENT
     lsms, apparmor_enabled, selinux = _lsms()
-    namespaces, source, cap_bnd = _reference(ctx)
+    reference = ctx.reference
     signature = read_text("/proc/version_signature").text
     passwd, group = read_text("/etc/passwd").text or "", read_text("/etc/group").text or ""
-    agents = sorted({p.name for p in ctx.processes if p.name in AGENTS})
+    agents = sorted({p.name for p in ctx.processes_named(*AGENTS) if p.name in AGENTS})
     sudo_grants, sudoers_unreadable = read_sudoers()
     return HostFacts(
         hostname=socket.gethostname(),
@@ -95,9 +68,9 @@ def collect(ctx: CollectContext) -> HostFacts:
         apparmor_enabled=apparmor_enabled,
         selinux_mode=selinux,
         sysctls={name: _sysctl(name) for name in SYSCTLS},
-        reference_namespaces=namespaces,
-        reference_source=source,
-        reference_cap_bnd=cap_bnd,
+        reference_namespaces=reference.namespaces,
+        reference_source=reference.source,
+        reference_cap_bnd=hex_mask(reference.cap_bnd_hex),
         running_as_root=os.geteuid() == 0,
         groups=parse_group_file(group, passwd),
         runtime_agents=tuple(agents),

@@ -1,10 +1,12 @@
-"""The kubelet: its command line (psutil) and the KubeletConfiguration file its --config names."""
+"""The host's kubelet: its command line (psutil) and the KubeletConfiguration file its --config names.
+
+Only a kubelet process in the host's initial namespaces counts, so no container can make the audit read a file."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hostaudit.collectors import CollectContext, CollectorSkipped
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
 from hostaudit.collectors._fs import read_parsed
 from hostaudit.model import ConfigFile, KubeletFacts
 
@@ -59,8 +61,11 @@ def read_config(path: str) -> ConfigFile:
 
 def collect(ctx: CollectContext) -> KubeletFacts:
     procs = ctx.processes_named("kubelet")
+    if not procs and ctx.named_but_unproven("kubelet"):
+        raise CollectorError(f"kubelet: a process is named kubelet, but the host's namespaces are "
+                             f"{ctx.reference.source}, so it cannot be told from a container's")
     if not procs:
-        raise CollectorSkipped("kubelet: not running")
+        raise CollectorSkipped("kubelet: not running on the host (container processes named kubelet do not count)")
     proc = procs[0]
     flags = parse_flags(proc.argv)
     config_path = flags.get("config")

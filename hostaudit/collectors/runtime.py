@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from hostaudit.collectors import CollectContext
+from hostaudit.collectors import CollectContext, read_namespaces
 from hostaudit.collectors._fs import read_text
-from hostaudit.collectors.host import read_namespaces
 from hostaudit.model import Container, Presence, ProcessFacts
 from hostaudit.parsers import hex_mask, int_or_none, parse_mountinfo, parse_status
 

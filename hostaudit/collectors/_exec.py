@@ -1,0 +1,60 @@
+"""The one way the audit runs a program: a root-owned binary at a fixed host path, never a path a process names.
+
+The program gets no stdin, a clean environment, `/` as its working directory and a session of its own that is killed
+whole when it overruns its time; its output is capped. A binary that root does not own, or that a group or other
+user may replace, is not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import subprocess
+
+# the system directories the audit's fixed paths live in; nothing outside them is ever run
+SYSTEM_DIRS = ("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin")
+CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
+TIMEOUT_S = 3.0
+MAX_OUTPUT = 65536
+
+
+def trusted_binary(path: str) -> str | None:
+    """`path` resolved, when it is a root-owned executable file in a root-owned system directory that neither group
+    nor others can write; None otherwise."""
+    if not os.path.isabs(path):
+        return None
+    real = os.path.realpath(path)
+    if os.path.dirname(real) not in SYSTEM_DIRS and os.path.dirname(path) not in SYSTEM_DIRS:
+        return None
+    try:
+        for checked in (real, os.path.dirname(real)):
+            info = os.stat(checked)
+            if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return None
+        info = os.stat(real)
+    except OSError:
+        return None
+    return real if stat.S_ISREG(info.st_mode) and info.st_mode & 0o111 else None
+
+
+def run_fixed(path: str, *args: str, timeout: float = TIMEOUT_S) -> tuple[int, str] | None:
+    """(exit status, stdout) of `path args...` (see the module docstring); None when it may not run or overruns."""
+    binary = trusted_binary(path)
+    if binary is None:
+        return None
+    try:
+        proc = subprocess.Popen([binary, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=CLEAN_ENV, cwd="/", start_new_session=True,
+                                close_fds=True)
+    except OSError:
+        return None
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None
+    return proc.returncode, out[:MAX_OUTPUT].decode("utf-8", "replace")
