@@ -26,21 +26,23 @@ def normalize(name: str) -> str:
     return upper[4:] if upper.startswith("CAP_") else upper
 
 
+MASK_BITS = 64  # the kernel's capability sets are 64-bit (two u32 words)
+
+
 @lru_cache(maxsize=1024)
 def names(mask: int) -> frozenset[str]:
-    """Capability names of a CapEff/CapBnd mask; bits beyond the known table appear as `CAP_<bit>`."""
-    found = set()
-    bit = 0
-    while mask >> bit:
-        if mask >> bit & 1:
-            found.add(CAPABILITIES[bit] if bit < len(CAPABILITIES) else f"CAP_{bit}")
-        bit += 1
-    return frozenset(found)
+    """Capability names of a CapEff/CapBnd mask; bits beyond the known table appear as `CAP_<bit>`. Only the 64 bits
+    the kernel has are read, so a negative mask (every bit set, in two's complement) is every capability, never a
+    loop without end."""
+    mask &= (1 << MASK_BITS) - 1
+    return frozenset(CAPABILITIES[bit] if bit < len(CAPABILITIES) else f"CAP_{bit}"
+                     for bit in range(MASK_BITS) if mask >> bit & 1)
 
 
 def full_mask(cap_last_cap: int) -> int:
-    """Every capability this kernel knows: 2^(cap_last_cap+1) - 1, never a hard-coded constant."""
-    return (1 << (cap_last_cap + 1)) - 1
+    """Every capability this kernel knows: 2^(cap_last_cap+1) - 1, never a hard-coded constant (bounded to the
+    kernel's 64 bits whatever a snapshot claims)."""
+    return (1 << max(0, min(cap_last_cap + 1, MASK_BITS))) - 1
 
 
 def declared(cap_add: tuple[str, ...], cap_drop: tuple[str, ...], privileged: bool) -> frozenset[str]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hostaudit.sanitize import bounded
+
 SCHEMA_VERSION = 1
 
 
@@ -406,12 +408,13 @@ class Subject:
 
 
 HOST = Subject("host", "host", "host")
+MAX_NAME = 512  # characters of a subject key or name in a report: a container may name itself anything
 DAEMON = Subject("daemon", "daemon", "docker daemon")
 
 
 def container_subject(container: Container) -> Subject:
-    pod = f"{container.pod.namespace}/{container.pod.name}" if container.pod else None
-    return Subject(container.key, "container", container.name, pod)
+    pod = bounded(f"{container.pod.namespace}/{container.pod.name}", MAX_NAME) if container.pod else None
+    return Subject(bounded(container.key, MAX_NAME), "container", bounded(container.name, MAX_NAME), pod)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ API version, so there is nothing to negotiate.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import threading
 from typing import Any
 from urllib.parse import quote
+
+MAX_RESPONSE = 128 * 1024 * 1024  # bytes of one answer: far above 10,000 containers listed, far below the RAM
 
 
 class DockerAPIError(Exception):
@@ -21,6 +24,14 @@ class DockerAPIError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"{status}: {message}")
         self.status_code = status
+
+
+def expect_shape(value: Any, expect: type, endpoint: str) -> Any:
+    """`value` when it is of type `expect`; a DockerAPIError naming the endpoint otherwise (a `/version` that
+    answers a list is a broken source, not a crash)."""
+    if not isinstance(value, expect):
+        raise DockerAPIError(200, f"answer to {endpoint} is a JSON {type(value).__name__}, not {expect.__name__}")
+    return value
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -57,34 +68,58 @@ class UnixDockerAPI:
                 self._all.append(conn)
         return conn
 
-    def get(self, endpoint: str) -> Any:
-        """The decoded JSON answer to `GET endpoint`; DockerAPIError on an error status, OSError when unreachable."""
+    def _exchange(self, endpoint: str) -> tuple[int, bytes]:
+        """Status and body of `GET endpoint`, all of it within `timeout` seconds whatever the server sends (a
+        trickle of bytes included) and at most MAX_RESPONSE bytes; TimeoutError or DockerAPIError otherwise."""
         conn = self._connection()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(self.timeout, expire)
+        timer.start()
         try:
             conn.request("GET", endpoint)
             response = conn.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException):
+            body = bytearray()
+            while chunk := response.read(65536):
+                body += chunk
+                if len(body) > MAX_RESPONSE:
+                    conn.close()
+                    raise DockerAPIError(response.status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+        except (OSError, http.client.HTTPException) as exc:
             conn.close()
+            if expired.is_set():
+                raise TimeoutError(f"no complete answer to {endpoint} within {self.timeout:g}s (timed out)") from exc
             raise
-        if response.status >= 400:
-            raise DockerAPIError(response.status, body[:300].decode("utf-8", "replace").strip())
+        finally:
+            timer.cancel()
+        if expired.is_set():
+            conn.close()
+            raise TimeoutError(f"no complete answer to {endpoint} within {self.timeout:g}s (timed out)")
+        return response.status, bytes(body)
+
+    def get(self, endpoint: str) -> Any:
+        """The decoded JSON answer to `GET endpoint`; DockerAPIError on an error status, OSError (TimeoutError
+        included) when unreachable or too slow."""
+        status, body = self._exchange(endpoint)
+        if status >= 400:
+            raise DockerAPIError(status, body[:300].decode("utf-8", "replace").strip())
         try:
-            return json.loads(body)
+            value = json.loads(body)
         except (ValueError, RecursionError) as exc:
-            raise DockerAPIError(response.status, f"answer is not JSON: {exc}") from exc
+            raise DockerAPIError(status, f"answer is not JSON: {exc}") from exc
+        return value
 
     def ping(self) -> None:
-        conn = self._connection()
-        try:
-            conn.request("GET", "/_ping")
-            response = conn.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            raise
-        if response.status >= 400:
-            raise DockerAPIError(response.status, "ping failed")
+        status, _ = self._exchange("/_ping")
+        if status >= 400:
+            raise DockerAPIError(status, "ping failed")
 
     def info(self) -> Any:
         return self.get("/info")

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._docker import api_error, client, is_not_found
+from hostaudit.collectors._docker_http import expect_shape
 from hostaudit.collectors.normalize import from_docker
 from hostaudit.model import Container
 
@@ -13,7 +14,7 @@ from hostaudit.model import Container
 def collect(ctx: CollectContext) -> tuple[Container, ...]:
     api = client(ctx)
     try:
-        listed = api.containers(all=True, trunc=False)
+        listed = expect_shape(api.containers(all=True, trunc=False), list, "/containers/json")
     except Exception as exc:
         raise api_error(ctx.docker_url, exc) from exc
 
@@ -24,7 +25,7 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
             if is_not_found(exc):
                 return None  # removed between the list and the inspect: nothing left to audit
             raise
-        return from_docker(found) if isinstance(found, dict) else None
+        return from_docker(expect_shape(found, dict, f"/containers/{container_id}/json"))
 
     ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)]
     try:

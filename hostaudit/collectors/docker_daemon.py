@@ -6,6 +6,7 @@ import os
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
+from hostaudit.collectors._docker_http import expect_shape
 from hostaudit.collectors._fs import read_parsed, socket_info
 from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
@@ -99,7 +100,7 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
     error = None
     try:
         api = client(ctx)
-        info, version = api.info(), api.version()
+        info, version = expect_shape(api.info(), dict, "/info"), expect_shape(api.version(), dict, "/version")
     except CollectorSkipped:
         if dockerd is None and config.presence is Presence.ABSENT:
             raise
@@ -113,7 +114,8 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
     socket_paths = dict.fromkeys([*(p for p in unix_hosts if p), *([endpoint_path] if endpoint_path else [])])
     if not unix_hosts:
         socket_paths.update(dict.fromkeys(DEFAULT_SOCKETS))
-    security_options = (info or {}).get("SecurityOptions") or []
+    security_options = (info or {}).get("SecurityOptions")
+    security_options = security_options if isinstance(security_options, list) else []
     facts = DockerDaemonFacts(
         endpoint=ctx.docker_url,
         reachable=info is not None,

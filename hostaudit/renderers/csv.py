@@ -7,16 +7,10 @@ import io
 import json
 
 from hostaudit.report import Finding, Report
+from hostaudit.sanitize import csv_cell as cell
 
 COLUMNS = ("identity", "check_id", "title", "severity", "status", "waiver", "baseline", "subject_kind",
            "subject_key", "subject_name", "cis", "evidence", "detail", "remediation")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a value that would start a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _row(finding: Finding) -> tuple[object, ...]:

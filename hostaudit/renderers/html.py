@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 
 from hostaudit.catalog import Severity
 from hostaudit.model import Status
 from hostaudit.report import ContainerSummary, Finding, Report
+from hostaudit.sanitize import html_text
 
 TEMPLATES = "templates"
 SEVERITIES = [s.value for s in Severity]  # worst first
 CHART_WIDTH = 260
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -78,7 +77,7 @@ def evidence_text(value: object) -> str:
 def visible(value: object) -> object:
     """Every printed value: control characters (ANSI escapes, NUL) shown as `\\xNN`; newlines and tabs kept."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return html_text(value)
     return value
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostaudit.report import Finding, Report
+from hostaudit.sanitize import json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
@@ -16,7 +17,7 @@ FINDINGS_KEY = '"findings": []'
 def _finding(finding: Finding) -> dict[str, Any]:
     item = to_jsonable(finding)
     item["identity"] = finding.identity
-    return item
+    return json_value(item)
 
 
 def _head(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def _head(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
     }
     # lead with the answer: how many containers can escape, then each container's verdict and paths
     lead = ("report_version", "summary", "escapes")
-    return {key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead}
+    return json_value({key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead})
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def document(report: Report) -> dict[str, Any]:
 def chunks(report: Report) -> Iterator[str]:
     """The text of `json.dumps(document(report), indent=2)`, one finding at a time: at 1000 containers (60k findings)
     neither the whole document nor the whole text is ever held in memory."""
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
     # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
     before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
     if not report.findings:

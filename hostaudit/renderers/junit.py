@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from hostaudit.model import Status
 from hostaudit.report import Finding, Report
-
-# characters XML 1.0 cannot carry at all, even escaped (ANSI escapes start with one of them)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: object) -> str:
-    """Text XML can hold: characters XML forbids are written as visible `\\xNN` escapes."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+from hostaudit.sanitize import xml_text
 
 
 def _body(finding: Finding) -> str:
@@ -30,7 +22,7 @@ def _body(finding: Finding) -> str:
 
 def _testcase(suite: ET.Element, finding: Finding) -> str:
     """Add the finding's testcase; returns its outcome: passed, failure or skipped."""
-    case = ET.SubElement(suite, "testcase", classname=finding.check_id, name=xml_text(finding.subject.name))
+    case = ET.SubElement(suite, "testcase", classname=xml_text(finding.check_id), name=xml_text(finding.subject.name))
     if finding.failing:
         failure = ET.SubElement(case, "failure", type=finding.severity.value,
                                 message=xml_text(f"{finding.severity.value}: {finding.title}"))
@@ -52,7 +44,8 @@ def render(report: Report) -> str:
     host = xml_text(report.host.get("hostname") or "")
     for check_id, group in groupby(sorted(report.findings, key=lambda f: (f.check_id, f.subject.key)),
                                    key=lambda f: f.check_id):
-        suite = ET.SubElement(root, "testsuite", name=check_id, hostname=host, timestamp=report.collected_at)
+        suite = ET.SubElement(root, "testsuite", name=xml_text(check_id), hostname=host,
+                              timestamp=xml_text(report.collected_at))
         outcomes = [_testcase(suite, finding) for finding in group]
         counts = {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": 0,
                   "skipped": outcomes.count("skipped")}

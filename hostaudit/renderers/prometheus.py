@@ -6,11 +6,7 @@ import datetime as dt
 
 from hostaudit.model import CollectorState
 from hostaudit.report import Report
-
-
-def label_value(value: object) -> str:
-    """A label value in the text exposition format: backslash, double quote and newline escaped."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+from hostaudit.sanitize import prometheus_label as label_value
 
 
 def _number(value: float) -> str:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import io
-import re
 
 from hostaudit.model import Status
 from hostaudit.report import Finding, Report
+from hostaudit.sanitize import terminal as clean
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def clean(text: object) -> str:
-    """Container-controlled strings with control characters (ANSI escapes, newlines) replaced by `?`."""
-    return _CONTROL.sub("?", str(text))
-
-
 def _evidence(finding: Finding, limit: int = 160) -> str:
     text = ", ".join(f"{k}={v}" for k, v in finding.evidence.items())
     return clean(text if len(text) <= limit else text[: limit - 1] + "…")
@@ -30,7 +22,7 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=140, highlight=False)
     host = report.host
-    console.print(Text(f"hostaudit {report.hostaudit_version} — {clean(host.get('hostname'))}, kernel "
+    console.print(Text(f"hostaudit {clean(report.hostaudit_version)} — {clean(host.get('hostname'))}, kernel "
                        f"{clean(host.get('kernel'))}, docker {clean(host.get('docker') or 'n/a')}, containerd "
                        f"{clean(host.get('containerd') or 'n/a')}", style="bold"))
     escapable = report.escapable
@@ -86,4 +78,4 @@ def _add_row(table, finding: Finding) -> None:
     elif finding.baseline == "new":
         severity += " (new)"
     table.add_row(Text(severity, style=SEVERITY_STYLE.get(finding.severity.value, "")),
-                  Text(finding.check_id), Text(clean(finding.subject.name)), Text(_evidence(finding)))
+                  Text(clean(finding.check_id)), Text(clean(finding.subject.name)), Text(_evidence(finding)))

@@ -1,0 +1,81 @@
+"""Every printed field passes one function of this module, one per sink, so no report value can act on a reader.
+
+Report values come from containers and from files of other hosts: they may hold ANSI/OSC escapes (clear the screen,
+set the clipboard, hide a hyperlink), bidi overrides that reorder what a reader sees, characters a format cannot
+carry, lone surrogates that no UTF-8 writer accepts, non-finite numbers that are not JSON, or hundreds of megabytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+MAX_FIELD = 4096  # characters of one printed value
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# bidi embeddings, overrides, isolates and marks (Unicode UAX #9): shown as <U+XXXX>, never applied
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps tab, newline, return
+# characters XML 1.0 cannot carry at all, even escaped
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def bounded(text: str, limit: int = MAX_FIELD) -> str:
+    """`text`, or its start and a digest of the whole when longer than `limit` (distinct values stay distinct)."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{text[:limit - 40]}…[{len(text)} chars, sha256 {digest}]"
+
+
+def _common(value: object, limit: int = MAX_FIELD) -> str:
+    text = bounded(str(value), limit)
+    text = _SURROGATE.sub("\ufffd", text)
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def terminal(value: object, limit: int = MAX_FIELD) -> str:
+    """For a terminal: every control character (ESC, BEL, newline, C1) shown as `?`."""
+    return _CONTROL.sub("?", _common(value, limit))
+
+
+def csv_cell(value: object) -> str:
+    """For a spreadsheet cell: controls but tab and line breaks shown as `?`; a formula start gets a leading `'`."""
+    text = "" if value is None else _CONTROL_BUT_LINES.sub("?", _common(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def xml_text(value: object) -> str:
+    """For XML text or an attribute: characters XML forbids written as visible `\\xNN`."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", _common(value))
+
+
+def html_text(value: object) -> str:
+    """For HTML (escaped afterwards by the template engine): controls but tab and line breaks shown as `\\xNN`."""
+    return _CONTROL_BUT_LINES.sub(lambda m: f"\\x{ord(m.group()):02x}", _common(value))
+
+
+def prometheus_label(value: object) -> str:
+    """For a label value of the Prometheus text format: backslash, double quote and newline escaped, other
+    controls shown as `?`."""
+    text = _CONTROL_BUT_LINES.sub("?", _common(value)).replace("\t", "?").replace("\r", "?")
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def json_value(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy: strings bounded and without lone surrogates, non-finite floats as their name ("inf",
+    "nan"), so the output is strict JSON (RFC 8259) that every parser reads."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", bounded(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if depth > 64:
+        return "…(nested too deep)"
+    if isinstance(value, dict):
+        return {json_value(str(k), depth + 1): json_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v, depth + 1) for v in value]
+    return value
