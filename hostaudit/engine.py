@@ -58,6 +58,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         files,
         host,
         kubelet,
+        podman,
         runtime,
     )
 
@@ -69,6 +70,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "containers": lambda: containers.collect(ctx),
         "audit_rules": lambda: audit_rules.collect(ctx),
         "kubelet": lambda: kubelet.collect(ctx),
+        "podman": lambda: podman.collect(ctx),
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
     with ThreadPoolExecutor(max_workers=len(first)) as pool:
@@ -81,7 +83,8 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     known = frozenset(c.id for c in docker_containers) if statuses["containers"].state is CollectorState.OK \
         else frozenset()
     containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known))
-    everything = tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
+    everything = (tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
+                  + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))
     file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
@@ -99,6 +102,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         files=file_facts or (),
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
+        podman=facts["podman"],
     )
 
 
@@ -123,7 +127,8 @@ def load_snapshot(path: Path) -> Snapshot:
 # ---------------------------------------------------------------- evaluation
 
 RAISED = "the check raised an error"
-CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers"}
+CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers",
+                     "podman": "podman containers"}
 
 
 def _failed_needs(check: Check, snapshot: Snapshot) -> dict[str, str]:

@@ -232,6 +232,13 @@ class Container:
     cpu_quota: int = 0  # Docker HostConfig.CpuQuota / OCI linux.resources.cpu.quota (0: none)
     device_requests: tuple[str, ...] = ()  # Docker DeviceRequests as "driver:capabilities" (e.g. nvidia:gpu)
     hooks: tuple[str, ...] = ()  # OCI hook programs (prestart, createRuntime...) by path
+    owner: str = ""  # the user whose engine runs the container ("root"; a user name for a rootless engine)
+    owner_uid: int | None = None  # that user's uid on the host; None when not known
+
+    @property
+    def rootless(self) -> bool:
+        """Whether the engine runs as an unprivileged user, so container root is that user on the host."""
+        return self.owner_uid is not None and self.owner_uid != 0
 
     @property
     def running(self) -> bool:
@@ -281,6 +288,23 @@ class ContainerdFacts:
     skipped_docker_tasks: int
     pods: tuple[Pod, ...] = ()
     cni: CniFacts | None = None
+
+
+@dataclass(frozen=True)
+class PodmanStore:
+    """One libpod storage root read for its containers, and whose they are."""
+
+    graph_root: str
+    owner: str
+    owner_uid: int
+    database: str  # the libpod database read (bolt_state.db or db.sql); "" when there is none
+    error: str | None = None  # why the database could not be read
+
+
+@dataclass(frozen=True)
+class PodmanFacts:
+    stores: tuple[PodmanStore, ...]
+    containers: tuple[Container, ...]
 
 
 # ---------------------------------------------------------------- kubelet
@@ -370,12 +394,13 @@ class Snapshot:
     files: tuple[FileStat, ...] = ()
     audit_rules: AuditRulesFacts | None = None
     kubelet: KubeletFacts | None = None
+    podman: PodmanFacts | None = None
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
-        """Docker's containers and the containerd/CRI containers Docker does not know."""
+        """Docker's containers, the containerd/CRI containers Docker does not know, and Podman's."""
         extra = self.containerd.containers if self.containerd else ()
-        return self.containers + extra
+        return self.containers + extra + (self.podman.containers if self.podman else ())
 
     def process(self, container: Container) -> ProcessFacts | None:
         """The /proc view of a running container, when it could be read."""

@@ -49,6 +49,7 @@ class ContainerSummary:
     state: str
     image: str
     pod: str | None
+    owner: str = ""  # the user whose engine runs it (a rootless engine's user); "" when not known
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         collectors=snapshot.collectors,
         containers=tuple(
             ContainerSummary(c.key, c.name, c.source, c.state, c.image,
-                             f"{c.pod.namespace}/{c.pod.name}" if c.pod else None)
+                             f"{c.pod.namespace}/{c.pod.name}" if c.pod else None, c.owner)
             for c in snapshot.all_containers
         ),
         findings=tuple(findings),

@@ -306,3 +306,37 @@ def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: fl
         raise AssertionError(f"hostaudit {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
     return done
 
+
+
+@dataclass
+class PrivatePodman:
+    """Podman on a private storage root and run root under `base` (the host's /var/lib/containers is never used).
+    `podman create` works on machines where `podman run` does not (rlimits): created containers are audited too."""
+
+    base: Path
+
+    @property
+    def root(self) -> Path:
+        return self.base / "root"
+
+    def podman(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        command = ["podman", "--root", str(self.root), "--runroot", str(self.base / "run"), "--storage-driver", "vfs",
+                   "--tmpdir", str(self.base / "tmp"), *args]
+        return subprocess.run(command, input=input, capture_output=True, check=check, timeout=120)
+
+    def import_image(self, name: str = "localhost/hostaudit-lab/busybox:1") -> str:
+        """The busybox rootfs imported as an image: no registry."""
+        with tempfile.TemporaryDirectory(dir=self.base) as tmp:
+            root = busybox_rootfs(Path(tmp) / "rootfs")
+            archive = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+        self.podman("import", "-", name, input=archive)
+        return name
+
+    def create(self, name: str, *options: str, image: str = "localhost/hostaudit-lab/busybox:1") -> str:
+        return self.podman("create", "--name", name, *options, image, "sleep", "3600").stdout.decode().strip()
+
+    def remove_all(self) -> None:
+        self.podman("rm", "--all", "--force", check=False)
+        self.podman("system", "reset", "--force", check=False)
+        unmount_below(self.base)
+        shutil.rmtree(self.base, ignore_errors=True)

@@ -98,6 +98,7 @@ class CollectContext:
     docker_host: str | None = None
     docker_timeout: float = 5.0
     containerd_state_dirs: tuple[str, ...] = ()  # empty: discover from running containerd and shims
+    podman_roots: tuple[str, ...] = ()  # libpod storage roots to read; empty: root's and every user's
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once

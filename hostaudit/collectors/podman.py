@@ -1,0 +1,197 @@
+"""Podman: every container in the libpod storage of root and of each user (rootless), created ones included.
+
+Read-only from the files: the libpod database (`libpod/bolt_state.db`, or `db.sql` on Podman 4.8+) gives each
+container's name, state and the OCI spec Podman generated at `create`; the spec the runtime was handed
+(`<driver>-containers/<id>/userdata/config.json`) replaces it once the container was started. A user's storage
+lies in a directory the user controls: only a database file owned by that user (and not a symlink) is read, and
+only paths built from the storage root, never one the database names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import re
+import sqlite3
+import stat
+
+from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts
+from hostaudit.collectors._bolt import BoltError, BoltFile
+from hostaudit.collectors._fs import read_parsed, read_text
+from hostaudit.collectors.normalize import from_oci
+from hostaudit.model import Container, PodmanFacts, PodmanStore
+from hostaudit.parsers import parse_json_object, parse_toml
+
+ROOTFUL_STORAGE = "/var/lib/containers/storage"
+STORAGE_CONF = "/etc/containers/storage.conf"
+ROOTLESS_STORAGE = ".local/share/containers/storage"  # below a user's home
+BOLT_DB = "libpod/bolt_state.db"
+SQLITE_DB = "db.sql"
+MAX_DB = 256 * 1024 * 1024
+CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
+# libpod's ContainerStatus numbers (define/containerstate.go)
+STATES = {1: "created", 2: "created", 3: "running", 4: "stopped", 5: "paused", 6: "exited", 7: "removing",
+          8: "stopping"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreRoot:
+    """A storage root to read and the user it belongs to."""
+
+    path: str
+    owner: str
+    owner_uid: int
+
+
+def _passwd_users() -> list[tuple[str, int, str]]:
+    """(name, uid, home) of the non-root users in /etc/passwd, read as a file."""
+    users = []
+    for line in (read_text("/etc/passwd").text or "").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 6 and fields[2].isdigit() and int(fields[2]) != 0 and fields[5].startswith("/"):
+            users.append((fields[0], int(fields[2]), fields[5]))
+    return users
+
+
+def _rootful_root() -> str:
+    data = read_parsed(STORAGE_CONF, parse_toml).data or {}
+    storage = data.get("storage") if isinstance(data.get("storage"), dict) else {}
+    graph_root = storage.get("graphroot")
+    return graph_root if isinstance(graph_root, str) and graph_root.startswith("/") else ROOTFUL_STORAGE
+
+
+def discover_roots(ctx: CollectContext) -> list[StoreRoot]:
+    """The storage roots to read: those given (`--podman-root`, owned by their directory's owner), else root's
+    and every user's that exist."""
+    if ctx.podman_roots:
+        roots = []
+        for path in ctx.podman_roots:
+            uid = os.stat(path).st_uid if os.path.isdir(path) else 0
+            name = next((n for n, u, _ in _passwd_users() if u == uid), "root" if uid == 0 else str(uid))
+            roots.append(StoreRoot(path, name, uid))
+        return roots
+    candidates = [StoreRoot(_rootful_root(), "root", 0)]
+    candidates += [StoreRoot(os.path.join(home, ROOTLESS_STORAGE), name, uid) for name, uid, home in _passwd_users()]
+    return [root for root in candidates if os.path.isdir(root.path)]
+
+
+def _read_owned(path: str, uid: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file owned by `uid` (no symlink followed), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != uid:
+            raise ValueError(f"{path}: not a regular file owned by uid {uid}")
+        if info.st_size > MAX_DB:
+            raise ValueError(f"{path}: larger than {MAX_DB} bytes")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_DB:
+                raise ValueError(f"{path}: larger than {MAX_DB} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _bolt_records(data: bytes) -> list[tuple[str, str]]:
+    """(config JSON, state JSON) of every container in a bolt_state.db."""
+    db = BoltFile(data)
+    records = []
+    for ctr_id in db.bucket(b"ctr"):
+        entry = db.bucket(b"ctr", ctr_id)
+        config, state = entry.get(b"config"), entry.get(b"state")
+        if config:
+            records.append((config.decode("utf-8", "replace"), (state or b"{}").decode("utf-8", "replace")))
+    return records
+
+
+def _sqlite_records(data: bytes) -> list[tuple[str, str]]:
+    """(config JSON, state JSON) of every container in a db.sql, opened in memory from its bytes."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(data)
+        rows = connection.execute("SELECT ContainerConfig.JSON, ContainerState.JSON FROM ContainerConfig "
+                                  "LEFT JOIN ContainerState ON ContainerConfig.ID = ContainerState.ID").fetchall()
+    except sqlite3.Error as exc:
+        raise ValueError(f"not a libpod SQLite database: {exc}") from exc
+    finally:
+        connection.close()
+    return [(str(config), str(state or "{}")) for config, state in rows]
+
+
+def _runtime_spec(graph_root: str, ctr_id: str, uid: int) -> dict | None:
+    """The config.json the runtime was handed, when the container was initialised at least once."""
+    for path in sorted(glob.glob(os.path.join(glob.escape(graph_root), "*-containers", ctr_id, "userdata",
+                                              "config.json"))):
+        try:
+            data = _read_owned(path, uid)
+            return parse_json_object(data.decode("utf-8", "replace")) if data else None
+        except ValueError:
+            return None
+    return None
+
+
+def container_from(config_json: str, state_json: str, root: StoreRoot) -> Container | None:
+    """One Podman container from its libpod records; None when they are not a container's."""
+    try:
+        config, state = parse_json_object(config_json), parse_json_object(state_json)
+    except ValueError:
+        return None
+    ctr_id, name = config.get("id"), config.get("name")
+    if not isinstance(ctr_id, str) or not CONTAINER_ID.fullmatch(ctr_id) or not isinstance(name, str):
+        return None
+    spec = _runtime_spec(root.path, ctr_id, root.owner_uid) or config.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    status = STATES.get(state.get("state"), "unknown") if isinstance(state.get("state"), int) else "unknown"
+    pid = state.get("pid")
+    alive = status == "running" and isinstance(pid, int) and pid > 0 and os.path.exists(f"/proc/{pid}")
+    ctr = from_oci(spec, "", ctr_id, pid if alive else None, status)
+    labels = config.get("labels")
+    namespaces = dict(ctr.namespaces)
+    if root.owner_uid != 0 and namespaces.get("user") == "host":
+        namespaces["user"] = "private"  # the owner's user namespace, in which the rootless engine itself runs
+    image = config.get("rootfsImageName")
+    return dataclasses.replace(
+        ctr, key=f"podman:{root.owner}/{name}", name=name if root.owner_uid == 0 else f"{root.owner}/{name}",
+        source="podman", image=image if isinstance(image, str) else "", privileged=config.get("privileged") is True
+        or ctr.privileged, labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        namespaces=namespaces, owner=root.owner, owner_uid=root.owner_uid)
+
+
+def read_store(root: StoreRoot) -> tuple[PodmanStore, list[Container]]:
+    """The containers of one storage root, and what was read."""
+    for relative, records_of in ((BOLT_DB, _bolt_records), (SQLITE_DB, _sqlite_records)):
+        path = os.path.join(root.path, relative)
+        try:
+            data = _read_owned(path, root.owner_uid)
+            if data is None:
+                continue
+            records = records_of(data)
+        except (OSError, ValueError, BoltError) as exc:
+            return PodmanStore(root.path, root.owner, root.owner_uid, path, f"{path}: {exc}"), []
+        found = [c for c in (container_from(config, state, root) for config, state in records) if c is not None]
+        return PodmanStore(root.path, root.owner, root.owner_uid, path), found
+    return PodmanStore(root.path, root.owner, root.owner_uid, ""), []
+
+
+def collect(ctx: CollectContext) -> PodmanFacts:
+    roots = discover_roots(ctx)
+    if not roots:
+        raise CollectorSkipped("podman: no libpod storage (root's or any user's)")
+    stores, containers = [], []
+    for root in roots:
+        store, found = read_store(root)
+        stores.append(store)
+        containers += found
+    facts = PodmanFacts(tuple(stores), tuple(sorted(containers, key=lambda c: c.key)))
+    errors = [s.error for s in stores if s.error]
+    if errors:
+        raise PartialFacts(facts, "podman: " + "; ".join(errors))
+    return facts

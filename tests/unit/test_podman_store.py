@@ -1,0 +1,81 @@
+"""Reading libpod storage: a bolt_state.db recorded from Podman 4.3 (`podman create` of `priv` with --privileged and
+`sysadm` with --cap-add SYS_ADMIN), a db.sql in libpod's table layout, and hostile or broken files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hostaudit.collectors._bolt import BoltError, BoltFile
+from hostaudit.collectors.podman import BOLT_DB, StoreRoot, read_store
+
+RECORDED = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
+UID = os.geteuid()
+
+
+def _store(tmp_path: Path, db: bytes | None = None) -> StoreRoot:
+    (tmp_path / "libpod").mkdir()
+    if db is not None:
+        (tmp_path / BOLT_DB).write_bytes(db)
+    return StoreRoot(str(tmp_path), "someone", UID)
+
+
+def test_recorded_bolt_database_lists_both_containers():
+    db = BoltFile(RECORDED.read_bytes())
+    assert sorted(db.bucket(b"all-ctrs").values()) == [b"priv", b"sysadm"]
+    assert db.bucket(b"no-such-bucket") == {}
+
+
+def test_store_gives_created_containers_with_owner_and_declared_privilege(tmp_path):
+    store, found = read_store(_store(tmp_path, RECORDED.read_bytes()))
+    assert store.error is None and store.database.endswith(BOLT_DB)
+    by_name = {c.name.split("/")[-1]: c for c in found}
+    assert set(by_name) == {"priv", "sysadm"}
+    assert {c.state for c in found} == {"created"} and {c.pid for c in found} == {None}
+    assert by_name["priv"].privileged and not by_name["sysadm"].privileged
+    assert "SYS_ADMIN" in (by_name["sysadm"].bounding_caps or ())
+    assert {(c.source, c.owner, c.owner_uid) for c in found} == {("podman", "someone", UID)}
+
+
+@pytest.mark.parametrize("damage", [lambda d: d[:5000], lambda d: b"\0" * len(d), lambda d: d[:4096] + b"\xff" * 9000])
+def test_damaged_bolt_database_is_an_error_of_that_store_never_a_crash(tmp_path, damage):
+    store, found = read_store(_store(tmp_path, damage(RECORDED.read_bytes())))
+    assert found == [] and store.error
+
+
+def test_bolt_reader_refuses_garbage():
+    with pytest.raises(BoltError):
+        BoltFile(b"not a database")
+
+
+def test_symlinked_database_is_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere.db"
+    shutil.copy(RECORDED, elsewhere)
+    root = _store(tmp_path)
+    (Path(root.path) / BOLT_DB).symlink_to(elsewhere)
+    store, found = read_store(root)
+    assert found == [] and store.error
+
+
+def test_database_owned_by_another_user_is_not_read(tmp_path):
+    root = _store(tmp_path, RECORDED.read_bytes())
+    store, found = read_store(StoreRoot(root.path, "other", UID + 1))
+    assert found == [] and "owned by uid" in (store.error or "")
+
+
+def test_sqlite_database_in_libpod_layout(tmp_path):
+    config = json.loads(json.dumps({"id": "a" * 64, "name": "web", "privileged": False, "rootfsImageName": "img",
+                                    "spec": {"process": {"user": {"uid": 0, "gid": 0}}, "linux": {}}}))
+    path = tmp_path / "db.sql"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, PodID TEXT, JSON TEXT)")
+        connection.execute("CREATE TABLE ContainerState (ID TEXT PRIMARY KEY, JSON TEXT)")
+        connection.execute("INSERT INTO ContainerConfig VALUES (?, ?, NULL, ?)", ("a" * 64, "web", json.dumps(config)))
+        connection.execute("INSERT INTO ContainerState VALUES (?, ?)", ("a" * 64, json.dumps({"state": 6})))
+    store, found = read_store(StoreRoot(str(tmp_path), "root", UID))
+    assert store.error is None and [(c.key, c.state, c.image) for c in found] == [("podman:root/web", "exited", "img")]
