@@ -73,6 +73,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "podman": lambda: podman.collect(ctx),
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
+    ctx.docker_engines  # noqa: B018 - and find every dockerd once
     with ThreadPoolExecutor(max_workers=len(first)) as pool:
         futures = {name: pool.submit(_run, name, fn) for name, fn in first.items()}
         done = {name: future.result() for name, future in futures.items()}
@@ -103,6 +104,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
         podman=facts["podman"],
+        docker_engines=ctx.docker_engines,
     )
 
 

@@ -19,6 +19,7 @@ from hostaudit.report import EscapePath, EscapeVerdict
 ESCAPABLE, WEAKENED, CONTAINED = "escapable", "weakened", "contained"
 DIRECT, CONDITIONAL, WEAKENING = "direct", "conditional", "weakening"
 ROOT = "container.runs_as_root"
+ROOTLESS = "container.rootless_owner_exposed"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Technique:
     any_of: tuple[str, ...] = ()  # and at least one of these, when given
     when: Condition | None = None  # and this, over the same results
     supporting: tuple[str, ...] = ()  # further failing checks worth showing in the chain of evidence
+    # the user a rootless engine limits it to, if any: the technique then lands as that user, not host root
+    lands_as: Callable[[Results], str | None] | None = None
 
     def holds(self, results: Results) -> bool:
         return (all(results.failed(c) for c in self.requires)
@@ -81,34 +84,49 @@ def _tcp_api_reachable(results: Results) -> bool:
     return any(not str(item).startswith(("127.", "localhost", "[::1]", "::1")) for item in exposed)
 
 
+def _engine_user(results: Results) -> str | None:
+    """The rootless engine's user the container runs under, if it does: its runtime powers are that user's."""
+    return str(results.evidence(ROOTLESS).get("engine.user")) if results.failed(ROOTLESS) else None
+
+
+def _socket_engine_user(results: Results) -> str | None:
+    """The user of the rootless engine whose socket is mounted: its API gives that user's powers, not root's."""
+    # the key container.docker_socket_mounted writes as ROOTLESS_SOCKET_USER
+    user = results.evidence("container.docker_socket_mounted").get("socket.rootless_engine_user")
+    return str(user) if user else None
+
+
 def _no_lsm(results: Results) -> bool:
     return not results.passed("container.apparmor_unconfined") and not results.passed("container.selinux_disabled")
 
 
 DIRECT_TECHNIQUES = (
     Technique("runtime API socket: start a privileged sibling container with the host's / mounted",
-              ("container.docker_socket_mounted",)),
+              ("container.docker_socket_mounted",), lands_as=_socket_engine_user),
     Technique("privileged: every capability and device, no seccomp, AppArmor or masked paths",
               ("container.privileged",), supporting=("container.device_cgroup_allow_all",
-                                                     "container.cgroup_release_agent_writable")),
+                                                     "container.cgroup_release_agent_writable"), lands_as=_engine_user),
     Technique("host / mounted read-write: rewrite host files (cron, systemd units, /etc/shadow)",
-              ("container.host_root_mounted",), when=_host_root_rw),
+              ("container.host_root_mounted",), when=_host_root_rw, lands_as=_engine_user),
     Technique("cgroup v1 release_agent (CVE-2022-0492 path): CAP_SYS_ADMIN, no AppArmor/SELinux, root",
               ("container.cgroup_release_agent_writable", "container.cap_sys_admin"),
-              supporting=("container.apparmor_unconfined", "container.selinux_disabled")),
+              supporting=("container.apparmor_unconfined", "container.selinux_disabled"), lands_as=_engine_user),
     Technique("ptrace into host processes: CAP_SYS_PTRACE in the host PID namespace",
-              ("container.ptrace_host_pid",), supporting=("container.cap_sys_ptrace", "container.host_pid")),
+              ("container.ptrace_host_pid",), supporting=("container.cap_sys_ptrace", "container.host_pid"),
+              lands_as=_engine_user),
     Technique("shocker: open_by_handle_at reads (and with DAC_OVERRIDE writes) any host file",
-              ("container.cap_dac_read_search", ROOT)),
-    Technique("kernel module: CAP_SYS_MODULE loads code into the host kernel", ("container.cap_sys_module", ROOT)),
+              ("container.cap_dac_read_search", ROOT), lands_as=_engine_user),
+    Technique("kernel module: CAP_SYS_MODULE loads code into the host kernel", ("container.cap_sys_module", ROOT),
+              lands_as=_engine_user),
     Technique("kernel usermode helper: core_pattern, modprobe, uevent_helper or binfmt_misc runs a container file "
               "as host root", ("container.usermode_helper_writable",),
-              supporting=("container.proc_sys_writable", "container.sysfs_writable")),
+              supporting=("container.proc_sys_writable", "container.sysfs_writable"), lands_as=_engine_user),
     Technique("raw host device: mount or rewrite the host's disk or memory", (ROOT,),
-              any_of=("container.block_device_exposed", "container.memory_device_exposed")),
+              any_of=("container.block_device_exposed", "container.memory_device_exposed"), lands_as=_engine_user),
     Technique("device cgroup allow-all: mknod the host's disk and mount it",
-              ("container.device_cgroup_allow_all", ROOT)),
-    Technique("read-write lxcfs: rewrite the devices cgroup, then open host disks", ("container.lxcfs_writable", ROOT)),
+              ("container.device_cgroup_allow_all", ROOT), lands_as=_engine_user),
+    Technique("read-write lxcfs: rewrite the devices cgroup, then open host disks", ("container.lxcfs_writable", ROOT),
+              lands_as=_engine_user),
     Technique("Docker API on TCP without TLS reachable from the container", ("daemon.tcp_without_tls",),
               when=_tcp_api_reachable, supporting=("container.host_network",)),
 )
@@ -183,9 +201,19 @@ def _cve_paths(results: Results) -> list[EscapePath]:
     return paths
 
 
+def _direct_path(technique: Technique, results: Results) -> EscapePath:
+    """A technique that holds; limited by a rootless engine it lands as that engine's user, whose files, socket and
+    other containers it then holds, not as host root (kernel CVEs are never limited this way)."""
+    user = technique.lands_as(results) if technique.lands_as else None
+    if user is None:
+        return EscapePath(technique.name, technique.chain(results), DIRECT)
+    chain = technique.chain(results) + ((link(ROOTLESS, results),) if results.failed(ROOTLESS) else ())
+    return EscapePath(f"{technique.name} - rootless engine: lands as {user}, not host root", chain, CONDITIONAL)
+
+
 def verdict(subject: Subject, results: Results) -> EscapeVerdict:
     """The verdict of one container and the paths that make it, direct ones first."""
-    paths = [EscapePath(t.name, t.chain(results), DIRECT) for t in DIRECT_TECHNIQUES if t.holds(results)]
+    paths = [_direct_path(t, results) for t in DIRECT_TECHNIQUES if t.holds(results)]
     paths += _cve_paths(results)
     if _root_without_userns(results):
         paths.append(EscapePath("root without a user namespace: container root is host root",

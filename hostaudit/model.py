@@ -157,6 +157,24 @@ class DockerDaemonFacts:
     stopped_container_count: int | None = None  # /info ContainersStopped
 
 
+@dataclass(frozen=True)
+class DockerEngine:
+    """A dockerd on the host and a unix socket it serves; its user is the socket peer's uid (SO_PEERCRED), which
+    the kernel gives, not what the process or its environment claims."""
+
+    socket: str
+    found_by: str  # "dockerd -H", "dockerd default socket", "rootlesskit"
+    expected_uid: int  # the uid of the process that named the socket
+    uid: int | None = None  # the uid serving it; None when it could not be verified
+    user: str = ""
+    pid: int | None = None
+    error: str | None = None  # why this socket is not counted as that engine's
+
+    @property
+    def rootless(self) -> bool:
+        return self.error is None and self.uid is not None and self.uid != 0
+
+
 # ---------------------------------------------------------------- containers
 
 
@@ -395,6 +413,7 @@ class Snapshot:
     audit_rules: AuditRulesFacts | None = None
     kubelet: KubeletFacts | None = None
     podman: PodmanFacts | None = None
+    docker_engines: tuple[DockerEngine, ...] = ()  # every dockerd found from host processes, rootless ones too
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

@@ -5,6 +5,7 @@ Nothing here touches another dockerd or containerd that may run on the machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -338,5 +339,96 @@ class PrivatePodman:
     def remove_all(self) -> None:
         self.podman("rm", "--all", "--force", check=False)
         self.podman("system", "reset", "--force", check=False)
+        unmount_below(self.base)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+ROOTLESS_SCRIPT = "/usr/share/docker.io/contrib/dockerd-rootless.sh"
+
+
+@dataclass
+class PrivateRootlessDocker:
+    """A rootless dockerd (dockerd-rootless.sh under rootlesskit) run by a throw-away user, with its runtime dir and
+    data root under `base`. Host networking (`--net=host`): slirp4netns needs /dev/net/tun, often root-only."""
+
+    base: Path
+    user: str = "ha-rootless"
+    subid_start: int = 700000
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    _subid_lines: tuple[str, ...] = ()
+
+    @property
+    def socket(self) -> Path:
+        return self.base / "run" / "docker.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def uid(self) -> int:
+        import pwd
+
+        return pwd.getpwnam(self.user).pw_uid
+
+    @property
+    def gid(self) -> int:
+        import pwd
+
+        return pwd.getpwnam(self.user).pw_gid
+
+    def start(self, timeout: float = 60.0) -> PrivateRootlessDocker:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
+                       check=True, capture_output=True)
+        self._subid_lines = (f"{self.user}:{self.subid_start}:65536",)
+        for table in ("/etc/subuid", "/etc/subgid"):
+            with open(table, "a", encoding="utf-8") as handle:
+                handle.write("".join(line + "\n" for line in self._subid_lines))
+        self.base.chmod(0o755)
+        for part in ("run", "data", "home"):
+            (self.base / part).mkdir(mode=0o700)
+            os.chown(self.base / part, self.uid, self.gid)
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.base / "home"),
+               "XDG_RUNTIME_DIR": str(self.base / "run"), "DOCKERD_ROOTLESS_ROOTLESSKIT_NET": "host",
+               "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none"}
+        log = open(self.base / "dockerd.log", "wb")  # noqa: SIM115 - handed to the daemon for its lifetime
+        self.process = subprocess.Popen(
+            ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", ROOTLESS_SCRIPT,
+             "--data-root", str(self.base / "data"), "--iptables=false", "--bridge=none"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _wait(lambda: self.process.poll() is not None or self.docker("info", check=False).returncode == 0,
+                  timeout, "the rootless dockerd")
+            if self.process.poll() is not None:
+                raise RuntimeError("the rootless dockerd exited")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {(self.base / 'dockerd.log').read_text()[-2000:]}") from exc
+        return self
+
+    def docker(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["docker", "-H", self.url, *args], input=input, capture_output=True, check=check,
+                              timeout=120)
+
+    def import_image(self, name: str = "hostaudit-lab/busybox:1") -> str:
+        with tempfile.TemporaryDirectory(dir=self.base) as tmp:
+            root = busybox_rootfs(Path(tmp) / "rootfs")
+            archive = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+        self.docker("import", "-", name, input=archive)
+        return name
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        for table in ("/etc/subuid", "/etc/subgid"):
+            lines = Path(table).read_text(encoding="utf-8").splitlines()
+            Path(table).write_text("".join(f"{line}\n" for line in lines if line not in self._subid_lines),
+                                   encoding="utf-8")
+        subprocess.run(["userdel", self.user], capture_output=True, check=False)
         unmount_below(self.base)
         shutil.rmtree(self.base, ignore_errors=True)

@@ -6,6 +6,8 @@ from hostaudit.model import Snapshot
 from ._mounts import RUNTIME_SOCKETS, mount_exposing
 from ._subjects import per_container
 
+ROOTLESS_SOCKET_USER = "socket.rootless_engine_user"  # read by hostaudit.escape
+
 META = CheckMeta(
     id="container.docker_socket_mounted",
     title="Container can reach a container-runtime API socket",
@@ -27,6 +29,7 @@ def socket_paths(facts: Snapshot) -> tuple[str, ...]:
         found += [s.path for s in facts.docker_daemon.sockets]
     if facts.containerd is not None:
         found += [s.path for s in facts.containerd.sockets]
+    found += [e.socket for e in facts.docker_engines if e.error is None]
     return tuple(dict.fromkeys(found))
 
 
@@ -39,7 +42,11 @@ def evaluate(facts: Snapshot):
         if hit is None:
             return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"]}
         mount, socket = hit
-        return True, {"mount.source": mount.source, "mount.destination": mount.destination, "mount.rw": mount.rw,
-                      "socket": socket}
+        evidence = {"mount.source": mount.source, "mount.destination": mount.destination, "mount.rw": mount.rw,
+                    "socket": socket}
+        rootless = next((e for e in facts.docker_engines if e.rootless and e.socket == socket), None)
+        if rootless is not None:
+            evidence[ROOTLESS_SOCKET_USER] = rootless.user  # the API of a rootless engine: that user's powers
+        return True, evidence
 
     return per_container(facts, judge)

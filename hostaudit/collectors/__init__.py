@@ -119,6 +119,18 @@ class CollectContext:
             entries.append(ProcessEntry(info["pid"], info.get("name") or "", tuple(info.get("cmdline") or ())))
         return tuple(entries)
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether one Docker endpoint was named (--docker-host or $DOCKER_HOST): then only it is audited."""
+        return bool(self.docker_host or os.environ.get("DOCKER_HOST"))
+
+    @cached_property
+    def docker_engines(self) -> tuple[Any, ...]:
+        """Every dockerd on the host (`docker_engines.discover`), read once."""
+        from hostaudit.collectors import docker_engines
+
+        return docker_engines.discover(self)
+
     @cached_property
     def reference(self) -> NamespaceReference:
         return initial_namespaces()

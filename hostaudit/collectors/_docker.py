@@ -18,16 +18,22 @@ def unix_path(url: str) -> str | None:
     return url if url.startswith("/") else None
 
 
-def peer_pid(path: str, timeout: float) -> int | None:
-    """The pid of the process serving a unix socket (SO_PEERCRED), without sending it anything."""
+def peer_credentials(path: str, timeout: float) -> tuple[int, int, int] | None:
+    """(pid, uid, gid) of the process serving a unix socket (SO_PEERCRED), without sending it anything."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(path)
             raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            return struct.unpack("3i", raw)[0] or None
+            return struct.unpack("3i", raw)
     except OSError:
         return None
+
+
+def peer_pid(path: str, timeout: float) -> int | None:
+    """The pid of the process serving a unix socket, without sending it anything."""
+    found = peer_credentials(path, timeout)
+    return found[0] or None if found else None
 
 
 def client(ctx: CollectContext) -> Any:

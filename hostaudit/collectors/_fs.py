@@ -64,6 +64,21 @@ def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile
         return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
 
 
+def passwd_users() -> list[tuple[str, int, str]]:
+    """(name, uid, home) of every user in /etc/passwd, read as a file (no NSS module runs)."""
+    users = []
+    for line in (read_text("/etc/passwd").text or "").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 6 and fields[2].isdigit():
+            users.append((fields[0], int(fields[2]), fields[5]))
+    return users
+
+
+def user_name(uid: int) -> str:
+    """The /etc/passwd name of `uid`, else the number."""
+    return next((name for name, known, _ in passwd_users() if known == uid), str(uid))
+
+
 def _name(lookup, ident: int) -> str | None:
     try:
         return lookup(ident)[0]

@@ -18,7 +18,7 @@ import stat
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts
 from hostaudit.collectors._bolt import BoltError, BoltFile
-from hostaudit.collectors._fs import read_parsed, read_text
+from hostaudit.collectors._fs import passwd_users, read_parsed, user_name
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.model import Container, PodmanFacts, PodmanStore
 from hostaudit.parsers import parse_json_object, parse_toml
@@ -44,16 +44,6 @@ class StoreRoot:
     owner_uid: int
 
 
-def _passwd_users() -> list[tuple[str, int, str]]:
-    """(name, uid, home) of the non-root users in /etc/passwd, read as a file."""
-    users = []
-    for line in (read_text("/etc/passwd").text or "").splitlines():
-        fields = line.split(":")
-        if len(fields) >= 6 and fields[2].isdigit() and int(fields[2]) != 0 and fields[5].startswith("/"):
-            users.append((fields[0], int(fields[2]), fields[5]))
-    return users
-
-
 def _rootful_root() -> str:
     data = read_parsed(STORAGE_CONF, parse_toml).data or {}
     storage = data.get("storage") if isinstance(data.get("storage"), dict) else {}
@@ -68,11 +58,11 @@ def discover_roots(ctx: CollectContext) -> list[StoreRoot]:
         roots = []
         for path in ctx.podman_roots:
             uid = os.stat(path).st_uid if os.path.isdir(path) else 0
-            name = next((n for n, u, _ in _passwd_users() if u == uid), "root" if uid == 0 else str(uid))
-            roots.append(StoreRoot(path, name, uid))
+            roots.append(StoreRoot(path, "root" if uid == 0 else user_name(uid), uid))
         return roots
     candidates = [StoreRoot(_rootful_root(), "root", 0)]
-    candidates += [StoreRoot(os.path.join(home, ROOTLESS_STORAGE), name, uid) for name, uid, home in _passwd_users()]
+    candidates += [StoreRoot(os.path.join(home, ROOTLESS_STORAGE), name, uid) for name, uid, home in passwd_users()
+                   if uid != 0 and home.startswith("/")]
     return [root for root in candidates if os.path.isdir(root.path)]
 
 

@@ -157,3 +157,40 @@ def test_recorded_lab_snapshot_verdicts(lab_snapshot):
 
 def test_a_partial_selection_gives_no_verdicts(lab_snapshot):
     assert engine.audit(lab_snapshot, only=("container.privileged",)).escapes == ()
+
+
+ROOTLESS = {"container.rootless_owner_exposed": {"engine.user": "alice", "engine.uid": 1000}}
+
+
+@pytest.mark.parametrize("failing", [
+    {"container.privileged"}, {"container.cap_sys_module", "container.runs_as_root"},
+    {"container.host_root_mounted"}, {"container.ptrace_host_pid"},
+])
+def test_rootless_engine_limits_runtime_techniques_to_its_user(failing):
+    evidence = {**ROOTLESS, "container.host_root_mounted": {"mount.rw": True}}
+    verdict = only_verdict(results(failing | {"container.rootless_owner_exposed"}, evidence=evidence))
+    assert verdict.verdict == escape.WEAKENED and not direct(verdict)
+    limited = [p for p in verdict.paths if p.kind == escape.CONDITIONAL]
+    assert limited and all("lands as alice, not host root" in p.technique for p in limited)
+    assert any(step.startswith("container.rootless_owner_exposed") for step in limited[0].evidence)
+
+
+def test_rootful_socket_mounted_in_a_rootless_container_is_still_host_root():
+    evidence = {**ROOTLESS, "container.docker_socket_mounted": {"socket": "/run/docker.sock"}}
+    verdict = only_verdict(results({"container.docker_socket_mounted", "container.rootless_owner_exposed"},
+                                    evidence=evidence))
+    assert verdict.verdict == escape.ESCAPABLE and direct(verdict)
+
+
+def test_rootless_engine_socket_mounted_lands_as_its_user():
+    evidence = {"container.docker_socket_mounted": {"socket": "/run/user/1000/docker.sock",
+                                                    "socket.rootless_engine_user": "alice"}}
+    verdict = only_verdict(results({"container.docker_socket_mounted"}, evidence=evidence))
+    assert verdict.verdict == escape.WEAKENED
+    assert "lands as alice" in verdict.paths[0].technique
+
+
+def test_kernel_cve_is_not_limited_by_a_rootless_engine():
+    verdict = only_verdict(results({"container.rootless_owner_exposed"}, evidence=ROOTLESS,
+                                   host_failing={"kernel.cve_2022_0847"}))
+    assert verdict.verdict == escape.ESCAPABLE

@@ -1,0 +1,96 @@
+"""Every dockerd on the host, rootful and rootless, and the unix sockets each serves.
+
+Candidates come from host processes only: a host `dockerd` (its `-H unix://` sockets, else the default socket) and a
+host `rootlesskit` that runs `dockerd-rootless.sh` (the rootless dockerd itself lives in rootlesskit's user and mount
+namespaces: its `-H` sockets, and the user's `$XDG_RUNTIME_DIR/docker.sock` or `/run/user/<uid>/docker.sock`). A
+candidate counts as that process's engine only when the kernel says (SO_PEERCRED) the socket is served by the same
+uid: a path a user wrote into an argv or an environment can never pass another engine off as theirs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+from hostaudit.collectors import CollectContext, ProcessEntry
+from hostaudit.collectors._docker import peer_credentials, unix_path
+from hostaudit.collectors._fs import read_text, user_name
+from hostaudit.model import DockerEngine
+from hostaudit.parsers import parse_dockerd_argv
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+ROOTLESS_SCRIPT = "dockerd-rootless.sh"
+MAX_ENVIRON = 256 * 1024
+
+Candidate = tuple[str, str, int]  # socket path, found by, uid of the process that named it
+
+
+def _unix_hosts(argv: Iterable[str]) -> list[str]:
+    return [p for p in (unix_path(h) for h in parse_dockerd_argv(list(argv)).get("host", ())) if p]
+
+
+def _runs_rootless_dockerd(proc: ProcessEntry) -> bool:
+    return any(os.path.basename(arg) in (ROOTLESS_SCRIPT, "dockerd") for arg in proc.argv[1:])
+
+
+def candidates(dockerds: list[ProcessEntry], rootlesskits: list[ProcessEntry], table: Iterable[ProcessEntry],
+               uid_of: Callable[[int], int | None], runtime_dir_of: Callable[[int], str | None]) -> list[Candidate]:
+    """Socket paths to verify, from host dockerd and rootlesskit processes (see the module docstring)."""
+    found: dict[str, Candidate] = {}
+    for proc in dockerds:
+        uid = uid_of(proc.pid)
+        if uid is None:
+            continue
+        hosts = _unix_hosts(proc.argv)
+        for path in hosts or [DEFAULT_SOCKET]:
+            found.setdefault(path, (path, "dockerd -H" if hosts else "dockerd default socket", uid))
+    for kit in (p for p in rootlesskits if _runs_rootless_dockerd(p)):
+        uid = uid_of(kit.pid)
+        if uid is None or uid == 0:
+            continue
+        runtime_dir = runtime_dir_of(kit.pid)
+        paths = [f"/run/user/{uid}/docker.sock", *([os.path.join(runtime_dir, "docker.sock")] if runtime_dir else [])]
+        # the dockerd rootlesskit started is not a host process: only its -H paths are taken, as candidates
+        inner = [p for p in table if p.name == "dockerd" and uid_of(p.pid) == uid]
+        paths += [path for proc in inner for path in _unix_hosts(proc.argv)]
+        for path in paths:
+            found.setdefault(path, (path, "rootlesskit", uid))
+    return list(found.values())
+
+
+def verify(candidate: Candidate, credentials: Callable[[str], tuple[int, int, int] | None]) -> DockerEngine:
+    """The engine behind a candidate socket, counted only when its server runs as the uid that named it."""
+    path, found_by, expected = candidate
+    peer = credentials(path)
+    if peer is None:
+        return DockerEngine(path, found_by, expected, error=f"{path}: no socket answering")
+    pid, uid, _ = peer
+    if uid != expected:
+        return DockerEngine(path, found_by, expected, uid, user_name(uid), pid,
+                            error=f"{path}: served by uid {uid}, not by uid {expected} that named it")
+    return DockerEngine(path, found_by, expected, uid, "root" if uid == 0 else user_name(uid), pid)
+
+
+def _uid(pid: int) -> int | None:
+    for line in (read_text(f"/proc/{pid}/status").text or "").splitlines():
+        if line.startswith("Uid:"):
+            fields = line.split()
+            return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+    return None
+
+
+def _runtime_dir(pid: int) -> str | None:
+    """XDG_RUNTIME_DIR from a process's environment (a candidate only: the peer check decides)."""
+    text = read_text(f"/proc/{pid}/environ", limit=MAX_ENVIRON).text or ""
+    for entry in text.split("\0"):
+        if entry.startswith("XDG_RUNTIME_DIR="):
+            value = entry.split("=", 1)[1]
+            return value if value.startswith("/") else None
+    return None
+
+
+def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
+    """Every dockerd socket on the host, each verified by its peer's uid."""
+    found = candidates(ctx.processes_named("dockerd"), ctx.processes_named("rootlesskit"), ctx.processes,
+                       _uid, _runtime_dir)
+    return tuple(verify(c, lambda path: peer_credentials(path, ctx.docker_timeout)) for c in found)

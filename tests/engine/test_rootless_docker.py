@@ -1,0 +1,62 @@
+"""A rootless dockerd run by a throw-away user is found from host processes (rootlesskit, its socket's peer uid)
+and its containers are judged as rootless: an escape lands as that user, which the verdict says.
+
+The oracle is the daemon itself (`docker info` says rootless; the user's uid from the passwd database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from tests.lab import ROOTLESS_SCRIPT, PrivateRootlessDocker, lab_dir, run_hostaudit
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not all(shutil.which(t) for t in ("rootlesskit", "newuidmap", "setpriv", "useradd"))
+    or not os.path.exists(ROOTLESS_SCRIPT), reason="needs root, rootlesskit, uidmap and docker.io's rootless script")
+
+
+@pytest.fixture(scope="module")
+def rootless():
+    lab = PrivateRootlessDocker(lab_dir("hr-"))
+    try:
+        try:
+            lab.start()
+        except RuntimeError as exc:
+            pytest.skip(f"a rootless dockerd cannot run on this machine: {exc}")
+        lab.import_image()
+        lab.docker("create", "--name", "rl-priv", "--privileged", "hostaudit-lab/busybox:1", "sleep", "3600")
+        lab.docker("create", "--name", "rl-plain", "--network", "none", "hostaudit-lab/busybox:1", "sleep", "3600")
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="module")
+def report(rootless) -> dict:
+    env_docker_host = os.environ.pop("DOCKER_HOST", None)
+    try:  # no --docker-host: every dockerd on the host is audited
+        return json.loads(run_hostaudit("audit", "--format", "json").stdout)
+    finally:
+        if env_docker_host is not None:
+            os.environ["DOCKER_HOST"] = env_docker_host
+
+
+def test_rootless_dockerd_is_found_with_its_user(rootless, report):
+    info = json.loads(rootless.docker("info", "--format", "{{json .SecurityOptions}}").stdout)
+    assert any("rootless" in option for option in info)
+    ours = {c["key"]: c for c in report["containers"] if c["key"].startswith(f"docker:{rootless.socket}:")}
+    assert set(ours) == {f"docker:{rootless.socket}:rl-priv", f"docker:{rootless.socket}:rl-plain"}
+    assert {c["owner"] for c in ours.values()} == {rootless.user}
+
+
+def test_rootless_privileged_container_lands_as_the_user_not_host_root(rootless, report):
+    key = f"docker:{rootless.socket}:rl-priv"
+    statuses = {f["check_id"]: f["status"] for f in report["findings"] if f["subject"]["key"] == key}
+    assert statuses["container.privileged"] == "fail"
+    assert statuses["container.rootless_owner_exposed"] == "fail"
+    verdict = next(e for e in report["escapes"] if e["subject"]["key"] == key)
+    assert verdict["verdict"] == "weakened"
+    assert any(f"lands as {rootless.user}, not host root" in p["technique"] for p in verdict["paths"])
