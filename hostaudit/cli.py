@@ -24,6 +24,9 @@ DockerHost = Annotated[str | None, typer.Option("--docker-host", help="Docker AP
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Docker API.", min=0.1)]
 ContainerdState = Annotated[list[str] | None, typer.Option(
     "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
+HostRoot = Annotated[Path, typer.Option(
+    "--host-root", exists=True, file_okay=False, help="Read the host through this directory, where its / is mounted "
+    "(auditing from a container: docker run --pid=host -v /:/host:ro ...; --host-root /host).")]
 PodmanRoot = Annotated[list[str] | None, typer.Option(
     "--podman-root", help="libpod storage root to read containers from (repeatable; default: "
     "/var/lib/containers/storage and each user's ~/.local/share/containers/storage).")]
@@ -35,7 +38,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool, podman_root: list[str] | None = None):
+              quiet: bool, podman_root: list[str] | None = None, host_root: Path = Path("/")):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
 
@@ -45,7 +48,8 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
         except ValueError as exc:
             raise _fail(str(exc)) from exc
     ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout,
-                         containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()))
+                         containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()),
+                         host_root=str(host_root))
     show = sys.stderr.isatty() and not quiet
     return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
 
@@ -94,6 +98,7 @@ def audit(
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
+    host_root: HostRoot = Path("/"),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous JSON report: mark failures new or "
                                                   "unchanged, list the resolved ones.")] = None,
@@ -116,7 +121,7 @@ def audit(
     previous = _baseline(baseline) if baseline is not None else None
     accepted = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text,
-                         podman_root=podman_root)
+                         podman_root=podman_root, host_root=host_root)
     report = dataclasses.replace(engine.audit(snapshot, only, accepted),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
@@ -140,12 +145,14 @@ def collect(
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
+    host_root: HostRoot = Path("/"),
 ) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
 
-    snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, podman_root=podman_root)
+    snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, podman_root=podman_root,
+                         host_root=host_root)
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 

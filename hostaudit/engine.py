@@ -13,6 +13,7 @@ from typing import Any
 from hostaudit import __version__
 from hostaudit.catalog import Check, Scope
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.collectors._fs import use_host_root
 from hostaudit.model import (
     DAEMON,
     HOST,
@@ -62,6 +63,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         runtime,
     )
 
+    use_host_root(ctx.host_root)
     say = progress or (lambda _message: None)
     say("reading host, Docker and containerd")
     first = {

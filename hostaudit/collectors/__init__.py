@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from hostaudit.collectors._fs import host_path
+
 
 class CollectorError(Exception):
     """The source exists but could not be read ("docker: unreachable at unix:///...")."""
@@ -45,7 +47,7 @@ def read_namespaces(pid: int | str, kinds: tuple[str, ...] = NAMESPACE_KINDS) ->
     found = {}
     for kind in kinds:
         try:
-            found[kind] = os.readlink(f"/proc/{pid}/ns/{kind}")
+            found[kind] = os.readlink(host_path(f"/proc/{pid}/ns/{kind}"))
         except OSError:
             continue
     return found
@@ -53,7 +55,7 @@ def read_namespaces(pid: int | str, kinds: tuple[str, ...] = NAMESPACE_KINDS) ->
 
 def _status_field(pid: int, name: str) -> str | None:
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as handle:
+        with open(host_path(f"/proc/{pid}/status"), encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 key, _, value = line.partition(":")
                 if key == name:
@@ -99,6 +101,7 @@ class CollectContext:
     docker_timeout: float = 5.0
     containerd_state_dirs: tuple[str, ...] = ()  # empty: discover from running containerd and shims
     podman_roots: tuple[str, ...] = ()  # libpod storage roots to read; empty: root's and every user's
+    host_root: str = "/"  # where the host's / is mounted (auditing from a container); see `_fs.use_host_root`
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once
@@ -145,7 +148,7 @@ class CollectContext:
         if read_namespaces(pid, ("mnt", "pid")) != {"mnt": reference["mnt"], "pid": reference["pid"]}:
             return False
         try:
-            with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as handle:
+            with open(host_path(f"/proc/{pid}/cgroup"), encoding="utf-8", errors="replace") as handle:
                 cgroups = handle.read(65536)
         except OSError:
             return False

@@ -13,6 +13,8 @@ import signal
 import stat
 import subprocess
 
+from hostaudit.collectors._fs import host_root
+
 # the system directories the audit's fixed paths live in; nothing outside them is ever run
 SYSTEM_DIRS = ("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin")
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
@@ -22,8 +24,9 @@ MAX_OUTPUT = 65536
 
 def trusted_binary(path: str) -> str | None:
     """`path` resolved, when it is a root-owned executable file in a root-owned system directory that neither group
-    nor others can write; None otherwise."""
-    if not os.path.isabs(path):
+    nor others can write; None otherwise, and always None when the host is read through a host root (its binaries
+    would run against this container's libraries and namespaces, not as they run on the host)."""
+    if not os.path.isabs(path) or host_root() != "/":
         return None
     real = os.path.realpath(path)
     if os.path.dirname(real) not in SYSTEM_DIRS and os.path.dirname(path) not in SYSTEM_DIRS:

@@ -1,9 +1,17 @@
-"""Read-only file access that tells "absent" from "could not look", and never follows a final symlink."""
+"""Read-only file access that tells "absent" from "could not look", and never follows a final symlink; and the one
+place host paths are mapped to where this process sees them (`--host-root`: the host's / mounted in a container).
+
+Every collector names host paths (`/etc/docker/daemon.json`, `/proc/<pid>/status`) and reads them through the
+functions here, which put them under the host root. Symlinks are resolved inside that root, so an absolute link on
+the host (`/var/run -> /run`) never leads to a file of the auditing container. Paths recorded in the snapshot stay
+host paths.
+"""
 
 from __future__ import annotations
 
 import grp
 import os
+import posixpath
 import pwd
 import stat
 from collections.abc import Callable
@@ -13,6 +21,95 @@ from typing import Any
 from hostaudit.model import ConfigFile, FileStat, Presence, SocketInfo
 
 MAX_READ = 4 * 1024 * 1024
+MAX_LINKS = 40  # as the kernel's path walk
+KERNEL_FS = ("/proc", "/sys")  # pseudo filesystems: mapped by prefix, their magic links never resolved
+_host_root = "/"  # set once per audit by `use_host_root`, before any collector runs
+
+
+def use_host_root(root: str) -> None:
+    """Read the host through `root` (a directory where the host's / is mounted); "/" reads this machine."""
+    global _host_root
+    import psutil
+
+    _host_root = os.path.abspath(root) if root else "/"
+    psutil.PROCFS_PATH = host_path("/proc")
+
+
+def host_root() -> str:
+    return _host_root
+
+
+def resolve(path: str) -> str:
+    """`path` with every symlink resolved as the host would, inside the host root; a host path, not mapped."""
+    if _host_root == "/":
+        return os.path.realpath(path)
+    if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
+        return posixpath.normpath(path)
+    pending = [p for p in posixpath.normpath("/" + path).split("/") if p]
+    done = "/"
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            done = posixpath.dirname(done)
+            continue
+        candidate = posixpath.join(done, part)
+        try:
+            target = os.readlink(_host_root + candidate)
+        except OSError:  # not a link, or absent: the rest is taken as written
+            done = candidate
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            return posixpath.join(candidate, *pending)
+        if target.startswith("/"):
+            done = "/"
+        pending = [p for p in target.split("/") if p and p != "."] + pending
+    return done
+
+
+def host_path(path: str, follow: bool = True) -> str:
+    """Where this process reads the host path `path`: itself without a host root, else under the root, its
+    directories resolved inside the root (and its final component too when `follow`)."""
+    if _host_root == "/" or not path.startswith("/"):
+        return path
+    if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
+        return _host_root + posixpath.normpath(path)
+    if follow:
+        return _host_root + resolve(path)
+    parent, name = posixpath.split(posixpath.normpath(path))
+    return _host_root + posixpath.join(resolve(parent), name)
+
+
+def to_host(mapped: str) -> str:
+    """The host path of a path under the host root (what `host_glob` and `os.walk` give)."""
+    if _host_root == "/" or not mapped.startswith(_host_root + "/"):
+        return mapped
+    return mapped[len(_host_root):]
+
+
+def host_glob(pattern: str) -> list[str]:
+    """Host paths matching a glob of host paths: its fixed leading directories resolved inside the host root."""
+    import glob
+
+    if _host_root == "/":
+        return glob.glob(pattern)
+    parts = pattern.split("/")
+    fixed = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    base = host_path("/".join(parts[:fixed]) or "/")
+    return [to_host(p) for p in glob.glob(glob.escape(base) + "/" + "/".join(parts[fixed:]))]
+
+
+def host_exists(path: str) -> bool:
+    return os.path.exists(host_path(path))
+
+
+def host_isdir(path: str) -> bool:
+    return os.path.isdir(host_path(path))
+
+
+def host_listdir(path: str) -> list[str]:
+    return os.listdir(host_path(path))
 
 
 @dataclass(frozen=True)
@@ -27,7 +124,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     """The text of a file, or why it could not be read; a directory or a too-large file is an error, not a crash."""
     flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(host_path(path, follow), flags)
     except FileNotFoundError:
         return TextRead(Presence.ABSENT)
     except OSError as exc:
@@ -79,11 +176,27 @@ def user_name(uid: int) -> str:
     return next((name for name, known, _ in passwd_users() if known == uid), str(uid))
 
 
-def _name(lookup, ident: int) -> str | None:
-    try:
-        return lookup(ident)[0]
-    except KeyError:
-        return None
+def _owner_name(uid: int) -> str | None:
+    """The host's name of `uid` (its /etc/passwd under the host root; the name service without one)."""
+    if _host_root == "/":
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return None
+    return next((name for name, known, _ in passwd_users() if known == uid), None)
+
+
+def _group_name(gid: int) -> str | None:
+    if _host_root == "/":
+        try:
+            return grp.getgrgid(gid).gr_name
+        except KeyError:
+            return None
+    for line in (read_text("/etc/group").text or "").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 3 and fields[2] == str(gid):
+            return fields[0]
+    return None
 
 
 def _kind(mode: int) -> str:
@@ -101,14 +214,14 @@ def _kind(mode: int) -> str:
 def stat_file(path: str, role: str) -> FileStat:
     """Mode and owner of `path` (following symlinks, as the daemon does), or why they are unknown."""
     try:
-        st = os.stat(path)
+        st = os.stat(host_path(path))
     except FileNotFoundError:
         return FileStat(path, role, Presence.ABSENT)
     except OSError as exc:
         return FileStat(path, role, Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
     return FileStat(
         path, role, Presence.PRESENT, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-        owner=_name(pwd.getpwuid, st.st_uid), group=_name(grp.getgrgid, st.st_gid), kind=_kind(st.st_mode),
+        owner=_owner_name(st.st_uid), group=_group_name(st.st_gid), kind=_kind(st.st_mode),
     )
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from hostaudit.collectors._exec import SYSTEM_DIRS, run_fixed, trusted_binary
-from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._fs import host_path, read_text
 from hostaudit.parsers import parse_json_object, parse_toml
 
 BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")
@@ -100,13 +100,13 @@ def running_binary_version(pid: int, name: str) -> tuple[str | None, str | None]
     """(version, path) of a host daemon's binary: the fixed system path that is the very file the process runs
     (same device and inode as /proc/<pid>/exe, which is only looked at, never run)."""
     try:
-        running = os.stat(f"/proc/{pid}/exe")
+        running = os.stat(host_path(f"/proc/{pid}/exe"))
     except OSError:
         return None, None
     for directory in SYSTEM_DIRS:
         path = os.path.join(directory, name)
         try:
-            candidate = os.stat(path)
+            candidate = os.stat(host_path(path))
         except OSError:
             continue
         if (candidate.st_dev, candidate.st_ino) == (running.st_dev, running.st_ino):

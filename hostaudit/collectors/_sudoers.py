@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 
-from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._fs import host_listdir, read_text
 from hostaudit.model import Presence, SudoGrant
 
 SUDOERS = "/etc/sudoers"
@@ -123,7 +123,7 @@ def read_sudoers() -> tuple[tuple[SudoGrant, ...], tuple[str, ...]]:
     that exist but could not be read."""
     unreadable = []
     try:
-        names = sorted(os.listdir(SUDOERS_DIR))
+        names = sorted(host_listdir(SUDOERS_DIR))
     except FileNotFoundError:
         names = []
     except OSError:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import glob
 import os
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._exec import run_fixed, trusted_binary
-from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._fs import host_glob, host_isdir, host_path, read_text
 from hostaudit.model import AuditRule, AuditRulesFacts, Presence
 from hostaudit.parsers import parse_audit_rules
 
@@ -34,12 +33,12 @@ def collect(ctx: CollectContext) -> AuditRulesFacts:
     else:
         rules = []
         for pattern in RULE_FILES:
-            for path in sorted(glob.glob(pattern)):
+            for path in sorted(host_glob(pattern)):
                 found = read_text(path)
                 if found.presence is Presence.UNREADABLE:
                     unreadable.append(path)
                 rules += parse_audit_rules(found.text or "", path)
-        unreadable += [d for d in RULE_DIRS if os.path.isdir(d) and not os.access(d, os.R_OK | os.X_OK)]
+        unreadable += [d for d in RULE_DIRS if host_isdir(d) and not os.access(host_path(d), os.R_OK | os.X_OK)]
         source = "rules files"
     return AuditRulesFacts(
         source=source,

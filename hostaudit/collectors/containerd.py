@@ -7,7 +7,15 @@ import glob
 import os
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._fs import read_parsed, read_text, socket_info
+from hostaudit.collectors._fs import (
+    host_exists,
+    host_glob,
+    host_isdir,
+    host_listdir,
+    read_parsed,
+    read_text,
+    socket_info,
+)
 from hostaudit.collectors._runtime_versions import running_binary_version
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
@@ -63,7 +71,7 @@ def _task(state_dir: str, config_path: str) -> Container | None:
     except ValueError:
         return None
     pid = int_or_none((read_text(os.path.join(bundle, "init.pid"), follow=False).text or "").strip())
-    alive = pid is not None and os.path.exists(f"/proc/{pid}")
+    alive = pid is not None and host_exists(f"/proc/{pid}")
     return from_oci(spec, namespace, task_id, pid if alive else None, "running" if alive else "stopped")
 
 
@@ -120,7 +128,7 @@ def _cni_config(path: str) -> CniConfig:
 def read_cni(conf_dir: str) -> CniFacts:
     """The CNI network configurations in `conf_dir`, in the order libcni (and so CRI) picks them."""
     try:
-        names = sorted(n for n in os.listdir(conf_dir) if n.endswith(CNI_SUFFIXES))
+        names = sorted(n for n in host_listdir(conf_dir) if n.endswith(CNI_SUFFIXES))
     except FileNotFoundError:
         return CniFacts((conf_dir,), ())
     except OSError as exc:
@@ -139,8 +147,8 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
     else:
         # only state dirs a host containerd names: a shim's cwd or a process's claims are never followed
         state_dirs = sorted({v[2] for v in views} | (
-            {DEFAULT_STATE} if os.path.isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
-    if not views and not state_dirs and not os.path.exists(DEFAULT_CONFIG):
+            {DEFAULT_STATE} if host_isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
+    if not views and not state_dirs and not host_exists(DEFAULT_CONFIG):
         raise CollectorSkipped("containerd: not running and no configuration found")
     # the standalone containerd (not the one dockerd manages under its exec-root) is the one to report on
     standalone = [v for v in views if not v[1].path.endswith("/containerd/containerd.toml")] or views
@@ -150,7 +158,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
     containers = []
     skipped = 0
     for state_dir in state_dirs:
-        for config_path in sorted(glob.glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
+        for config_path in sorted(host_glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
             namespace, task_id = os.path.dirname(config_path).rsplit("/", 2)[-2:]
             if namespace == "moby" and task_id in docker_ids:
                 skipped += 1
@@ -179,7 +187,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
 def _unreadable_tasks(state_dir: str) -> str | None:
     """Why the task bundles under `state_dir` cannot be listed (not root, say); None when they can or there are none."""
     try:
-        os.listdir(os.path.join(state_dir, TASKS))
+        host_listdir(os.path.join(state_dir, TASKS))
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
 from hostaudit.collectors._docker import api_error, client, is_not_found, unix_path
 from hostaudit.collectors._docker_http import expect_shape
+from hostaudit.collectors._fs import host_path
 from hostaudit.collectors.normalize import from_docker
 from hostaudit.model import Container, DockerEngine
 
@@ -65,7 +66,7 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
 def collect(ctx: CollectContext) -> tuple[Container, ...]:
     main_path = unix_path(ctx.docker_url)
     engines = [e for e in ctx.docker_engines if e.error is None]
-    main_engine = next((e for e in engines if main_path and _same_socket(e.socket, main_path)), None)
+    main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None)
     try:
         main = endpoint_containers(ctx)
         found = _owned(main, main_engine, True) if main_engine else list(main)
@@ -77,12 +78,12 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
             raise skipped
         return tuple(found)
     errors = []
-    seen = [main_engine.socket] if main_engine else [main_path] if main_path else []
+    seen = [main_path] if main_path else []
     for engine in engines:
-        if any(_same_socket(engine.socket, s) for s in seen):
+        if any(_same_socket(host_path(engine.socket), s) for s in seen):
             continue
-        seen.append(engine.socket)
-        other = CollectContext(docker_host=f"unix://{engine.socket}", docker_timeout=ctx.docker_timeout,
+        seen.append(host_path(engine.socket))
+        other = CollectContext(docker_host=f"unix://{host_path(engine.socket)}", docker_timeout=ctx.docker_timeout,
                                workers=ctx.workers)
         try:
             found += _owned(endpoint_containers(other), engine, False)

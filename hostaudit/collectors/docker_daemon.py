@@ -7,7 +7,7 @@ import os
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
 from hostaudit.collectors._docker_http import expect_shape
-from hostaudit.collectors._fs import read_parsed, socket_info
+from hostaudit.collectors._fs import host_path, read_parsed, socket_info
 from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
 
@@ -38,11 +38,12 @@ def find_dockerd(ctx: CollectContext) -> ProcessEntry | None:
             return by_pid[0]
     for proc in candidates:
         hosts = parse_dockerd_argv(proc.argv).get("host", ())
-        if path and any(unix_path(h) and _same_socket(unix_path(h) or "", path) for h in hosts):
+        if path and any(unix_path(h) and _same_socket(host_path(unix_path(h) or ""), path) for h in hosts):
             return proc
-        if not hosts and path and _same_socket(path, DEFAULT_SOCKETS[0]):
+        if not hosts and path and _same_socket(path, host_path(DEFAULT_SOCKETS[0])):
             return proc
-    return candidates[0] if len(candidates) == 1 and path and _same_socket(path, DEFAULT_SOCKETS[0]) else None
+    return candidates[0] if len(candidates) == 1 and path and _same_socket(path, host_path(DEFAULT_SOCKETS[0])) \
+        else None
 
 
 def _hosts(flags: dict[str, tuple[str, ...]], config: dict) -> list[tuple[str, str]]:

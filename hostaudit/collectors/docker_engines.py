@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from hostaudit.collectors import CollectContext, ProcessEntry
 from hostaudit.collectors._docker import peer_credentials, unix_path
-from hostaudit.collectors._fs import read_text, user_name
+from hostaudit.collectors._fs import host_path, read_text, user_name
 from hostaudit.model import DockerEngine
 from hostaudit.parsers import parse_dockerd_argv
 
@@ -93,4 +93,4 @@ def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
     """Every dockerd socket on the host, each verified by its peer's uid."""
     found = candidates(ctx.processes_named("dockerd"), ctx.processes_named("rootlesskit"), ctx.processes,
                        _uid, _runtime_dir)
-    return tuple(verify(c, lambda path: peer_credentials(path, ctx.docker_timeout)) for c in found)
+    return tuple(verify(c, lambda path: peer_credentials(host_path(path), ctx.docker_timeout)) for c in found)

@@ -8,7 +8,7 @@ import re
 import shutil
 
 from hostaudit.collectors import CollectContext
-from hostaudit.collectors._fs import stat_file
+from hostaudit.collectors._fs import host_exists, host_path, host_root, resolve, stat_file, to_host
 from hostaudit.model import ContainerdFacts, DockerDaemonFacts, FileStat, Presence
 
 UNIT_DIRS = ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
@@ -35,15 +35,15 @@ def _units() -> list[tuple[str, str]]:
     found = []
     for unit, role in (("docker.service", "docker_service"), ("docker.socket", "docker_socket_unit"),
                        ("containerd.service", "containerd_service")):
-        found += [(d + "/" + unit, role) for d in UNIT_DIRS if os.path.exists(d + "/" + unit)][:1]
+        found += [(d + "/" + unit, role) for d in UNIT_DIRS if host_exists(d + "/" + unit)][:1]
     return found
 
 
 def _registry_certs() -> list[tuple[str, str]]:
     """Every file below /etc/docker/certs.d (CA certs, client certs and keys), symlinks not followed."""
     found = []
-    for directory, _dirs, names in os.walk(CERTS_DIR):
-        found += [(os.path.join(directory, name), "registry_cert") for name in sorted(names)]
+    for directory, _dirs, names in os.walk(host_path(CERTS_DIR)):
+        found += [(to_host(os.path.join(directory, name)), "registry_cert") for name in sorted(names)]
     return sorted(found)[:MAX_CERT_FILES]
 
 
@@ -54,12 +54,13 @@ def _executable(name: str, pid: int | None) -> str | None:
 
     if pid:
         try:
-            return os.path.realpath(psutil.Process(pid).exe())
+            return resolve(psutil.Process(pid).exe())
         except (psutil.Error, OSError):
             pass
-    search = os.pathsep.join(dict.fromkeys([*os.environ.get("PATH", "").split(os.pathsep), *SYSTEM_PATH]))
+    own_path = os.environ.get("PATH", "").split(os.pathsep) if host_root() == "/" else []
+    search = os.pathsep.join(host_path(d) for d in dict.fromkeys([*own_path, *SYSTEM_PATH]) if d)
     found = shutil.which(name, path=search)
-    return os.path.realpath(found) if found else None
+    return resolve(to_host(found)) if found else None
 
 
 def _binaries(daemon: DockerDaemonFacts | None, containerd: ContainerdFacts | None) -> list[FileStat]:
@@ -83,7 +84,7 @@ def _data_root(daemon: DockerDaemonFacts) -> str:
 def _with_real_path(found: FileStat) -> FileStat:
     if found.presence is not Presence.PRESENT or not found.path.startswith("/"):
         return found
-    real = os.path.realpath(found.path)
+    real = resolve(found.path)
     return dataclasses.replace(found, real_path=real) if real != found.path else found
 
 
@@ -104,6 +105,6 @@ def collect(ctx: CollectContext, daemon: DockerDaemonFacts | None, containerd: C
     wanted += _registry_certs()
     seen: dict[str, FileStat] = {}  # by real path: /var/run/docker.sock and /run/docker.sock are one socket
     for path, role in wanted:
-        seen.setdefault(os.path.realpath(path), stat_file(path, role))
+        seen.setdefault(resolve(path), stat_file(path, role))
     binaries = [b for b in _binaries(daemon, containerd) if b.path not in seen]
     return tuple(_with_real_path(found) for found in [*seen.values(), *binaries])

@@ -6,7 +6,7 @@ import os
 import socket
 
 from hostaudit.collectors import CollectContext
-from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._fs import host_isdir, host_root, read_text
 from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
@@ -40,11 +40,27 @@ def _lsms() -> tuple[tuple[str, ...], bool | None, str | None]:
     return lsms, apparmor_enabled, selinux
 
 
+def _mountinfo_of_host() -> str:
+    """Our own mount table, or through a host root that of the host's init (pid 1, else kthreadd: same namespace)."""
+    if host_root() == "/":
+        return "/proc/self/mountinfo"
+    return next((f"/proc/{pid}/mountinfo" for pid in (1, 2) if read_text(f"/proc/{pid}/mountinfo").text),
+                "/proc/1/mountinfo")
+
+
+def _hostname() -> str:
+    """Our host name, or through a host root the host's /etc/hostname (a container has a UTS namespace of its own)."""
+    if host_root() == "/":
+        return socket.gethostname()
+    return (read_text("/etc/hostname").text or "").strip() or socket.gethostname()
+
+
 def collect(ctx: CollectContext) -> HostFacts:
     import distro
 
     uname = os.uname()
-    mounts = parse_mountinfo(read_text("/proc/self/mountinfo").text or "")
+    release = distro.LinuxDistribution(root_dir=None if host_root() == "/" else host_root(), include_lsb=False)
+    mounts = parse_mountinfo(read_text(_mountinfo_of_host()).text or "")
     v1 = sorted({opt for m in mounts if m.fstype == "cgroup" for opt in m.super_options if opt not in ("rw", "ro")})
     unified = read_text("/sys/fs/cgroup/cgroup.controllers").presence is Presence.PRESENT
     lsms, apparmor_enabled, selinux = _lsms()
@@ -54,13 +70,13 @@ def collect(ctx: CollectContext) -> HostFacts:
     agents = sorted({p.name for p in ctx.processes_named(*AGENTS) if p.name in AGENTS})
     sudo_grants, sudoers_unreadable = read_sudoers()
     return HostFacts(
-        hostname=socket.gethostname(),
+        hostname=_hostname(),
         kernel_release=uname.release,
         kernel_version=uname.version,
         version_signature=signature.strip() if signature else None,
-        distro_id=distro.id(),
-        distro_version=distro.version(),
-        distro_name=distro.name(pretty=True),
+        distro_id=release.id(),
+        distro_version=release.version(),
+        distro_name=release.name(pretty=True),
         cap_last_cap=int_or_none(_sysctl("kernel.cap_last_cap")),
         cgroup_v2_unified=unified and not v1,
         cgroup_v1_controllers=tuple(v1),
@@ -75,7 +91,7 @@ def collect(ctx: CollectContext) -> HostFacts:
         groups=parse_group_file(group, passwd),
         runtime_agents=tuple(agents),
         mounts=tuple(HostMount(m.mount_point, m.fstype, m.source) for m in mounts),
-        runtime_agent_dirs=tuple(d for d in AGENT_DIRS if os.path.isdir(d)),
+        runtime_agent_dirs=tuple(d for d in AGENT_DIRS if host_isdir(d)),
         sudoers_docker=tuple(sorted({g.principal for g in sudo_grants})),
         sudo_grants=sudo_grants,
         sudoers_unreadable=sudoers_unreadable,

@@ -18,7 +18,15 @@ import stat
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts
 from hostaudit.collectors._bolt import BoltError, BoltFile
-from hostaudit.collectors._fs import passwd_users, read_parsed, user_name
+from hostaudit.collectors._fs import (
+    host_exists,
+    host_glob,
+    host_isdir,
+    host_path,
+    passwd_users,
+    read_parsed,
+    user_name,
+)
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.model import Container, PodmanFacts, PodmanStore
 from hostaudit.parsers import parse_json_object, parse_toml
@@ -57,19 +65,19 @@ def discover_roots(ctx: CollectContext) -> list[StoreRoot]:
     if ctx.podman_roots:
         roots = []
         for path in ctx.podman_roots:
-            uid = os.stat(path).st_uid if os.path.isdir(path) else 0
+            uid = os.stat(host_path(path)).st_uid if host_isdir(path) else 0
             roots.append(StoreRoot(path, "root" if uid == 0 else user_name(uid), uid))
         return roots
     candidates = [StoreRoot(_rootful_root(), "root", 0)]
     candidates += [StoreRoot(os.path.join(home, ROOTLESS_STORAGE), name, uid) for name, uid, home in passwd_users()
                    if uid != 0 and home.startswith("/")]
-    return [root for root in candidates if os.path.isdir(root.path)]
+    return [root for root in candidates if host_isdir(root.path)]
 
 
 def _read_owned(path: str, uid: int) -> bytes | None:
     """The bytes of `path` if it is a regular file owned by `uid` (no symlink followed), else None."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(host_path(path, follow=False), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     try:
@@ -117,7 +125,7 @@ def _sqlite_records(data: bytes) -> list[tuple[str, str]]:
 
 def _runtime_spec(graph_root: str, ctr_id: str, uid: int) -> dict | None:
     """The config.json the runtime was handed, when the container was initialised at least once."""
-    for path in sorted(glob.glob(os.path.join(glob.escape(graph_root), "*-containers", ctr_id, "userdata",
+    for path in sorted(host_glob(os.path.join(glob.escape(graph_root), "*-containers", ctr_id, "userdata",
                                               "config.json"))):
         try:
             data = _read_owned(path, uid)
@@ -141,7 +149,7 @@ def container_from(config_json: str, state_json: str, root: StoreRoot) -> Contai
         return None
     status = STATES.get(state.get("state"), "unknown") if isinstance(state.get("state"), int) else "unknown"
     pid = state.get("pid")
-    alive = status == "running" and isinstance(pid, int) and pid > 0 and os.path.exists(f"/proc/{pid}")
+    alive = status == "running" and isinstance(pid, int) and pid > 0 and host_exists(f"/proc/{pid}")
     ctr = from_oci(spec, "", ctr_id, pid if alive else None, status)
     labels = config.get("labels")
     namespaces = dict(ctr.namespaces)
