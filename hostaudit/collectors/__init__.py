@@ -109,7 +109,8 @@ class CollectContext:
 
     @property
     def docker_url(self) -> str:
-        return self.docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        # the host's default socket, through the host root when there is one
+        return self.docker_host or os.environ.get("DOCKER_HOST") or "unix://" + host_path("/var/run/docker.sock")
 
     @cached_property
     def processes(self) -> tuple[ProcessEntry, ...]:

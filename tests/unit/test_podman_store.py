@@ -69,8 +69,8 @@ def test_database_owned_by_another_user_is_not_read(tmp_path):
 
 
 def test_sqlite_database_in_libpod_layout(tmp_path):
-    config = json.loads(json.dumps({"id": "a" * 64, "name": "web", "privileged": False, "rootfsImageName": "img",
-                                    "spec": {"process": {"user": {"uid": 0, "gid": 0}}, "linux": {}}}))
+    config = {"id": "a" * 64, "name": "web", "privileged": False, "rootfsImageName": "img",
+              "spec": {"process": {"user": {"uid": 0, "gid": 0}}, "linux": {}}}
     path = tmp_path / "db.sql"
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, PodID TEXT, JSON TEXT)")
