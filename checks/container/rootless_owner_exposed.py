@@ -10,7 +10,6 @@ META = CheckMeta(
     title="Container root is the rootless engine's user on the host",
     severity=Severity.LOW,
     scope=Scope.CONTAINER,
-    cis=("2.1",),
     references=("CIS Docker Benchmark 1.7.0 2.1 (rootless mode)",),
     rationale="A rootless engine maps container root to its user, so an escape lands as that user, not as host "
               "root: a real mitigation. What it cannot protect stays exposed: that user's own files, the user's "

@@ -34,16 +34,20 @@ def _runs_rootless_dockerd(proc: ProcessEntry) -> bool:
 
 
 def candidates(dockerds: list[ProcessEntry], rootlesskits: list[ProcessEntry], table: Iterable[ProcessEntry],
-               uid_of: Callable[[int], int | None], runtime_dir_of: Callable[[int], str | None]) -> list[Candidate]:
-    """Socket paths to verify, from host dockerd and rootlesskit processes (see the module docstring)."""
+               uid_of: Callable[[int], int | None], runtime_dir_of: Callable[[int], str | None],
+               config_hosts_of: Callable[[ProcessEntry], list[str]] = lambda proc: []) -> list[Candidate]:
+    """Socket paths to verify, from host dockerd and rootlesskit processes (see the module docstring); a dockerd
+    without -H flags serves the `hosts` of its daemon.json, else the default socket."""
     found: dict[str, Candidate] = {}
     for proc in dockerds:
         uid = uid_of(proc.pid)
         if uid is None:
             continue
-        hosts = _unix_hosts(proc.argv)
+        hosts, origin = _unix_hosts(proc.argv), "dockerd -H"
+        if not hosts:
+            hosts, origin = [p for p in map(unix_path, config_hosts_of(proc)) if p], "daemon.json hosts"
         for path in hosts or [DEFAULT_SOCKET]:
-            found.setdefault(path, (path, "dockerd -H" if hosts else "dockerd default socket", uid))
+            found.setdefault(path, (path, origin if hosts else "dockerd default socket", uid))
     for kit in (p for p in rootlesskits if _runs_rootless_dockerd(p)):
         uid = uid_of(kit.pid)
         if uid is None or uid == 0:
@@ -89,8 +93,18 @@ def _runtime_dir(pid: int) -> str | None:
     return None
 
 
+def _config_hosts(proc: ProcessEntry) -> list[str]:
+    """The `hosts` of a host dockerd's daemon.json (its --config-file, else the default)."""
+    from hostaudit.collectors.docker_daemon import DEFAULT_CONFIG, read_config
+
+    path = parse_dockerd_argv(list(proc.argv)).get("config-file", (DEFAULT_CONFIG,))[-1]
+    hosts = (read_config(path).data or {}).get("hosts")
+    hosts = [hosts] if isinstance(hosts, str) else hosts
+    return [h for h in hosts if isinstance(h, str)] if isinstance(hosts, list) else []
+
+
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
     """Every dockerd socket on the host, each verified by its peer's uid."""
     found = candidates(ctx.processes_named("dockerd"), ctx.processes_named("rootlesskit"), ctx.processes,
-                       _uid, _runtime_dir)
+                       _uid, _runtime_dir, _config_hosts)
     return tuple(verify(c, lambda path: peer_credentials(host_path(path), ctx.docker_timeout)) for c in found)

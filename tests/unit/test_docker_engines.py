@@ -24,6 +24,12 @@ def test_rootful_sockets_from_host_dockerd_flags_or_the_default():
     assert found == [("/run/docker.sock", "dockerd -H", 0), (DEFAULT_SOCKET, "dockerd default socket", 0)]
 
 
+def test_dockerd_without_flags_serves_the_hosts_of_its_daemon_json():
+    found = candidates([DEFAULT], [], [DEFAULT], UIDS.get, lambda pid: None,
+                       lambda proc: ["unix:///srv/docker.sock", "tcp://0.0.0.0:2376"])
+    assert found == [("/srv/docker.sock", "daemon.json hosts", 0)]
+
+
 def test_rootless_dockerd_sockets_from_its_rootlesskit_parent():
     found = _found([], [KIT, OTHER_KIT], runtime_dir="/tmp/xdg")
     assert found == [("/run/user/2901/docker.sock", "rootlesskit", 2901), ("/tmp/xdg/docker.sock", "rootlesskit", 2901),
