@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hostaudit.collectors._bolt import BoltError, BoltFile
-from hostaudit.collectors.podman import BOLT_DB, StoreRoot, read_store
+from hostaudit.collectors.podman import BOLT_DB, StoreRoot, container_from, read_store
 
 RECORDED = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
 UID = os.geteuid()
@@ -79,3 +79,13 @@ def test_sqlite_database_in_libpod_layout(tmp_path):
         connection.execute("INSERT INTO ContainerState VALUES (?, ?)", ("a" * 64, json.dumps({"state": 6})))
     store, found = read_store(StoreRoot(str(tmp_path), "root", UID))
     assert store.error is None and [(c.key, c.state, c.image) for c in found] == [("podman:root/web", "exited", "img")]
+
+
+def test_rootless_database_cannot_lend_its_container_another_process(tmp_path):
+    """A user's database naming pid 1 (not in that user's namespace) as its running container gets no /proc view."""
+    config = {"id": "b" * 64, "name": "liar", "spec": {"process": {}, "linux": {}}}
+    running = json.dumps({"state": 3, "pid": 1})
+    ctr = container_from(json.dumps(config), running, StoreRoot(str(tmp_path), "alice", 4321))
+    assert ctr is not None and ctr.state == "running" and ctr.pid is None
+    trusted = container_from(json.dumps(config), running, StoreRoot(str(tmp_path), "root", 0))
+    assert trusted is not None and trusted.pid == 1
