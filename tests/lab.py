@@ -355,6 +355,7 @@ class PrivateRootlessDocker:
     user: str = "ha-rootless"
     subid_start: int = 700000
     process: subprocess.Popen | None = field(default=None, repr=False)
+    running: bool = False  # whether containers could be started (rootless cgroups permitting)
     _subid_lines: tuple[str, ...] = ()
 
     @property

@@ -53,6 +53,18 @@ def read_namespaces(pid: int | str, kinds: tuple[str, ...] = NAMESPACE_KINDS) ->
     return found
 
 
+def maps_root_to(pid: int, uid: int) -> bool:
+    """Whether process `pid` runs in a user namespace whose root is `uid` on the host. A rootless engine's answers
+    (its database, its API) are its user's to write: a pid they name stands for their container only when it is
+    such a process, never another's, whose /proc view would replace the container's declaration."""
+    try:
+        with open(host_path(f"/proc/{pid}/uid_map"), encoding="utf-8", errors="replace") as handle:
+            first = handle.readline(256).split()
+    except OSError:
+        return False
+    return len(first) == 3 and first[0] == "0" and first[1] == str(uid)
+
+
 def _status_field(pid: int, name: str) -> str | None:
     try:
         with open(host_path(f"/proc/{pid}/status"), encoding="utf-8", errors="replace") as handle:

@@ -7,7 +7,7 @@ import dataclasses
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, maps_root_to
 from hostaudit.collectors._docker import api_error, client, is_not_found, unix_path
 from hostaudit.collectors._docker_http import expect_shape
 from hostaudit.collectors._fs import host_path
@@ -57,6 +57,8 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
         if engine.rootless and namespaces.get("user") == "default":
             namespaces["user"] = "private"
         changes = {"owner": engine.user, "owner_uid": engine.uid, "namespaces": namespaces}
+        if engine.rootless and ctr.pid and engine.uid is not None and not maps_root_to(ctr.pid, engine.uid):
+            changes["pid"] = None  # the user's API named a process outside the user's namespace
         if not main:
             changes |= {"key": f"docker:{engine.socket}:{ctr.name}", "name": f"{engine.user}/{ctr.name}"}
         tagged.append(dataclasses.replace(ctr, **changes))

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import stat
 
-from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts
+from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, maps_root_to
 from hostaudit.collectors._bolt import BoltError, BoltFile
 from hostaudit.collectors._fs import (
     host_exists,
@@ -25,7 +25,6 @@ from hostaudit.collectors._fs import (
     host_path,
     passwd_users,
     read_parsed,
-    read_text,
     user_name,
 )
 from hostaudit.collectors.normalize import from_oci
@@ -136,14 +135,6 @@ def _runtime_spec(graph_root: str, ctr_id: str, uid: int) -> dict | None:
     return None
 
 
-def _maps_root_to(pid: int, uid: int) -> bool:
-    """Whether process `pid` runs in a user namespace whose root is `uid` on the host: a rootless user's database
-    names the pid, and only a process of that user's own containers may stand for one (never another's process,
-    whose /proc view would replace the container's declaration)."""
-    first = (read_text(f"/proc/{pid}/uid_map").text or "").split("\n", 1)[0].split()
-    return len(first) == 3 and first[0] == "0" and first[1] == str(uid)
-
-
 def container_from(config_json: str, state_json: str, root: StoreRoot) -> Container | None:
     """One Podman container from its libpod records; None when they are not a container's."""
     try:
@@ -159,7 +150,7 @@ def container_from(config_json: str, state_json: str, root: StoreRoot) -> Contai
     status = STATES.get(state.get("state"), "unknown") if isinstance(state.get("state"), int) else "unknown"
     pid = state.get("pid")
     alive = (status == "running" and isinstance(pid, int) and pid > 0 and host_exists(f"/proc/{pid}")
-             and (root.owner_uid == 0 or _maps_root_to(pid, root.owner_uid)))
+             and (root.owner_uid == 0 or maps_root_to(pid, root.owner_uid)))
     ctr = from_oci(spec, "", ctr_id, pid if alive else None, status)
     labels = config.get("labels")
     namespaces = dict(ctr.namespaces)

@@ -29,6 +29,9 @@ def rootless():
         lab.import_image()
         lab.docker("create", "--name", "rl-priv", "--privileged", "hostaudit-lab/busybox:1", "sleep", "3600")
         lab.docker("create", "--name", "rl-plain", "--network", "none", "hostaudit-lab/busybox:1", "sleep", "3600")
+        running = lab.docker("run", "-d", "--name", "rl-running", "--network", "none", "hostaudit-lab/busybox:1",
+                             "sleep", "3600", check=False)
+        lab.running = running.returncode == 0
         yield lab
     finally:
         lab.stop()
@@ -48,7 +51,7 @@ def test_rootless_dockerd_is_found_with_its_user(rootless, report):
     info = json.loads(rootless.docker("info", "--format", "{{json .SecurityOptions}}").stdout)
     assert any("rootless" in option for option in info)
     ours = {c["key"]: c for c in report["containers"] if c["key"].startswith(f"docker:{rootless.socket}:")}
-    assert set(ours) == {f"docker:{rootless.socket}:rl-priv", f"docker:{rootless.socket}:rl-plain"}
+    assert set(ours) >= {f"docker:{rootless.socket}:rl-priv", f"docker:{rootless.socket}:rl-plain"}
     assert {c["owner"] for c in ours.values()} == {rootless.user}
 
 
@@ -60,3 +63,16 @@ def test_rootless_privileged_container_lands_as_the_user_not_host_root(rootless,
     verdict = next(e for e in report["escapes"] if e["subject"]["key"] == key)
     assert verdict["verdict"] == "weakened"
     assert any(f"lands as {rootless.user}, not host root" in p["technique"] for p in verdict["paths"])
+
+
+def test_running_rootless_container_is_read_from_proc_as_the_users_uid(rootless, report):
+    if not rootless.running:
+        pytest.skip("containers cannot start under this machine's rootless dockerd")
+    key = f"docker:{rootless.socket}:rl-running"
+    pid = int(rootless.docker("inspect", "-f", "{{.State.Pid}}", "rl-running").stdout)
+    with open(f"/proc/{pid}/status") as status:
+        host_uid = next(int(line.split()[2]) for line in status if line.startswith("Uid:"))
+    root_check = next(f for f in report["findings"] if f["subject"]["key"] == key
+                      and f["check_id"] == "container.runs_as_root")
+    assert host_uid == rootless.uid
+    assert root_check["evidence"]["user.proc_uid"] == rootless.uid and root_check["status"] == "pass"
