@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 
 from hostaudit.options import FailOn, Format, RestartMethod
+from hostaudit.sanitize import terminal as clean
 
 # plain click help: typer's rich help formatter costs more start-up than the rest of `--help` together
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -100,7 +102,8 @@ def audit(
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (TOML; default: ./hostaudit.toml or "
                                                  "/etc/hostaudit/waivers.toml when present).")] = None,
 ) -> None:
-    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 error."""
+    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 usage or bad input,
+    3 I/O error."""
     from hostaudit import engine, renderers
     from hostaudit import output as out
     from hostaudit.catalog import Severity
@@ -204,9 +207,14 @@ def install_cron(
     from hostaudit import schedule
 
     try:
-        nightly = schedule.Nightly(python=sys.executable, report_dir=report_dir, at=at, prometheus=prometheus)
+        nightly = schedule.Nightly(program=schedule.installed_program(sys.executable, sys.argv[0]),
+                                   report_dir=report_dir, at=at, prometheus=prometheus)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
+    refused = (schedule.untrusted_reason(nightly.program, directory=False)
+               or schedule.untrusted_reason(report_dir, directory=True))
+    if refused:
+        raise _fail(f"refusing to schedule a root job: {refused}")
     if systemd:
         for name, text in schedule.systemd_units(nightly).items():
             typer.echo(f"# /etc/systemd/system/{name}\n{text}")
@@ -216,11 +224,9 @@ def install_cron(
     if dry_run:
         typer.echo(f"# would write {path}:\n{text}", nl=False)
         return
-    try:
-        out.write(text, path)
-    except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc}") from exc
-    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir}")
+    os.makedirs(report_dir, mode=0o700, exist_ok=True)
+    out.write(text, path)
+    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
 
 
 @app.command()
@@ -265,12 +271,9 @@ def remediate(
         role=role, allow_disruptive=allow_disruptive, variables=variables)
     result = remediation.remediate(report, options)
     containers_path, pods_path = remediation.companion_paths(out_path)
-    try:
-        out.write(result.playbook, out_path)
-        out.write(result.containers, containers_path)
-        out.write(result.pods, pods_path)
-    except OSError as exc:
-        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    out.write(result.playbook, out_path)
+    out.write(result.containers, containers_path)
+    out.write(result.pods, pods_path)
     on = [d.key for d in result.decisions if d.enabled]
     typer.echo(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", err=True)
     for decision in result.decisions:
@@ -292,13 +295,10 @@ def fleet(
     from hostaudit import output as out
 
     merged = fleet_report.merge(reports)
-    try:
-        if html is not None:
-            out.write(fleet_report.render_html(merged), html)
-        if json_out is not None or html is None:
-            out.write(fleet_report.render_json(merged), json_out)
-    except OSError as exc:
-        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    if html is not None:
+        out.write(fleet_report.render_html(merged), html)
+    if json_out is not None or html is None:
+        out.write(fleet_report.render_json(merged), json_out)
     summary = merged["summary"]
     typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
                f"not audited, {summary['escapable_containers']} escapable containers", err=True)
@@ -312,5 +312,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _io_error(exc: OSError) -> str:
+    """One line for an I/O failure: the path (when known) and the system's reason."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"hostaudit: I/O error: {clean(where)}{exc.strerror or clean(str(exc))}"
+
+
 def main() -> None:
-    app()
+    """The console script: exit 3 with one line on any I/O error (missing directory, read-only or full disk)."""
+    try:
+        app()
+    except OSError as exc:
+        typer.echo(_io_error(exc), err=True)
+        raise SystemExit(3) from None

@@ -89,13 +89,13 @@ def test_install_cron_dry_run_writes_nothing(tmp_path):
     done = run_hostaudit("install-cron", "--dry-run", "--path", str(target), "--at", "02:05", check_codes=(0,))
     assert not target.exists()
     line = [x for x in done.stdout.splitlines() if x.startswith("5 2 * * * root ")]
-    assert len(line) == 1 and "--baseline previous.json" in line[0]
+    assert len(line) == 1 and "--baseline /var/lib/hostaudit/previous.json" in line[0]
 
 
 def test_install_cron_writes_a_0600_cron_file(tmp_path):
     target = tmp_path / "hostaudit"
     run_hostaudit("install-cron", "--path", str(target), "--prometheus", "/var/lib/node/hostaudit.prom",
-                  check_codes=(0,))
+                  "--report-dir", str(tmp_path / "reports"), check_codes=(0,))
     assert mode(target) == 0o600
     entries = [x for x in target.read_text().splitlines() if x and not x.startswith("#") and "=" not in x[:12]]
     assert len(entries) == 1 and entries[0].startswith("17 3 * * * root ")
@@ -104,7 +104,7 @@ def test_install_cron_writes_a_0600_cron_file(tmp_path):
 
 def test_install_cron_systemd_units_and_bad_values():
     units = run_hostaudit("install-cron", "--systemd", check_codes=(0,)).stdout
-    assert "OnCalendar=*-*-* 03:17:00" in units and "$$(test -f previous.json" in units
+    assert "OnCalendar=*-*-* 03:17:00" in units and "$$(test -f /var/lib/hostaudit/previous.json" in units
     for args in (["--at", "25:00"], ["--report-dir", "relative/dir"], ["--report-dir", "/tmp/a b;rm"]):
         done = run_hostaudit("install-cron", "--dry-run", *args, check_codes=(2,))
         assert "Traceback" not in done.stderr
@@ -112,7 +112,8 @@ def test_install_cron_systemd_units_and_bad_values():
 
 def test_nightly_command_keeps_the_previous_report_as_baseline(tmp_path):
     """The cron line itself, run twice by /bin/sh: the second report is compared with the first."""
-    nightly = schedule.Nightly(python=sys.executable, report_dir=str(tmp_path / "reports"))
+    nightly = schedule.Nightly(program=schedule.installed_program(sys.executable, "hostaudit"),
+                               report_dir=str(tmp_path / "reports"))
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}  # fast: no daemon to wait for
     for _ in range(2):
         subprocess.run(["/bin/sh", "-c", nightly.command()], env=env, check=True, timeout=300, capture_output=True)
