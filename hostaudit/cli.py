@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -51,11 +50,12 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
 
 def _baseline(path: Path):
     from hostaudit.baseline import parse
+    from hostaudit.inputs import load_json
 
     try:
-        return parse(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(f"--baseline {path}: {exc}") from exc
+        return parse(load_json(path, "--baseline"))
+    except ValueError as exc:
+        raise _fail(str(exc) if str(exc).startswith("--baseline") else f"--baseline {path}: {exc}") from exc
 
 
 def _selected(check: list[str] | None) -> tuple[str, ...]:

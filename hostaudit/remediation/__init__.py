@@ -7,11 +7,11 @@ changes per container) and `fix.pods.yml` (one securityContext patch per Kuberne
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hostaudit.inputs import load_json
 from hostaudit.remediation.containers import docker_guidance, failing_container_findings, pod_patches
 from hostaudit.remediation.playbook import (
     KeyDecision,
@@ -48,16 +48,37 @@ class Remediation:
     pod_count: int
 
 
+# the fields remediation reads, with the JSON types a hostaudit report gives them (None allowed where optional)
+_FINDING_FIELDS: dict[str, tuple[type, ...]] = {
+    "check_id": (str,), "status": (str,), "severity": (str,), "subject": (dict,), "evidence": (dict,),
+    "waiver": (str, type(None)), "remediation": (str, type(None)), "detail": (str, type(None)),
+}
+_SUBJECT_FIELDS: dict[str, tuple[type, ...]] = {"key": (str,), "kind": (str,), "name": (str,)}
+_CONTAINER_FIELDS: dict[str, tuple[type, ...]] = {
+    "key": (str,), "name": (str,), "source": (str,), "image": (str,), "pod": (str, type(None))}
+
+
+def _check_fields(item: Any, fields: dict[str, tuple[type, ...]], where: str) -> None:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} is not an object")
+    for name, types in fields.items():
+        if name in item and not isinstance(item[name], types):
+            raise ValueError(f"{where}: {name} is a JSON {type(item[name]).__name__}")
+
+
 def load_report(path: Path) -> dict[str, Any]:
-    """A JSON report, or ValueError with a message fit for the user."""
-    try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise ValueError(f"{path} is not JSON: {exc}") from exc
+    """A JSON report whose fields remediation reads have their report types, or ValueError with one readable line
+    (the file may come from another host: bounded size and depth, strict JSON)."""
+    data = load_json(path, "--from")
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ValueError(f"{path} is not a hostaudit JSON report (no findings list)")
+    if not isinstance(data.get("containers", []), list):
+        raise ValueError(f"{path}: containers is not a list")
+    for number, finding in enumerate(data["findings"], 1):
+        _check_fields(finding, _FINDING_FIELDS, f"{path}: finding {number}")
+        _check_fields(finding.get("subject", {}), _SUBJECT_FIELDS, f"{path}: finding {number} subject")
+    for number, container in enumerate(data.get("containers") or (), 1):
+        _check_fields(container, _CONTAINER_FIELDS, f"{path}: container {number}")
     return data
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hostaudit import catalog
+
 ROLE_NAME = "container_hardening"
 DISRUPTIVE_KEYS = frozenset({"userns_remap", "cgroup_parent"})
 # Keys that cannot run without site values; the role refuses them when these variables are empty.
@@ -69,8 +71,11 @@ def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
 def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions) -> list[KeyDecision]:
     """For each remediation key of a failing, non-waived finding: turn it on, or say why not."""
     by_key: dict[str, list[dict[str, Any]]] = {}
+    catalog_keys = {check_id: check.meta.ansible_key for check_id, check in catalog.load().items()}
     for finding in report.get("findings") or ():
-        key = finding.get("ansible_key") if isinstance(finding, dict) else None
+        # the key comes from this catalog by check id, never from the report's text (a report can say anything)
+        check_id = finding.get("check_id") if isinstance(finding, dict) else None
+        key = catalog_keys.get(check_id) if isinstance(check_id, str) else None
         if key and finding.get("status") == "fail" and not finding.get("waiver"):
             by_key.setdefault(str(key), []).append(finding)
     decisions = []

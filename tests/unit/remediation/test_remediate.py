@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from hostaudit import catalog
 from hostaudit.remediation import PlaybookOptions, companion_paths, load_report, remediate
 from hostaudit.remediation.fixes import fix_for
 from tests.lab import run_hostaudit
@@ -74,8 +75,20 @@ def test_keys_left_off_say_why(result):
     assert "command line" in reasons["iptables"]
     assert "needs iptables" in reasons["icc"], "dockerd refuses icc=false while iptables is off"
     assert "disruptive" in reasons["userns_remap"]
-    assert "unknown" in reasons["no_such_key{{ x }}"]
     assert "experimental" not in reasons and "no_new_privileges" not in reasons
+
+
+def test_role_keys_come_from_the_catalog_never_from_report_text(result):
+    """A report's `ansible_key` text is ignored: `daemon.made_up` names a key no check has, and a container finding
+    claiming a host key switches nothing on."""
+    assert "no_such_key{{ x }}" not in {d.key for d in result.decisions}
+    forged = {"findings": [finding("container.privileged", key="live_restore", kind="container", subject="docker:x"),
+                           finding("host.no_runtime_detection_agent", key="userns_remap", kind="host",
+                                   subject="host")], "containers": []}
+    decided = remediate(forged, PlaybookOptions(allow_disruptive=True)).decisions
+    expected = {catalog.load()[c].meta.ansible_key for c in ("container.privileged", "host.no_runtime_detection_agent")}
+    assert {d.key for d in decided} == expected - {None}
+    assert "userns_remap" not in expected and "live_restore" not in expected
 
 
 def test_icc_is_on_when_iptables_is_not_blocked():
