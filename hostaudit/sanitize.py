@@ -28,7 +28,8 @@ def bounded(text: str, limit: int = MAX_FIELD) -> str:
     if len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{text[:limit - 40]}…[{len(text)} chars, sha256 {digest}]"
+    suffix = f"…[{len(text)} chars, sha256 {digest}]"
+    return text[:max(0, limit - len(suffix))] + suffix
 
 
 def _common(value: object, limit: int = MAX_FIELD) -> str:
@@ -63,6 +64,12 @@ def prometheus_label(value: object) -> str:
     controls shown as `?`."""
     text = _CONTROL_BUT_LINES.sub("?", _common(value)).replace("\t", "?").replace("\r", "?")
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def json_text(encoded: str) -> str:
+    """Encoded JSON with bidi controls written as `\\uXXXX` escapes: the same data to a parser, but `cat` and an
+    editor show the text in its real order (outside strings JSON has no such characters)."""
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 def json_value(value: Any, depth: int = 0) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_value
+from hostaudit.sanitize import json_text, json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
@@ -45,13 +45,13 @@ def chunks(report: Report) -> Iterator[str]:
     # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
     before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
     if not report.findings:
-        yield before + FINDINGS_KEY + after + "\n"
+        yield json_text(before + FINDINGS_KEY + after + "\n")
         return
-    yield before + '"findings": ['
+    yield json_text(before + '"findings": [')
     for index, finding in enumerate(report.findings):
         item = encoder.encode(_finding(finding)).replace("\n", "\n    ")
-        yield ("," if index else "") + "\n    " + item
-    yield "\n  ]" + after + "\n"
+        yield ("," if index else "") + "\n    " + json_text(item)
+    yield json_text("\n  ]" + after + "\n")
 
 
 def render(report: Report) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from hostaudit.catalog import Severity
 from hostaudit.model import CollectorState, Status
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_value
+from hostaudit.sanitize import json_text, json_value
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "hostauditIdentity/v1"
@@ -111,4 +111,5 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+    return json_text(json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False,
+                                default=str)) + "\n"
