@@ -43,6 +43,8 @@ def _lsms() -> tuple[tuple[str, ...], bool | None, str | None]:
 def collect(ctx: CollectContext) -> HostFacts:
     import distro
 
+    # from /etc/os-release and the release files only: the default would run `lsb_release` and `uname` from $PATH
+    release = distro.LinuxDistribution(include_lsb=False, include_uname=False, include_oslevel=False)
     uname = os.uname()
     mounts = parse_mountinfo(read_text("/proc/self/mountinfo").text or "")
     v1 = sorted({opt for m in mounts if m.fstype == "cgroup" for opt in m.super_options if opt not in ("rw", "ro")})
@@ -58,9 +60,9 @@ def collect(ctx: CollectContext) -> HostFacts:
         kernel_release=uname.release,
         kernel_version=uname.version,
         version_signature=signature.strip() if signature else None,
-        distro_id=distro.id(),
-        distro_version=distro.version(),
-        distro_name=distro.name(pretty=True),
+        distro_id=release.id(),
+        distro_version=release.version(),
+        distro_name=release.name(pretty=True),
         cap_last_cap=int_or_none(_sysctl("kernel.cap_last_cap")),
         cgroup_v2_unified=unified and not v1,
         cgroup_v1_controllers=tuple(v1),
