@@ -18,7 +18,7 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     context = {"mainline_fix": cve.mainline_fix, "precondition": cve.precondition,
                **reachability(facts, cve.precondition_kind)}
     if build.base is None:
-        assessment = "no upstream version could be read from the kernel release"
+        assessment = "no plausible upstream version could be read from the kernel release"
         return [Result.unknown(HOST, {"assessment": assessment, **build.evidence(), **context}, assessment)]
     verdict = judge(cve, build.base)
     status, assessment = assess(verdict, build.upstream, "distro kernel")

@@ -28,6 +28,12 @@ ROWS = {
     "kernel.cve_2022_2586": ("4.19.255", "4.19", "4.19.256"),
     "kernel.cve_2022_32250": ("4.9.317", "4.9", "4.9.318"),
     "kernel.cve_2023_3269": ("6.1.36", "6.1", "6.1.37"),
+    "kernel.cve_2026_31431": ("6.18.21", "6.18", "6.18.22"),
+    "kernel.cve_2026_43284": ("6.12.86", "6.12", "6.12.87"),
+    "kernel.cve_2026_43500": ("7.0.5", "7.0", "7.0.6"),
+    "kernel.cve_2021_22600": ("5.10.87", "5.10", "5.10.88"),
+    "kernel.cve_2024_50264": ("6.6.60", "6.6", "6.6.61"),
+    "kernel.cve_2025_21756": ("6.12.15", "6.12", "6.12.16"),
 }
 DIRTY_NFT = "kernel.cve_2024_1086"
 UNKNOWN_BUILD = "distro kernel: verify with the vendor advisory"
@@ -83,7 +89,8 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     assert result.evidence == {"collector.host": "simulated failure"}
 
 
-# CVE-2024-1086: introduced 3.15-rc1, mainline fix 6.8-rc2; 6.7.3 6.6.15 6.1.76 5.15.149 5.10.210 5.4.269 4.19.307
+# CVE-2024-1086: introduced 3.15, mainline fix 6.8 (Google's CVE record); stable fixes 6.7.3 6.6.15 6.1.76 5.15.149
+# 5.10.210 5.4.269 4.19.307 (the older dataset: the record lists none)
 @pytest.mark.parametrize(("release", "status", "fixed"), [
     ("6.1.76", Status.PASS, "6.1.76"),  # exactly fixed
     ("6.1.75", Status.FAIL, "6.1.76"),  # one below
@@ -93,11 +100,13 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     ("4.19.306", Status.FAIL, "4.19.307"),
     ("6.2.16", Status.FAIL, "6.6.15"),  # EOL branch that never got the fix: the nearest fixed release
     ("4.14.336", Status.FAIL, "4.19.307"),  # EOL branch older than every listed branch
-    ("6.8.0-rc1", Status.FAIL, "6.8-rc2"),  # mainline release candidate before the fix
-    ("6.8.0-rc2", Status.PASS, "6.8-rc2"),
-    ("6.9.1", Status.PASS, "6.8-rc2"),  # a branch newer than every listed branch
-    ("6.18.44-fc-v657", Status.PASS, "6.8-rc2"),  # this machine's custom build: treated as upstream
-    ("3.14.79", Status.PASS, "6.8-rc2"),  # older than the introducing release
+    ("6.8.0-rc1", Status.FAIL, "6.8"),  # mainline release candidate before the fix
+    ("6.8.0-rc7", Status.FAIL, "6.8"),  # the record names the release, not the release candidate
+    ("6.8.0", Status.PASS, "6.8"),
+    ("6.9.1", Status.PASS, "6.8"),  # a branch newer than every listed branch
+    ("6.18.44-fc-v657", Status.PASS, "6.8"),  # this machine's custom build: treated as upstream
+    ("3.15-rc2", Status.FAIL, "4.19.307"),  # a pre-release of the introducing release carries the bug
+    ("3.14.79", Status.PASS, "6.8"),  # older than the introducing release
 ])
 def test_dirty_nft_upstream_boundaries(release, status, fixed, run_check, lab_snapshot):
     result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release))
