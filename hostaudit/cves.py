@@ -19,7 +19,6 @@ from importlib import resources
 from typing import Any
 
 from hostaudit.model import Status
-from hostaudit.seccomp import DOCKER_DEFAULT_DENIED_FAMILIES
 
 COMPONENTS = ("kernel", "runc", "containerd", "docker", "buildkit", "nvidia-toolkit")
 PRECONDITIONS = (
@@ -44,13 +43,13 @@ _TOO_LONG = re.compile(r"\d{7}")
 MAX_MAJOR = {"kernel": 20, "runc": 9, "containerd": 9, "docker": 60, "buildkit": 60, "nvidia-toolkit": 9}
 
 
-def policy_severity(impact: str, precondition_kind: str, socket_family: int | None = None) -> str:
+def policy_severity(impact: str, precondition_kind: str, default_profile_allows: bool = True) -> str:
     """The one severity policy: an escape from a container started with the defaults is critical, an escape that
-    needs a non-default setting (or a socket family the default seccomp profile denies) or a host action is high,
-    host files reached without full control is high, a defence removed (or a host-user-only issue) is medium.
-    The advisories' CVSS scores stay as evidence, never the severity."""
+    needs a non-default setting (or a syscall the runtime's default seccomp profile denies: `default_profile_allows`
+    False) or a host action is high, host files reached without full control is high, a defence removed (or a
+    host-user-only issue) is medium. The advisories' CVSS scores stay as evidence, never the severity."""
     if impact == "escape":
-        default = precondition_kind in DEFAULT_CONTAINER and socket_family not in DOCKER_DEFAULT_DENIED_FAMILIES
+        default = precondition_kind in DEFAULT_CONTAINER and default_profile_allows
         return "critical" if default else "high"
     return "high" if impact == "host_access" else "medium"
 

@@ -64,11 +64,6 @@ def _cgroup_v1(facts: Snapshot) -> Reach:
     return reach, f"cgroup v1 is mounted ({', '.join(facts.host.cgroup_v1_controllers)}); {why}"
 
 
-def _net_raw(facts: Snapshot) -> Reach:
-    holders = _holding(facts, "NET_RAW")
-    return bool(holders), f"CAP_NET_RAW held by {_names(holders) or 'no container'}"
-
-
 def _any_container(facts: Snapshot, how: str) -> Reach:
     containers = audited(facts)
     if not containers:
@@ -127,7 +122,7 @@ JUDGEMENTS: dict[str, Callable[[Snapshot], Reach]] = {
     "cap_net_admin_userns": lambda f: _in_userns(f, "NET_ADMIN"),
     "cap_sys_admin_userns": lambda f: _in_userns(f, "SYS_ADMIN"),
     "cgroup_v1": _cgroup_v1,
-    "cap_net_raw": _net_raw,
+    "cap_net_raw": lambda f: _in_userns(f, "NET_RAW"),
     "untrusted_image": lambda f: _any_container(f, "a container from a crafted image triggers it"),
     "container_create": lambda f: (False, "needs the right to create containers with chosen mounts, "
                                           "not a foothold in a running one"),

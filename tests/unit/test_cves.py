@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from hostaudit.checks.container._seccomp import DOCKER_DEFAULT_DENIED_FAMILIES
 from hostaudit.checks.kernel._reach import JUDGEMENTS
 from hypothesis import given
 from hypothesis import strategies as st
@@ -191,7 +192,8 @@ def test_implausible_majors_are_not_judged(component, text, plausible):
 @pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
 def test_severity_follows_the_one_policy(cve):
     assert cve.impact in cves.IMPACTS
-    assert cve.severity == cves.policy_severity(cve.impact, cve.precondition_kind, cve.socket_family)
+    default_allows = cve.socket_family not in DOCKER_DEFAULT_DENIED_FAMILIES
+    assert cve.severity == cves.policy_severity(cve.impact, cve.precondition_kind, default_allows)
 
 
 def test_direct_escapes_from_a_default_container_are_critical():

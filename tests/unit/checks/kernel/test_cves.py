@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from hostaudit.model import Status
+from hostaudit.model import KernelModules, Status
 
 from ...conftest import replace_container, with_collector_error
 
@@ -167,9 +167,15 @@ def test_net_admin_through_a_user_namespace_depends_on_the_sysctls(max_userns, r
     snapshot = replace_container(lab_snapshot, "priv", privileged=False)
     sysctls = {**snapshot.host.sysctls, "user.max_user_namespaces": max_userns}
     result = host_result(run_check, DIRTY_NFT, with_kernel(snapshot, "6.1.75", sysctls=sysctls))
-    assert result.status is Status.FAIL  # severity stays; reachability is evidence
     assert result.evidence["reachable_from_containers"] is reachable
     assert "no-seccomp" in result.evidence["reachable_why"] or reachable is False
+    if reachable is False:  # no container meets the precondition: the path is closed on this host
+        assert result.status is Status.PASS and result.evidence["assessment"] == "vulnerable version, exploit path " \
+                                                                                 "closed on this host"
+        assert "user.max_user_namespaces=0" in result.evidence["mitigated_by"][0]
+        assert result.detail.startswith("vulnerable kernel (6.1.75), mitigated on this host by")
+    else:
+        assert result.status is Status.FAIL and "mitigated_by" not in result.evidence
 
 
 def test_cgroup_v1_precondition_is_not_reachable_on_cgroup_v2(run_check, lab_snapshot):
@@ -177,9 +183,9 @@ def test_cgroup_v1_precondition_is_not_reachable_on_cgroup_v2(run_check, lab_sna
     assert on_v1.evidence["reachable_from_containers"] is True
     snapshot = with_kernel(lab_snapshot, "5.4.176", cgroup_v2_unified=True, cgroup_v1_controllers=())
     on_v2 = host_result(run_check, "kernel.cve_2022_0492", snapshot)
-    assert on_v2.status is Status.FAIL
+    assert on_v2.status is Status.PASS  # vulnerable version, but the release_agent path needs cgroup v1
     assert on_v2.evidence["reachable_from_containers"] is False
-    assert on_v2.evidence["reachable_why"] == "cgroup v1 is not mounted"
+    assert on_v2.evidence["mitigated_by"] == ["cgroup v1 is not mounted"]
 
 
 def test_reachability_is_unknown_without_container_facts(run_check, lab_snapshot):
@@ -187,3 +193,117 @@ def test_reachability_is_unknown_without_container_facts(run_check, lab_snapshot
     result = host_result(run_check, "kernel.cve_2022_0847", snapshot)
     assert result.status is Status.FAIL
     assert result.evidence["reachable_from_containers"] is None
+
+
+# Copy Fail (CVE-2026-31431) on the recorded lab snapshot, changed only in its kernel version (and where named, in
+# the module facts the collector reads or in the containers' seccomp profiles)
+COPY_FAIL = "kernel.cve_2026_31431"
+LAB_CONTAINERS = ["default/plain-task", "etc-ro", "hardened", "hardened-stopped", "host-cgroupns", "host-ipc",
+                  "host-net", "host-pid", "host-root", "host-uts", "module-stopped", "no-seccomp", "priv",
+                  "ptrace-pid", "run-dir", "shop/locked/web", "shop/risky/app", "sock", "sysadmin"]
+DENY_AF_ALG = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 38, "op": "SCMP_CMP_EQ"}]}]}
+
+
+def modules(loaded=("overlay",), builtin=(), available=("algif_aead", "af_alg", "esp4"), blocked=None):
+    return KernelModules(loaded=loaded, builtin=builtin, available=available, blocked=blocked or {})
+
+
+def test_copy_fail_on_6_18_21_is_present_and_names_the_containers_that_reach_it(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21"))
+    assert result.status is Status.FAIL
+    assert (result.evidence["branch"], result.evidence["fixed"]) == ("6.18", "6.18.22")
+    assert result.evidence["reachable_from_containers"] is True
+    assert result.evidence["reachable_containers"] == LAB_CONTAINERS  # AF_ALG: no default profile denies it
+    assert result.detail.startswith("vulnerable kernel (6.18.21); reachable from containers default/plain-task, ")
+    assert result.evidence["exploit_path_open"] == ["kernel module facts were not collected"]
+    assert result.evidence["advisory_cvss"]["score"] == 7.8
+
+
+def test_copy_fail_on_6_18_22_is_fixed(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.22"))
+    assert result.status is Status.PASS and result.evidence["assessment"] == "fixed"
+    assert "mitigated_by" not in result.evidence
+
+
+def test_copy_fail_module_blocked_and_not_loaded_is_mitigated(run_check, lab_snapshot):
+    blocked = {"algif_aead": "install /bin/false (/etc/modprobe.d/copy-fail.conf:1)"}
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21",
+                                                           kernel_modules=modules(blocked=blocked)))
+    assert result.status is Status.PASS
+    assert result.evidence["assessment"] == "vulnerable version, exploit path closed on this host"
+    assert result.evidence["version_assessment"] == "vulnerable (upstream version in range)"
+    assert result.evidence["mitigated_by"] == ["algif_aead blocked by install /bin/false "
+                                               "(/etc/modprobe.d/copy-fail.conf:1), not loaded, not built in"]
+    assert result.detail.startswith("vulnerable kernel (6.18.21), mitigated on this host by: algif_aead blocked")
+
+
+def test_copy_fail_module_not_built_is_mitigated(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21",
+                                                           kernel_modules=modules(available=("overlay",))))
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["algif_aead is not built for this kernel"]
+
+
+@pytest.mark.parametrize(("facts", "open_reason"), [
+    (modules(loaded=("algif_aead",), blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "algif_aead is loaded"),  # blocking a loaded module closes nothing
+    (modules(builtin=("algif_aead",), blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "algif_aead is built into the kernel"),
+    (modules(), "algif_aead loads on demand"),
+    (modules(builtin=None, blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "whether algif_aead is built into the kernel is unknown (no modules.builtin)"),
+    (modules(loaded=None), "loaded modules unreadable"),
+])
+def test_copy_fail_module_path_open_or_unknown_stays_a_failure(facts, open_reason, run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21", kernel_modules=facts))
+    assert result.status is Status.FAIL
+    assert result.evidence["exploit_path_open"] == [open_reason] and "mitigated_by" not in result.evidence
+
+
+def _every_container_denies_af_alg(snapshot):
+    containers = tuple(dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_AF_ALG)
+                       for c in snapshot.containers)
+    containerd = dataclasses.replace(snapshot.containerd, containers=tuple(
+        dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_AF_ALG) for c in snapshot.containerd.containers))
+    return dataclasses.replace(snapshot, containers=containers, containerd=containerd, runtime={})
+
+
+def test_copy_fail_with_af_alg_denied_in_every_container_is_mitigated(run_check, lab_snapshot):
+    snapshot = _every_container_denies_af_alg(with_kernel(lab_snapshot, "6.18.21"))
+    result = host_result(run_check, COPY_FAIL, snapshot)
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["seccomp denies AF_ALG in every container"]
+    assert result.evidence["reachable_from_containers"] is False and result.evidence["reachable_containers"] == []
+
+
+def test_copy_fail_reachable_from_the_one_container_whose_seccomp_allows_af_alg(run_check, lab_snapshot):
+    snapshot = _every_container_denies_af_alg(with_kernel(lab_snapshot, "6.18.21"))
+    snapshot = replace_container(snapshot, "no-seccomp", seccomp="unconfined", seccomp_profile=None)
+    result = host_result(run_check, COPY_FAIL, snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_containers"] == ["no-seccomp"]
+    assert result.detail == "vulnerable kernel (6.18.21); reachable from containers no-seccomp"
+
+
+def test_vsock_bug_reaches_only_containers_whose_seccomp_allows_af_vsock(run_check, lab_snapshot):
+    result = host_result(run_check, "kernel.cve_2024_50264", with_kernel(lab_snapshot, "6.6.60"))
+    assert result.status is Status.FAIL
+    # Docker's default profile denies AF_VSOCK; containerd 1.6's default profile (recorded) allows every family
+    assert result.evidence["reachable_containers"] == ["default/plain-task", "no-seccomp", "priv",
+                                                       "shop/locked/web", "shop/risky/app"]
+
+
+def test_dirty_frag_esp_needs_both_esp_modules_blocked(run_check, lab_snapshot):
+    one = {"esp4": "install /bin/false (/etc/modprobe.d/dirtyfrag.conf:1)"}
+    snapshot = with_kernel(lab_snapshot, "6.12.86", kernel_modules=modules(available=("esp4", "esp6"), blocked=one))
+    assert host_result(run_check, "kernel.cve_2026_43284", snapshot).evidence.get("mitigated_by") is None
+    both = {**one, "esp6": "install /bin/false (/etc/modprobe.d/dirtyfrag.conf:2)"}
+    snapshot = with_kernel(lab_snapshot, "6.12.86", kernel_modules=modules(available=("esp4", "esp6"), blocked=both))
+    result = host_result(run_check, "kernel.cve_2026_43284", snapshot)
+    assert result.status is Status.PASS and len(result.evidence["mitigated_by"]) == 2
+
+
+@pytest.mark.parametrize("release", ["9999.0.0", "21.1.1", "6." + "9" * 4000])
+def test_implausible_kernel_versions_are_unknown(release, run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, release))
+    assert result.status is Status.UNKNOWN and result.evidence["upstream_base"] is None
