@@ -12,6 +12,7 @@ from typing import Any
 from hostaudit.model import CollectorState, Container, Snapshot
 
 from ..container._effective import capabilities, runs_as_root, seccomp_disabled, shares_host_namespace
+from ..container._gpu import gpu_access
 from ..container._subjects import audited
 from ..daemon._settings import setting
 
@@ -109,11 +110,10 @@ def _authz(facts: Snapshot) -> Reach:
 
 
 def _gpu(facts: Snapshot) -> Reach:
-    found = [c for c in audited(facts) if "nvidia" in c.runtime.lower()
-             or any("nvidia" in d.lower() for d in c.devices)]
+    found = [c for c in audited(facts) if gpu_access(c)[0]]
     if found:
         return True, f"GPU containers: {_names(found)}"
-    return False, "no container uses the NVIDIA runtime or devices"
+    return False, "no container uses the NVIDIA toolkit (runtime, --gpus device requests, hooks or devices)"
 
 
 NOT_FROM_CONTAINERS = ("container_create", "host_user", "untrusted_build")

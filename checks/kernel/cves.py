@@ -106,7 +106,8 @@ def _register(cve: Cve) -> None:
                   f"{cve.introduced}, fixed in {cve.fixed_releases}.",
         remediation=f"Update the kernel to a release with the fix ({cve.fixed_releases}) and reboot; on distro "
                     "kernels, install the version the vendor's advisory names. Meanwhile close the exploit path: "
-                    + (f"block the module ({_modules(cve)}) in modprobe.d, " if cve.modules else "")
+                    + (f"add {_modules(cve)} to a file in /etc/modprobe.d and unload the module, " if cve.modules
+                       else "")
                     + "remove the precondition from containers.",
         needs=("host",),
     )
@@ -114,7 +115,8 @@ def _register(cve: Cve) -> None:
 
 
 def _modules(cve: Cve) -> str:
-    return " and ".join("install <module> /bin/false for " + " and ".join(group) for group in cve.modules)
+    """The modprobe.d lines that close the path: every module of one requirement ("install esp4 /bin/false" ...)."""
+    return " and ".join(f"'install {name} /bin/false'" for name in cve.modules[0])
 
 
 for _cve in for_components("kernel"):

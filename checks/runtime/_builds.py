@@ -19,7 +19,8 @@ _DISTRO_SUFFIX = re.compile(r"[+~](?:ds|dfsg)\d*|ubuntu|deb\d+u|\.el\d|\.fc\d|am
 # distro packages (not Docker's own containerd.io / docker-ce, which ship upstream builds)
 DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker")}
 BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
-            "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")}
+            "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
+                               "nvidia-container-runtime")}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
 COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),

@@ -16,7 +16,8 @@ from typing import Any
 from hostaudit.collectors._fs import read_text
 from hostaudit.parsers import parse_json_object, parse_toml
 
-BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")
+BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
+            "nvidia-container-runtime")
 DIRS = ("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin")
 PACKAGES = ("runc", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
             "moby-containerd", "nvidia-container-toolkit")
@@ -70,7 +71,10 @@ def _candidates() -> dict[str, str]:
     names = set(BINARIES)
     paths = [shutil.which(name) for name in BINARIES]
     paths += [os.path.join(d, name) for d in DIRS for name in BINARIES]
-    paths += [p if os.path.isabs(p) else shutil.which(p) for p in _configured_paths()]
+    configured = [p if os.path.isabs(p) else shutil.which(p) for p in _configured_paths()]
+    paths += configured
+    # the NVIDIA toolkit's own binaries beside a configured runtime (the GPU Operator's /usr/local/nvidia/toolkit)
+    paths += [os.path.join(os.path.dirname(p), name) for p in configured if p for name in BINARIES]
     for path in paths:
         if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
             continue

@@ -8,7 +8,7 @@ import pytest
 
 from hostaudit.model import Status
 
-from ...conftest import with_collector_error
+from ...conftest import replace_container, with_collector_error
 from ._variants import with_versions
 
 AUTHZ = ("authz-broker",)
@@ -198,3 +198,20 @@ def test_recorded_lab_versions(run_check, lab_snapshot):
     assert run_check("runtime.cve_2023_27561", lab_snapshot)["host"].status is Status.PASS
     leaky = run_check("runtime.cve_2024_21626", lab_snapshot)["host"]
     assert leaky.status is Status.UNKNOWN and leaky.evidence["version"] == "1.1.5+ds1"
+
+
+def test_toolkit_installed_by_the_gpu_operator_is_judged(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="27.5.1",
+                             binaries={"/usr/local/nvidia/toolkit/nvidia-container-runtime": "1.16.1"})
+    result = result_of(run_check, "runtime.cve_2024_0132", snapshot)
+    assert result.status is Status.FAIL
+    assert result.evidence["version_source"] == "/usr/local/nvidia/toolkit/nvidia-container-runtime --version"
+
+
+@pytest.mark.parametrize(("requests", "reachable"), [(("default:gpu",), True), (("nvidia:gpu,utility",), True),
+                                                     ((), False)])
+def test_gpus_flag_makes_the_toolkit_cves_reachable(requests, reachable, run_check, lab_snapshot):
+    snapshot = replace_container(variant(lab_snapshot, "nvidia", "1.17.7"), "etc-ro", device_requests=requests)
+    result = result_of(run_check, "runtime.cve_2025_23266", snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is reachable
+    assert ("etc-ro" in result.evidence["reachable_why"]) is reachable
