@@ -32,6 +32,8 @@ FROM_RECORD = "cve_record"
 # the product names a record uses for each component (the NVIDIA record also lists the GPU Operator)
 PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("containerd",),
             "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",)}
+# version entries that name another product inside the component's entry (NVIDIA lists the GPU Operator there)
+OTHER_PRODUCTS = ("gpu operator",)
 _BOUND = re.compile(r"^\s*(>=|<=|<|=)\s*v?(\S+?)\s*$")
 _UP_TO = re.compile(r"up to and including\s+v?(\S+)", re.IGNORECASE)
 _NUMBERS = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
@@ -111,6 +113,8 @@ def _expressions(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
         if entry.get("status") != "affected" or "lessThan" in entry:
             continue
         text = str(entry.get("version", ""))
+        if any(other in text.lower() for other in OTHER_PRODUCTS):
+            continue
         up_to = _UP_TO.search(text)
         if up_to:
             ranges.append((None, up_to.group(1), True))

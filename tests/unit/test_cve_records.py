@@ -110,3 +110,7 @@ def test_reader_github_expressions():
 def test_reader_finds_no_ranges_in_n_a_records():
     assert UPDATE.ranges(_record("CVE-2019-14271"), "docker") is None
     assert UPDATE.ranges(_record("CVE-2022-0847"), "kernel") is None
+
+
+def test_reader_skips_the_gpu_operator_listed_inside_the_toolkit_entry():
+    assert UPDATE.ranges(_record("CVE-2025-23266"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.7"}

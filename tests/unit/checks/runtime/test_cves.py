@@ -34,13 +34,13 @@ ROWS = {
     "runtime.cve_2024_23651": ("docker", "25.0.1", "25.0.2"),
     "runtime.cve_2024_23652": ("docker", "25.0.1", "25.0.2"),
     "runtime.cve_2024_23653": ("docker", "25.0.1", "25.0.2"),
-    "runtime.cve_2024_0132": ("nvidia", "1.16.1", "1.16.2"),
+    "runtime.cve_2024_0132": ("nvidia", "1.16.1", "1.16.2", "after 1.16.1"),
     "runtime.cve_2025_23359": ("nvidia", "1.17.3", "1.17.4", "after 1.17.3"),
     "runtime.cve_2019_19921": ("runc", "1.0.0-rc9", "1.0.0-rc10", "after 1.0.0-rc9"),
     "runtime.cve_2023_28642": ("runc", "1.1.4", "1.1.5"),
     "runtime.cve_2021_41103": ("containerd", "1.5.6", "1.5.7"),
     "runtime.cve_2021_32760": ("containerd", "1.5.3", "1.5.4", "after 1.5.3"),
-    "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8"),
+    "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
 }
 SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "docker": "docker daemon"}
 
