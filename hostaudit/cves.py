@@ -22,9 +22,9 @@ from hostaudit.model import Status
 
 COMPONENTS = ("kernel", "runc", "containerd", "docker", "buildkit", "nvidia-toolkit")
 PRECONDITIONS = (
-    "none", "cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1", "cap_net_raw", "untrusted_image",
-    "container_create", "host_network_root", "cri", "docker_cp", "host_user", "authz_plugin", "untrusted_build",
-    "gpu_container",
+    "none", "cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1", "fuse_userns", "cap_net_raw",
+    "untrusted_image", "container_create", "host_network_root", "cri", "docker_cp", "host_user", "authz_plugin",
+    "untrusted_build", "gpu_container",
 )
 # What exploiting the bug gives: host root or code on the host (escape), host files read or changed without full
 # control (host_access), or a defence removed that needs another bug to escape (weakening).

@@ -24,7 +24,7 @@ from ..container._seccomp import DOCKER_DEFAULT_DENIED_FAMILIES, family_name, so
 from ..container._subjects import audited
 
 # precondition kinds whose "no container meets it" holds for a container started with the runtime's defaults
-CLOSED_BY_DEFAULTS = ("cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1")
+CLOSED_BY_DEFAULTS = ("cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1", "fuse_userns")
 
 
 @dataclass(frozen=True)

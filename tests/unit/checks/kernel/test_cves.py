@@ -307,3 +307,34 @@ def test_dirty_frag_esp_needs_both_esp_modules_blocked(run_check, lab_snapshot):
 def test_implausible_kernel_versions_are_unknown(release, run_check, lab_snapshot):
     result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, release))
     assert result.status is Status.UNKNOWN and result.evidence["upstream_base"] is None
+
+
+def _all_containers(snapshot, **changes):
+    """Every Docker container of the snapshot with `changes` declared (their /proc view dropped)."""
+    for ctr in snapshot.containers:
+        snapshot = replace_container(snapshot, ctr.name, **changes)
+    return snapshot
+
+
+def test_release_agent_path_closed_when_apparmor_confines_every_container(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "5.4.176", apparmor_enabled=True)
+    confined = _all_containers(snapshot, apparmor_profile="docker-default")
+    confined = dataclasses.replace(confined, containerd=dataclasses.replace(confined.containerd, containers=()))
+    result = host_result(run_check, "kernel.cve_2022_0492", confined)
+    assert result.status is Status.PASS and result.evidence["reachable_from_containers"] is False
+    assert "AppArmor or SELinux confines every container" in result.evidence["mitigated_by"][0]
+    unconfined = replace_container(confined, "priv", apparmor_profile="unconfined")
+    result = host_result(run_check, "kernel.cve_2022_0492", unconfined)
+    assert result.status is Status.FAIL and "CAP_SYS_ADMIN held by priv" in result.evidence["reachable_why"]
+
+
+def test_overlayfs_fuse_bug_needs_dev_fuse_in_a_container(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "6.1.8", sysctls={**lab_snapshot.host.sysctls,
+                                                           "user.max_user_namespaces": "15000"})
+    snapshot = replace_container(snapshot, "priv", privileged=False)
+    result = host_result(run_check, "kernel.cve_2023_0386", snapshot)
+    assert result.status is Status.PASS and result.evidence["mitigated_by"] == ["no container has /dev/fuse"]
+    with_fuse = replace_container(snapshot, "no-seccomp", devices=("/dev/fuse",))
+    result = host_result(run_check, "kernel.cve_2023_0386", with_fuse)
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is True
+    assert "/dev/fuse in no-seccomp" in result.evidence["reachable_why"]
