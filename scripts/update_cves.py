@@ -36,7 +36,7 @@ PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("co
 OTHER_PRODUCTS = ("gpu operator",)
 _BOUND = re.compile(r"^\s*(>=|<=|<|=)\s*v?(\S+?)\s*$")
 _UP_TO = re.compile(r"up to and including\s+v?(\S+)", re.IGNORECASE)
-_NUMBERS = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+_NUMBERS = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")  # "lessThan": "unspecified" is no bound
 
 
 class RecordError(ValueError):
@@ -95,7 +95,7 @@ def _kernel_cna(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _less_than(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    bounded = [v for v in versions if v.get("status") == "affected" and v.get("lessThan")]
+    bounded = [v for v in versions if v.get("status") == "affected" and _NUMBERS.match(str(v.get("lessThan", "")))]
     if not bounded:
         return None
     lows = {v["version"] for v in bounded} - {"unspecified", "0", "*"}

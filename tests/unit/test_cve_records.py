@@ -114,3 +114,12 @@ def test_reader_finds_no_ranges_in_n_a_records():
 
 def test_reader_skips_the_gpu_operator_listed_inside_the_toolkit_entry():
     assert UPDATE.ranges(_record("CVE-2025-23266"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.7"}
+
+
+def test_reader_takes_no_bound_from_an_unspecified_upper_limit():
+    assert UPDATE.ranges(_record("CVE-2021-22555"), "kernel") is None  # introduced 2.6.19-rc1, no fixed release
+
+
+def test_reader_reads_debian_style_release_candidates():
+    assert UPDATE.ranges(_record("CVE-2022-2588"), "kernel") == {
+        "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "6.0~rc1"}
