@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from hostaudit.collectors._modules import module_name, parse_modprobe_conf, read_kernel_modules
@@ -36,3 +37,16 @@ def test_collecting_on_this_host_never_raises_and_tells_absent_from_unreadable()
         assert found.loaded == ()  # a kernel without module support: nothing can be loaded
     if not os.path.exists(f"/lib/modules/{os.uname().release}/modules.builtin"):
         assert found.builtin is None  # cannot tell what is built in
+
+
+def test_module_facts_round_trip_through_the_snapshot():
+    import dataclasses
+
+    from hostaudit import serde
+    from hostaudit.model import HostFacts, KernelModules
+    from tests.unit.conftest import load
+
+    facts = KernelModules(loaded=("overlay",), builtin=(), available=("algif_aead",),
+                          blocked={"algif_aead": "install /bin/false (/etc/modprobe.d/x.conf:1)"})
+    host = dataclasses.replace(load("lab/planted.json").host, kernel_modules=facts)
+    assert serde.from_jsonable(HostFacts, json.loads(json.dumps(serde.to_jsonable(host)))) == host
