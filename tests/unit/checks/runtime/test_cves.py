@@ -216,3 +216,17 @@ def test_gpus_flag_makes_the_toolkit_cves_reachable(requests, reachable, run_che
     result = result_of(run_check, "runtime.cve_2025_23266", snapshot)
     assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is reachable
     assert ("etc-ro" in result.evidence["reachable_why"]) is reachable
+
+
+@pytest.mark.parametrize(("check_id", "how", "version"), [
+    ("runtime.cve_2026_34040", "docker", "9999.0.0"), ("runtime.cve_2024_21626", "runc", "1000.1.1"),
+    ("runtime.cve_2024_21626", "runc", "1." + "9" * 5000),
+])
+def test_implausible_versions_are_unknown_never_a_pass(check_id, how, version, run_check, lab_snapshot):
+    result = result_of(run_check, check_id, variant(lab_snapshot, how, version))
+    assert result.status is Status.UNKNOWN and result.evidence["upstream_base"] is None
+
+
+def test_docker_release_candidate_of_the_introducing_release_is_affected(run_check, lab_snapshot):
+    result = result_of(run_check, "runtime.cve_2019_14271", variant(lab_snapshot, "docker", "19.03.0-rc3"))
+    assert result.status is Status.FAIL and result.evidence["fixed"] == "19.03.1"
