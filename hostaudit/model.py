@@ -98,6 +98,19 @@ class HostFacts:
     runtime_binaries: dict[str, str] = field(default_factory=dict)
     # distro packages of the runtimes (dpkg-query / rpm): package name -> package version
     runtime_packages: dict[str, str] = field(default_factory=dict)
+    kernel_modules: KernelModules | None = None  # None: not collected (a snapshot from an older hostaudit)
+
+
+@dataclass(frozen=True)
+class KernelModules:
+    """Which kernel modules can be loaded on demand: what closes the exploit path of a kernel CVE. Names use "_"."""
+
+    loaded: tuple[str, ...] | None  # /proc/modules (() when the kernel has no module support); None: unreadable
+    builtin: tuple[str, ...] | None  # /lib/modules/<release>/modules.builtin; None when absent or unreadable
+    available: tuple[str, ...] | None  # modules.dep (loadable ones); None when absent or unreadable
+    # modprobe.d lines that stop a module loading: module -> "install /bin/false (/etc/modprobe.d/x.conf:3)"
+    blocked: dict[str, str] = field(default_factory=dict)
+    unreadable: tuple[str, ...] = ()  # modprobe.d files that exist but could not be read
 
 
 @dataclass(frozen=True)

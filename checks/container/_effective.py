@@ -101,6 +101,16 @@ def seccomp_disabled(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, A
     return ctr.seccomp == "unconfined", evidence
 
 
+def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
+    """The daemon-wide profile replacing Docker's default (`seccomp-profile`), when one is set."""
+    daemon = facts.docker_daemon
+    if daemon is None:
+        return None
+    flag = daemon.flags.get("seccomp-profile")
+    value = flag[-1] if flag else (daemon.config.data or {}).get("seccomp-profile")
+    return value if isinstance(value, str) and value not in ("", "builtin") else None
+
+
 def runs_as_root(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:
     evidence: dict[str, Any] = {"user.declared": ctr.user or "(image default: root unless the image sets USER)"}
     proc = facts.process(ctr)

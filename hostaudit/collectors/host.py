@@ -7,6 +7,7 @@ import socket
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import read_text
+from hostaudit.collectors._modules import read_kernel_modules
 from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
@@ -83,4 +84,5 @@ def collect(ctx: CollectContext) -> HostFacts:
         sudoers_unreadable=sudoers_unreadable,
         runtime_binaries=runtime_binaries(),
         runtime_packages=runtime_packages(),
+        kernel_modules=read_kernel_modules(uname.release),
     )

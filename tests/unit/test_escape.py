@@ -157,3 +157,11 @@ def test_recorded_lab_snapshot_verdicts(lab_snapshot):
 
 def test_a_partial_selection_gives_no_verdicts(lab_snapshot):
     assert engine.audit(lab_snapshot, only=("container.privileged",)).escapes == ()
+
+
+@pytest.mark.parametrize(("reachable", "escapes"), [(None, True), (["web", "db"], True), (["db"], False), ([], False)])
+def test_kernel_bug_is_a_direct_escape_only_for_the_containers_the_check_names(reachable, escapes):
+    evidence = {} if reachable is None else {"reachable_containers": reachable}
+    verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"kernel.cve_2026_31431"},
+                                   evidence={"kernel.cve_2026_31431": evidence}))
+    assert any("Copy Fail" in t for t in direct(verdict)) is escapes

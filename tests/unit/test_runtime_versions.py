@@ -22,3 +22,18 @@ def test_version_from_output(output, version):
 @pytest.mark.parametrize("output", ["", "usage: runc [global options]", "\n\n\n\nrunc version 1.1.5"])
 def test_no_version_in_output(output):
     assert version_from_output(output) is None
+
+
+def test_toolkit_found_where_a_configured_runtime_points(tmp_path, monkeypatch):
+    """The GPU Operator installs the toolkit under /usr/local/nvidia/toolkit and names it in containerd's config."""
+    from hostaudit.collectors import _runtime_versions
+
+    toolkit = tmp_path / "usr" / "local" / "nvidia" / "toolkit"
+    toolkit.mkdir(parents=True)
+    for name in ("nvidia-container-runtime", "nvidia-ctk", "unrelated-tool"):
+        (toolkit / name).write_text("#!/bin/sh\n")
+        (toolkit / name).chmod(0o755)
+    monkeypatch.setattr(_runtime_versions, "_configured_paths", lambda: [str(toolkit / "nvidia-container-runtime")])
+    found = set(_runtime_versions._candidates().values())
+    assert {str(toolkit / "nvidia-container-runtime"), str(toolkit / "nvidia-ctk")} <= found
+    assert str(toolkit / "unrelated-tool") not in found
