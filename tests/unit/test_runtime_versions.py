@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from hostaudit.collectors._runtime_versions import version_from_output
@@ -24,11 +30,23 @@ def test_no_version_in_output(output):
     assert version_from_output(output) is None
 
 
-def test_toolkit_found_where_a_configured_runtime_points(tmp_path, monkeypatch):
+@pytest.fixture
+def root_only_dir() -> Iterator[Path]:
+    """A directory only root can write (a configured binary below a world-writable one, such as /tmp, is never run)."""
+    if os.geteuid() != 0:
+        pytest.skip("the binaries must be root's own")
+    path = Path(tempfile.mkdtemp(dir="/root"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def test_toolkit_found_where_a_configured_runtime_points(root_only_dir, monkeypatch):
     """The GPU Operator installs the toolkit under /usr/local/nvidia/toolkit and names it in containerd's config."""
     from hostaudit.collectors import _runtime_versions
 
-    toolkit = tmp_path / "usr" / "local" / "nvidia" / "toolkit"
+    toolkit = root_only_dir / "usr" / "local" / "nvidia" / "toolkit"
     toolkit.mkdir(parents=True)
     for name in ("nvidia-container-runtime", "nvidia-ctk", "unrelated-tool"):
         (toolkit / name).write_text("#!/bin/sh\n")
