@@ -103,8 +103,9 @@ def test_data_root_row_follows_the_daemons_data_root(lab_snapshot):
     assert list(results) == [lab_snapshot.docker_daemon.info["DockerRootDir"]]
 
 
-def test_binaries_missing_from_an_older_snapshot_are_unknown(lab_snapshot):
-    result = results_by_subject("host.audit_rule_missing_runc", lab_snapshot)["host"]
+def test_a_binary_the_files_collector_did_not_record_is_unknown(lab_snapshot):
+    files = tuple(f for f in lab_snapshot.files if f.role != "runc_binary")
+    result = results_by_subject("host.audit_rule_missing_runc", dataclasses.replace(lab_snapshot, files=files))["host"]
     assert result.status is Status.UNKNOWN
     assert result.evidence["files.role"] == "runc_binary"
 
