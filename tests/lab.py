@@ -301,8 +301,11 @@ def lab_dir(prefix: str = "ha-") -> Path:
 def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: float = 300
                   ) -> subprocess.CompletedProcess:
     """Run the installed `hostaudit` command as a user would."""
+    from tests import check_gate
+
     done = subprocess.run(["hostaudit", *args], capture_output=True, text=True, timeout=timeout)
     if done.returncode not in check_codes:
         raise AssertionError(f"hostaudit {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    check_gate.record_report(args, done.stdout)
     return done
 

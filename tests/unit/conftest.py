@@ -9,8 +9,17 @@ import pytest
 
 from hostaudit import catalog, engine
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
+from tests import check_gate
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record what every check function returns; a run of the whole directory fails for any automated check that
+    never returned both `fail` and `pass` (tests/check_gate.py)."""
+    check_gate.record_check_functions()
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.unit_gaps,
+                                                  "automated checks never seen both failing and passing"))
 
 
 def load(name: str) -> Snapshot:
