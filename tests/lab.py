@@ -139,10 +139,12 @@ class PrivateDaemon:
 
 @dataclass
 class PrivateDocker(PrivateDaemon):
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false (and `extra_args`). A daemon.json
+    with `hosts` replaces the -H flag (dockerd refuses both); it must then list the unix socket itself."""
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    extra_args: tuple[str, ...] = ()
 
     @property
     def socket(self) -> Path:
@@ -167,7 +169,8 @@ class PrivateDocker(PrivateDaemon):
         process = subprocess.Popen(
             ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
              "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
+             *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", "--iptables=false",
+             "--ip6tables=false", *self.extra_args],
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.pid = process.pid
