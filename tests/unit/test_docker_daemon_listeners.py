@@ -46,6 +46,11 @@ def test_daemon_json_hosts_are_listeners_with_its_tls_settings():
     assert _from_argv(config=verified) == (TcpListener("0.0.0.0", 2376, True, True, "daemon.json"),)
 
 
+def test_a_tlsverify_key_in_daemon_json_turns_tls_on_even_when_false():
+    config = {"hosts": "tcp://0.0.0.0:2376", "tlsverify": False}  # one string is read as one host
+    assert _from_argv(config=config) == (TcpListener("0.0.0.0", 2376, True, False, "daemon.json"),)
+
+
 def test_flags_and_daemon_json_hosts_are_both_read():
     found = _from_argv("-H", "tcp://127.0.0.1:2375", config={"hosts": ["tcp://0.0.0.0:2377"]})
     assert {(t.port, t.source) for t in found} == {(2375, "argv"), (2377, "daemon.json")}
@@ -57,6 +62,10 @@ def test_flags_and_daemon_json_hosts_are_both_read():
     ("tcp://192.0.2.1", (), ("192.0.2.1", 2375)),
     ("tcp://192.0.2.1", ("--tls",), ("192.0.2.1", 2376)),
     ("tcp://192.0.2.1:99999", (), ("192.0.2.1", 2375)),
+    ("tcp://192.0.2.1:65535", (), ("192.0.2.1", 65535)),
+    ("tcp://192.0.2.1:2380/", (), ("192.0.2.1", 2380)),
+    ("tcp://[::1]:2380", (), ("[::1]", 2380)),
+    ("tcp://[::]", ("--tlsverify",), ("[::]", 2376)),
 ])
 def test_default_address_and_port(host, flags, expected):
     (listener,) = _from_argv("-H", host, *flags)

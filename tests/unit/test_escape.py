@@ -157,3 +157,13 @@ def test_recorded_lab_snapshot_verdicts(lab_snapshot):
 
 def test_a_partial_selection_gives_no_verdicts(lab_snapshot):
     assert engine.audit(lab_snapshot, only=("container.privileged",)).escapes == ()
+
+
+@pytest.mark.parametrize("listener", ["127.0.0.2:2375 (argv)", "localhost:2375 (daemon.json)",
+                                      "[::1]:2375 (argv)", "::1:2375 (listening)"])
+def test_a_loopback_tcp_api_is_not_reached_from_a_bridge(listener):
+    """The collector writes listeners as address:port (source); every loopback spelling stays on the host."""
+    loopback = {"daemon.tcp_without_tls": {"without_tlsverify": [listener]}}
+    bridge = results(set(), passing={"container.host_network"}, evidence=loopback,
+                     host_failing={"daemon.tcp_without_tls"})
+    assert only_verdict(bridge).verdict == escape.CONTAINED
