@@ -3,7 +3,8 @@
 The unit suite records every status each check function returns (all calls go through the catalog, so wrapping the
 registered functions sees them all) and, on a run of the whole directory, fails for any automated check that never
 returned both `fail` and `pass`. The engine suite records which container-scope checks failed in a report of a real
-daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did.
+daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did, and for any
+check that raised there (`engine.checks_raised`).
 A run of a subset (paths below the directory, node ids, -k, -m, --lf, -x, deselection) records but does not judge.
 """
 
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from hostaudit import catalog
+from hostaudit import catalog, engine
 from hostaudit.catalog import Check, Scope
-from hostaudit.model import Status
+from hostaudit.model import HOST, Result, Status
 
 RETURNED: dict[str, set[Status]] = defaultdict(set)  # check id -> statuses its own function returned
 FAILED_ON_A_REAL_DAEMON: set[str] = set()  # container-scope check ids failing in a real daemon's report
+RAISED_ON_A_REAL_DAEMON: set[str] = set()  # check ids whose function raised (engine.checks_raised) in such a report
 
 
 def record_check_functions() -> None:
@@ -41,7 +43,8 @@ def _recording(check_id: str, function: Callable) -> Callable:
 
 
 def record_report(args: tuple[str, ...], stdout: str) -> None:
-    """Record the container checks failing in the JSON report of `hostaudit audit` run on a live daemon."""
+    """Record the container checks failing, and any check that raised, in the JSON report of `hostaudit audit` run
+    on a live daemon."""
     if not args or args[0] != "audit" or "--facts" in args or "json" not in args:
         return
     try:
@@ -50,6 +53,10 @@ def record_report(args: tuple[str, ...], stdout: str) -> None:
         return
     FAILED_ON_A_REAL_DAEMON.update(f["check_id"] for f in findings
                                    if f.get("status") == "fail" and f.get("scope") == Scope.CONTAINER.value)
+    results: dict[str, list[Result]] = defaultdict(list)
+    for f in findings:
+        results[f["check_id"]].append(Result(HOST, Status(f["status"]), detail=f.get("detail", "")))
+    RAISED_ON_A_REAL_DAEMON.update(engine.checks_raised(results))
 
 
 def automated(scope: Scope | None = None) -> dict[str, Check]:
@@ -66,8 +73,9 @@ def unit_gaps() -> list[str]:
 
 
 def engine_gaps() -> list[str]:
-    return [f"{cid}: never failed on the real daemon" for cid in automated(Scope.CONTAINER)
-            if cid not in FAILED_ON_A_REAL_DAEMON]
+    return [*(f"{cid}: raised an error on the real daemon" for cid in sorted(RAISED_ON_A_REAL_DAEMON)),
+            *(f"{cid}: never failed on the real daemon" for cid in automated(Scope.CONTAINER)
+              if cid not in FAILED_ON_A_REAL_DAEMON)]
 
 
 class Gate:

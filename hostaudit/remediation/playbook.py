@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hostaudit.model import Status
+from hostaudit.report import shown_status
+
 ROLE_NAME = "container_hardening"
 DISRUPTIVE_KEYS = frozenset({"userns_remap", "cgroup_parent"})
 # Keys that cannot run without site values; the role refuses them when these variables are empty.
@@ -71,7 +74,7 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
     by_key: dict[str, list[dict[str, Any]]] = {}
     for finding in report.get("findings") or ():
         key = finding.get("ansible_key") if isinstance(finding, dict) else None
-        if key and finding.get("status") == "fail" and not finding.get("waiver"):
+        if key and shown_status(str(finding.get("status")), finding.get("waiver")) == Status.FAIL.value:
             by_key.setdefault(str(key), []).append(finding)
     decisions = []
     for key, findings in sorted(by_key.items()):

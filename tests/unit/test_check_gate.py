@@ -1,0 +1,40 @@
+"""The behaviour gates' recorders (tests/check_gate.py), fed the way the engine suite feeds them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hostaudit import engine
+from tests import check_gate
+
+
+@pytest.fixture
+def clean_records(monkeypatch):
+    monkeypatch.setattr(check_gate, "FAILED_ON_A_REAL_DAEMON", set())
+    monkeypatch.setattr(check_gate, "RAISED_ON_A_REAL_DAEMON", set())
+
+
+def _report(*findings: dict) -> str:
+    return json.dumps({"findings": list(findings)})
+
+
+def test_a_container_check_failing_in_a_live_report_is_recorded(clean_records):
+    finding = {"check_id": "container.privileged", "status": "fail", "scope": "container", "detail": ""}
+    check_gate.record_report(("audit", "--format", "json"), _report(finding))
+    assert sorted(check_gate.FAILED_ON_A_REAL_DAEMON) == ["container.privileged"]
+    assert "container.privileged: never failed on the real daemon" not in check_gate.engine_gaps()
+    assert "container.host_pid: never failed on the real daemon" in check_gate.engine_gaps()
+
+
+def test_a_check_that_raised_on_the_real_daemon_is_a_gap(clean_records):
+    finding = {"check_id": "daemon.icc_enabled", "status": "unknown", "scope": "daemon", "detail": engine.RAISED}
+    check_gate.record_report(("audit", "--format", "json"), _report(finding))
+    assert check_gate.engine_gaps()[0] == "daemon.icc_enabled: raised an error on the real daemon"
+
+
+def test_reports_of_saved_snapshots_are_not_a_real_daemon(clean_records):
+    finding = {"check_id": "container.privileged", "status": "fail", "scope": "container", "detail": ""}
+    check_gate.record_report(("audit", "--facts", "f.json", "--format", "json"), _report(finding))
+    assert not check_gate.FAILED_ON_A_REAL_DAEMON
