@@ -102,6 +102,24 @@ def plain():
 
 
 @pytest.fixture(scope="module")
+def activated():
+    """-H fd:// with a TCP socket handed over as systemd's docker.socket does: no flag or file names the port."""
+    base = lab_dir("ha-fd-")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        docker = PrivateDocker(base / "docker", extra_args=("-H", "fd://"), activation_fd=listener.fileno())
+        try:
+            docker.start()
+            listener.close()  # dockerd holds its own copy
+            yield docker, port, _audit(docker)
+        finally:
+            docker.stop()
+            shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
 def pki():
     base = lab_dir("ha-pki-")
     try:
@@ -161,6 +179,15 @@ def test_a_container_without_network_cannot_use_the_loopback_api(plain):
                             check=False)
     assert blocked.returncode != 0
     assert TCP_TECHNIQUE not in [p["technique"] for p in _verdict(report, "tcp-nonet")["paths"]]
+
+
+def test_a_socket_activated_listener_is_found_in_the_kernels_socket_table(activated):
+    _docker, port, report = activated
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/version", timeout=10) as answer:
+        assert "ApiVersion" in json.load(answer)
+    result = _daemon_result(report)
+    assert result["status"] == "fail"
+    assert result["evidence"]["without_tlsverify"] == [f"127.0.0.1:{port} (listening)"]
 
 
 def test_tls_without_client_verification_fails(tls_only, pki):
