@@ -14,6 +14,7 @@ from tests import check_gate
 def clean_records(monkeypatch):
     monkeypatch.setattr(check_gate, "FAILED_ON_A_REAL_DAEMON", set())
     monkeypatch.setattr(check_gate, "RAISED_ON_A_REAL_DAEMON", set())
+    monkeypatch.setattr(check_gate, "HOST_LSMS", set())
 
 
 def _report(*findings: dict) -> str:
@@ -38,3 +39,12 @@ def test_reports_of_saved_snapshots_are_not_a_real_daemon(clean_records):
     finding = {"check_id": "container.privileged", "status": "fail", "scope": "container", "detail": ""}
     check_gate.record_report(("audit", "--facts", "f.json", "--format", "json"), _report(finding))
     assert not check_gate.FAILED_ON_A_REAL_DAEMON
+
+
+def test_an_lsm_check_is_excused_only_where_the_host_lacks_the_lsm(clean_records):
+    gap = "container.apparmor_unconfined: never failed on the real daemon"
+    check_gate.record_report(("audit", "--format", "json"), json.dumps({"findings": [], "host": {"lsm": None}}))
+    assert gap not in check_gate.engine_gaps()
+    check_gate.record_report(("audit", "--format", "json"),
+                             json.dumps({"findings": [], "host": {"lsm": "capability,apparmor"}}))
+    assert gap in check_gate.engine_gaps()
