@@ -16,10 +16,23 @@ if [ "$#" -eq 0 ]; then
 fi
 work=$(mktemp -d /tmp/hostaudit-mutation.XXXXXX)
 tar --exclude=./venv --exclude=./mutants --exclude=./.git --exclude='*.pyc' -cf - . | tar -C "$work" -xf -
+# The catalog runs as hostaudit.checks (the package maps checks/ there), so mutate that copy; and mutmut skips
+# decorated functions, so `@register(META) def evaluate` becomes `def evaluate` + `register(META)(evaluate)` (same
+# registration, in the throw-away copy only).
+cp -r "$work/checks" "$work/hostaudit/checks"
+python3 - "$work/hostaudit/checks" <<'PY'
+import pathlib, re, sys
+for path in pathlib.Path(sys.argv[1]).rglob("*.py"):
+    text = path.read_text()
+    found = re.findall(r"^@register\((\w+)\)\ndef (\w+)\(", text, flags=re.M)
+    if found:
+        text = re.sub(r"^@register\((\w+)\)\n(def \w+\()", r"\2", text, flags=re.M)
+        path.write_text(text + "".join(f"\nregister({meta})({name})\n" for meta, name in found))
+PY
 {
-  printf '[mutmut]\nsource_paths=\n    checks\n    hostaudit\nonly_mutate=\n'
-  printf '    %s\n' "$@"
-  printf 'also_copy=\n    ansible\n    reports\n'
+  printf '[mutmut]\nsource_paths=\n    hostaudit\nonly_mutate=\n'
+  printf '    %s\n' "${@/#checks\//hostaudit/checks/}"
+  printf 'also_copy=\n    ansible\n    reports\n    checks\n'
   printf 'pytest_add_cli_args_test_selection=\n    tests/unit\n'
   printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -x\n'
 } > "$work/setup.cfg"
@@ -27,7 +40,7 @@ cd "$work"
 echo "mutating in $work: $*" >&2
 nice -n 10 python3 -m mutmut run --max-children "${MUTATION_JOBS:-1}" >mutmut-run.log 2>&1 || true
 python3 -m mutmut results --all true >mutmut-results.txt 2>&1 || python3 -m mutmut results >mutmut-results.txt 2>&1
-tail -n 3 mutmut-run.log
+tr '\r' '\n' <mutmut-run.log | tail -n 2
 grep -E ': (survived|timeout|suspicious|segfault)' mutmut-results.txt || true
 awk -F': ' 'NF>1 {n[$NF]++; t++} END {for (s in n) printf "%s %d\n", s, n[s]; if (t) printf "kill ratio %.1f%% (%d of %d)\n", 100*n["killed"]/t, n["killed"], t}' mutmut-results.txt
 echo "full results: $work/mutmut-results.txt" >&2

@@ -48,3 +48,20 @@ def test_an_lsm_check_is_excused_only_where_the_host_lacks_the_lsm(clean_records
     check_gate.record_report(("audit", "--format", "json"),
                              json.dumps({"findings": [], "host": {"lsm": "capability,apparmor"}}))
     assert gap in check_gate.engine_gaps()
+
+
+def test_a_crashing_check_is_unknown_never_silent(lab_snapshot):
+    """The engine's promise the gates rely on: a check that raises answers `unknown` with the error, and
+    engine.checks_raised names it."""
+    from hostaudit import catalog
+    from hostaudit.catalog import Check
+    from hostaudit.model import Status
+
+    def crash(_snapshot):
+        raise KeyError("boom")
+
+    check = Check(catalog.load()["daemon.tcp_without_tls"].meta, crash, __name__)
+    results = engine.evaluate_check(check, lab_snapshot)
+    assert [(r.status, r.detail, r.evidence) for r in results] == [
+        (Status.UNKNOWN, engine.RAISED, {"error": "KeyError: 'boom'"})]
+    assert engine.checks_raised({"daemon.tcp_without_tls": results}) == ["daemon.tcp_without_tls"]
