@@ -25,7 +25,7 @@ from hostaudit.model import (
     Subject,
 )
 from hostaudit.report import Report
-from hostaudit.serde import from_jsonable, to_jsonable
+from hostaudit.serde import check_document, from_jsonable, to_jsonable
 
 Progress = Callable[[str], None]
 
@@ -106,14 +106,30 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     return json.dumps(to_jsonable(snapshot), indent=1, sort_keys=True)
 
 
+MAX_SNAPSHOT_BYTES = 64 * 2**20  # a 1000-container snapshot is about 6 MiB
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a snapshot holds")
+
+
 def load_snapshot(path: Path) -> Snapshot:
-    """A snapshot saved by `hostaudit collect`; ValueError with a readable message when it is not one."""
+    """A snapshot saved by `hostaudit collect` of this SCHEMA_VERSION; ValueError with one readable line when it is
+    not one (too big, malformed, out of bounds, or of another schema version: no silent defaults or migration)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SNAPSHOT_BYTES + 1)
+        if len(raw) > MAX_SNAPSHOT_BYTES:
+            raise ValueError(f"larger than {MAX_SNAPSHOT_BYTES // 2**20} MiB")
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        check_document(data)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValueError(f"{path}: cannot read a snapshot: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: not a hostaudit snapshot of schema version {SCHEMA_VERSION}")
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"{path}: not a hostaudit snapshot (no schema_version)")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"{path}: snapshot schema {version}; this hostaudit reads {SCHEMA_VERSION}: collect again")
     try:
         return from_jsonable(Snapshot, data)
     except (ValueError, TypeError, KeyError, RecursionError) as exc:

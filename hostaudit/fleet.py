@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hostaudit.catalog import Severity
+from hostaudit.report import shown_status
+
 FLEET_VERSION = 1
-SEVERITIES = ("critical", "high", "medium", "low", "info")  # worst first
+SEVERITIES = tuple(s.value for s in Severity)  # worst first
 # One cell of the matrix: the worst status over a check's subjects on that host.
 CELL_ORDER = ("fail", "unknown", "waived", "pass", "not_applicable")
 
@@ -40,8 +43,7 @@ class HostEntry:
 
 
 def _cell(finding: dict[str, Any]) -> str:
-    status = str(finding.get("status"))
-    return "waived" if status == "fail" and finding.get("waiver") else status
+    return shown_status(str(finding.get("status")), finding.get("waiver"))
 
 
 def _worse(a: str | None, b: str) -> str:

@@ -8,11 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from hostaudit.sanitize import bounded
 
-SCHEMA_VERSION = 1
+# Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
+# and a snapshot of another version is refused ("collect again"), never read with silent defaults.
+SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The inclusive range a stored integer must lie in; `hostaudit.serde` refuses a snapshot outside it."""
+
+    low: int
+    high: int
+
+
+CapMask = Annotated[int, Bounds(0, 2**64 - 1)]  # a capability set as /proc/<pid>/status prints it
+Pid = Annotated[int, Bounds(0, 2**22)]  # the kernel's PID_MAX_LIMIT
+Port = Annotated[int, Bounds(0, 65535)]
+FileMode = Annotated[int, Bounds(0, 0o7777)]  # permission bits (stat.S_IMODE)
+Id32 = Annotated[int, Bounds(0, 2**32 - 1)]  # uid, gid
+LastCap = Annotated[int, Bounds(0, 63)]  # /proc/sys/kernel/cap_last_cap
 
 
 class Presence(StrEnum):
@@ -54,9 +72,9 @@ class FileStat:
     path: str
     role: str
     presence: Presence
-    mode: int | None = None
-    uid: int | None = None
-    gid: int | None = None
+    mode: FileMode | None = None
+    uid: Id32 | None = None
+    gid: Id32 | None = None
     owner: str | None = None
     group: str | None = None
     kind: str | None = None  # file, dir, socket, symlink, other
@@ -76,7 +94,7 @@ class HostFacts:
     distro_id: str
     distro_version: str
     distro_name: str
-    cap_last_cap: int | None
+    cap_last_cap: LastCap | None
     cgroup_v2_unified: bool
     cgroup_v1_controllers: tuple[str, ...]
     lsms: tuple[str, ...]
@@ -85,7 +103,7 @@ class HostFacts:
     sysctls: dict[str, str | None]
     reference_namespaces: dict[str, str]
     reference_source: str
-    reference_cap_bnd: int | None
+    reference_cap_bnd: CapMask | None
     running_as_root: bool
     groups: dict[str, tuple[str, ...]]  # group name -> members (incl. users whose primary group it is)
     sudoers_docker: tuple[str, ...] = ()
@@ -136,7 +154,7 @@ class HostMount:
 class SocketInfo:
     path: str
     presence: Presence
-    mode: int | None = None
+    mode: FileMode | None = None
     owner: str | None = None
     group: str | None = None
 
@@ -144,7 +162,7 @@ class SocketInfo:
 @dataclass(frozen=True)
 class TcpListener:
     address: str
-    port: int
+    port: Port
     tls: bool
     tls_verify: bool
     source: str  # argv, daemon.json, listening
@@ -155,7 +173,7 @@ class DockerDaemonFacts:
     endpoint: str
     reachable: bool
     error: str | None
-    pid: int | None
+    pid: Pid | None
     argv: tuple[str, ...]
     flags: dict[str, tuple[str, ...]]  # argv flags, long name -> values in order
     config: ConfigFile
@@ -207,7 +225,7 @@ class Container:
     source: str  # docker | containerd
     image: str
     state: str  # running, created, exited, paused, ...
-    pid: int | None
+    pid: Pid | None
     privileged: bool
     user: str
     cap_add: tuple[str, ...]
@@ -287,7 +305,7 @@ class CniFacts:
 class ContainerdFacts:
     config: ConfigFile
     version: str | None
-    pids: tuple[int, ...]
+    pids: tuple[Pid, ...]
     state_dirs: tuple[str, ...]
     sockets: tuple[SocketInfo, ...]
     containers: tuple[Container, ...]
@@ -303,7 +321,7 @@ class ContainerdFacts:
 class KubeletFacts:
     """The kubelet's command line and its --config file (KubeletConfiguration YAML)."""
 
-    pid: int | None
+    pid: Pid | None
     argv: tuple[str, ...]
     flags: dict[str, str]  # long flag name -> last value given
     config: ConfigFile | None  # None when no --config is in use
@@ -331,14 +349,14 @@ class MountInfo:
 class ProcessFacts:
     """What is really in force for a container's init process, read from /proc/<pid>."""
 
-    pid: int
+    pid: Pid
     presence: Presence
     error: str | None = None
-    uid: tuple[int, ...] = ()
-    cap_eff: int | None = None
-    cap_prm: int | None = None
-    cap_bnd: int | None = None
-    seccomp_mode: int | None = None
+    uid: tuple[Id32, ...] = ()
+    cap_eff: CapMask | None = None
+    cap_prm: CapMask | None = None
+    cap_bnd: CapMask | None = None
+    seccomp_mode: Annotated[int, Bounds(0, 2)] | None = None  # /proc/<pid>/status Seccomp
     no_new_privs: bool | None = None
     namespaces: dict[str, str] = field(default_factory=dict)
     mounts: tuple[MountInfo, ...] = ()

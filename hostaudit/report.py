@@ -9,6 +9,14 @@ from typing import Any
 from hostaudit.catalog import Check, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
 
+WAIVED = "waived"
+
+
+def shown_status(status: str, waiver: str | None) -> str:
+    """A finding's status as reports show and count it: a failure a waiver covers is `waived` (the one definition,
+    also for findings read back from a JSON report)."""
+    return WAIVED if status == Status.FAIL.value and waiver else status
+
 REPORT_VERSION = 1
 
 
@@ -38,7 +46,11 @@ class Finding:
     @property
     def failing(self) -> bool:
         """A failure that counts: failed and not waived."""
-        return self.status is Status.FAIL and self.waiver is None
+        return shown_status(self.status.value, self.waiver) == Status.FAIL.value
+
+    @property
+    def shown_status(self) -> str:
+        return shown_status(self.status.value, self.waiver)
 
 
 @dataclass(frozen=True)
@@ -85,8 +97,8 @@ class Report:
         return {s.value: tally.get(s.value, 0) for s in Severity}
 
     def status_counts(self) -> dict[str, int]:
-        tally = Counter("waived" if f.status is Status.FAIL and f.waiver else f.status.value for f in self.findings)
-        return {name: tally.get(name, 0) for name in (*[s.value for s in Status], "waived")}
+        tally = Counter(f.shown_status for f in self.findings)
+        return {name: tally.get(name, 0) for name in (*[s.value for s in Status], WAIVED)}
 
     @property
     def escapable(self) -> tuple[EscapeVerdict, ...]:

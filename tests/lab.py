@@ -13,6 +13,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -25,6 +26,11 @@ CTR_DROP_ALL = tuple(arg for cap in ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"
                                      "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP")
                      for arg in ("--cap-drop", f"CAP_{cap}"))
 CTR_IMAGE = "docker.io/" + IMAGE
+
+
+# systemd socket activation by hand: fd N becomes fd 3, LISTEN_PID names the process that will exec the daemon
+ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); fd == 3 or os.close(fd); "
+            "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); os.execvp(sys.argv[2], sys.argv[2:])")
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -139,10 +145,13 @@ class PrivateDaemon:
 
 @dataclass
 class PrivateDocker(PrivateDaemon):
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false (and `extra_args`). A daemon.json
+    with `hosts` replaces the -H flag (dockerd refuses both); it must then list the unix socket itself."""
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    extra_args: tuple[str, ...] = ()
+    activation_fd: int | None = None  # a listening socket handed over as systemd does (LISTEN_FDS), for -H fd://
 
     @property
     def socket(self) -> Path:
@@ -164,12 +173,15 @@ class PrivateDocker(PrivateDaemon):
         self.base.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
-        process = subprocess.Popen(
-            ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
-             "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
-            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        command = ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
+                   "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
+                   *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", "--iptables=false",
+                   "--ip6tables=false", *self.extra_args]
+        fd = self.activation_fd
+        if fd is not None:  # the socket becomes fd 3 of dockerd itself (exec keeps the launcher's pid)
+            command = [sys.executable, "-c", ACTIVATE, str(fd), *command]
+        process = subprocess.Popen(command, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+                                   start_new_session=True, pass_fds=() if fd is None else (fd,))
         self.pid = process.pid
         _wait(lambda: self.socket.exists() and self.docker("version", check=False).returncode == 0, timeout,
               f"dockerd on {self.socket} (log: {self.log})")
@@ -301,8 +313,11 @@ def lab_dir(prefix: str = "ha-") -> Path:
 def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: float = 300
                   ) -> subprocess.CompletedProcess:
     """Run the installed `hostaudit` command as a user would."""
+    from tests import check_gate
+
     done = subprocess.run(["hostaudit", *args], capture_output=True, text=True, timeout=timeout)
     if done.returncode not in check_codes:
         raise AssertionError(f"hostaudit {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    check_gate.record_report(args, done.stdout)
     return done
 

@@ -62,27 +62,43 @@ def _flag_bool(flags: dict[str, tuple[str, ...]], config: dict, name: str) -> bo
 
 
 def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
+    """TCP listeners from -H flags, daemon.json `hosts`, and dockerd's real listening sockets (socket activation
+    or a listener nobody declared). TLS is one daemon-wide setting; dockerd turns TLS on whenever `tlsverify` is
+    given at all, even `--tlsverify=false`, and verifies clients only when it is true."""
     tls_verify = _flag_bool(flags, config, "tlsverify")
-    tls = tls_verify or _flag_bool(flags, config, "tls")
+    tls = "tlsverify" in flags or "tlsverify" in config or _flag_bool(flags, config, "tls")
     found: dict[tuple[str, int], TcpListener] = {}
     for host, source in _hosts(flags, config):
         if host.startswith("tcp://"):
-            address, _, port = host[len("tcp://"):].rstrip("/").rpartition(":")
-            port_number = int(port) if port.isdigit() else (2376 if tls else 2375)
+            address, port = _split_host_port(host[len("tcp://"):].rstrip("/"))
+            port_number = int(port) if port.isdigit() and int(port) <= 65535 else (2376 if tls else 2375)
             found[(address or "0.0.0.0", port_number)] = TcpListener(address or "0.0.0.0", port_number, tls,
                                                                      tls_verify, source)
-    if pid:
-        import psutil
-
-        try:
-            connections = psutil.Process(pid).net_connections(kind="inet")
-        except (psutil.Error, OSError):
-            connections = []
-        for conn in connections:
-            if conn.status == psutil.CONN_LISTEN and conn.laddr:
-                key = (conn.laddr.ip, conn.laddr.port)
-                found.setdefault(key, TcpListener(conn.laddr.ip, conn.laddr.port, tls, tls_verify, "listening"))
+    for address, port in _listening(pid):
+        found.setdefault((address, port), TcpListener(address, port, tls, tls_verify, "listening"))
     return tuple(found.values())
+
+
+def _split_host_port(text: str) -> tuple[str, str]:
+    """`host:port`, `[v6]:port`, `host` or `:port` as (host, port); either may be empty."""
+    if text.startswith("[") and "]" in text:
+        host, _, rest = text.partition("]")
+        return host + "]", rest.removeprefix(":")
+    host, colon, port = text.rpartition(":")
+    return (host, port) if colon else (text, "")
+
+
+def _listening(pid: int | None) -> list[tuple[str, int]]:
+    """The TCP addresses a process listens on, from the kernel's socket table (empty when unreadable)."""
+    if not pid:
+        return []
+    import psutil
+
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return []
+    return [(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN and c.laddr]
 
 
 def _count(info: dict | None, key: str) -> int | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from hostaudit.model import Status
 from hostaudit.remediation.fixes import fix_for
+from hostaudit.report import shown_status
 
 SANDBOX = "(sandbox)"
 
@@ -30,8 +32,9 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def failing_container_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Failing, non-waived findings about a container."""
-    return [f for f in report.get("findings") or () if isinstance(f, dict) and f.get("status") == "fail"
-            and not f.get("waiver") and (f.get("subject") or {}).get("kind") == "container"]
+    return [f for f in report.get("findings") or () if isinstance(f, dict)
+            and shown_status(str(f.get("status")), f.get("waiver")) == Status.FAIL.value
+            and (f.get("subject") or {}).get("kind") == "container"]
 
 
 def _host_paths(evidence: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from hostaudit import catalog
+from hostaudit.model import Status
+from hostaudit.report import shown_status
 
 ROLE_NAME = "container_hardening"
 DISRUPTIVE_KEYS = frozenset({"userns_remap", "cgroup_parent"})
@@ -76,7 +78,7 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
         # the key comes from this catalog by check id, never from the report's text (a report can say anything)
         check_id = finding.get("check_id") if isinstance(finding, dict) else None
         key = catalog_keys.get(check_id) if isinstance(check_id, str) else None
-        if key and finding.get("status") == "fail" and not finding.get("waiver"):
+        if key and shown_status(str(finding.get("status")), finding.get("waiver")) == Status.FAIL.value:
             by_key.setdefault(str(key), []).append(finding)
     decisions = []
     for key, findings in sorted(by_key.items()):

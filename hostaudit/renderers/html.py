@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from hostaudit.catalog import Severity
-from hostaudit.model import Status
 from hostaudit.report import ContainerSummary, Finding, Report
 from hostaudit.sanitize import html_text
 
@@ -67,7 +66,7 @@ def _chart(counts: dict[str, int]) -> list[dict[str, object]]:
 
 def status_of(finding: Finding) -> str:
     """The status a reader filters by: a waived failure is `waived`."""
-    return "waived" if finding.status is Status.FAIL and finding.waiver else finding.status.value
+    return finding.shown_status
 
 
 def evidence_text(value: object) -> str:

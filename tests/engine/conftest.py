@@ -7,10 +7,19 @@ import json
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests import check_gate
 from tests.lab import CTR_DROP_ALL, PrivateContainerd, PrivateDocker, lab_dir, run_hostaudit
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run of the whole directory fails for any container check never failing in a real daemon's report."""
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.engine_gaps,
+                                                  "container checks never failing on the real daemon"))
+
 
 needs_engine = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("dockerd", "containerd", "ctr", "docker", "busybox")),

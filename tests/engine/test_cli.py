@@ -6,6 +6,7 @@ import json
 import os
 import stat
 
+from hostaudit.model import SCHEMA_VERSION
 from tests.engine.conftest import needs_engine
 from tests.lab import run_hostaudit
 
@@ -42,7 +43,7 @@ def test_collect_then_audit_offline_gives_the_same_findings(lab, tmp_path, repor
 
 def test_a_corrupt_snapshot_is_a_clear_usage_error(tmp_path):
     facts = tmp_path / "facts.json"
-    facts.write_text('{"schema_version": 1, "collectors": 3}')
+    facts.write_text(f'{{"schema_version": {SCHEMA_VERSION}, "collectors": 3}}')
     done = run_hostaudit("audit", "--facts", str(facts), check_codes=(2,))
     assert "malformed snapshot" in done.stderr and "Traceback" not in done.stderr
 

@@ -9,8 +9,17 @@ import pytest
 
 from hostaudit import catalog, engine
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
+from tests import check_gate
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record what every check function returns; a run of the whole directory fails for any automated check that
+    never returned both `fail` and `pass` (tests/check_gate.py)."""
+    check_gate.record_check_functions()
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.unit_gaps,
+                                                  "automated checks never seen both failing and passing"))
 
 
 def load(name: str) -> Snapshot:
@@ -21,7 +30,7 @@ def results_by_subject(check_id: str, snapshot: Snapshot) -> dict[str, Result]:
     """Run one check through the engine (so `needs` and error handling apply) and index results by subject name."""
     check = catalog.load()[check_id]
     results = engine.evaluate_check(check, snapshot)
-    assert not [r for r in results if r.detail == engine.RAISED], f"{check_id} raised: {results}"
+    assert not engine.checks_raised({check_id: results}), f"{check_id} raised: {results}"
     return {r.subject.name: r for r in results}
 
 

@@ -165,3 +165,41 @@ def test_kernel_bug_is_a_direct_escape_only_for_the_containers_the_check_names(r
     verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"kernel.cve_2026_31431"},
                                    evidence={"kernel.cve_2026_31431": evidence}))
     assert any("Copy Fail" in t for t in direct(verdict)) is escapes
+
+
+@pytest.mark.parametrize("listener", ["127.0.0.2:2375 (argv)", "localhost:2375 (daemon.json)",
+                                      "[::1]:2375 (argv)", "::1:2375 (listening)"])
+def test_a_loopback_tcp_api_is_not_reached_from_a_bridge(listener):
+    """The collector writes listeners as address:port (source); every loopback spelling stays on the host."""
+    loopback = {"daemon.tcp_without_tls": {"without_tlsverify": [listener]}}
+    bridge = results(set(), passing={"container.host_network"}, evidence=loopback,
+                     host_failing={"daemon.tcp_without_tls"})
+    assert only_verdict(bridge).verdict == escape.CONTAINED
+
+
+def test_root_in_the_hosts_user_namespace_alone_is_weakened():
+    verdict = only_verdict(results({"container.runs_as_root", "container.host_userns"}))
+    assert verdict.paths[0].technique == "root without a user namespace: container root is host root"
+    assert verdict.paths[0].kind == escape.WEAKENING
+
+
+def test_paths_come_direct_then_conditional_then_weakening_each_with_its_evidence():
+    recorded = results({"container.runs_as_root", "container.cap_net_admin", "container.seccomp_unconfined"},
+                       evidence={"container.runs_as_root": {"user": "0"}},
+                       host_failing={"kernel.cve_2024_1086", "runtime.cve_2024_21626"})
+    recorded["kernel.cve_2024_1086"][0].evidence["kernel"] = "6.1.0"
+    paths = only_verdict(recorded).paths
+    assert [p.kind for p in paths] == sorted((p.kind for p in paths), key=[escape.DIRECT, escape.CONDITIONAL,
+                                                                           escape.WEAKENING].index)
+    assert [p.kind for p in paths][:2] == [escape.DIRECT, escape.CONDITIONAL]
+    assert paths[0].evidence[0] == "kernel.cve_2024_1086: kernel=6.1.0"
+    assert paths[1].evidence == ("runtime.cve_2024_21626", "container.runs_as_root: user=0")
+    assert paths[-1].kind == escape.WEAKENING
+
+
+def test_a_long_chain_link_is_cut_at_the_limit():
+    recorded = {"container.runs_as_root": [Result.failed(CTR, {"user": "x" * 500})]}
+    text = escape.link("container.runs_as_root", escape.Results({k: v[0] for k, v in recorded.items()}, {}))
+    assert len(text) == len("container.runs_as_root: ") + 240
+    assert text.endswith("x…")
+    assert escape.link("container.privileged", escape.Results({}, {})) == "container.privileged"
