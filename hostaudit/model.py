@@ -43,6 +43,7 @@ class ConfigFile:
     presence: Presence
     error: str | None = None
     data: dict[str, Any] | None = None
+    modified_at: float | None = None  # mtime (epoch seconds), compared with its daemon's start time
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ class DockerDaemonFacts:
     image_count: int | None = None  # /info Images
     container_count: int | None = None  # /info Containers
     stopped_container_count: int | None = None  # /info ContainersStopped
+    started_at: float | None = None  # the dockerd process's start (epoch seconds)
+    proxy_processes: int | None = None  # docker-proxy children of dockerd (userland proxy in force); None: unknown
 
 
 # ---------------------------------------------------------------- containers
@@ -279,6 +282,7 @@ class ContainerdFacts:
     skipped_docker_tasks: int
     pods: tuple[Pod, ...] = ()
     cni: CniFacts | None = None
+    started_at: float | None = None  # the reported containerd process's start (epoch seconds)
 
 
 # ---------------------------------------------------------------- kubelet
@@ -292,6 +296,7 @@ class KubeletFacts:
     argv: tuple[str, ...]
     flags: dict[str, str]  # long flag name -> last value given
     config: ConfigFile | None  # None when no --config is in use
+    started_at: float | None = None  # the kubelet process's start (epoch seconds)
 
 
 # ---------------------------------------------------------------- runtime (/proc)

@@ -8,6 +8,7 @@ from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Container, Snapshot, Status
 from hostaudit.parsers import parse_kernel_release, parse_version
 
+from ..daemon._settings import setting
 from ._effective import capabilities, seccomp_disabled
 from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
 from ._subjects import Judgement, per_container
@@ -48,8 +49,7 @@ def _docker_daemon_profile(facts: Snapshot) -> str | None:
     daemon = facts.docker_daemon
     if daemon is None:
         return None
-    flag = daemon.flags.get("seccomp-profile")
-    value = flag[-1] if flag else (daemon.config.data or {}).get("seccomp-profile")
+    value = setting(daemon, "seccomp-profile").value
     return value if isinstance(value, str) and value not in ("", "builtin") else None
 
 

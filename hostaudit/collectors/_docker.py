@@ -41,7 +41,7 @@ def client(ctx: CollectContext) -> Any:
         url = ctx.docker_url
         path = unix_path(url)
         if path is not None:
-            _require_socket(url, path)
+            _require_socket(ctx, url, path)
             try:
                 ctx.docker_api = _unix_client(url, path, ctx.docker_timeout)
             except CollectorError as exc:
@@ -71,14 +71,32 @@ _REASONS = (
 )
 
 
-def _require_socket(url: str, path: str) -> None:
-    """CollectorSkipped when no socket exists at `path`; CollectorError when we may not even look (non-root)."""
+def _require_socket(ctx: CollectContext, url: str, path: str) -> None:
+    """CollectorSkipped when no socket exists at `path` and no dockerd runs without its socket; CollectorError
+    when a running dockerd's socket is missing, or we may not even look (non-root)."""
     try:
         os.stat(path)
     except FileNotFoundError as exc:
+        orphan = _dockerd_missing_socket(ctx, path)
+        if orphan is not None:
+            raise CollectorError(f"docker: no socket at {url}, but dockerd (pid {orphan}) is running: its socket "
+                                 "is missing") from exc
         raise CollectorSkipped(f"docker: no socket at {url}") from exc
     except OSError as exc:
         raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+
+
+def _dockerd_missing_socket(ctx: CollectContext, path: str) -> int | None:
+    """The pid of a running dockerd that should listen on `path`, or (for the default endpoint) whose every unix
+    socket is missing."""
+    from hostaudit.collectors.docker_daemon import DEFAULT_SOCKETS, unix_sockets
+    from hostaudit.parsers import parse_dockerd_argv
+
+    for proc in ctx.processes_named("dockerd"):
+        sockets = unix_sockets(parse_dockerd_argv(proc.argv), {})
+        if path in sockets or (path in DEFAULT_SOCKETS and sockets and not any(map(os.path.exists, sockets))):
+            return proc.pid
+    return None
 
 
 def _unix_client(url: str, path: str, timeout: float) -> UnixDockerAPI:

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._fs import read_parsed, read_text, socket_info
+from hostaudit.collectors._fs import process_started_at, read_parsed, read_text, socket_info
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
 from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
@@ -178,6 +178,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
         skipped_docker_tasks=skipped,
         pods=group_pods(containers),
         cni=read_cni(cni_conf_dir(config.data or {})),
+        started_at=process_started_at(main[0].pid if main else None),
     )
     unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
     if unreadable:
