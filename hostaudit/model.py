@@ -125,6 +125,12 @@ class SocketInfo:
     mode: int | None = None
     owner: str | None = None
     group: str | None = None
+    daemon: str = ""  # who listens or where it was found: "dockerd (pid 12)", "well-known path"
+    aliases: tuple[str, ...] = ()  # other host paths of the same socket (real path, /var/run twin)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -373,6 +379,7 @@ class Snapshot:
     files: tuple[FileStat, ...] = ()
     audit_rules: AuditRulesFacts | None = None
     kubelet: KubeletFacts | None = None
+    runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

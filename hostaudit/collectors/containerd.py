@@ -37,7 +37,7 @@ def read_config(path: str) -> ConfigFile:
     return read_parsed(path, parse_toml)
 
 
-def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
+def daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
     """A containerd process's config, state dir and socket, command-line flags taking precedence."""
     config = read_config(_flag(proc.argv, "--config", "-c") or DEFAULT_CONFIG)
     data = config.data or {}
@@ -143,7 +143,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
     """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`) are counted as
     skipped without reading their bundles: the Docker API already described them."""
     procs = ctx.processes_named("containerd")
-    views = [(p, *_daemon_view(p)) for p in procs]
+    views = [(p, *daemon_view(p)) for p in procs]
     if ctx.containerd_state_dirs:
         state_dirs = list(ctx.containerd_state_dirs)
         views = [v for v in views if v[2] in state_dirs] or views
