@@ -244,6 +244,11 @@ class Container:
     def running(self) -> bool:
         return self.pid is not None and self.pid > 0
 
+    @property
+    def is_sandbox(self) -> bool:
+        """A pod's sandbox (pause container): folded into its pod, never audited or counted as a container."""
+        return self.pod is not None and not self.pod.container_name
+
 
 @dataclass(frozen=True)
 class Pod:
