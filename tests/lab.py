@@ -143,6 +143,7 @@ class PrivateDocker(PrivateDaemon):
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    extra_hosts: tuple[str, ...] = ()  # further -H addresses (tcp://127.0.0.1:PORT) beside its own unix socket
 
     @property
     def socket(self) -> Path:
@@ -167,7 +168,8 @@ class PrivateDocker(PrivateDaemon):
         process = subprocess.Popen(
             ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
              "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
+             "-H", self.url, *(arg for host in self.extra_hosts for arg in ("-H", host)), "--bridge=none",
+             "--iptables=false", "--ip6tables=false"],
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.pid = process.pid
