@@ -46,6 +46,7 @@ def lab():
         docker.run("hardened", *HARDENED)
         docker.run("host-root", "-v", "/:/host:ro", *PRIVATE_CGROUP)
         docker.run("sock", "-v", f"{docker.socket}:/var/run/docker.sock", *PRIVATE_CGROUP)
+        docker.run("sock-dir", "-v", f"{docker.socket.parent}:/lab:ro", *PRIVATE_CGROUP)
         time.sleep(1.1)  # the edit must be later than dockerd's start at the kernel's clock-tick resolution
         docker.config_file.write_text(json.dumps(EDITED))
         containerd.start()
@@ -120,6 +121,14 @@ def test_host_root_evidence_names_only_sockets_that_exist(report, lab):
         assert "/var/run/docker.sock" not in json.dumps(found["evidence"])
 
 
+def test_the_socket_directory_mount_exposes_the_real_socket(report, lab):
+    docker, _, _ = lab
+    found = _finding(report, "container.docker_socket_mounted", "sock-dir")
+    assert found["status"] == "fail"
+    assert (found["evidence"]["mount.source"], found["evidence"]["socket"]) == (str(docker.base), str(docker.socket))
+    assert found["evidence"]["socket.daemon"] == f"dockerd (pid {docker.pid})"
+
+
 def test_a_pod_mounting_the_containerd_socket_is_credited_to_that_mount(report, lab):
     _, containerd, _ = lab
     found = _finding(report, "container.docker_socket_mounted", "k8s/sockpod/app")
@@ -141,7 +150,7 @@ def test_sandboxes_are_not_counted(report):
     names = {c["name"] for c in report["containers"]}
     assert not [n for n in names if n.endswith("(sandbox)")]
     assert report["summary"]["pods"] == 2
-    assert report["summary"]["containers"] == len(report["containers"]) == 6
+    assert report["summary"]["containers"] == len(report["containers"]) == 7
 
 
 def test_auditing_through_tcp_gives_the_same_verdict_for_the_mounted_unix_socket(report, lab):
