@@ -163,6 +163,15 @@ def test_auditing_through_tcp_gives_the_same_verdict_for_the_mounted_unix_socket
     assert through_tcp["collectors"]["docker_daemon"]["state"] == "ok"
 
 
+def test_the_dockerd_behind_a_tcp_endpoint_is_identified_by_its_listening_port(lab, tmp_path):
+    docker, _, port = lab
+    facts = tmp_path / "facts.json"
+    run_hostaudit("collect", "--docker-host", f"tcp://127.0.0.1:{port}", "--out", str(facts))
+    daemon = json.loads(facts.read_text())["docker_daemon"]
+    assert daemon["pid"] == docker.pid
+    assert str(docker.socket) in [s["path"] for s in daemon["sockets"]]
+
+
 def test_a_wrong_containerd_state_is_a_usage_error(lab):
     docker, containerd, _ = lab
     done = run_hostaudit("audit", "--format", "json", "--docker-host", docker.url, "--containerd-state",
