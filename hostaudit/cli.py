@@ -36,12 +36,17 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
               quiet: bool):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
+    from hostaudit.collectors.containerd import TASKS
 
     if facts is not None:
         try:
             return engine.load_snapshot(facts)
         except ValueError as exc:
             raise _fail(str(exc)) from exc
+    for state_dir in containerd_state or ():
+        if not os.path.isdir(os.path.join(state_dir, TASKS)):
+            raise _fail(f"--containerd-state {state_dir}: no {TASKS} directory there, so not a containerd state "
+                        "directory (containerd's --state, default /run/containerd)")
     ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout,
                          containerd_state_dirs=tuple(containerd_state or ()))
     show = sys.stderr.isatty() and not quiet

@@ -59,6 +59,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         host,
         kubelet,
         runtime,
+        sockets,
     )
 
     say = progress or (lambda _message: None)
@@ -69,6 +70,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "containers": lambda: containers.collect(ctx),
         "audit_rules": lambda: audit_rules.collect(ctx),
         "kubelet": lambda: kubelet.collect(ctx),
+        "sockets": lambda: sockets.collect(ctx),
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
     with ThreadPoolExecutor(max_workers=len(first)) as pool:
@@ -99,6 +101,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         files=file_facts or (),
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
+        runtime_sockets=facts["sockets"] or (),
     )
 
 

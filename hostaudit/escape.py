@@ -183,9 +183,10 @@ WEAKENING_CHECKS = (
 
 
 def _root_without_userns(results: Results) -> bool:
-    """Root in the container is root on the host: no user namespace, per container or for the whole daemon."""
+    """Root in the container is root on the host: it is in the host's user namespace, by its own choice or its
+    runtime's default (one rule for Docker and CRI containers)."""
     return results.failed(ROOT) and (results.failed("container.host_userns")
-                                     or results.failed("daemon.userns_remap_disabled"))
+                                     or results.evidence("container.host_userns").get("namespaces.user.host") is True)
 
 
 def _cve_paths(results: Results) -> list[EscapePath]:

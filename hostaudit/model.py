@@ -63,6 +63,7 @@ class ConfigFile:
     presence: Presence
     error: str | None = None
     data: dict[str, Any] | None = None
+    modified_at: float | None = None  # mtime (epoch seconds), compared with its daemon's start time
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,12 @@ class SocketInfo:
     mode: FileMode | None = None
     owner: str | None = None
     group: str | None = None
+    daemon: str = ""  # who listens or where it was found: "dockerd (pid 12)", "well-known path"
+    aliases: tuple[str, ...] = ()  # other host paths of the same socket (real path, /var/run twin)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,8 @@ class DockerDaemonFacts:
     image_count: int | None = None  # /info Images
     container_count: int | None = None  # /info Containers
     stopped_container_count: int | None = None  # /info ContainersStopped
+    started_at: float | None = None  # the dockerd process's start (epoch seconds)
+    proxy_processes: int | None = None  # docker-proxy children of dockerd (userland proxy in force); None: unknown
 
 
 # ---------------------------------------------------------------- containers
@@ -268,6 +277,11 @@ class Container:
     def running(self) -> bool:
         return self.pid is not None and self.pid > 0
 
+    @property
+    def is_sandbox(self) -> bool:
+        """A pod's sandbox (pause container): folded into its pod, never audited or counted as a container."""
+        return self.pod is not None and not self.pod.container_name
+
 
 @dataclass(frozen=True)
 class Pod:
@@ -312,6 +326,7 @@ class ContainerdFacts:
     skipped_docker_tasks: int
     pods: tuple[Pod, ...] = ()
     cni: CniFacts | None = None
+    started_at: float | None = None  # the reported containerd process's start (epoch seconds)
 
 
 # ---------------------------------------------------------------- kubelet
@@ -325,6 +340,7 @@ class KubeletFacts:
     argv: tuple[str, ...]
     flags: dict[str, str]  # long flag name -> last value given
     config: ConfigFile | None  # None when no --config is in use
+    started_at: float | None = None  # the kubelet process's start (epoch seconds)
 
 
 # ---------------------------------------------------------------- runtime (/proc)
@@ -401,6 +417,7 @@ class Snapshot:
     files: tuple[FileStat, ...] = ()
     audit_rules: AuditRulesFacts | None = None
     kubelet: KubeletFacts | None = None
+    runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

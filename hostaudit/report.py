@@ -101,6 +101,17 @@ class Report:
         return {name: tally.get(name, 0) for name in (*[s.value for s in Status], WAIVED)}
 
     @property
+    def pods(self) -> int:
+        """How many Kubernetes pods the workload containers belong to."""
+        return len({c.pod for c in self.containers if c.pod})
+
+    @property
+    def headline(self) -> str:
+        """The answer the report leads with: workload containers (sandboxes never counted) and their pods."""
+        pods = f" (in {self.pods} pod{'s' if self.pods != 1 else ''})" if self.pods else ""
+        return f"{len(self.escapable)} of {len(self.containers)} containers{pods} can escape to the host"
+
+    @property
     def escapable(self) -> tuple[EscapeVerdict, ...]:
         return tuple(v for v in self.escapes if v.verdict == "escapable")
 
@@ -169,7 +180,7 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         containers=tuple(
             ContainerSummary(c.key, c.name, c.source, c.state, c.image,
                              f"{c.pod.namespace}/{c.pod.name}" if c.pod else None)
-            for c in snapshot.all_containers
+            for c in snapshot.all_containers if not c.is_sandbox
         ),
         findings=tuple(findings),
         escapes=escapes,

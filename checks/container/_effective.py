@@ -85,7 +85,7 @@ def _daemon_default(facts: Snapshot, kind: str) -> str:
     if kind == "user" and daemon is not None:
         return "private" if daemon.userns_remap or daemon.rootless else "host"
     if kind == "cgroup" and facts.host is not None:
-        configured = setting(daemon, "default-cgroupns-mode")[0] if daemon else None
+        configured = setting(daemon, "default-cgroupns-mode").value if daemon else None
         if configured in ("host", "private"):
             return configured
         return "private" if facts.host.cgroup_v2_unified else "host"
@@ -106,8 +106,7 @@ def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
     daemon = facts.docker_daemon
     if daemon is None:
         return None
-    flag = daemon.flags.get("seccomp-profile")
-    value = flag[-1] if flag else (daemon.config.data or {}).get("seccomp-profile")
+    value = setting(daemon, "seccomp-profile").value
     return value if isinstance(value, str) and value not in ("", "builtin") else None
 
 
@@ -130,7 +129,7 @@ def no_new_privileges(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, 
         return proc.no_new_privs, evidence
     daemon = facts.docker_daemon
     if ctr.source == "docker" and daemon is not None:
-        default = setting(daemon, "no-new-privileges", False)[0] is True
+        default = setting(daemon, "no-new-privileges", False).value is True
         evidence["no_new_privileges.daemon_default"] = default
         return ctr.no_new_privileges or default, evidence
     return ctr.no_new_privileges, evidence

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Snapshot
 
-from ._mounts import RUNTIME_SOCKETS, mount_exposing
+from ._mounts import mount_exposing
 from ._subjects import per_container
 
 META = CheckMeta(
@@ -13,33 +13,31 @@ META = CheckMeta(
     scope=Scope.CONTAINER,
     cis=("5.32",),
     references=("MITRE ATT&CK T1611",),
-    rationale="Whoever can write to the Docker or containerd socket can start a privileged sibling container with "
-              "the host's / mounted: host root. Mounting /run or /var/run exposes the socket just the same.",
-    remediation="Remove the mount; if the API is truly needed, put an allow-listing proxy in front of it.",
-    needs=(),
+    rationale="Whoever can write to the Docker, containerd, CRI-O or Podman socket can start a privileged sibling "
+              "container with the host's / mounted: host root. Mounting the socket's directory, /run, /var/run or "
+              "/ exposes it just the same.",
+    remediation="Remove the mount named in the evidence (for a pod: the hostPath volume mounted there); if the API "
+                "is truly needed, put an allow-listing proxy in front of it.",
+    needs=("sockets",),
 )
-
-
-def socket_paths(facts: Snapshot) -> tuple[str, ...]:
-    """The sockets this host's daemons really listen on, plus the well-known ones."""
-    found = list(RUNTIME_SOCKETS)
-    if facts.docker_daemon is not None:
-        found += [s.path for s in facts.docker_daemon.sockets]
-    if facts.containerd is not None:
-        found += [s.path for s in facts.containerd.sockets]
-    return tuple(dict.fromkeys(found))
 
 
 @register(META)
 def evaluate(facts: Snapshot):
-    sockets = socket_paths(facts)
+    """Judged from the sockets that exist on this host (the sockets collector), each by the mount exposing it."""
 
     def judge(ctr):
-        hit = mount_exposing(ctr, sockets)
-        if hit is None:
-            return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"]}
-        mount, socket = hit
+        exposed = []
+        for socket in facts.runtime_sockets:
+            mount = mount_exposing(ctr, socket.names)
+            if mount is not None:
+                exposed.append((mount, socket))
+        if not exposed:
+            return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"],
+                           "sockets": [s.path for s in facts.runtime_sockets]}
+        mount, socket = max(exposed, key=lambda hit: len(hit[0].source.rstrip("/")))
         return True, {"mount.source": mount.source, "mount.destination": mount.destination, "mount.rw": mount.rw,
-                      "socket": socket}
+                      "socket": socket.path, "socket.daemon": socket.daemon,
+                      "exposed": [f"{s.path} ({s.daemon}) through {m.source}" for m, s in exposed]}
 
     return per_container(facts, judge)

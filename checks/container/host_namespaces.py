@@ -9,6 +9,7 @@ from ._effective import shares_host_namespace
 from ._subjects import per_container
 
 FAMILY = True
+HOST_USERNS = "namespaces.user.host"  # evidence: the container is in the host's user namespace, whatever the reason
 
 # (namespace, check id, CIS id, severity, what sharing it exposes)
 ROWS = (
@@ -44,19 +45,28 @@ def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: s
     def evaluate(facts: Snapshot):
         def judge(ctr):
             shared, evidence = shares_host_namespace(facts, ctr, kind)
-            if shared and kind == "user" and _daemon_shares_userns(facts, ctr):
-                evidence["daemon"] = "no userns-remap: every container shares it, see daemon.userns_remap_disabled"
-                return Status.NOT_APPLICABLE, evidence
+            if kind == "user" and shared:
+                evidence[HOST_USERNS] = True
+                runtime_default = _runtime_gives_no_userns(facts, ctr)
+                if runtime_default:
+                    evidence["runtime"] = runtime_default
+                    return Status.NOT_APPLICABLE, evidence
             return shared, evidence
 
         return per_container(facts, judge)
 
 
-def _daemon_shares_userns(facts: Snapshot, ctr) -> bool:
-    """A Docker container in the host user namespace only because its daemon does not remap: a daemon finding."""
-    daemon = facts.docker_daemon
-    return (ctr.source == "docker" and ctr.namespaces.get("user") != "host" and daemon is not None
-            and not (daemon.userns_remap or daemon.rootless))
+def _runtime_gives_no_userns(facts: Snapshot, ctr) -> str | None:
+    """Why a container shares the host user namespace by its runtime's default rather than its own choice: a
+    host-level fact (Docker without userns-remap or rootless; CRI pods without hostUsers: false), the same rule for
+    every runtime. None when the container left a user namespace its runtime would have given it."""
+    if ctr.source == "docker":
+        daemon = facts.docker_daemon
+        if ctr.namespaces.get("user") != "host" and daemon is not None and not (daemon.userns_remap or daemon.rootless):
+            return "dockerd has no userns-remap and is not rootless: every container shares it, see " \
+                   "daemon.userns_remap_disabled"
+        return None
+    return "containerd gives a container a user namespace only when its spec asks (Kubernetes: hostUsers: false)"
 
 
 for _row in ROWS:

@@ -15,7 +15,7 @@ from ..container._effective import capabilities, runs_as_root, seccomp_disabled,
 from ..container._gpu import gpu_access
 from ..container._lsm import apparmor_judgement, selinux_judgement
 from ..container._subjects import audited
-from ..daemon._settings import setting
+from ..daemon._settings import authorization_setting
 
 Reach = tuple[bool | None, str]
 
@@ -115,12 +115,10 @@ def authorization_plugins(facts: Snapshot) -> list[str]:
     daemon = facts.docker_daemon
     if daemon is None:
         return []
-    plugins = [str(p) for p in ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []]
-    configured, _ = setting(daemon, "authorization-plugin" if "authorization-plugin" in daemon.flags
-                            else "authorization-plugins", [])
+    configured = authorization_setting(daemon).value
     if isinstance(configured, str):
         configured = [configured]
-    return sorted({*plugins, *(str(p) for p in configured or [])})
+    return sorted(str(p) for p in configured or [])
 
 
 def _authz(facts: Snapshot) -> Reach:

@@ -7,7 +7,7 @@ import glob
 import os
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._fs import read_parsed, read_text, socket_info
+from hostaudit.collectors._fs import process_started_at, read_parsed, read_text, socket_info
 from hostaudit.collectors._runtime_versions import running_binary_version
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
@@ -37,7 +37,7 @@ def read_config(path: str) -> ConfigFile:
     return read_parsed(path, parse_toml)
 
 
-def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
+def daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
     """A containerd process's config, state dir and socket, command-line flags taking precedence."""
     config = read_config(_flag(proc.argv, "--config", "-c") or DEFAULT_CONFIG)
     data = config.data or {}
@@ -132,7 +132,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
     """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`) are counted as
     skipped without reading their bundles: the Docker API already described them."""
     procs = ctx.processes_named("containerd")
-    views = [(p, *_daemon_view(p)) for p in procs]
+    views = [(p, *daemon_view(p)) for p in procs]
     if ctx.containerd_state_dirs:
         state_dirs = list(ctx.containerd_state_dirs)
         views = [v for v in views if v[2] in state_dirs] or views
@@ -169,6 +169,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
         skipped_docker_tasks=skipped,
         pods=group_pods(containers),
         cni=read_cni(cni_conf_dir(config.data or {})),
+        started_at=process_started_at(main[0].pid if main else None),
     )
     unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
     if unreadable:

@@ -27,6 +27,7 @@ def _head(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
         "failing_by_severity": report.counts(),
         "by_status": report.status_counts(),
         "containers": len(report.containers),
+        "pods": report.pods,
         "escapable_containers": len(report.escapable),
     }
     # lead with the answer: how many containers can escape, then each container's verdict and paths

@@ -26,7 +26,7 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
                        f"{clean(host.get('kernel'))}, docker {clean(host.get('docker') or 'n/a')}, containerd "
                        f"{clean(host.get('containerd') or 'n/a')}", style="bold"))
     escapable = report.escapable
-    console.print(Text(f"{len(escapable)} of {len(report.containers)} containers can escape to the host",
+    console.print(Text(report.headline,
                        style="bold red" if escapable else "bold green"))
     for verdict in escapable:
         console.print(Text(f"  {clean(verdict.subject.name)}: ", style="bold")

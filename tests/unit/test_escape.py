@@ -123,10 +123,23 @@ def test_other_runtime_cves_are_conditional_for_root_and_absent_for_non_root():
     assert non_root.verdict == escape.CONTAINED and non_root.paths == ()
 
 
+def _in_host_userns_by_default(recorded: dict[str, list[Result]]) -> dict[str, list[Result]]:
+    """container.host_userns as it is for a Docker container of a daemon without userns-remap, or a CRI container:
+    not a failure of the container's own, but the container is in the host's user namespace."""
+    return {**recorded, "container.host_userns": [Result.not_applicable(CTR, {"namespaces.user.host": True})]}
+
+
 def test_root_without_user_namespace_is_weakened():
-    verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"daemon.userns_remap_disabled"}))
+    verdict = only_verdict(_in_host_userns_by_default(results({"container.runs_as_root"})))
     assert verdict.verdict == escape.WEAKENED
     assert "root without a user namespace" in verdict.paths[0].technique
+
+
+def test_non_root_without_user_namespace_is_contained_whatever_the_runtime():
+    """One rule for Docker and CRI: the host-level lack of a user namespace is no per-container failure."""
+    recorded = _in_host_userns_by_default(results(set(), passing={"container.runs_as_root"},
+                                                  host_failing={"daemon.userns_remap_disabled"}))
+    assert only_verdict(recorded).verdict == escape.CONTAINED
 
 
 def test_defaults_that_remove_no_layer_leave_the_container_contained():
@@ -147,9 +160,10 @@ def test_every_check_id_the_analysis_names_is_in_the_catalog():
 
 def test_recorded_lab_snapshot_verdicts(lab_snapshot):
     verdicts = {v.subject.name: v.verdict for v in engine.audit(lab_snapshot).escapes}
-    for name in ("priv", "sysadmin", "sock", "run-dir", "host-root", "ptrace-pid", "shop/risky/app"):
+    for name in ("priv", "sysadmin", "sock", "host-root", "ptrace-pid", "shop/risky/app"):
         assert verdicts[name] == escape.ESCAPABLE, name
-    for name in ("no-seccomp", "host-net", "etc-ro"):
+    # the recording host had no runtime socket under /run (its daemons listened under /tmp): /run:ro exposes none
+    for name in ("no-seccomp", "host-net", "etc-ro", "run-dir"):
         assert verdicts[name] == escape.WEAKENED, name
     assert verdicts["hardened"] == escape.CONTAINED
     assert "shop/risky/(sandbox)" not in verdicts

@@ -40,8 +40,8 @@ def test_every_format_is_written_0600_even_over_a_world_readable_file(tmp_path, 
     text = out.read_text(encoding="utf-8")
     parse = {"json": json.loads, "sarif": json.loads, "junit": lambda t: ET.fromstring(t.encode()),
              "csv": lambda t: list(csv.reader(io.StringIO(t, newline=""))),
-             "html": lambda t: t.index("containers can escape"), "prometheus": lambda t: t.index("hostaudit_findings"),
-             "text": lambda t: t.index("containers can escape")}
+             "html": lambda t: t.index("can escape to the host"), "prometheus": lambda t: t.index("hostaudit_findings"),
+             "text": lambda t: t.index("can escape to the host")}
     assert parse[fmt](text)
 
 

@@ -64,7 +64,7 @@ def test_summary_comes_first_and_is_complete(rendered, sample):
     ids = [attrs.get("id") for _, attrs in page.elements if attrs.get("id")]
     assert ids.index("summary") < ids.index("escapes") < ids.index("findings")
     text = " ".join(" ".join(page.text).split())
-    assert "2 of 6 containers can escape to the host" in text
+    assert "2 of 6 containers (in 2 pods) can escape to the host" in text
     for value in ("lab-host", "6.1.0-18-amd64", "20.10.24+dfsg1", "1.6.20~ds1", "1.1.5+ds1"):
         assert value in text
     bars = {attrs["class"].split()[-1]: attrs["width"] for attrs in page.tags("rect")}
