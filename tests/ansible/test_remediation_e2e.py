@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, needs_ansible, needs_engine
-from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+from tests.lab import IMAGE, PrivateDocker, lab_dir, run_hostaudit
 
 pytestmark = [needs_ansible, needs_engine]
 INFRA = ROLE.parents[2] / "tests" / "infra"
@@ -47,6 +47,8 @@ def host_overrides(base: Path, socket: Path) -> dict:
         "container_hardening_audit_rules_path": str(base / "audit" / "hostaudit-docker.rules"),
         "container_hardening_audit_rules_watches": [str(base / "etc-docker"), str(base / "unit" / "docker.service")],
         "container_hardening_audit_rules_load": False,
+        "container_hardening_audit_rules_without_auditd": True,
+        "container_hardening_probe_image": IMAGE,
         "container_hardening_kernel_sysctls_enabled": True,
         "container_hardening_kernel_sysctls_path": str(base / "sysctl.d" / "60-hostaudit-docker.conf"),
         "container_hardening_kernel_sysctls_apply": False,
