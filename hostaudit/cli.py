@@ -249,6 +249,8 @@ def remediate(
     from hostaudit import output as out
     from hostaudit import remediation
 
+    if restart_method is RestartMethod.command and not restart_command:
+        raise _fail("--restart-method command needs --restart-command")
     variables = dict(item.partition("=")[::2] for item in var or ())
     if any("=" not in item for item in var or ()):
         raise _fail("--var takes NAME=VALUE")
@@ -269,6 +271,8 @@ def remediate(
         out.write(result.playbook, out_path)
         out.write(result.containers, containers_path)
         out.write(result.pods, pods_path)
+        if role is None:
+            remediation.copy_role(out_path)
     except OSError as exc:
         raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
     on = [d.key for d in result.decisions if d.enabled]

@@ -143,6 +143,7 @@ class PrivateDocker(PrivateDaemon):
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    iptables_flag: str = "--iptables=false"  # any spelling dockerd accepts, e.g. --iptables=0
 
     @property
     def socket(self) -> Path:
@@ -167,7 +168,7 @@ class PrivateDocker(PrivateDaemon):
         process = subprocess.Popen(
             ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
              "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
+             "-H", self.url, "--bridge=none", self.iptables_flag, "--ip6tables=false"],
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.pid = process.pid
