@@ -359,12 +359,14 @@ def main() -> None:
         module.exit_json(**result)
     if params["restart_method"] == "none":
         if changed_keys:
+            if stat:
+                result["backup"] = module.backup_local(path)
             write_like(path, new_text, stat)
         result["msg"] = "daemon.json changed; restart dockerd yourself, the change is not in force until then"
         module.exit_json(**result)
     backup = None
     if changed_keys and stat:
-        backup = module.backup_local(path)
+        backup = result["backup"] = module.backup_local(path)
     with open(marker, "w") as out:
         json.dump({"keys": affected, "backup": backup}, out)
     os.chmod(marker, 0o600)
