@@ -286,16 +286,24 @@ def remediate(
 
 @app.command()
 def fleet(
-    reports: Annotated[list[Path], typer.Argument(help="JSON reports, one per host (named <host>.json).")],
+    reports: Annotated[list[Path] | None, typer.Argument(help="JSON reports, one per host.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the fleet HTML here (mode 0600).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the fleet JSON here (default: stdout).")
                         ] = None,
+    not_audited: Annotated[list[str] | None, typer.Option(
+        "--not-audited", help="HOST=REASON for a host that has no report this run (repeatable).")] = None,
 ) -> None:
-    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first."""
+    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. Exits 1 when a
+    host is not audited (no report, an invalid one, or its Docker endpoint could not be read)."""
     from hostaudit import fleet as fleet_report
     from hostaudit import output as out
 
-    merged = fleet_report.merge(reports)
+    if any("=" not in item for item in not_audited or ()):
+        raise _fail("--not-audited takes HOST=REASON")
+    if not reports and not not_audited:
+        raise _fail("give at least one report (or --not-audited)")
+    missing = dict(item.partition("=")[::2] for item in not_audited or ())
+    merged = fleet_report.merge(reports or [], missing)
     try:
         if html is not None:
             out.write(fleet_report.render_html(merged), html)
@@ -306,6 +314,11 @@ def fleet(
     summary = merged["summary"]
     typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
                f"not audited, {summary['escapable_containers']} escapable containers", err=True)
+    for host in merged["hosts"]:
+        if host["error"]:
+            typer.echo(f"  not audited: {host['name']}: {host['error']}", err=True)
+    if summary["hosts_in_error"]:
+        raise typer.Exit(1)
 
 
 @app.command()
