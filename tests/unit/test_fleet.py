@@ -150,3 +150,9 @@ def test_a_deeply_nested_report_does_not_crash(tmp_path):
     path.write_text("[" * 100000 + "]" * 100000)
     done = run_hostaudit("fleet", str(path), check_codes=(1,))
     assert "not audited: deep: deep.json: not JSON" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_html_leads_with_the_matrix_and_folds_the_escapable_list(reports):
+    page = fleet.render_html(fleet.merge(reports))
+    assert page.index('class="matrix"') < page.index('class="hosts"'), "the matrix comes first"
+    assert page.index('class="matrix"') < page.index("<details>") and "1 escapable</summary>" in page
