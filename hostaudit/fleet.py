@@ -124,9 +124,9 @@ def read_report(path: Path) -> dict[str, Any]:
 def _docker_unreadable(report: dict[str, Any]) -> str | None:
     """Why the host's Docker endpoint could not be read, when the report says so."""
     status = (report.get("collectors") or {}).get("docker_daemon")
-    if isinstance(status, dict) and status.get("state") == "error":
-        endpoint = (report.get("host") or {}).get("docker_endpoint") or "the Docker endpoint"
-        return f"{endpoint} could not be read: {str(status.get('message') or 'no reason given')[:300]}"
+    if isinstance(status, dict) and status.get("state") in ("error", "skipped"):
+        # skipped: no socket at the endpoint (a wrong docker_host looks exactly like a host without Docker)
+        return f"the Docker endpoint could not be read: {str(status.get('message') or 'no reason given')[:300]}"
     return None
 
 

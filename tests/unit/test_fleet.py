@@ -108,10 +108,11 @@ def test_hosts_without_a_report_are_listed_not_audited(reports):
 def test_a_host_whose_docker_endpoint_could_not_be_read_is_not_audited(tmp_path):
     data = report([("daemon.icc_enabled", "medium", "pass")], hostname="wrong-socket")
     data["host"]["docker_endpoint"] = "unix:///nowhere.sock"
-    data["collectors"] = {"docker_daemon": {"state": "error", "message": "docker: no socket at unix:///nowhere.sock"}}
+    data["collectors"] = {"docker_daemon": {"state": "skipped", "message": "docker: no socket at unix:///nowhere.sock"}}
     (tmp_path / "w.json").write_text(json.dumps(data))
     merged = fleet.merge([tmp_path / "w.json"])
-    assert merged["hosts"][0]["error"].startswith("unix:///nowhere.sock could not be read: docker: no socket")
+    assert merged["hosts"][0]["error"] == ("the Docker endpoint could not be read: docker: no socket at "
+                                           "unix:///nowhere.sock")
     assert merged["summary"]["hosts_in_error"] == 1 and merged["matrix"] == {}
 
 
