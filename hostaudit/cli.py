@@ -26,6 +26,20 @@ ContainerdState = Annotated[list[str] | None, typer.Option(
     "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
 
 
+def _print_version(given: bool) -> None:
+    if given:
+        from hostaudit import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print the hostaudit version and exit.")] = False) -> None:
+    """Audit container-runtime hardening and container-escape preconditions on this host."""
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"hostaudit: {message}", err=True)
     return typer.Exit(2)
