@@ -65,3 +65,20 @@ def test_merge_keeps_other_keys_and_writes_once(play):
                                               "experimental": False, "log-level": "info"}
     assert len(list(config.parent.glob("daemon.json.*~"))) == 1
     assert "restart dockerd yourself" in done.output, "restart method none says the change is not in force yet"
+
+
+def test_file_modes_only_take_bits_away(play, tmp_path):
+    run, config = play
+    config.chmod(0o600)
+    loose = tmp_path / "loose.conf"
+    loose.write_text("x")
+    loose.chmod(0o666)
+    files = [{"path": str(loose), "mode": "0644"}]
+    done = run(container_hardening_docker_file_permissions_enabled=True,
+               container_hardening_docker_file_permissions_files=files)
+    assert done.returncode == 0, done.output[-3000:]
+    assert config.stat().st_mode & 0o777 == 0o600, "daemon.json is not opened up to 0644"
+    assert loose.stat().st_mode & 0o777 == 0o644
+    again = run(container_hardening_docker_file_permissions_enabled=True,
+                container_hardening_docker_file_permissions_files=files)
+    assert again.changed() == 0, again.output[-3000:]
