@@ -81,7 +81,8 @@ def unknown_variables(variables: dict[str, Any]) -> list[str]:
 
 def remediate(report: dict[str, Any], options: PlaybookOptions) -> Remediation:
     role = role_path()
-    decisions = decide_keys(report, role_keys(role), options)
+    keys = role_keys(role)
+    decisions = decide_keys(report, keys, options)
     findings = failing_container_findings(report)
     containers = {c["key"]: c for c in report.get("containers") or () if isinstance(c, dict) and "key" in c}
     in_pods = [f for f in findings if containers.get(f["subject"].get("key", ""), {}).get("pod")]
@@ -90,7 +91,8 @@ def remediate(report: dict[str, Any], options: PlaybookOptions) -> Remediation:
     patches = pod_patches(in_pods, containers)
     return Remediation(
         decisions=tuple(decisions),
-        playbook=_dump(PLAYBOOK_HEADER, build_play(decisions, options, options.role or ROLE_NAME,
+        playbook=_dump(PLAYBOOK_HEADER, build_play([d for d in decisions if d.key in keys], options,
+                                                   options.role or ROLE_NAME,
                                                    target_variables(report))),
         containers=_dump(CONTAINERS_HEADER, guidance),
         pods=_dump(PODS_HEADER, patches, multi=True) if patches else PODS_HEADER,
