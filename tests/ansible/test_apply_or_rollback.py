@@ -193,6 +193,13 @@ def test_a_file_edited_but_not_restarted_fails_verification_and_the_role_finishe
     assert run_infra(playbook).returncode == 0
     again = ansible_playbook(playbook, inventory)
     assert again.changed() == 0, again.output[-4000:]
+    # an apply interrupted after the write (the marker is still there) is finished by the next run
+    marker = Path(str(docker.config_file) + ".hostaudit-pending")
+    marker.write_text(json.dumps({"keys": ["no-new-privileges"], "backup": None}))
+    pid = (docker.base / "dockerd.pid").read_text()
+    finished = ansible_playbook(playbook, inventory)
+    assert finished.returncode == 0 and finished.changed() > 0, finished.output[-4000:]
+    assert not marker.exists() and (docker.base / "dockerd.pid").read_text() != pid, "dockerd was restarted"
 
 
 def test_testinfra_without_verify_vars_is_an_error():
