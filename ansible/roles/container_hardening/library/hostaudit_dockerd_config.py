@@ -235,6 +235,14 @@ def write_like(path: str, text: str, stat: os.stat_result | None) -> None:
         raise
 
 
+def validates(dockerd: str) -> bool:
+    """This dockerd has --validate (Engine 23.0+); 20.10 has not, and its keys are checked by refusals()."""
+    try:
+        return bool(dockerd) and "--validate" in run([dockerd, "--help"], timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def read_text(path: str) -> str:
     with open(path) as source:
         return source.read()
@@ -313,7 +321,7 @@ def main() -> None:
             pending = list(current)
     can_reload = params["restart_method"] == "systemd" or bool(params["reload_command"])
     probe = None
-    if params["probe_image"] and "no-new-privileges" in params["set"]:
+    if params["probe_image"] and "no-new-privileges" in params["set"] and not module.check_mode:
         try:
             probe = daemon.probe()
         except ApplyError as exc:
@@ -346,7 +354,7 @@ def main() -> None:
     new_text = dump(merged) if changed_keys else text
     if changed_keys:
         result["diff"] = {"before": text, "after": new_text, "before_header": path, "after_header": path}
-    if params["dockerd_binary"] and "--validate" in run([params["dockerd_binary"], "--help"]).stdout and changed_keys:
+    if changed_keys and validates(params["dockerd_binary"]):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as candidate:
             candidate.write(new_text)
             candidate.flush()
