@@ -27,6 +27,20 @@ ContainerdState = Annotated[list[str] | None, typer.Option(
     "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
 
 
+def _print_version(given: bool) -> None:
+    if given:
+        from hostaudit import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print the hostaudit version and exit.")] = False) -> None:
+    """Audit container-runtime hardening and container-escape preconditions on this host."""
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"hostaudit: {message}", err=True)
     return typer.Exit(2)
@@ -260,6 +274,8 @@ def remediate(
     from hostaudit import output as out
     from hostaudit import remediation
 
+    if restart_method is RestartMethod.command and not restart_command:
+        raise _fail("--restart-method command needs --restart-command")
     variables = dict(item.partition("=")[::2] for item in var or ())
     if any("=" not in item for item in var or ()):
         raise _fail("--var takes NAME=VALUE")
@@ -279,6 +295,8 @@ def remediate(
     out.write(result.playbook, out_path)
     out.write(result.containers, containers_path)
     out.write(result.pods, pods_path)
+    if role is None:
+        remediation.copy_role(out_path)
     on = [d.key for d in result.decisions if d.enabled]
     typer.echo(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", err=True)
     for decision in result.decisions:
@@ -290,16 +308,24 @@ def remediate(
 
 @app.command()
 def fleet(
-    reports: Annotated[list[Path], typer.Argument(help="JSON reports, one per host (named <host>.json).")],
+    reports: Annotated[list[Path] | None, typer.Argument(help="JSON reports, one per host.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the fleet HTML here (mode 0600).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the fleet JSON here (default: stdout).")
                         ] = None,
+    not_audited: Annotated[list[str] | None, typer.Option(
+        "--not-audited", help="HOST=REASON for a host that has no report this run (repeatable).")] = None,
 ) -> None:
-    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first."""
+    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. Exits 1 when a
+    host is not audited (no report, an invalid one, or its Docker endpoint could not be read)."""
     from hostaudit import fleet as fleet_report
     from hostaudit import output as out
 
-    merged = fleet_report.merge(reports)
+    if any("=" not in item for item in not_audited or ()):
+        raise _fail("--not-audited takes HOST=REASON")
+    if not reports and not not_audited:
+        raise _fail("give at least one report (or --not-audited)")
+    missing = dict(item.partition("=")[::2] for item in not_audited or ())
+    merged = fleet_report.merge(reports or [], missing)
     if html is not None:
         out.write(fleet_report.render_html(merged), html)
     if json_out is not None or html is None:
@@ -307,6 +333,11 @@ def fleet(
     summary = merged["summary"]
     typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
                f"not audited, {summary['escapable_containers']} escapable containers", err=True)
+    for host in merged["hosts"]:
+        if host["error"]:
+            typer.echo(f"  not audited: {host['name']}: {host['error']}", err=True)
+    if summary["hosts_in_error"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -152,6 +152,7 @@ class PrivateDocker(PrivateDaemon):
     log: Path | None = None
     extra_args: tuple[str, ...] = ()
     activation_fd: int | None = None  # a listening socket handed over as systemd does (LISTEN_FDS), for -H fd://
+    iptables_flag: str = "--iptables=false"  # any spelling dockerd accepts, e.g. --iptables=0
 
     @property
     def socket(self) -> Path:
@@ -175,7 +176,7 @@ class PrivateDocker(PrivateDaemon):
         self.log = self.base / "dockerd.log"
         command = ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
                    "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-                   *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", "--iptables=false",
+                   *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", self.iptables_flag,
                    "--ip6tables=false", *self.extra_args]
         fd = self.activation_fd
         if fd is not None:  # the socket becomes fd 3 of dockerd itself (exec keeps the launcher's pid)

@@ -10,10 +10,12 @@ from collections import defaultdict
 from typing import Any
 
 from hostaudit.model import Status
-from hostaudit.remediation.fixes import fix_for
+from hostaudit.remediation.fixes import CAP_CHECK_PREFIX, fix_for
 from hostaudit.report import shown_status
 
 SANDBOX = "(sandbox)"
+PRIVILEGED = "container.privileged"
+CAPABILITIES_ADDED = "container.capabilities_added"
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -48,22 +50,33 @@ def _host_paths(evidence: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per container outside Kubernetes: the `docker run` flags to change, each with the check that asks for it."""
-    changes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Per container outside Kubernetes: the changes its failing checks ask for, each in the check's own words.
+    On a container run with --privileged, capability checks are not listed one by one (the flag that granted them
+    is --privileged, not --cap-add): they are named under the privileged change, to re-audit after removing it."""
+    by_container: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
-        fix = fix_for(finding.get("check_id", ""))
-        changes[finding["subject"].get("key", "")].append({
-            "check": finding.get("check_id"),
-            "severity": finding.get("severity"),
-            "change": fix.docker if fix else finding.get("remediation"),
-            "evidence": finding.get("evidence") or {},
-        })
+        by_container[finding["subject"].get("key", "")].append(finding)
     guidance = []
-    for key, items in changes.items():
+    for key, items in by_container.items():
+        privileged = any(f.get("check_id") == PRIVILEGED for f in items)
+        granted = [f for f in items if privileged and _is_capability_check(str(f.get("check_id", "")))]
+        changes = []
+        for finding in items:
+            if finding in granted:
+                continue
+            change = {"check": finding.get("check_id"), "severity": finding.get("severity"),
+                      "change": finding.get("remediation"), "evidence": finding.get("evidence") or {}}
+            if finding.get("check_id") == PRIVILEGED and granted:
+                change["also_granted_by_privileged"] = sorted({str(f.get("check_id")) for f in granted})
+            changes.append(change)
         container = containers.get(key, {})
         guidance.append({"container": container.get("name", key), "key": key, "source": container.get("source"),
-                         "image": container.get("image"), "changes": items})
+                         "image": container.get("image"), "changes": changes})
     return sorted(guidance, key=lambda g: str(g["key"]))
+
+
+def _is_capability_check(check_id: str) -> bool:
+    return check_id.startswith(CAP_CHECK_PREFIX) or check_id == CAPABILITIES_ADDED
 
 
 def _add_mount(remove: list[dict[str, Any]], container: str, check_id: str, mount: dict[str, Any]) -> None:

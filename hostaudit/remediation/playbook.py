@@ -101,9 +101,11 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
             if d.enabled and NEEDS_KEY.get(d.key) in left_off else d for d in decisions]
 
 
-def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str) -> list[dict[str, Any]]:
-    """The playbook as data, for yaml.safe_dump. Report strings never enter it: only known keys and options."""
-    play_vars: dict[str, Any] = {}
+def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str,
+               targets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The playbook as data, for yaml.safe_dump. Report strings enter it only as `targets` (checked paths and the
+    unix:// endpoint) and as the reasons of keys left off; the command-line options win over the targets."""
+    play_vars: dict[str, Any] = dict(targets or {})
     if options.daemon_json:
         play_vars["container_hardening_daemon_json_path"] = options.daemon_json
     if options.docker_host:
@@ -119,6 +121,9 @@ def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str
     for decision in decisions:
         if decision.enabled:
             play_vars[f"container_hardening_{decision.key}_enabled"] = True
+    left_off = {d.key: d.reason for d in decisions if not d.enabled}
+    if left_off:
+        play_vars["container_hardening_left_off"] = left_off
     return [{
         "name": "Harden the Docker host from a hostaudit report (container_hardening role)",
         "hosts": options.hosts,

@@ -68,3 +68,10 @@ def test_checks_list_and_explain():
     assert "container.privileged" in listing
     explained = run_hostaudit("checks", "explain", "container.privileged", check_codes=(0,)).stdout
     assert "5.5" in explained and "remediation" in explained
+
+
+def test_version_option_and_command_print_the_package_version():
+    from hostaudit import __version__
+
+    assert run_hostaudit("--version", check_codes=(0,)).stdout.strip() == __version__
+    assert run_hostaudit("version", check_codes=(0,)).stdout.strip() == __version__
