@@ -27,6 +27,8 @@ def socket_paths(facts: Snapshot) -> tuple[str, ...]:
         found += [s.path for s in facts.docker_daemon.sockets]
     if facts.containerd is not None:
         found += [s.path for s in facts.containerd.sockets]
+    if facts.cri is not None:
+        found.append(facts.cri.endpoint.removeprefix("unix://"))
     return tuple(dict.fromkeys(found))
 
 
