@@ -194,5 +194,6 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ..
     results = evaluate(snapshot, checks)
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
     escapes = () if only else escape.analyse(results)
-    built = report.build(snapshot, checks, results, escapes)
+    pods = () if only else report.pod_summaries(snapshot, results)
+    built = report.build(snapshot, checks, results, escapes, pods)
     return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))

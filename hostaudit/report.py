@@ -8,6 +8,7 @@ from typing import Any
 
 from hostaudit.catalog import Check, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
+from hostaudit.pss import PodSecurity
 
 REPORT_VERSION = 1
 
@@ -52,6 +53,21 @@ class ContainerSummary:
 
 
 @dataclass(frozen=True)
+class PodSummary:
+    """A Kubernetes pod as the node runs it, and the Pod Security Standards level its effective facts meet."""
+
+    namespace: str
+    name: str
+    uid: str
+    state: str
+    owner_kind: str  # "" for a bare or static pod
+    owner_name: str
+    host_namespaces: tuple[str, ...]
+    containers: tuple[str, ...]  # subject keys
+    pss: PodSecurity
+
+
+@dataclass(frozen=True)
 class EscapePath:
     technique: str
     evidence: tuple[str, ...]  # "check_id: detail" of the flat findings that make it
@@ -75,6 +91,7 @@ class Report:
     containers: tuple[ContainerSummary, ...]
     findings: tuple[Finding, ...]
     escapes: tuple[EscapeVerdict, ...] = ()
+    pods: tuple[PodSummary, ...] = ()
     notes: tuple[str, ...] = ()
     resolved: tuple[str, ...] = field(default=())  # identities failing in the baseline, no longer failing
     duration_s: float | None = None  # wall time of collection and evaluation, measured by the CLI
@@ -135,8 +152,22 @@ def _notes(snapshot: Snapshot) -> list[str]:
     return notes
 
 
+def pod_summaries(snapshot: Snapshot, results: dict[str, list[Result]]) -> tuple[PodSummary, ...]:
+    """Every pod of the node with its Pod Security Standards level, judged from the whole catalog's results."""
+    from hostaudit import pss
+
+    by_subject: dict[str, dict[str, Result]] = {}
+    for check_id, check_results in results.items():
+        for result in check_results:
+            by_subject.setdefault(result.subject.key, {})[check_id] = result
+    return tuple(
+        PodSummary(pod.namespace, pod.name, pod.uid, pod.state, pod.owner_kind, pod.owner_name, pod.host_namespaces,
+                   pod.containers, pss.from_facts(snapshot, pod, by_subject))
+        for pod in snapshot.pods)
+
+
 def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[Result]],
-          escapes: tuple[EscapeVerdict, ...] = ()) -> Report:
+          escapes: tuple[EscapeVerdict, ...] = (), pods: tuple[PodSummary, ...] = ()) -> Report:
     findings = []
     for check_id, check_results in results.items():
         meta = checks[check_id].meta
@@ -161,5 +192,6 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         ),
         findings=tuple(findings),
         escapes=escapes,
+        pods=pods,
         notes=tuple(_notes(snapshot)),
     )

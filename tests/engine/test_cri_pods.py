@@ -137,3 +137,34 @@ def test_without_a_cri_socket_bundles_are_read_and_the_status_says_so(cri_lab):
     names = {c["name"] for c in report["containers"]}
     assert f"{NS}/web-7d9f8c6b5-x2x9z/app" in names  # running: from its bundle
     assert f"{NS}/web-7d9f8c6b5-x2x9z/never" not in names  # created: only CRI knows it
+
+
+def _pod(report: dict, name: str) -> dict:
+    return next(p for p in report["pods"] if p["namespace"] == NS and p["name"] == name)
+
+
+def test_pods_are_named_as_kubernetes_shows_them(report, cri_lab):
+    web = _pod(report, "web-7d9f8c6b5-x2x9z")
+    assert (web["owner_kind"], web["owner_name"]) == ("Deployment", "web")
+    assert web["state"] == "ready" and len(web["uid"]) == 36
+    assert {k.rsplit("/", 1)[1] for k in web["containers"]} == {"setup", "app", "never"}
+    assert (_pod(report, "db-0")["owner_kind"], _pod(report, "db-0")["owner_name"]) == ("StatefulSet", "db")
+    assert _pod(report, "hardened")["owner_kind"] == ""
+    assert set(_pod(report, "hostns")["host_namespaces"]) == {"network", "pid", "ipc"}
+
+
+def _failing_controls(pod: dict) -> set[tuple[str, str]]:
+    return {(c["control"], c["container"]) for c in pod["pss"]["failing"]}
+
+
+def test_pod_security_levels_from_effective_facts(report):
+    levels = {p["name"]: p["pss"]["level"] for p in report["pods"] if p["namespace"] == NS}
+    assert levels["hardened"] == "restricted", _pod(report, "hardened")["pss"]
+    assert levels["sock"] == "privileged"  # hostPath socket
+    assert levels["hostns"] == "privileged"
+    assert levels["db-0"] == "privileged"
+    assert levels["mixed"] == "privileged"  # the weak container has no seccomp filter
+    web = _failing_controls(_pod(report, "web-7d9f8c6b5-x2x9z"))
+    assert {("privileged", "never"), ("capabilities_baseline", "app"), ("host_path_volumes", "app")} <= web
+    mixed = _failing_controls(_pod(report, "mixed"))
+    assert ("seccomp", "weak") in mixed and not [c for c in mixed if c[1] == "strong"]
