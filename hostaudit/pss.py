@@ -50,6 +50,11 @@ class PodSecurity:
     unknown: tuple[ControlResult, ...]
 
 
+def describe(result: ControlResult) -> str:
+    """One line for a control result: `privileged (app): container.privileged: fail`."""
+    return f"{result.control} ({result.container or 'pod'}): {result.evidence}"
+
+
 def level_of(results: Iterable[ControlResult]) -> PodSecurity:
     """The level a pod meets, from every control outcome of its containers and itself."""
     results = list(results)

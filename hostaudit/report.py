@@ -105,6 +105,10 @@ class Report:
         tally = Counter("waived" if f.status is Status.FAIL and f.waiver else f.status.value for f in self.findings)
         return {name: tally.get(name, 0) for name in (*[s.value for s in Status], "waived")}
 
+    def pod_levels(self) -> dict[str, str]:
+        """"namespace/name" -> Pod Security Standards level, for renderers that annotate a finding with its pod's."""
+        return {f"{p.namespace}/{p.name}": p.pss.level for p in self.pods}
+
     @property
     def escapable(self) -> tuple[EscapeVerdict, ...]:
         return tuple(v for v in self.escapes if v.verdict == "escapable")

@@ -11,6 +11,7 @@ from importlib import resources
 
 from hostaudit.catalog import Severity
 from hostaudit.model import Status
+from hostaudit.pss import describe
 from hostaudit.report import ContainerSummary, Finding, Report
 
 TEMPLATES = "templates"
@@ -107,6 +108,7 @@ def render(report: Report) -> str:
         subjects=subjects,
         new_failures=sum(1 for f in report.findings if f.failing and f.baseline == "new"),
         status_of=status_of,
+        describe=describe,
         css=Markup(css),  # our own package files, never report data
         script=Markup(script),
         csp=f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; img-src data:",
