@@ -253,6 +253,8 @@ class Pod:
     owner_name: str = ""
     owner_source: str = ""  # the pod labels or annotations the owner was inferred from
     security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, from the sandbox's CRI config
+    # containers that ran to completion before the others started: the pod's init containers (CRI has no role field)
+    init_containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

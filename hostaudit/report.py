@@ -53,6 +53,15 @@ class ContainerSummary:
 
 
 @dataclass(frozen=True)
+class HostPathMount:
+    """A host path bind-mounted into a pod's container (a hostPath volume, for the Pod Security Standards)."""
+
+    container: str
+    host_path: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
 class PodSummary:
     """A Kubernetes pod as the node runs it, and the Pod Security Standards level its effective facts meet."""
 
@@ -65,6 +74,8 @@ class PodSummary:
     host_namespaces: tuple[str, ...]
     containers: tuple[str, ...]  # subject keys
     pss: PodSecurity
+    host_path_mounts: tuple[HostPathMount, ...] = ()
+    init_containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,8 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     summary["containerd"] = (snapshot.containerd.version if snapshot.containerd else None) or components.get(
         "containerd")
     summary["runc"] = components.get("runc")
+    if snapshot.cri is not None:
+        summary["cri_runtime"] = f"{snapshot.cri.runtime_name} {snapshot.cri.runtime_version}"
     return summary
 
 
@@ -164,10 +177,16 @@ def pod_summaries(snapshot: Snapshot, results: dict[str, list[Result]]) -> tuple
     for check_id, check_results in results.items():
         for result in check_results:
             by_subject.setdefault(result.subject.key, {})[check_id] = result
-    return tuple(
-        PodSummary(pod.namespace, pod.name, pod.uid, pod.state, pod.owner_kind, pod.owner_name, pod.host_namespaces,
-                   pod.containers, pss.from_facts(snapshot, pod, by_subject))
-        for pod in snapshot.pods)
+    summaries = []
+    for pod in snapshot.pods:
+        members = [c for c in snapshot.all_containers if c.pod is not None and c.pod.container_name
+                   and c.pod.sandbox_id == pod.sandbox_id]
+        mounts = tuple(HostPathMount(c.pod.container_name, m.source, m.destination) for c in members
+                       for m in c.mounts if pss.is_host_path(m.source, m.type))
+        summaries.append(PodSummary(pod.namespace, pod.name, pod.uid, pod.state, pod.owner_kind, pod.owner_name,
+                                    pod.host_namespaces, pod.containers, pss.from_facts(snapshot, pod, by_subject),
+                                    tuple(dict.fromkeys(mounts)), pod.init_containers))
+    return tuple(summaries)
 
 
 def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[Result]],

@@ -118,6 +118,14 @@ def _from_status(status: Any, info: dict[str, Any], state: str, running: bool, p
                    namespace="k8s.io" if pod is not None else container.namespace)
 
 
+def init_containers(timeline: list[tuple[str, str, int, int]]) -> tuple[str, ...]:
+    """Names of a pod's init containers from (name, state, started_at, finished_at) of its containers: those that
+    exited before another of them started (kubelet starts the app containers only after every init container)."""
+    starts = [started for _name, _state, started, _finished in timeline if started]
+    return tuple(sorted({name for name, state, _started, finished in timeline
+                         if state == "exited" and finished and any(s >= finished for s in starts)}))
+
+
 def _unique_keys(containers: list[tuple[int, Container]]) -> list[Container]:
     """The newest container of a name keeps its key; older attempts (and recreated pods) get the id appended."""
     seen: set[str] = set()
@@ -171,6 +179,7 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
                 containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
                 owner_name=owner, owner_source=owner_source, security_context=context))
         by_sandbox = {p.sandbox_id: p for p in pods}
+        timelines: dict[str, list[tuple[str, str, int, int]]] = {}
         for listed_container in listed:
             try:
                 response = runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=listed_container.id,
@@ -186,6 +195,8 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
                          status.metadata.name[:MAX_VALUE] or "(unnamed)", listed_container.pod_sandbox_id)
             state = CONTAINER_STATES.get(status.state, "unknown")
             found.append((status.created_at, _from_status(status, info, state, status.state == 1, ref, labels)))
+            timelines.setdefault(listed_container.pod_sandbox_id, []).append(
+                (ref.container_name, state, status.started_at, status.finished_at))
     containers = _unique_keys(found)
     keys: dict[str, list[str]] = {}
     sandbox_keys: dict[str, str] = {}
@@ -194,8 +205,8 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
             keys.setdefault(ctr.pod.sandbox_id, []).append(ctr.key)
         elif ctr.pod:
             sandbox_keys[ctr.id] = ctr.key
-    pods = [replace(p, sandbox_key=sandbox_keys.get(p.sandbox_id), containers=tuple(sorted(keys.get(p.sandbox_id, ()))))
-            for p in pods]
+    pods = [replace(p, sandbox_key=sandbox_keys.get(p.sandbox_id), containers=tuple(sorted(keys.get(p.sandbox_id, ()))),
+                    init_containers=init_containers(timelines.get(p.sandbox_id, []))) for p in pods]
     return CriFacts(endpoint=f"unix://{socket}", endpoint_source=source, runtime_name=version.runtime_name[:64],
                     runtime_version=version.runtime_version[:64], api_version=version.runtime_api_version[:16],
                     containers=tuple(containers), pods=tuple(sorted(pods, key=lambda p: (p.namespace, p.name, p.uid))),
