@@ -60,6 +60,7 @@ class ContainerSpec:
     command: tuple[str, ...] = ("/bin/sleep", "3600")
     start: bool = True
     wait_exit: bool = False
+    masked: bool = True  # kubelet's masked and read-only /proc paths (procMount Default)
 
 
 @dataclass
@@ -194,7 +195,7 @@ class PrivateCri(PrivateContainerd):
             context.run_as_user.value = spec.run_as_user
         if spec.run_as_group is not None:
             context.run_as_group.value = spec.run_as_group
-        if not spec.privileged:
+        if not spec.privileged and spec.masked:
             context.masked_paths.extend(MASKED)
             context.readonly_paths.extend(READONLY)
         config = pb.ContainerConfig(
@@ -239,6 +240,36 @@ class PrivateCri(PrivateContainerd):
                 _rmdir(directory)
             _rmdir(root)
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
+
+
+def from_pod_spec(namespace: str, name: str, spec: dict, labels: dict[str, str] | None = None
+                  ) -> tuple[PodSpec, list[ContainerSpec]]:
+    """What kubelet (without SeccompDefault) asks CRI for, for a Kubernetes PodSpec (camelCase): init containers
+    first and run to completion, then the app containers; hostPath volumes become bind mounts."""
+    pod_context = spec.get("securityContext") or {}
+    volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", ()) if "hostPath" in v}
+
+    def container(item: dict, init: bool) -> ContainerSpec:
+        context = item.get("securityContext") or {}
+        caps = context.get("capabilities") or {}
+        seccomp = (context.get("seccompProfile") or pod_context.get("seccompProfile") or {}).get("type")
+        return ContainerSpec(
+            name=item["name"], privileged=context.get("privileged") is True,
+            add_caps=tuple(caps.get("add") or ()), drop_caps=tuple(caps.get("drop") or ()),
+            run_as_user=context.get("runAsUser", pod_context.get("runAsUser")),
+            run_as_group=context.get("runAsGroup", pod_context.get("runAsGroup")),
+            readonly_rootfs=context.get("readOnlyRootFilesystem") is True,
+            no_new_privs=context.get("allowPrivilegeEscalation") is False,
+            seccomp="RuntimeDefault" if seccomp in ("RuntimeDefault", "Localhost") else "Unconfined",
+            mounts=tuple((volumes[m["name"]], m["mountPath"]) for m in item.get("volumeMounts", ())
+                         if m["name"] in volumes),
+            command=("/bin/true",) if init else ("/bin/sleep", "3600"), wait_exit=init,
+            masked=context.get("procMount", "Default") == "Default")
+
+    pod = PodSpec(namespace, name, host_network=spec.get("hostNetwork") is True,
+                  host_pid=spec.get("hostPID") is True, host_ipc=spec.get("hostIPC") is True, labels=labels or {})
+    return pod, [container(c, True) for c in spec.get("initContainers", ())] + [
+        container(c, False) for c in spec["containers"]]
 
 
 def _rmdir(path: Path) -> None:

@@ -74,6 +74,11 @@ def check_model(obj: dict[str, Any]) -> Any:
     and a misplaced or misspelled field is dropped by it, so the round trip must give back the same object."""
     from kubernetes.client import ApiClient
 
+    spec = pod_spec_of(obj)
+    volumes = {v["name"] for v in spec.get("volumes", ())}
+    for item in spec.get("initContainers", []) + spec.get("containers", []):
+        for mount in item.get("volumeMounts", ()):  # the API server refuses a mount of an undefined volume
+            assert mount["name"] in volumes, f"{item['name']} mounts undefined volume {mount['name']}"
     api = ApiClient()
     model = api._ApiClient__deserialize(copy.deepcopy(obj), f"V1{obj['kind']}")
     back = api.sanitize_for_serialization(model)
