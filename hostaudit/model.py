@@ -255,6 +255,10 @@ class Pod:
     security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, from the sandbox's CRI config
     # containers that ran to completion before the others started: the pod's init containers (CRI has no role field)
     init_containers: tuple[str, ...] = ()
+    cgroup_parent: str = ""  # the pod's cgroup, as kubelet named it (cgroupfs path or systemd slice)
+    # limits of the pod's cgroup as the kernel holds them: pids, memory (bytes), cpu_quota (us per period); a key is
+    # missing when its file could not be read, and None means unlimited ("max")
+    cgroup_limits: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

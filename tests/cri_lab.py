@@ -213,6 +213,14 @@ class PrivateCri(PrivateContainerd):
                   .status.state == pb.CONTAINER_EXITED, 20, f"{spec.name} to exit")
         return container
 
+    def limit_pod(self, pod: PodSpec, controller: str, file: str, value: str) -> Path:
+        """Write a limit into the pod's cgroup, as kubelet does for podPidsLimit and pod-level resources."""
+        unified = Path("/sys/fs/cgroup/cgroup.controllers").exists()
+        root = Path("/sys/fs/cgroup") if unified else Path("/sys/fs/cgroup") / controller
+        path = root / self.cgroup_parent.lstrip("/") / f"pod{pod.uid}" / file
+        path.write_text(value)
+        return path
+
     def remove_pod(self, sandbox: str) -> None:
         from cri_api.v1 import api_pb2 as pb
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.collectors._cgroup import limits
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.model import Container, CriFacts, KubeletFacts, Pod, PodRef
 from hostaudit.parsers import parse_json_object
@@ -172,12 +173,14 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
             config = info.get("config") if isinstance(info.get("config"), dict) else {}
             linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
             context = linux.get("security_context") if isinstance(linux.get("security_context"), dict) else {}
+            parent = linux.get("cgroup_parent") if isinstance(linux.get("cgroup_parent"), str) else ""
             pods.append(Pod(
                 namespace=ref.namespace, name=ref.name, sandbox_id=status.id, sandbox_key=None, containers=(),
                 host_namespaces=tuple(k for k, mode in (("network", options.network), ("pid", options.pid),
                                                         ("ipc", options.ipc)) if mode == NODE),
                 containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
-                owner_name=owner, owner_source=owner_source, security_context=context))
+                owner_name=owner, owner_source=owner_source, security_context=context, cgroup_parent=parent[:MAX_VALUE],
+                cgroup_limits=limits(parent) if parent else {}))
         by_sandbox = {p.sandbox_id: p for p in pods}
         timelines: dict[str, list[tuple[str, str, int, int]]] = {}
         for listed_container in listed:

@@ -22,7 +22,8 @@ DEPLOYMENT_LABELS = {"app": "web", "pod-template-hash": "7d9f8c6b5"}
 
 def plant(cri: PrivateCri) -> dict[str, dict[str, str]]:
     """The pods of the issue's list; returns pod name -> container name -> CRI id."""
-    return {
+    hardened = PodSpec(NS, "hardened")
+    pods = {
         # a Deployment's pod: a finished init container, a weak running app, and one created but never started
         "web-7d9f8c6b5-x2x9z": cri.run_pod(PodSpec(NS, "web-7d9f8c6b5-x2x9z", labels=DEPLOYMENT_LABELS), [
             ContainerSpec("setup", command=("/bin/true",), wait_exit=True, **HARDENED),
@@ -36,9 +37,11 @@ def plant(cri: PrivateCri) -> dict[str, dict[str, str]]:
             ContainerSpec("crashed", privileged=True, command=("/bin/sh", "-c", "exit 1"), wait_exit=True)]),
         "sock": cri.run_pod(PodSpec(NS, "sock"), [
             ContainerSpec("agent", mounts=((str(cri.socket), "/run/containerd/containerd.sock"),), **HARDENED)]),
-        "hardened": cri.run_pod(PodSpec(NS, "hardened"), [ContainerSpec("web", **HARDENED)]),
+        "hardened": cri.run_pod(hardened, [ContainerSpec("web", **HARDENED)]),
         "mixed": cri.run_pod(PodSpec(NS, "mixed"), [ContainerSpec("weak"), ContainerSpec("strong", **HARDENED)]),
     }
+    cri.limit_pod(hardened, "pids", "pids.max", "512")  # kubelet's podPidsLimit, on the pod's cgroup
+    return pods
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +171,21 @@ def test_pod_security_levels_from_effective_facts(report):
     assert {("privileged", "never"), ("capabilities_baseline", "app"), ("host_path_volumes", "app")} <= web
     mixed = _failing_controls(_pod(report, "mixed"))
     assert ("seccomp", "weak") in mixed and not [c for c in mixed if c[1] == "strong"]
+
+
+def test_pod_cgroup_limits_count_for_its_containers(report):
+    hardened = _results(report, "hardened/web")["container.no_pids_limit"]
+    assert hardened["status"] == "pass" and hardened["evidence"]["pod_cgroup.pids"] == 512
+    assert _results(report, "mixed/weak")["container.no_pids_limit"]["status"] == "fail"
+    # kubelet-style CPU shares are no limit; no quota anywhere
+    assert _results(report, "mixed/weak")["container.no_cpu_limit"]["status"] == "fail"
+
+
+def test_trailing_slash_on_the_state_dir_reports_this_containerds_config(cri_lab, tmp_path):
+    cri = cri_lab[0]
+    facts = tmp_path / "facts.json"
+    run_hostaudit("collect", "--out", str(facts), "--docker-host", f"unix://{cri.base}/no-docker.sock",
+                  "--containerd-state", f"{cri.state}/", "--cri-endpoint", f"unix://{cri.socket}")
+    snapshot = json.loads(facts.read_text())
+    assert snapshot["containerd"]["config"]["path"] == str(cri.base / "config.toml")
+    assert snapshot["containerd"]["state_dirs"] == [str(cri.state)]
