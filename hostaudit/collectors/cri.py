@@ -23,6 +23,7 @@ CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 MAX_ITEMS = 256  # labels/annotations kept per object
 MAX_VALUE = 1024  # characters kept per label key or value
 MAX_OBJECTS = 5000  # sandboxes or containers read from one runtime
+MAX_MESSAGE = 64 << 20  # bytes of one CRI answer (a list of thousands of containers exceeds gRPC's 4 MiB default)
 CONTAINER_STATES = {0: "created", 1: "running", 2: "exited", 3: "unknown"}
 SANDBOX_STATES = {0: "ready", 1: "notready"}
 NODE = 2  # CRI NamespaceMode NODE: the host's namespace
@@ -115,8 +116,7 @@ def _from_status(status: Any, info: dict[str, Any], state: str, running: bool, p
     name = f"{pod.namespace}/{pod.name}/{pod.container_name or '(sandbox)'}"
     image = getattr(status, "image", None)
     return replace(container, key=f"k8s:{name}", name=name, pod=pod, labels=labels,
-                   image=(image.image[:MAX_VALUE] if image is not None and image.image else container.image),
-                   namespace="k8s.io" if pod is not None else container.namespace)
+                   image=(image.image[:MAX_VALUE] if image is not None and image.image else container.image))
 
 
 def init_containers(timeline: list[tuple[str, str, int, int]]) -> tuple[str, ...]:
@@ -144,7 +144,8 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
     from cri_api.v1 import api_pb2 as pb
     from cri_api.v1 import api_pb2_grpc
 
-    with grpc.insecure_channel(f"unix://{socket}") as channel:
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE)]
+    with grpc.insecure_channel(f"unix://{socket}", options=options) as channel:
         runtime = api_pb2_grpc.RuntimeServiceStub(channel)
         try:
             version = runtime.Version(pb.VersionRequest(), timeout=timeout)
