@@ -169,3 +169,12 @@ def test_level_function_on_specs():
                  {"containers": [container("a", appArmorProfile={"type": "Unconfined"})]},
                  {"initContainers": [container("i", privileged=True)], "containers": [container("a")]}):
         assert pss.from_pod_spec(weak).level == "privileged", weak
+
+
+def test_no_remediation_text_names_a_pod_field_that_does_not_exist():
+    import re
+
+    from hostaudit import catalog
+
+    for check in catalog.load().values():
+        assert not re.search(r"\bhost(UTS|CGROUP|USER)\b", check.meta.remediation), check.meta.id
