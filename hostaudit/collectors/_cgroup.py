@@ -22,6 +22,14 @@ def cgroup_path(name: str) -> str | None:
     return None if ".." in normal.split("/") or not normal.startswith("/") else normal
 
 
+def pod_cgroup(sandbox_cgroups_path: str) -> str:
+    """The pod's cgroup from its sandbox's OCI `linux.cgroupsPath`: `/kubepods/pod<uid>/<id>` (cgroupfs driver) or
+    `kubepods-pod<uid>.slice:cri-containerd:<id>` (systemd driver: slice:prefix:name)."""
+    if ":" in sandbox_cgroups_path:
+        return sandbox_cgroups_path.split(":", 1)[0]
+    return os.path.dirname(sandbox_cgroups_path.rstrip("/")) if sandbox_cgroups_path.startswith("/") else ""
+
+
 def _number(text: str | None, unlimited: tuple[str, ...] = ("max",)) -> tuple[bool, int | None]:
     """(read, value): value None for unlimited."""
     if text is None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
+from hostaudit.collectors._cgroup import limits, pod_cgroup
 from hostaudit.collectors._fs import read_parsed, read_text, socket_info
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.containerd_config import cni_conf_dir
@@ -102,13 +103,17 @@ def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
             pod["containers"].append(ctr.key)
         else:
             pod["sandbox"] = ctr
-    return tuple(
-        Pod(namespace=pod["namespace"], name=pod["name"], sandbox_id=sandbox_id,
-            sandbox_key=pod["sandbox"].key if pod["sandbox"] else None, containers=tuple(sorted(pod["containers"])),
+    grouped = []
+    for (namespace, sandbox_id), pod in sorted(pods.items()):
+        sandbox = pod["sandbox"]
+        parent = pod_cgroup(sandbox.cgroup_parent) if sandbox else ""  # the pod's cgroup holds its limits
+        grouped.append(Pod(
+            namespace=pod["namespace"], name=pod["name"], sandbox_id=sandbox_id,
+            sandbox_key=sandbox.key if sandbox else None, containers=tuple(sorted(pod["containers"])),
             host_namespaces=tuple(kind for kind in POD_NAMESPACES
-                                  if pod["sandbox"] and pod["sandbox"].namespaces.get(kind) == "host"),
-            containerd_namespace=namespace)
-        for (namespace, sandbox_id), pod in sorted(pods.items()))
+                                  if sandbox and sandbox.namespaces.get(kind) == "host"),
+            containerd_namespace=namespace, cgroup_parent=parent, cgroup_limits=limits(parent) if parent else {}))
+    return tuple(grouped)
 
 
 def _cni_config(path: str) -> CniConfig:

@@ -140,6 +140,9 @@ def test_without_a_cri_socket_bundles_are_read_and_the_status_says_so(cri_lab):
     names = {c["name"] for c in report["containers"]}
     assert f"{NS}/web-7d9f8c6b5-x2x9z/app" in names  # running: from its bundle
     assert f"{NS}/web-7d9f8c6b5-x2x9z/never" not in names  # created: only CRI knows it
+    # the pod cgroup is found from the sandbox bundle's cgroupsPath too
+    pids = _results(report, "hardened/web")["container.no_pids_limit"]
+    assert pids["status"] == "pass" and pids["evidence"]["pod_cgroup.pids"] == 512
 
 
 def _pod(report: dict, name: str) -> dict:

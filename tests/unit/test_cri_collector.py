@@ -64,3 +64,16 @@ def test_endpoint_order_option_then_kubelet_then_containerd(tmp_path):
 def test_containerd_with_cri_disabled_is_not_asked(tmp_path):
     config = f'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "{tmp_path}/c.sock"\n'
     assert endpoints(_context(tmp_path, config, containerd_state_dirs=("/run/containerd",)), None) == []
+
+
+@pytest.mark.parametrize(("cgroups_path", "pod", "path"), [
+    ("/kubepods/burstable/pod1f2e/0123abcd", "/kubepods/burstable/pod1f2e", "/kubepods/burstable/pod1f2e"),
+    ("kubepods-burstable-pod1f2e.slice:cri-containerd:0123abcd", "kubepods-burstable-pod1f2e.slice",
+     "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e.slice"),
+    ("relative/thing", "", None),
+])
+def test_pod_cgroup_from_the_sandbox_cgroups_path_either_driver(cgroups_path, pod, path):
+    from hostaudit.collectors._cgroup import cgroup_path, pod_cgroup
+
+    assert pod_cgroup(cgroups_path) == pod
+    assert (cgroup_path(pod) if pod else None) == path
