@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(not has_cri_client() or not cni_available(),
 NS = "cri-lab"
 HARDENED = dict(drop_caps=("ALL",), run_as_user=1000, run_as_group=1000, readonly_rootfs=True, no_new_privs=True,
                 seccomp="RuntimeDefault")
+HOSTILE_LABEL = "[/bold]\x1b[31m<script>alert(1)</script>" + "A" * 3000
 DEPLOYMENT_LABELS = {"app": "web", "pod-template-hash": "7d9f8c6b5"}
 
 
@@ -39,6 +40,8 @@ def plant(cri: PrivateCri) -> dict[str, dict[str, str]]:
             ContainerSpec("agent", mounts=((str(cri.socket), "/run/containerd/containerd.sock"),), **HARDENED)]),
         "hardened": cri.run_pod(hardened, [ContainerSpec("web", **HARDENED)]),
         "mixed": cri.run_pod(PodSpec(NS, "mixed"), [ContainerSpec("weak"), ContainerSpec("strong", **HARDENED)]),
+        "hostile": cri.run_pod(PodSpec(NS, "hostile", labels={"job-name": HOSTILE_LABEL, "x": HOSTILE_LABEL}),
+                               [ContainerSpec("c", **HARDENED)]),
     }
     cri.limit_pod(hardened, "pids", "pids.max", "512")  # kubelet's podPidsLimit, on the pod's cgroup
     return pods
@@ -192,3 +195,13 @@ def test_trailing_slash_on_the_state_dir_reports_this_containerds_config(cri_lab
     snapshot = json.loads(facts.read_text())
     assert snapshot["containerd"]["config"]["path"] == str(cri.base / "config.toml")
     assert snapshot["containerd"]["state_dirs"] == [str(cri.state)]
+
+
+def test_hostile_pod_labels_are_bounded_and_stay_text(report, cri_lab):
+    hostile = _pod(report, "hostile")
+    assert hostile["owner_kind"] == "Job" and len(hostile["owner_name"]) <= 1024
+    done = run_hostaudit("audit", "--docker-host", f"unix://{cri_lab[0].base}/no-docker.sock",
+                         "--containerd-state", str(cri_lab[0].state), "--cri-endpoint", f"unix://{cri_lab[0].socket}")
+    assert f"{NS}/hostile (Job" in done.stdout
+    assert "[/bold]?[31m<script>alert(1)</script>" in done.stdout  # escape replaced, markup printed as text
+    assert "\x1b" not in done.stdout
