@@ -187,7 +187,8 @@ def test_pod_cgroup_limits_count_for_its_containers(report):
     assert _results(report, "mixed/weak")["container.no_cpu_limit"]["status"] == "fail"
 
 
-def test_trailing_slash_on_the_state_dir_reports_this_containerds_config(cri_lab, tmp_path):
+def test_trailing_slash_on_the_state_dir_reports_this_containerds_config_and_the_snapshot_round_trips(cri_lab,
+                                                                                                     tmp_path):
     cri = cri_lab[0]
     facts = tmp_path / "facts.json"
     run_hostaudit("collect", "--out", str(facts), "--docker-host", f"unix://{cri.base}/no-docker.sock",
@@ -195,6 +196,10 @@ def test_trailing_slash_on_the_state_dir_reports_this_containerds_config(cri_lab
     snapshot = json.loads(facts.read_text())
     assert snapshot["containerd"]["config"]["path"] == str(cri.base / "config.toml")
     assert snapshot["containerd"]["state_dirs"] == [str(cri.state)]
+    # the CRI facts survive the snapshot: audited offline, the pods keep their levels
+    offline = json.loads(run_hostaudit("audit", "--facts", str(facts), "--format", "json").stdout)
+    assert {p["name"]: p["pss"]["level"] for p in offline["pods"]}["hardened"] == "restricted"
+    assert {c["name"]: c["state"] for c in offline["containers"]}[f"{NS}/web-7d9f8c6b5-x2x9z/never"] == "created"
 
 
 def test_hostile_pod_labels_are_bounded_and_stay_text(report, cri_lab):
