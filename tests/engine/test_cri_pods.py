@@ -187,8 +187,7 @@ def test_pod_cgroup_limits_count_for_its_containers(report):
     assert _results(report, "mixed/weak")["container.no_cpu_limit"]["status"] == "fail"
 
 
-def test_trailing_slash_on_the_state_dir_reports_this_containerds_config_and_the_snapshot_round_trips(cri_lab,
-                                                                                                     tmp_path):
+def test_trailing_slash_state_dir_keeps_this_containerds_config_and_snapshots_round_trip(cri_lab, tmp_path):
     cri = cri_lab[0]
     facts = tmp_path / "facts.json"
     run_hostaudit("collect", "--out", str(facts), "--docker-host", f"unix://{cri.base}/no-docker.sock",
