@@ -76,6 +76,7 @@ class PodSummary:
     pss: PodSecurity
     host_path_mounts: tuple[HostPathMount, ...] = ()
     init_containers: tuple[str, ...] = ()
+    security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, as kubelet sent it to the runtime
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def pod_summaries(snapshot: Snapshot, results: dict[str, list[Result]]) -> tuple
                        for m in c.mounts if pss.is_host_path(m.source, m.type))
         summaries.append(PodSummary(pod.namespace, pod.name, pod.uid, pod.state, pod.owner_kind, pod.owner_name,
                                     pod.host_namespaces, pod.containers, pss.from_facts(snapshot, pod, by_subject),
-                                    tuple(dict.fromkeys(mounts)), pod.init_containers))
+                                    tuple(dict.fromkeys(mounts)), pod.init_containers, pod.security_context))
     return tuple(summaries)
 
 

@@ -209,3 +209,8 @@ def test_hostile_pod_labels_are_bounded_and_stay_text(report, cri_lab):
     assert f"{NS}/hostile (Job" in done.stdout
     assert "[/bold]?[31m<script>alert(1)</script>" in done.stdout  # escape replaced, markup printed as text
     assert "\x1b" not in done.stdout
+
+
+def test_pod_level_security_context_is_what_kubelet_sent(report):
+    context = _pod(report, "hostns")["security_context"]
+    assert context["namespace_options"] == {"network": 2, "pid": 2, "ipc": 2}  # NODE for each
