@@ -26,6 +26,10 @@ Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for t
 ContainerdState = Annotated[list[str] | None, typer.Option(
     "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
 
+CriEndpoint = Annotated[str | None, typer.Option(
+    "--cri-endpoint", help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
+    "default: the kubelet's --container-runtime-endpoint, else containerd's config, else CRI-O's).")]
+
 
 def _print_version(given: bool) -> None:
     if given:
@@ -47,7 +51,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool):
+              quiet: bool, cri_endpoint: str | None = None):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
     from hostaudit.collectors.containerd import TASKS
@@ -62,7 +66,7 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
             raise _fail(f"--containerd-state {state_dir}: no {TASKS} directory there, so not a containerd state "
                         "directory (containerd's --state, default /run/containerd)")
     ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout,
-                         containerd_state_dirs=tuple(containerd_state or ()))
+                         containerd_state_dirs=tuple(containerd_state or ()), cri_endpoint=cri_endpoint)
     show = sys.stderr.isatty() and not quiet
     return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
 
@@ -111,6 +115,7 @@ def audit(
     docker_host: DockerHost = None,
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
+    cri_endpoint: CriEndpoint = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous JSON report: mark failures new or "
                                                   "unchanged, list the resolved ones.")] = None,
@@ -133,7 +138,8 @@ def audit(
         raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
     previous = _baseline(baseline) if baseline is not None else None
     accepted = _waivers(waivers)
-    snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text)
+    snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text,
+                         cri_endpoint=cri_endpoint)
     report = dataclasses.replace(engine.audit(snapshot, only, accepted),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
@@ -156,12 +162,13 @@ def collect(
     docker_host: DockerHost = None,
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
+    cri_endpoint: CriEndpoint = None,
 ) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
 
-    snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False)
+    snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, cri_endpoint=cri_endpoint)
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 

@@ -54,6 +54,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         audit_rules,
         containerd,
         containers,
+        cri,
         docker_daemon,
         files,
         host,
@@ -82,8 +83,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     # after Docker's list, so that the bundles of the containers Docker described are not read twice
     known = frozenset(c.id for c in docker_containers) if statuses["containers"].state is CollectorState.OK \
         else frozenset()
-    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known))
-    everything = tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
+    cri_facts, statuses["cri"] = _run("cri", lambda: cri.collect(ctx, facts["kubelet"]))
+    cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()
+    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known, cri_ids))
+    everything = (tuple(docker_containers) + (cri_facts.containers if cri_facts else ())
+                  + (containerd_facts.containers if containerd_facts else ()))
     say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))
     file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
@@ -102,6 +106,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
         runtime_sockets=facts["sockets"] or (),
+        cri=cri_facts,
     )
 
 
@@ -142,7 +147,8 @@ def load_snapshot(path: Path) -> Snapshot:
 # ---------------------------------------------------------------- evaluation
 
 RAISED = "the check raised an error"
-CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers"}
+CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers",
+                     "cri": "CRI pods and containers"}
 
 
 def _failed_needs(check: Check, snapshot: Snapshot) -> dict[str, str]:
@@ -207,5 +213,6 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ..
     results = evaluate(snapshot, checks)
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
     escapes = () if only else escape.analyse(results)
-    built = report.build(snapshot, checks, results, escapes)
+    pods = () if only else report.pod_summaries(snapshot, results)
+    built = report.build(snapshot, checks, results, escapes, pods)
     return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))

@@ -294,6 +294,18 @@ class Pod:
     containers: tuple[str, ...]  # subject keys
     host_namespaces: tuple[str, ...]  # kinds (network, pid, ipc, uts) the sandbox declares shared with the host
     containerd_namespace: str = ""
+    uid: str = ""  # the pod's UID (CRI metadata)
+    state: str = ""  # CRI sandbox state: ready / notready
+    owner_kind: str = ""  # Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob; "" for a bare pod
+    owner_name: str = ""
+    owner_source: str = ""  # the pod labels or annotations the owner was inferred from
+    security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, from the sandbox's CRI config
+    # containers that ran to completion before the others started: the pod's init containers (CRI has no role field)
+    init_containers: tuple[str, ...] = ()
+    cgroup_parent: str = ""  # the pod's cgroup, as kubelet named it (cgroupfs path or systemd slice)
+    # limits of the pod's cgroup as the kernel holds them: pids, memory (bytes), cpu_quota (us per period); a key is
+    # missing when its file could not be read, and None means unlimited ("max")
+    cgroup_limits: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -327,6 +339,21 @@ class ContainerdFacts:
     pods: tuple[Pod, ...] = ()
     cni: CniFacts | None = None
     started_at: float | None = None  # the reported containerd process's start (epoch seconds)
+    skipped_cri_tasks: int = 0  # task bundles of containers the CRI API already described
+
+
+@dataclass(frozen=True)
+class CriFacts:
+    """What the container runtime reports through the CRI v1 API: every pod sandbox and container, in any state."""
+
+    endpoint: str
+    endpoint_source: str  # --cri-endpoint, kubelet --container-runtime-endpoint, containerd config, CRI-O default
+    runtime_name: str
+    runtime_version: str
+    api_version: str
+    containers: tuple[Container, ...]  # sandboxes (pod.container_name == "") and containers
+    pods: tuple[Pod, ...]
+    errors: tuple[str, ...] = ()  # calls for single sandboxes or containers that failed
 
 
 # ---------------------------------------------------------------- kubelet
@@ -418,12 +445,19 @@ class Snapshot:
     audit_rules: AuditRulesFacts | None = None
     kubelet: KubeletFacts | None = None
     runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
+    cri: CriFacts | None = None
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
-        """Docker's containers and the containerd/CRI containers Docker does not know."""
+        """Docker's containers, the CRI runtime's, and the containerd tasks neither of them listed."""
         extra = self.containerd.containers if self.containerd else ()
-        return self.containers + extra
+        cri = self.cri.containers if self.cri else ()
+        return self.containers + cri + extra
+
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        """Kubernetes pods: as the CRI runtime reports them, else as grouped from containerd's task bundles."""
+        return (self.cri.pods if self.cri else ()) + (self.containerd.pods if self.containerd else ())
 
     def process(self, container: Container) -> ProcessFacts | None:
         """The /proc view of a running container, when it could be read."""

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(docker.io containerd runc busybox-static chromium chromium-driver prometheus vagrant strace time)
+packages=(docker.io containerd runc busybox-static containernetworking-plugins chromium chromium-driver prometheus vagrant strace time)
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for package in "${packages[@]}"; do

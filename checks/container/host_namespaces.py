@@ -25,6 +25,11 @@ ROWS = (
      "the host's cgroup tree paths, which helps cgroup-based escapes"),
 )
 
+# the PodSpec field behind each shared namespace; UTS follows hostNetwork, and the cgroup namespace has no field
+POD_FIELDS = {"pid": "remove hostPID: true", "network": "remove hostNetwork: true", "ipc": "remove hostIPC: true",
+              "uts": "remove hostNetwork: true, which also shares the host's UTS namespace",
+              "cgroup": "no PodSpec field; on cgroup v2 the runtime gives each container its own"}
+
 
 def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: str) -> None:
     meta = CheckMeta(
@@ -35,9 +40,10 @@ def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: s
         cis=(cis,) if cis else (),
         rationale=f"Sharing the host's {kind} namespace exposes {exposes}.",
         remediation=f"Recreate the container without --{'net' if kind == 'network' else kind}=host "
-                    f"(Kubernetes: remove host{'Network' if kind == 'network' else kind.upper()}: true)."
+                    f"(Kubernetes: {POD_FIELDS[kind]})."
         if kind != "user" else "Enable user-namespace remapping (userns-remap) or rootless mode, and do not run "
-                               "containers with --userns=host.",
+                               "containers with --userns=host (Kubernetes: hostUsers: false, on a runtime that "
+                               "supports pod user namespaces).",
         needs=(),
     )
 

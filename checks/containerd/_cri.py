@@ -24,7 +24,7 @@ def not_applicable_or_unknown(facts: Snapshot) -> Result | None:
     if cri_disabled(config.data or {}):
         return Result.not_applicable(HOST, {"config": config.path, "disabled_plugins": "io.containerd.grpc.v1.cri"},
                                      "the CRI plugin is disabled")
-    if facts.kubelet is None and not containerd.pods:
+    if facts.kubelet is None and not facts.pods:  # pods from CRI, or from containerd's task bundles
         return Result.not_applicable(HOST, {"kubelet": "not running", "pods": 0},
                                      "no kubelet and no pods: the CRI plugin serves no Kubernetes here")
     return None

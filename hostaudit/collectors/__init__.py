@@ -98,6 +98,8 @@ class CollectContext:
     docker_host: str | None = None
     docker_timeout: float = 5.0
     containerd_state_dirs: tuple[str, ...] = ()  # empty: discover from running containerd and shims
+    cri_endpoint: str | None = None  # CRI runtime socket; None: the kubelet's, else containerd's config, else CRI-O's
+    cri_timeout: float = 5.0  # seconds per CRI call
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CAP_CHECK_PREFIX = "container.cap_"
+# drop every capability and add none back: a strategic merge keeps the keys a patch does not name, so `add` is given
+# (empty) to replace whatever the container added; what it really needs is for its owner to add back
+NO_CAPABILITIES = {"drop": ["ALL"], "add": []}
 
 
 @dataclass(frozen=True)
@@ -20,32 +23,29 @@ class Fix:
     container_context: dict[str, Any] = field(default_factory=dict)  # container securityContext fields
     pod_context: dict[str, Any] = field(default_factory=dict)  # pod securityContext fields
     pod_spec: dict[str, Any] = field(default_factory=dict)  # pod spec fields, e.g. hostNetwork: false
-    drop_caps: tuple[str, ...] = ()  # capabilities to leave out of capabilities.add
-    remove_host_path: bool = False  # the finding's hostPath mount has to go
-
-
-HOST_PATH = Fix(remove_host_path=True)
 
 
 FIXES: dict[str, Fix] = {
     "container.privileged": Fix({"privileged": False, "allowPrivilegeEscalation": False,
-                                 "capabilities": {"drop": ["ALL"]}}),
-    "container.capabilities_added": Fix({"capabilities": {"drop": ["ALL"]}}),
-    "container.docker_socket_mounted": HOST_PATH,
-    "container.host_root_mounted": HOST_PATH,
-    "container.sensitive_mount": HOST_PATH,
+                                 "capabilities": NO_CAPABILITIES}),
+    "container.capabilities_added": Fix({"capabilities": NO_CAPABILITIES}),
+    "container.docker_socket_mounted": Fix(),
+    "container.host_root_mounted": Fix(),
+    "container.sensitive_mount": Fix(),
     "container.host_network": Fix(pod_spec={"hostNetwork": False}),
     "container.host_pid": Fix(pod_spec={"hostPID": False}),
     "container.host_ipc": Fix(pod_spec={"hostIPC": False}),
-    "container.host_uts": Fix(),
+    # a pod shares the host's UTS namespace only through hostNetwork (there is no hostUTS field)
+    "container.host_uts": Fix(pod_spec={"hostNetwork": False}),
     "container.host_userns": Fix(pod_spec={"hostUsers": False}),
     "container.host_cgroupns": Fix(),
     "container.seccomp_unconfined": Fix({"seccompProfile": {"type": "RuntimeDefault"}},
                                         {"seccompProfile": {"type": "RuntimeDefault"}}),
+    "container.masked_paths_removed": Fix({"procMount": "Default"}),
     "container.apparmor_unconfined": Fix({"appArmorProfile": {"type": "RuntimeDefault"}}),
     "container.selinux_disabled": Fix({"seLinuxOptions": {"type": "container_t"}}),
     "container.no_new_privileges_unset": Fix({"allowPrivilegeEscalation": False}),
-    "container.runs_as_root": Fix({"runAsNonRoot": True}, {"runAsNonRoot": True, "runAsUser": 10000}),
+    "container.runs_as_root": Fix({"runAsNonRoot": True, "runAsUser": 10000, "runAsGroup": 10000}),
     "container.rootfs_writable": Fix({"readOnlyRootFilesystem": True}),
     "container.no_memory_limit": Fix(),
     "container.no_pids_limit": Fix(),
@@ -57,6 +57,5 @@ def fix_for(check_id: str) -> Fix | None:
     if check_id in FIXES:
         return FIXES[check_id]
     if check_id.startswith(CAP_CHECK_PREFIX):
-        cap = check_id.removeprefix(CAP_CHECK_PREFIX).upper()
-        return Fix({"capabilities": {"drop": ["ALL"]}}, drop_caps=(cap,))
+        return Fix({"capabilities": NO_CAPABILITIES})
     return None

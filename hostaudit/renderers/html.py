@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from hostaudit.catalog import Severity
+from hostaudit.pss import describe
 from hostaudit.report import ContainerSummary, Finding, Report
 from hostaudit.sanitize import html_text
 
@@ -105,6 +106,7 @@ def render(report: Report) -> str:
         subjects=subjects,
         new_failures=sum(1 for f in report.findings if f.failing and f.baseline == "new"),
         status_of=status_of,
+        describe=describe,
         css=Markup(css),  # our own package files, never report data
         script=Markup(script),
         csp=f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; img-src data:",

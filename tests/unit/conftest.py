@@ -47,6 +47,23 @@ def replace_container(snapshot: Snapshot, name: str, **changes) -> Snapshot:
     return dataclasses.replace(snapshot, containers=containers, runtime=runtime)
 
 
+def in_pod(snapshot: Snapshot, name: str, cgroup_limits: dict | None = None, kubelet_config: dict | None = None,
+           **changes) -> Snapshot:
+    """The snapshot with one container moved into a CRI pod whose cgroup holds `cgroup_limits`, on a node whose
+    kubelet reads `kubelet_config` (no kubelet when None)."""
+    from hostaudit.model import ConfigFile, CriFacts, KubeletFacts, Pod, PodRef, Presence
+
+    ref = PodRef("shop", "web", name, "sandbox-1")
+    snapshot = replace_container(snapshot, name, pod=ref, **changes)
+    pod = Pod("shop", "web", "sandbox-1", None, (), (), cgroup_parent="/kubepods/podu",
+              cgroup_limits=cgroup_limits or {})
+    cri = CriFacts("unix:///run/containerd/containerd.sock", "test", "containerd", "1.6.20", "v1", (), (pod,))
+    kubelet = None if kubelet_config is None else KubeletFacts(
+        1, ("kubelet", "--config", "/k.yaml"), {"config": "/k.yaml"},
+        ConfigFile("/k.yaml", Presence.PRESENT, data=kubelet_config))
+    return dataclasses.replace(snapshot, cri=cri, kubelet=kubelet)
+
+
 def assert_unknown_without_docker(check_id: str, snapshot: Snapshot) -> None:
     """A container check answers `unknown` for Docker's containers when they could not be listed."""
     results = results_by_subject(check_id, with_collector_error(snapshot, "containers", "docker: unreachable"))

@@ -117,21 +117,22 @@ def test_hostile_container_name_stays_data_in_the_guidance(result):
 
 def test_pod_patch_carries_pod_and_container_security_context(result):
     (pod,) = list(yaml.safe_load_all(result.pods))
-    assert pod["workload"] == {"namespace": "shop", "pod": "risky"}
-    patch = pod["patch"]
+    assert pod["workload"] == {"namespace": "shop", "kind": "Pod", "name": "risky", "pod": "risky"}
+    patch = pod["patch"]["spec"]  # a bare pod (the report names no owner): the pod's own spec
     assert patch["hostNetwork"] is False
-    assert patch["securityContext"]["runAsNonRoot"] is True
     (app,) = patch["containers"]
     assert app["name"] == "app"
-    assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert app["securityContext"]["runAsNonRoot"] is True
+    assert (app["securityContext"]["runAsUser"], app["securityContext"]["runAsGroup"]) == (10000, 10000)
+    assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": []}, "nothing is added back"
     assert "readOnlyRootFilesystem" not in app["securityContext"], "a waived finding asks for nothing"
-    assert pod["remove_host_path_volumes"] == [
-        {"container": "app", "mount_path": "/host", "host_path": None, "checks": ["container.host_root_mounted"]}]
+    assert app["volumeMounts"] == [{"mountPath": "/host", "$patch": "delete"}]
+    assert pod["remove_host_path_volumes"] == [{"container": "app", "mount_path": "/host", "host_path": None}]
 
 
 def test_every_capability_check_maps_to_a_cap_drop():
     fix = fix_for("container.cap_dac_read_search")
-    assert fix.drop_caps == ("DAC_READ_SEARCH",)
+    assert fix.container_context == {"capabilities": {"drop": ["ALL"], "add": []}}
     assert fix_for("container.not_in_the_table") is None
 
 

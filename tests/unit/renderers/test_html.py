@@ -91,3 +91,10 @@ def test_lab_report_renders_every_finding():
     report = engine.audit(load("lab/planted.json"))
     page = Page(html.render(report))
     assert len([r for r in page.tags("tr") if r.get("data-status")]) == len(report.findings)
+
+
+def test_pods_table_shows_level_and_controls(rendered):
+    section = rendered.split('<section id="pods">', 1)[1].split("</section>", 1)[0]
+    assert '<span class="badge pss-privileged">privileged</span>' in section
+    assert "fail: host_namespaces (pod): sandbox pid namespace: host" in section
+    assert "&lt;script&gt;" in section and "<script>" not in section  # a hostile host path stays text

@@ -63,3 +63,14 @@ def test_schema_rejects_a_broken_report(sample, validator, breakage):
 def test_schema_command_prints_the_shipped_schema(validator):
     done = subprocess.run(["hostaudit", "schema"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == validator.schema
+
+
+def test_pods_and_their_level_validate(sample, validator):
+    document = json.loads(json_renderer.render(sample))
+    pods = {p["name"]: p for p in document["pods"]}
+    assert pods["risky"]["pss"]["level"] == "privileged"
+    assert pods["risky"]["pss"]["failing"][0] == {"control": "host_namespaces", "level": "baseline",
+                                                  "status": "fail", "container": "",
+                                                  "evidence": "sandbox pid namespace: host"}
+    document["pods"][0]["pss"]["level"] = "mostly-fine"
+    assert errors(validator, document)
