@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hostaudit import report_file
+
 FLEET_VERSION = 1
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # worst first
 # One cell of the matrix: the worst status over a check's subjects on that host.
@@ -54,9 +56,7 @@ def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
     """One host from its report file; `checks` collects every check's id, title and severity across the fleet."""
     entry = HostEntry(name=path.name.removesuffix(".json"), source=str(path))
     try:
-        report = json.loads(path.read_text())
-        if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-            raise ValueError("not a hostaudit JSON report")
+        report = report_file.check(json.loads(path.read_text()))
     except (OSError, ValueError) as exc:
         entry.error = f"{path.name}: {getattr(exc, 'strerror', None) or exc}"
         return entry
@@ -64,8 +64,8 @@ def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
     entry.hostname, entry.docker, entry.kernel = host.get("hostname"), host.get("docker"), host.get("kernel")
     entry.collected_at, entry.hostaudit_version = report.get("collected_at"), report.get("hostaudit_version")
     entry.containers = len(report.get("containers") or ())
-    for finding in report["findings"]:
-        if not isinstance(finding, dict) or "check_id" not in finding:
+    for finding in report_file.findings(report):
+        if "check_id" not in finding:
             continue
         check_id = str(finding["check_id"])
         checks.setdefault(check_id, {"id": check_id, "title": finding.get("title"),

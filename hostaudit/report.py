@@ -9,7 +9,7 @@ from typing import Any
 from hostaudit.catalog import Check, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hostaudit import report_file
 from hostaudit.remediation.containers import docker_guidance, failing_container_findings, pod_patches
 from hostaudit.remediation.playbook import (
     KeyDecision,
@@ -49,16 +50,17 @@ class Remediation:
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    """A JSON report, or ValueError with a message fit for the user."""
+    """A JSON report (version 1 or 2) with findings in the version 1 shape, or ValueError fit for the user."""
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise ValueError(f"{path} is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise ValueError(f"{path} is not a hostaudit JSON report (no findings list)")
-    return data
+    try:
+        return report_file.as_version_1(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
 
 def _dump(header: str, data: Any, multi: bool = False) -> str:

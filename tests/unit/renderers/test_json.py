@@ -33,7 +33,8 @@ def test_sample_report_validates_and_keeps_hostile_strings_verbatim(sample, vali
     assert errors(validator, document) == []
     names = {f["subject"]["name"] for f in document["findings"]}
     assert HOSTILE_NAME in names
-    assert document["findings"][0]["identity"] == f"container.privileged|docker:{HOSTILE_NAME}"
+    assert document["findings"][0]["check_id"] == "container.privileged"
+    assert document["checks"]["container.privileged"]["title"] == "Container runs privileged"
     assert document["duration_s"] == 2.5
     assert document["resolved"] == ["container.host_network|docker:old-net"]
     golden("sample.json", text)
@@ -46,10 +47,13 @@ def test_report_of_recorded_lab_snapshot_validates(validator):
 
 
 @pytest.mark.parametrize("breakage", [
-    lambda d: d["findings"][0].pop("identity"),
+    lambda d: d["findings"][0].pop("subject"),
+    lambda d: d["findings"][0].update(title="metadata belongs in checks"),
+    lambda d: d["checks"]["container.privileged"].pop("remediation"),
+    lambda d: d["checks"]["container.privileged"].update(severity="urgent"),
+    lambda d: d.pop("checks"),
     lambda d: d["findings"][0].update(status="failed"),
-    lambda d: d["findings"][0].update(severity="urgent"),
-    lambda d: d.update(report_version=2),
+    lambda d: d.update(report_version=1),
     lambda d: d["summary"]["failing_by_severity"].pop("critical"),
     lambda d: d["findings"][0].update(unexpected="field"),
     lambda d: d["escapes"][0].update(verdict="maybe"),
