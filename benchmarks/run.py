@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tests.lab import IMAGE, PrivateDocker, lab_dir, unmount_below
+from tests.lab import IMAGE, PrivateDocker, exit_on_signals, lab_dir
 from tests.lab import _stop as stop_process
 
 # (what, containers, metric, limit): the audit of 100 containers under 1 s, of 1000 under 5 s and 150 MB.
@@ -96,20 +96,22 @@ def plant(docker_url: str, first: int, count: int, start: bool) -> tuple[int, li
 
 def teardown(docker: PrivateDocker) -> None:
     """Stop a lab of many containers quickly: dockerd stops its containers on SIGTERM (one `docker rm -f` of 1000
-    outlasts any timeout); shims it leaves behind under the lab's directory are killed by pid, their init first."""
+    outlasts any timeout); shims it leaves behind under the lab's directory are killed by pid, their init first;
+    then the lab's containerd is stopped (the shims name its socket, so none can outlive it in another containerd)."""
     import psutil
 
     if docker.pid is not None:
         stop_process(docker.pid, timeout=120)
         docker.pid = None
     marker = f"{docker.base}/"
+    containerd_pid = docker.containerd.pid if docker.containerd else None
     for proc in psutil.process_iter(["cmdline"]):
-        if any(marker in arg for arg in proc.info["cmdline"] or ()):
+        if proc.pid != containerd_pid and any(marker in arg for arg in proc.info["cmdline"] or ()):
             with contextlib.suppress(psutil.Error):
                 for child in proc.children():
                     child.kill()
                 proc.kill()
-    unmount_below(docker.base)
+    docker.stop()  # the lab's containerd (it removes any task left), then the mounts
 
 
 def timed(command: list[str]) -> tuple[Run, str]:
@@ -191,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         print("benchmarks need root to start a private dockerd", file=sys.stderr)
         return 2
+    exit_on_signals()  # SIGTERM/SIGHUP also reach the teardown below
     counts = sorted(int(c) for c in args.sizes.split(","))
     hostaudit = _hostaudit()
     base = lab_dir("hb-")

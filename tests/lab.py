@@ -1,10 +1,12 @@
 """A private Docker engine and containerd for tests and benchmarks: own sockets, dirs and pidfiles, stopped by pid.
 
-Nothing here touches another dockerd or containerd that may run on the machine.
+Nothing here touches another dockerd or containerd that may run on the machine: each dockerd runs on a containerd
+the lab started for it. Daemons still running when the Python process exits are stopped then.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
 import json
@@ -118,7 +120,27 @@ def oci_image_tar(name: str = CTR_IMAGE, user: str = "") -> bytes:
     return out.getvalue()
 
 
-@dataclass
+_RUNNING: list[PrivateDaemon] = []  # started and not yet stopped, newest last
+
+
+def exit_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so that `finally` blocks and the exit hook stop the lab's daemons
+    (by default these signals end Python at once and leave every daemon and container running)."""
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Whatever a fixture or benchmark could not stop (an interrupted run) is stopped on the way out, newest first."""
+    while _RUNNING:
+        _RUNNING[-1].stop()
+
+
+@dataclass(eq=False)
 class PrivateDaemon:
     """A daemon of the lab's own under `base`, stopped by its pid after removing what it runs."""
 
@@ -128,7 +150,14 @@ class PrivateDaemon:
     def remove_all(self) -> None:
         raise NotImplementedError
 
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+        if self not in _RUNNING:
+            _RUNNING.append(self)
+
     def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.pid is None:
             return
         self.remove_all()
@@ -137,12 +166,17 @@ class PrivateDaemon:
         unmount_below(self.base)
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateDocker(PrivateDaemon):
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false, on a containerd of its own.
+
+    dockerd 20.10 without `--containerd` attaches to any containerd answering on /run/containerd/containerd.sock:
+    the lab's containers would then run in the machine's containerd, seen by every later audit, and outlive the lab.
+    """
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    containerd: PrivateContainerd | None = None
 
     @property
     def socket(self) -> Path:
@@ -162,18 +196,30 @@ class PrivateDocker(PrivateDaemon):
 
     def start(self, timeout: float = 60.0) -> PrivateDocker:
         self.base.mkdir(parents=True, exist_ok=True)
+        if self.containerd is None:
+            self.containerd = PrivateContainerd(self.base / "containerd")
+            self.containerd.start()
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
         process = subprocess.Popen(
             ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
              "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
+             "--containerd", str(self.containerd.socket),
              "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.pid = process.pid
+        self._started(process.pid)
         _wait(lambda: self.socket.exists() and self.docker("version", check=False).returncode == 0, timeout,
               f"dockerd on {self.socket} (log: {self.log})")
         return self
+
+    def stop(self) -> None:
+        """dockerd first (it removes its containers), then its containerd (it kills any task dockerd left)."""
+        super().stop()
+        if self.containerd is not None:
+            self.containerd.stop()
+            self.containerd = None
+        unmount_below(self.base)  # also when dockerd was stopped by pid elsewhere (benchmarks)
 
     def restart(self, timeout: float = 60.0) -> None:
         if self.pid:
@@ -206,7 +252,7 @@ class PrivateDocker(PrivateDaemon):
 
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateContainerd(PrivateDaemon):
     """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
 
@@ -232,7 +278,7 @@ class PrivateContainerd(PrivateDaemon):
         )
         process = subprocess.Popen(["containerd", "--config", str(config)], stdout=(self.base / "log").open("wb"),
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = process.pid
+        self._started(process.pid)
         _wait(lambda: self.ctr("version", check=False).returncode == 0, timeout, f"containerd on {self.socket}")
         return self
 
