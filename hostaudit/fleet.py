@@ -64,16 +64,17 @@ def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
     entry.hostname, entry.docker, entry.kernel = host.get("hostname"), host.get("docker"), host.get("kernel")
     entry.collected_at, entry.hostaudit_version = report.get("collected_at"), report.get("hostaudit_version")
     entry.containers = len(report.get("containers") or ())
-    for finding in report_file.findings(report):
+    for finding, meta in report_file.with_checks(report):
         if "check_id" not in finding:
             continue
-        check_id = str(finding["check_id"])
-        checks.setdefault(check_id, {"id": check_id, "title": finding.get("title"),
-                                     "severity": finding.get("severity")})
-        cell = _cell(finding)
-        entry.cells[check_id] = _worse(entry.cells.get(check_id), cell)
-        if cell == "fail" and finding.get("severity") in entry.failing:
-            entry.failing[finding["severity"]] += 1
+        check_id, severity = str(finding["check_id"]), meta.get("severity")
+        if check_id not in checks:
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
+        cell, previous = _cell(finding), entry.cells.get(check_id)
+        if cell != previous:
+            entry.cells[check_id] = _worse(previous, cell)
+        if cell == "fail" and severity in entry.failing:
+            entry.failing[severity] += 1
     for verdict in report.get("escapes") or ():
         if isinstance(verdict, dict) and verdict.get("verdict") == "escapable":
             entry.escapable.append({"container": (verdict.get("subject") or {}).get("name"),

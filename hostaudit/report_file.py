@@ -28,17 +28,24 @@ def check(document: Any) -> dict[str, Any]:
     return document
 
 
-def findings(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Each finding of a checked report in the version 1 shape; ValueError on a finding that is not an object."""
+def with_checks(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each finding of a checked report with its check's metadata ({} when the table lacks it; in version 1 the
+    finding itself), not joined: for readers that need a few fields of very many findings (the fleet)."""
     checks = document.get("checks") if document["report_version"] >= 2 else None
     for item in document["findings"]:
         if not isinstance(item, dict):
             raise ValueError("a finding is not an object")
-        if checks is None:
-            yield item
-            continue
-        meta = checks.get(item.get("check_id"))
-        joined = (meta if isinstance(meta, dict) else {}) | ABSENT | item
+        meta = item if checks is None else checks.get(item.get("check_id"))
+        yield item, meta if isinstance(meta, dict) else {}
+
+
+def findings(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each finding of a checked report in the version 1 shape; ValueError on a finding that is not an object."""
+    if document["report_version"] == 1:
+        yield from (item for item, _ in with_checks(document))
+        return
+    for item, meta in with_checks(document):
+        joined = meta | ABSENT | item
         subject = item.get("subject")
         if isinstance(subject, dict):
             joined["subject"] = {"pod": None} | subject

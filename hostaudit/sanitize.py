@@ -8,6 +8,7 @@ carry, lone surrogates that no UTF-8 writer accepts, non-finite numbers that are
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from typing import Any
@@ -79,3 +80,17 @@ def json_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [json_value(v, depth + 1) for v in value]
     return value
+
+
+def json_text(value: Any, encoder: json.JSONEncoder) -> str:
+    """`encoder.encode(json_value(value))` for a value with string keys (as `serde.to_jsonable` makes them), without
+    the copy when the plain text shows nothing it would change: no text longer than one field (so no string is), no
+    lone surrogate, no more brackets than the depth limit, and no non-finite number (the encoder raises: then the copy
+    is made)."""
+    try:
+        text = encoder.encode(value)
+    except (TypeError, ValueError):
+        return encoder.encode(json_value(value))
+    if len(text) > MAX_FIELD or _SURROGATE.search(text) or text.count("{") + text.count("[") > 64:
+        return encoder.encode(json_value(value))
+    return text

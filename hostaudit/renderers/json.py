@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_value
+from hostaudit.sanitize import json_text, json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
@@ -21,11 +21,16 @@ RESULT_FIELDS = ("subject", "status", "evidence", "detail", "waiver", "baseline"
 OPTIONAL = ("waiver", "baseline")  # absent when None
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
-    """One finding; a subject's pod, the waiver and the baseline mark are left out when there is none."""
+def _finding_item(finding: Finding) -> dict[str, Any]:
+    """One finding, not yet made JSON-safe; a subject's pod, the waiver and the baseline mark are left out when there
+    is none."""
     item = {"check_id": finding.check_id} | {name: to_jsonable(getattr(finding, name)) for name in RESULT_FIELDS}
     item["subject"] = {key: value for key, value in item["subject"].items() if value is not None}
-    return json_value({key: value for key, value in item.items() if value is not None or key not in OPTIONAL})
+    return {key: value for key, value in item.items() if value is not None or key not in OPTIONAL}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return json_value(_finding_item(finding))
 
 
 def _checks(report: Report) -> dict[str, dict[str, Any]]:
@@ -69,7 +74,7 @@ def chunks(report: Report) -> Iterator[str]:
         return
     yield before + '"findings": ['
     for index, finding in enumerate(report.findings):
-        yield ("," if index else "") + "\n    " + line.encode(_finding(finding))
+        yield ("," if index else "") + "\n    " + json_text(_finding_item(finding), line)
     yield "\n  ]" + after + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from importlib import resources
@@ -9,7 +10,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from hostaudit import engine
+from hostaudit import engine, sanitize
 from hostaudit.renderers import json as json_renderer
 from tests.unit.conftest import load
 
@@ -67,3 +68,20 @@ def test_schema_rejects_a_broken_report(sample, validator, breakage):
 def test_schema_command_prints_the_shipped_schema(validator):
     done = subprocess.run(["hostaudit", "schema"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == validator.schema
+
+
+@pytest.mark.parametrize("value", [
+    {"plain": "text", "n": 1, "ok": True, "none": None, "list": [1, "two"]},
+    {"long": "x" * 5000},
+    {"nested": {"deeper": ["y" * 4100]}},
+    {"surrogate": "a\ud800b"},
+    {"\udfffkey": 1},
+    {"nan": float("nan"), "inf": float("-inf")},
+    {"int key": {1: "one"}},
+    {"tuple key": {("a", 1): "pair"}},
+    {"deep": functools.reduce(lambda inner, _: {"d": inner}, range(80), {})},
+    {"wide": [[[]] for _ in range(70)]},
+])
+def test_fast_json_text_equals_the_sanitized_copy(value):
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert sanitize.json_text(value, encoder) == encoder.encode(sanitize.json_value(value))
