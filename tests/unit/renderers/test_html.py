@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from html.parser import HTMLParser
@@ -111,3 +112,22 @@ def test_lab_report_carries_every_finding_once_and_check_text_once():
         finding = next(f for f in report.findings
                        if f.check_id == row[0] and f.subject.key == data["subjects"][row[1]][0])
         assert data["evidence"][row[3]] == json.loads(json.dumps(finding.evidence, default=list))
+
+
+def test_a_hundred_containers_fit_in_one_megabyte():
+    """The recorded lab's Docker containers cloned (their /proc view too) until the host has 100 or more."""
+    snapshot = load("lab/planted.json")
+    clones, runtime = list(snapshot.containers), dict(snapshot.runtime)
+    copy = 0
+    while len(clones) + len(snapshot.all_containers) - len(snapshot.containers) < 100:
+        copy += 1
+        for container in snapshot.containers:
+            clone = dataclasses.replace(container, key=f"{container.key}-{copy}", name=f"{container.name}-{copy}",
+                                        id=f"{container.id[:-4]}{copy:04d}")
+            clones.append(clone)
+            if container.key in snapshot.runtime:
+                runtime[clone.key] = snapshot.runtime[container.key]
+    report = engine.audit(dataclasses.replace(snapshot, containers=tuple(clones), runtime=runtime))
+    assert len(report.containers) >= 100
+    size = len(html.render(report).encode())
+    assert size <= 1_000_000 * len(report.containers) / 100, f"{size} bytes for {len(report.containers)} containers"
