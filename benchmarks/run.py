@@ -49,6 +49,7 @@ class Run:
     wall_s: float
     rss_mb: float
     exit_code: int
+    cpu_s: float = 0.0  # user + system: less bent than wall time by other work on a shared machine
 
 
 @dataclass
@@ -79,10 +80,16 @@ class SizeResult:
 
 
 def _hostaudit() -> str:
-    """The installed console script, run directly (a pyenv shim would add its own start-up to every timing)."""
+    """The console script of the Python running the benchmark (a virtual environment's own, never a global one),
+    run directly: a pyenv shim would add its own start-up to every timing."""
+    beside = Path(sys.executable).parent / "hostaudit"
+    if beside.is_file():
+        return str(beside)
     found = shutil.which("hostaudit")
     if found is None:
         raise SystemExit("hostaudit is not installed (pip install -e .)")
+    if "/.pyenv/shims/" not in found:
+        return found
     resolved = subprocess.run(["pyenv", "which", "hostaudit"], capture_output=True, text=True, check=False)
     return resolved.stdout.strip() if resolved.returncode == 0 and resolved.stdout.strip() else found
 
@@ -145,7 +152,9 @@ def parse_time(done: subprocess.CompletedProcess) -> tuple[Run, str]:
         raise RuntimeError(f"no /usr/bin/time output for {command}: {done.stderr[-2000:]}")
     hours, minutes, seconds = int(wall.group(1) or 0), int(wall.group(2)), float(wall.group(3))
     code = int(m.group(1)) if (m := re.search(r"Exit status: (\d+)", done.stderr)) else done.returncode
-    return Run(round(hours * 3600 + minutes * 60 + seconds, 3), round(int(rss.group(1)) / 1024, 1), code), done.stdout
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
+    return Run(round(hours * 3600 + minutes * 60 + seconds, 3), round(int(rss.group(1)) / 1024, 1), code,
+               round(cpu, 3)), done.stdout
 
 
 def settle(limit_s: float = 90.0) -> None:
@@ -238,16 +247,17 @@ def verdicts(sizes: list[SizeResult], help_s: float, fleet: tuple[int, Run] | No
 
 def markdown(sizes: list[SizeResult], help_times: list[float], python_times: list[float], rows: list[dict],
              notes: list[str]) -> str:
-    lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | peak RSS MB "
-             "| load (1 min) | docker-bench container_runtime s (load) | ratio |",
-             "|---:|---:|---:|---:|---:|---|---:|---|---|---:|"]
+    lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | CPU s (runs) "
+             "| peak RSS MB | load (1 min) | docker-bench container_runtime s (load) | ratio |",
+             "|---:|---:|---:|---:|---:|---|---|---:|---|---|---:|"]
     for s in sizes:
         runs = ", ".join(f"{r.wall_s:.2f}" for r in s.runs)
+        cpu = ", ".join(f"{r.cpu_s:.2f}" for r in s.runs)
         bench = ", ".join(f"{r.wall_s:.1f} ({load})" for r, load in zip(s.docker_bench, s.docker_bench_load,
                                                                        strict=True)) or "-"
         ratio = f"{s.docker_bench_ratio:.0f}x" if s.docker_bench_ratio is not None else "-"
         lines.append(f"| {s.containers} | {s.running} | {s.created_only} | {s.audited} | {s.wall_s:.2f} | {runs} "
-                     f"| {s.rss_mb:.0f} | {', '.join(map(str, s.load_1min))} | {bench} | {ratio} |")
+                     f"| {cpu} | {s.rss_mb:.0f} | {', '.join(map(str, s.load_1min))} | {bench} | {ratio} |")
     lines += ["", f"`hostaudit --help`: median {statistics.median(help_times):.3f} s "
                   f"(runs: {', '.join(f'{t:.3f}' for t in help_times)}); the interpreter alone (`python -c pass`, "
                   f"site included): median {statistics.median(python_times):.3f} s", "",

@@ -7,6 +7,7 @@ the lab started for it. Daemons still running when the Python process exits are 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import io
 import json
@@ -45,6 +46,9 @@ def _stop(pid: int, timeout: float = 20.0) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):  # our own child: reap it, or it lingers as a zombie
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
