@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hostaudit import report_file
 from hostaudit.catalog import Severity
 from hostaudit.inputs import load_json
 from hostaudit.report import shown_status
@@ -70,11 +71,9 @@ def _optional_str(data: dict[str, Any], key: str, where: str) -> None:
 def read_report(path: Path) -> dict[str, Any]:
     """A host report checked for size, nesting depth and the types the fleet reads, or InvalidReport."""
     try:
-        report = load_json(path, "report")
+        report = report_file.check(load_json(path, "report"))
     except ValueError as exc:
         raise InvalidReport(str(exc).removeprefix(f"report {path}: ")) from exc
-    if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-        raise InvalidReport("not a hostaudit JSON report (no findings list)")
     for key in ("host", "collectors"):
         if report.get(key) is not None and not isinstance(report[key], dict):
             raise InvalidReport(f"{key} is not an object")
@@ -91,8 +90,12 @@ def read_report(path: Path) -> dict[str, Any]:
             raise InvalidReport(f"{where} has no check_id string")
         if finding.get("status") not in STATUSES:
             raise InvalidReport(f"{where} has an unknown status")
+    for check_id, meta in (report.get("checks") or {}).items():
+        if not isinstance(meta, dict):
+            raise InvalidReport(f"checks.{check_id} is not an object")
+    for finding, meta in report_file.with_checks(report):
         for key in ("title", "severity"):
-            _optional_str(finding, key, where)
+            _optional_str(meta, key, f"the metadata of {finding['check_id']}")
     for index, verdict in enumerate(report.get("escapes") or ()):
         if not isinstance(verdict, dict) or not isinstance(verdict.get("paths", []), list) or not isinstance(
                 verdict.get("subject", {}), dict):
@@ -126,14 +129,15 @@ def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
     if entry.error:
         return entry
     entry.containers = len(report.get("containers") or ())
-    for finding in report["findings"]:
-        check_id = finding["check_id"]
-        checks.setdefault(check_id, {"id": check_id, "title": finding.get("title"),
-                                     "severity": finding.get("severity")})
-        cell = _cell(finding)
-        entry.cells[check_id] = _worse(entry.cells.get(check_id), cell)
-        if cell == "fail" and finding.get("severity") in entry.failing:
-            entry.failing[finding["severity"]] += 1
+    for finding, meta in report_file.with_checks(report):
+        check_id, severity = finding["check_id"], meta.get("severity")
+        if check_id not in checks:
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
+        cell, previous = _cell(finding), entry.cells.get(check_id)
+        if cell != previous:
+            entry.cells[check_id] = _worse(previous, cell)
+        if cell == "fail" and severity in entry.failing:
+            entry.failing[severity] += 1
     for verdict in report.get("escapes") or ():
         if verdict.get("verdict") == "escapable":
             entry.escapable.append({"container": str((verdict.get("subject") or {}).get("name")),

@@ -18,7 +18,7 @@ def shown_status(status: str, waiver: str | None) -> str:
     also for findings read back from a JSON report)."""
     return WAIVED if status == Status.FAIL.value and waiver else status
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)

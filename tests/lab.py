@@ -1,10 +1,13 @@
 """A private Docker engine and containerd for tests and benchmarks: own sockets, dirs and pidfiles, stopped by pid.
 
-Nothing here touches another dockerd or containerd that may run on the machine.
+Nothing here touches another dockerd or containerd that may run on the machine: each dockerd runs on a containerd
+the lab started for it. Daemons still running when the Python process exits are stopped then.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import io
 import json
@@ -49,6 +52,9 @@ def _stop(pid: int, timeout: float = 20.0) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):  # our own child: reap it, or it lingers as a zombie
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -124,7 +130,27 @@ def oci_image_tar(name: str = CTR_IMAGE, user: str = "") -> bytes:
     return out.getvalue()
 
 
-@dataclass
+_RUNNING: list[PrivateDaemon] = []  # started and not yet stopped, newest last
+
+
+def exit_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so that `finally` blocks and the exit hook stop the lab's daemons
+    (by default these signals end Python at once and leave every daemon and container running)."""
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Whatever a fixture or benchmark could not stop (an interrupted run) is stopped on the way out, newest first."""
+    while _RUNNING:
+        _RUNNING[-1].stop()
+
+
+@dataclass(eq=False)
 class PrivateDaemon:
     """A daemon of the lab's own under `base`, stopped by its pid after removing what it runs."""
 
@@ -134,7 +160,14 @@ class PrivateDaemon:
     def remove_all(self) -> None:
         raise NotImplementedError
 
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+        if self not in _RUNNING:
+            _RUNNING.append(self)
+
     def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.pid is None:
             return
         self.remove_all()
@@ -143,16 +176,22 @@ class PrivateDaemon:
         unmount_below(self.base)
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateDocker(PrivateDaemon):
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false (and `extra_args`). A daemon.json
-    with `hosts` replaces the -H flag (dockerd refuses both); it must then list the unix socket itself."""
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false (and `extra_args`), on a containerd
+    of its own. A daemon.json with `hosts` replaces the -H flag (dockerd refuses both); it must then list the unix
+    socket itself.
+
+    dockerd 20.10 without `--containerd` attaches to any containerd answering on /run/containerd/containerd.sock:
+    the lab's containers would then run in the machine's containerd, seen by every later audit, and outlive the lab.
+    """
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
     extra_args: tuple[str, ...] = ()
     activation_fd: int | None = None  # a listening socket handed over as systemd does (LISTEN_FDS), for -H fd://
     iptables_flag: str = "--iptables=false"  # any spelling dockerd accepts, e.g. --iptables=0
+    containerd: PrivateContainerd | None = None
 
     @property
     def socket(self) -> Path:
@@ -172,10 +211,14 @@ class PrivateDocker(PrivateDaemon):
 
     def start(self, timeout: float = 60.0) -> PrivateDocker:
         self.base.mkdir(parents=True, exist_ok=True)
+        if self.containerd is None:
+            self.containerd = PrivateContainerd(self.base / "containerd")
+            self.containerd.start()
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
         command = ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
                    "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
+                   "--containerd", str(self.containerd.socket),
                    *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", self.iptables_flag,
                    "--ip6tables=false", *self.extra_args]
         fd = self.activation_fd
@@ -183,10 +226,18 @@ class PrivateDocker(PrivateDaemon):
             command = [sys.executable, "-c", ACTIVATE, str(fd), *command]
         process = subprocess.Popen(command, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
                                    start_new_session=True, pass_fds=() if fd is None else (fd,))
-        self.pid = process.pid
+        self._started(process.pid)
         _wait(lambda: self.socket.exists() and self.docker("version", check=False).returncode == 0, timeout,
               f"dockerd on {self.socket} (log: {self.log})")
         return self
+
+    def stop(self) -> None:
+        """dockerd first (it removes its containers), then its containerd (it kills any task dockerd left)."""
+        super().stop()
+        if self.containerd is not None:
+            self.containerd.stop()
+            self.containerd = None
+        unmount_below(self.base)  # also when dockerd was stopped by pid elsewhere (benchmarks)
 
     def restart(self, timeout: float = 60.0) -> None:
         if self.pid:
@@ -219,7 +270,7 @@ class PrivateDocker(PrivateDaemon):
 
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateContainerd(PrivateDaemon):
     """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
 
@@ -245,7 +296,7 @@ class PrivateContainerd(PrivateDaemon):
         )
         process = subprocess.Popen(["containerd", "--config", str(config)], stdout=(self.base / "log").open("wb"),
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = process.pid
+        self._started(process.pid)
         _wait(lambda: self.ctr("version", check=False).returncode == 0, timeout, f"containerd on {self.socket}")
         return self
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hostaudit import report_file
 from hostaudit.inputs import load_json
 from hostaudit.remediation.containers import docker_guidance, failing_container_findings
 from hostaudit.remediation.playbook import (
@@ -75,11 +76,13 @@ def _check_fields(item: Any, fields: dict[str, tuple[type, ...]], where: str) ->
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    """A JSON report whose fields remediation reads have their report types, or ValueError with one readable line
-    (the file may come from another host: bounded size and depth, strict JSON)."""
-    data = load_json(path, "--from")
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise ValueError(f"{path} is not a hostaudit JSON report (no findings list)")
+    """A JSON report (version 1 or 2, given in the version 1 shape) whose fields remediation reads have their report
+    types, or ValueError with one readable line (the file may come from another host: bounded size and depth, strict
+    JSON)."""
+    try:
+        data = report_file.as_version_1(load_json(path, "--from"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {str(exc).removeprefix(f'--from {path}: ')}") from exc
     if not isinstance(data.get("containers", []), list):
         raise ValueError(f"{path}: containers is not a list")
     for number, finding in enumerate(data["findings"], 1):

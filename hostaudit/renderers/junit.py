@@ -42,7 +42,7 @@ def _testcase(suite: ET.Element, finding: Finding) -> str:
 def _pod_suite(root: ET.Element, report: Report, host: str) -> list[str]:
     """Suite `pod_security.baseline`: one testcase per pod, failing when the pod is below the baseline."""
     suite = ET.SubElement(root, "testsuite", name="pod_security.baseline", hostname=host,
-                          timestamp=report.collected_at)
+                          timestamp=xml_text(report.collected_at))
     outcomes = []
     for pod in report.pods:
         case = ET.SubElement(suite, "testcase", classname="pod_security.baseline",

@@ -10,7 +10,7 @@ from hostaudit.catalog import Severity
 from hostaudit.model import CollectorState, Status
 from hostaudit.pss import describe
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_text, json_value
+from hostaudit.sanitize import bidi_escaped, json_value
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "hostauditIdentity/v1"
@@ -121,5 +121,5 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json_text(json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False,
+    return bidi_escaped(json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False,
                                 default=str)) + "\n"

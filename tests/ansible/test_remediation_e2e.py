@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hostaudit import report_file
 from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, needs_ansible, needs_engine
 from tests.lab import IMAGE, PrivateDocker, lab_dir, run_hostaudit
 
@@ -66,7 +67,7 @@ def failing(report: dict) -> dict[str, dict]:
 
 def audit(docker: PrivateDocker, out: Path) -> dict:
     run_hostaudit("audit", "--format", "json", "--docker-host", docker.url, "--output", str(out))
-    return json.loads(out.read_text())
+    return report_file.as_version_1(json.loads(out.read_text()))  # findings with their check's metadata
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_pod_containers_are_named_namespace_pod_container_and_sandboxes_are_not_
     subjects = {f["subject"]["name"] for f in pods_report["findings"]}
     assert RISKY in subjects
     assert not [s for s in subjects if s.endswith("(sandbox)")]
-    assert {f["subject"]["pod"] for f in pods_report["findings"] if f["subject"]["name"] == RISKY} == {"k8s/risky"}
+    assert {f["subject"].get("pod") for f in pods_report["findings"] if f["subject"]["name"] == RISKY} == {"k8s/risky"}
 
 
 def test_risky_pod_fails_host_network_host_root_and_sys_admin_and_can_escape(pods_report):

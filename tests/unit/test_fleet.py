@@ -16,6 +16,7 @@ HOSTILE = "<script>alert(1)</script>\x1b[31m"
 
 def report(findings: list[tuple[str, str, str]], escapes: tuple[str, ...] = (), hostname: str = "h") -> dict:
     return {
+        "report_version": 1,
         "host": {"hostname": hostname, "docker": "20.10", "kernel": "6.1"}, "collected_at": "2026-01-01T00:00:00",
         "containers": [{"key": f"docker:{n}", "name": n} for n in escapes],
         "findings": [{"check_id": c, "title": c, "severity": sev, "status": "fail" if st == "waived" else st,

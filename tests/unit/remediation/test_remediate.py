@@ -27,6 +27,7 @@ def container(key: str, name: str, pod: str | None = None, source: str = "docker
 
 
 REPORT = {
+    "report_version": 1,
     "findings": [
         finding("daemon.icc_enabled", key="icc", evidence={"icc": True, "source": "daemon.json (/x)"}),
         finding("daemon.live_restore_disabled", key="live_restore"),

@@ -101,7 +101,7 @@ def sample_report() -> Report:
                                                               "container.seccomp_unconfined: unknown"),))),
     )
     return Report(
-        report_version=1, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",
+        report_version=2, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",
         host={"hostname": "lab-host", "kernel": "6.1.0-18-amd64", "distro": "Debian GNU/Linux 12 (bookworm)",
               "cgroup": "v2", "lsm": "apparmor", "namespace_reference": "/proc/1", "docker": "20.10.24+dfsg1",
               "docker_endpoint": "unix:///var/run/docker.sock", "containerd": "1.6.20~ds1", "runc": "1.1.5+ds1"},
