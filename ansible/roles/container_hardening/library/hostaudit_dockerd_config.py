@@ -31,6 +31,8 @@ FLAG_NAMES = {"hosts": "host", "default-ulimits": "default-ulimit", "insecure-re
 SHORT_FLAGS = {"H": "host", "D": "debug", "G": "group", "l": "log-level", "b": "bridge", "p": "pidfile", "g": "graph"}
 FALSE_WORDS = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 MARKER_SUFFIX = ".hostaudit-pending"
+# keys removed from newer engines: a daemon.json holding one stops dockerd after an engine upgrade
+OBSOLETE = ("disable-legacy-registry", "graph", "cluster-store", "cluster-advertise", "cluster-store-opts", "restrict")
 
 
 class ApplyError(Exception):
@@ -298,6 +300,10 @@ def main() -> None:
             module.fail_json(msg=str(exc))
         info = {}  # nothing is restarted: the file alone is written, for the operator to put in force
     result: dict = {"changed": False, "path": path, "dockerd_pids": [p for p, _ in processes]}
+    obsolete = [k for k in OBSOLETE if k in current]
+    if obsolete:
+        module.warn(f"{path} holds {', '.join(obsolete)}, removed in newer Docker Engine releases: take them out "
+                    "before upgrading the engine (this role keeps them)")
     clash = [k for k in current if k in flags or FLAG_NAMES.get(k) in flags]
     if clash:
         reason = f"{path} already holds {', '.join(clash)}, also set on dockerd's command line; fix that by hand first"
