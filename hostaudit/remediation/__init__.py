@@ -2,7 +2,7 @@
 
 Three files, all written by a YAML serializer (container names and labels are hostile input):
 `fix.yml` (the container_hardening role with only the failed keys on), `fix.containers.yml` (the `docker run`
-changes per container) and `fix.pods.yml` (one securityContext patch per Kubernetes pod).
+changes per container) and `fix.pods.yml` (per Kubernetes pod, a strategic-merge patch of its workload).
 """
 
 from __future__ import annotations

@@ -92,3 +92,14 @@ def test_config_toml_changed_after_containerd_started_is_not_in_force(node, chec
     assert "not in force until containerd restarts" in result.detail
     started_after = dataclasses.replace(snapshot.containerd, started_at=modified + 60)
     assert _host(check_id, dataclasses.replace(snapshot, containerd=started_after)).status is Status.PASS
+
+
+def test_pods_read_through_cri_make_the_settings_apply_without_a_kubelet(lab_snapshot):
+    from hostaudit.model import CriFacts, Pod
+
+    no_pods = dataclasses.replace(lab_snapshot.containerd, pods=())
+    cri = CriFacts("unix:///run/containerd/containerd.sock", "test", "containerd", "1.6.20", "v1", (),
+                   (Pod("shop", "web", "sandbox-1", None, (), ()),))
+    bare = without_kubelet(dataclasses.replace(lab_snapshot, containerd=no_pods, cri=cri))
+    result = _host("containerd.privileged_gets_host_devices", with_containerd(bare, "v2-cri-stock.toml"))
+    assert result.status is Status.FAIL
