@@ -143,6 +143,7 @@ class PrivateDocker(PrivateDaemon):
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    launcher: tuple[str, ...] = ()  # a command dockerd runs under, e.g. `unshare --pid --fork` for its own namespace
 
     @property
     def socket(self) -> Path:
@@ -165,7 +166,7 @@ class PrivateDocker(PrivateDaemon):
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
         process = subprocess.Popen(
-            ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
+            [*self.launcher, "dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
              "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
              "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
             stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
