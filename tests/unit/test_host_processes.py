@@ -69,3 +69,30 @@ def test_namespace_checks_are_unknown_when_the_reference_is_unreadable(lab_snaps
         results = results_by_subject(check_id, blind)
         assert results["hardened"].status is Status.UNKNOWN
         assert results["host-pid"].status is (Status.FAIL if check_id == "container.host_pid" else Status.UNKNOWN)
+
+
+def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
+    """A process named like a shim, whose cwd is a fake bundle (in a volume, say), adds no task: bundles are read
+    only under the state dirs host containerd daemons name. The old code followed the cwd and read the fake."""
+    from hostaudit.collectors import CollectorSkipped, PartialFacts
+    from hostaudit.collectors import containerd as containerd_collector
+
+    bundle = tmp_path / "state" / "io.containerd.runtime.v2.task" / "evilns" / "evil"
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/x"]}}')
+    shim = tmp_path / "containerd-shim-runc-v2"
+    shutil.copy(shutil.which("sleep"), shim)
+    proc = subprocess.Popen([str(shim), "60"], cwd=bundle)
+    try:
+        time.sleep(0.3)
+        try:
+            facts = containerd_collector.collect(CollectContext())
+        except PartialFacts as partial:
+            facts = partial.facts
+        except CollectorSkipped:
+            return
+        assert str(tmp_path) not in " ".join(facts.state_dirs)
+        assert not [c for c in facts.containers if c.id == "evil"]
+    finally:
+        proc.kill()
+        proc.wait()
