@@ -115,7 +115,7 @@ class HostFacts:
     sudoers_unreadable: tuple[str, ...] = ()  # sudoers files that exist but could not be read
     # container runtime binaries on the host: path -> version read from `<path> --version` (runc, containerd, ...)
     runtime_binaries: dict[str, str] = field(default_factory=dict)
-    # distro packages of the runtimes (dpkg-query / rpm): package name -> package version
+    # distro packages of the runtimes (dpkg status file / rpm): package name -> package version
     runtime_packages: dict[str, str] = field(default_factory=dict)
     kernel_modules: KernelModules | None = None  # None: not collected (a snapshot from an older hostaudit)
 

@@ -192,6 +192,7 @@ class PrivateDocker(PrivateDaemon):
     activation_fd: int | None = None  # a listening socket handed over as systemd does (LISTEN_FDS), for -H fd://
     iptables_flag: str = "--iptables=false"  # any spelling dockerd accepts, e.g. --iptables=0
     containerd: PrivateContainerd | None = None
+    launcher: tuple[str, ...] = ()  # a command dockerd runs under, e.g. `unshare --pid --fork` for its own namespace
 
     @property
     def socket(self) -> Path:
@@ -216,7 +217,7 @@ class PrivateDocker(PrivateDaemon):
             self.containerd.start()
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
-        command = ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
+        command = [*self.launcher, "dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
                    "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
                    "--containerd", str(self.containerd.socket),
                    *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", self.iptables_flag,
