@@ -218,8 +218,8 @@ class PrivateDocker(PrivateDaemon):
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
         command = [*self.launcher, "dockerd", "--config-file", str(self.config_file),
-                   "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-                   "--containerd", str(self.containerd.socket),
+                   "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"),
+                   "--pidfile", str(self.base / "dockerd.pid"), "--containerd", str(self.containerd.socket),
                    *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", self.iptables_flag,
                    "--ip6tables=false", *self.extra_args]
         fd = self.activation_fd
