@@ -44,6 +44,12 @@ def _host_paths(evidence: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+def _naming_mounts(change: str, evidence: dict[str, Any]) -> str:
+    """The change, naming the host mount it removes when the finding's evidence names one."""
+    mounts = [f"{m.get('source')}:{m.get('destination')}" for m in _host_paths(evidence) if m.get("source")]
+    return f"{change} ({', '.join(mounts)})" if mounts else change
+
+
 def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Per container outside Kubernetes: the `docker run` flags to change, each with the check that asks for it."""
     changes: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -52,7 +58,7 @@ def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[s
         changes[finding["subject"].get("key", "")].append({
             "check": finding.get("check_id"),
             "severity": finding.get("severity"),
-            "change": fix.docker if fix else finding.get("remediation"),
+            "change": _naming_mounts(fix.docker, finding.get("evidence") or {}) if fix else finding.get("remediation"),
             "evidence": finding.get("evidence") or {},
         })
     guidance = []

@@ -33,7 +33,7 @@ FIXES: dict[str, Fix] = {
                                                         "capabilities": {"drop": ["ALL"]}}),
     "container.capabilities_added": Fix("--cap-drop ALL, then --cap-add only the capabilities it needs",
                                         {"capabilities": {"drop": ["ALL"]}}),
-    "container.docker_socket_mounted": _host_path("remove the -v/--mount of the Docker socket"),
+    "container.docker_socket_mounted": _host_path("remove the -v/--mount that exposes the runtime socket"),
     "container.host_root_mounted": _host_path("remove the -v/--mount of the host's /"),
     "container.sensitive_mount": _host_path("remove the -v/--mount of host system paths"),
     "container.host_network": Fix("remove --network host", pod_spec={"hostNetwork": False}),
