@@ -17,6 +17,9 @@ from typing import Any
 from hostaudit.model import ConfigFile
 
 ARGV = "argv"
+# A process's start time is known to about a second (the kernel's boot time is whole seconds) and a daemon reads its
+# file just after it starts: an mtime within this many seconds of the start is taken as read at start.
+START_SLACK_S = 2.0
 DEFAULT = "default"
 _MISSING = object()
 
@@ -74,7 +77,7 @@ class DaemonView:
     def file_changed(self) -> bool:
         """The file was modified after the daemon started: what it says now is not what the daemon read."""
         return (self.config is not None and self.config.modified_at is not None and self.started_at is not None
-                and self.config.modified_at > self.started_at)
+                and self.config.modified_at > self.started_at + START_SLACK_S)
 
     @property
     def where(self) -> str:

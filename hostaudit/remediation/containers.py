@@ -24,6 +24,14 @@ def failing_container_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
             and (f.get("subject") or {}).get("kind") == "container"]
 
 
+def _naming_mount(change: object, evidence: dict[str, Any]) -> object:
+    """The change, naming the host mount it removes when the finding's evidence names one (`mount.source`)."""
+    source = evidence.get("mount.source")
+    if not isinstance(change, str) or not isinstance(source, str):
+        return change
+    return f"{change} ({source}:{evidence.get('mount.destination')})"
+
+
 def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Per container outside Kubernetes: the changes its failing checks ask for, each in the check's own words.
     On a container run with --privileged, capability checks are not listed one by one (the flag that granted them
@@ -39,8 +47,9 @@ def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[s
         for finding in items:
             if finding in granted:
                 continue
+            evidence = finding.get("evidence") or {}
             change = {"check": finding.get("check_id"), "severity": finding.get("severity"),
-                      "change": finding.get("remediation"), "evidence": finding.get("evidence") or {}}
+                      "change": _naming_mount(finding.get("remediation"), evidence), "evidence": evidence}
             if finding.get("check_id") == PRIVILEGED and granted:
                 change["also_granted_by_privileged"] = sorted({str(f.get("check_id")) for f in granted})
             changes.append(change)

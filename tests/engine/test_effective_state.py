@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hostaudit.daemon_settings import START_SLACK_S
 from tests.engine.conftest import HARDENED, PRIVATE_CGROUP, needs_engine
 from tests.lab import CTR_DROP_ALL, NONROOT_CTR_IMAGE, PrivateContainerd, PrivateDocker, lab_dir, run_hostaudit
 
@@ -47,7 +48,7 @@ def lab():
         docker.run("host-root", "-v", "/:/host:ro", *PRIVATE_CGROUP)
         docker.run("sock", "-v", f"{docker.socket}:/var/run/docker.sock", *PRIVATE_CGROUP)
         docker.run("sock-dir", "-v", f"{docker.socket.parent}:/lab:ro", *PRIVATE_CGROUP)
-        time.sleep(1.1)  # the edit must be later than dockerd's start at the kernel's clock-tick resolution
+        time.sleep(START_SLACK_S + 1)  # the edit must be later than dockerd's start, beyond its clock uncertainty
         docker.config_file.write_text(json.dumps(EDITED))
         containerd.start()
         containerd.import_oci_image()

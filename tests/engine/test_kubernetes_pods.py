@@ -155,6 +155,7 @@ def test_kubelet_is_read_from_its_process_and_config_file(tmp_path):
     fake = tmp_path / "kubelet"
     fake.write_text("#!/bin/sh\nsleep 120\n")
     fake.chmod(0o755)
+    (tmp_path / "no-containerd" / TASKS).mkdir(parents=True)  # a containerd state dir without tasks
     process = subprocess.Popen([str(fake), "--config", str(config), "--read-only-port=10255"])
     try:
         done = run_hostaudit("audit", "--format", "json", "--docker-host", f"unix://{tmp_path}/no-docker.sock",

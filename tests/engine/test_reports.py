@@ -58,7 +58,7 @@ def own_docker():
 def test_baseline_diff_across_two_real_audits(own_docker, tmp_path):
     docker = own_docker
     empty = tmp_path / "no-containerd"  # keep other helpers' containerd labs out of this diff
-    empty.mkdir()
+    (empty / "io.containerd.runtime.v2.task").mkdir(parents=True)  # a containerd state dir without tasks
 
     def audit(out: str, *extra: str, codes: tuple[int, ...] = (0, 1)) -> dict:
         run_hostaudit("audit", "--format", "json", "--output", str(tmp_path / out), "--docker-host", docker.url,

@@ -50,6 +50,12 @@ def test_a_daemon_that_is_not_running_will_read_its_file():
     assert effective(_daemon({"icc": False}, STARTED + 5, started_at=None), "icc", True).value is False
 
 
+def test_a_file_written_just_before_a_restart_counts_as_read_at_start():
+    """Process start times are whole-second precise: a file written a moment before the daemon started must not
+    look changed after it (ansible writes daemon.json, then restarts dockerd)."""
+    assert effective(_daemon({"icc": False}, STARTED + 0.5), "icc", True).value is False
+
+
 def test_default_when_neither_argv_nor_file_set_it():
     found = effective(_daemon({}, STARTED - 5), "icc", True)
     assert (found.value, found.source) == (True, "default")

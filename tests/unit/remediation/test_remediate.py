@@ -113,7 +113,9 @@ def test_hostile_container_name_stays_data_in_the_guidance(result):
     assert names == [HOSTILE]
     changes = {c["check"]: c["change"] for c in guidance[0]["changes"]}
     assert changes["container.privileged"] == "fix container.privileged", "the check's own remediation text"
-    assert changes["container.docker_socket_mounted"] == "fix container.docker_socket_mounted"
+    # the change names the mount to remove, from the finding's evidence
+    assert changes["container.docker_socket_mounted"] == (
+        "fix container.docker_socket_mounted (/var/run/docker.sock:/var/run/docker.sock)")
 
 
 def test_pod_patch_carries_pod_and_container_security_context(result):
