@@ -14,7 +14,7 @@ from hostaudit.sanitize import bounded
 
 # Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
 # and a snapshot of another version is refused ("collect again"), never read with silent defaults.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
