@@ -34,6 +34,11 @@ def test_tlsverify_is_tls_and_verified():
     assert _from_argv("--tlsverify", "-Htcp://0.0.0.0:2376") == (TcpListener("0.0.0.0", 2376, True, True, "argv"),)
 
 
+@pytest.mark.parametrize("spelling", ["--tlsverify=1", "--tlsverify=TRUE", "--tlsverify"])
+def test_every_true_spelling_of_tlsverify_verifies(spelling):
+    assert _from_argv(spelling, "-H", "tcp://0.0.0.0:2376")[0].tls_verify is True
+
+
 def test_tlsverify_false_still_turns_tls_on_without_verification():
     assert _from_argv("--tlsverify=false", "--host=tcp://10.0.0.1:2376") == (
         TcpListener("10.0.0.1", 2376, True, False, "argv"),)

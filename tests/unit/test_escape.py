@@ -217,3 +217,9 @@ def test_a_long_chain_link_is_cut_at_the_limit():
     assert len(text) == len("container.runs_as_root: ") + 240
     assert text.endswith("x…")
     assert escape.link("container.privileged", escape.Results({}, {})) == "container.privileged"
+
+
+def test_kernel_cve_blocked_by_selinux_is_not_direct():
+    recorded = results({"container.seccomp_unconfined", "container.runs_as_root", "container.apparmor_unconfined"},
+                       passing={"container.selinux_disabled"}, host_failing={"kernel.cve_2022_0492"})
+    assert only_verdict(recorded).verdict == escape.WEAKENED
