@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hostaudit import report_file
 from hostaudit.model import Status
 from hostaudit.report import Report
 
@@ -36,14 +37,9 @@ def _identity(item: dict[str, Any]) -> str:
 
 
 def parse(document: Any) -> Baseline:
-    """The baseline of a parsed hostaudit JSON report; ValueError with a readable reason when it is not one."""
-    if not isinstance(document, dict) or "report_version" not in document or not isinstance(
-            document.get("findings"), list):
-        raise ValueError("not a hostaudit JSON report (no report_version and findings)")
+    """The baseline of a parsed hostaudit JSON report (version 1 or 2); ValueError with a readable reason if not."""
     failing, checks = set(), set()
-    for item in document["findings"]:
-        if not isinstance(item, dict):
-            raise ValueError("a finding is not an object")
+    for item in report_file.findings(report_file.check(document)):
         if isinstance(item.get("check_id"), str):
             checks.add(item["check_id"])
         if item.get("status") == Status.FAIL.value:

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from hostaudit.model import Result, Snapshot
 
-COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules", "kubelet")
+COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules", "kubelet",
+              "sockets")
 
 
 class Severity(StrEnum):

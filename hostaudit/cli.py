@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from hostaudit.options import FailOn, Format, RestartMethod
+from hostaudit.sanitize import terminal as clean
 
 # plain click help: typer's rich help formatter costs more start-up than the rest of `--help` together
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -31,6 +32,24 @@ PodmanRoot = Annotated[list[str] | None, typer.Option(
     "--podman-root", help="libpod storage root to read containers from (repeatable; default: "
     "/var/lib/containers/storage and each user's ~/.local/share/containers/storage).")]
 
+CriEndpoint = Annotated[str | None, typer.Option(
+    "--cri-endpoint", help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
+    "default: the kubelet's --container-runtime-endpoint, else containerd's config, else CRI-O's).")]
+
+
+def _print_version(given: bool) -> None:
+    if given:
+        from hostaudit import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print the hostaudit version and exit.")] = False) -> None:
+    """Audit container-runtime hardening and container-escape preconditions on this host."""
+
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"hostaudit: {message}", err=True)
@@ -38,29 +57,38 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool, podman_root: list[str] | None = None, host_root: Path = Path("/")):
+              quiet: bool, podman_root: list[str] | None = None, host_root: Path = Path("/"),
+              cri_endpoint: str | None = None):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
+    from hostaudit.collectors._fs import host_isdir, use_host_root
+    from hostaudit.collectors.containerd import TASKS
 
     if facts is not None:
         try:
             return engine.load_snapshot(facts)
         except ValueError as exc:
             raise _fail(str(exc)) from exc
+    use_host_root(str(host_root))
+    for state_dir in containerd_state or ():
+        if not host_isdir(os.path.join(state_dir, TASKS)):
+            raise _fail(f"--containerd-state {state_dir}: no {TASKS} directory there, so not a containerd state "
+                        "directory (containerd's --state, default /run/containerd)")
     ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout,
                          containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()),
-                         host_root=str(host_root))
+                         host_root=str(host_root), cri_endpoint=cri_endpoint)
     show = sys.stderr.isatty() and not quiet
     return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
 
 
 def _baseline(path: Path):
     from hostaudit.baseline import parse
+    from hostaudit.inputs import load_json
 
     try:
-        return parse(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(f"--baseline {path}: {exc}") from exc
+        return parse(load_json(path, "--baseline"))
+    except ValueError as exc:
+        raise _fail(str(exc) if str(exc).startswith("--baseline") else f"--baseline {path}: {exc}") from exc
 
 
 def _selected(check: list[str] | None) -> tuple[str, ...]:
@@ -99,6 +127,7 @@ def audit(
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
     host_root: HostRoot = Path("/"),
+    cri_endpoint: CriEndpoint = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous JSON report: mark failures new or "
                                                   "unchanged, list the resolved ones.")] = None,
@@ -109,7 +138,8 @@ def audit(
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (TOML; default: ./hostaudit.toml or "
                                                  "/etc/hostaudit/waivers.toml when present).")] = None,
 ) -> None:
-    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 error."""
+    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 usage or bad input,
+    3 I/O error."""
     from hostaudit import engine, renderers
     from hostaudit import output as out
     from hostaudit.catalog import Severity
@@ -121,7 +151,7 @@ def audit(
     previous = _baseline(baseline) if baseline is not None else None
     accepted = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text,
-                         podman_root=podman_root, host_root=host_root)
+                         podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
     report = dataclasses.replace(engine.audit(snapshot, only, accepted),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
@@ -146,13 +176,14 @@ def collect(
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
     host_root: HostRoot = Path("/"),
+    cri_endpoint: CriEndpoint = None,
 ) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
 
     snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, podman_root=podman_root,
-                         host_root=host_root)
+                         host_root=host_root, cri_endpoint=cri_endpoint)
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 
@@ -217,9 +248,14 @@ def install_cron(
     from hostaudit import schedule
 
     try:
-        nightly = schedule.Nightly(python=sys.executable, report_dir=report_dir, at=at, prometheus=prometheus)
+        nightly = schedule.Nightly(program=schedule.installed_program(sys.executable, sys.argv[0]),
+                                   report_dir=report_dir, at=at, prometheus=prometheus)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
+    refused = (schedule.untrusted_reason(nightly.program, directory=False)
+               or schedule.untrusted_reason(report_dir, directory=True))
+    if refused:
+        raise _fail(f"refusing to schedule a root job: {refused}")
     if systemd:
         for name, text in schedule.systemd_units(nightly).items():
             typer.echo(f"# /etc/systemd/system/{name}\n{text}")
@@ -229,11 +265,9 @@ def install_cron(
     if dry_run:
         typer.echo(f"# would write {path}:\n{text}", nl=False)
         return
-    try:
-        out.write(text, path)
-    except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc}") from exc
-    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir}")
+    os.makedirs(report_dir, mode=0o700, exist_ok=True)
+    out.write(text, path)
+    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
 
 
 @app.command()
@@ -262,6 +296,8 @@ def remediate(
     from hostaudit import output as out
     from hostaudit import remediation
 
+    if restart_method is RestartMethod.command and not restart_command:
+        raise _fail("--restart-method command needs --restart-command")
     variables = dict(item.partition("=")[::2] for item in var or ())
     if any("=" not in item for item in var or ()):
         raise _fail("--var takes NAME=VALUE")
@@ -278,12 +314,11 @@ def remediate(
         role=role, allow_disruptive=allow_disruptive, variables=variables)
     result = remediation.remediate(report, options)
     containers_path, pods_path = remediation.companion_paths(out_path)
-    try:
-        out.write(result.playbook, out_path)
-        out.write(result.containers, containers_path)
-        out.write(result.pods, pods_path)
-    except OSError as exc:
-        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    out.write(result.playbook, out_path)
+    out.write(result.containers, containers_path)
+    out.write(result.pods, pods_path)
+    if role is None:
+        remediation.copy_role(out_path)
     on = [d.key for d in result.decisions if d.enabled]
     typer.echo(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", err=True)
     for decision in result.decisions:
@@ -295,26 +330,36 @@ def remediate(
 
 @app.command()
 def fleet(
-    reports: Annotated[list[Path], typer.Argument(help="JSON reports, one per host (named <host>.json).")],
+    reports: Annotated[list[Path] | None, typer.Argument(help="JSON reports, one per host.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the fleet HTML here (mode 0600).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the fleet JSON here (default: stdout).")
                         ] = None,
+    not_audited: Annotated[list[str] | None, typer.Option(
+        "--not-audited", help="HOST=REASON for a host that has no report this run (repeatable).")] = None,
 ) -> None:
-    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first."""
+    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. Exits 1 when a
+    host is not audited (no report, an invalid one, or its Docker endpoint could not be read)."""
     from hostaudit import fleet as fleet_report
     from hostaudit import output as out
 
-    merged = fleet_report.merge(reports)
-    try:
-        if html is not None:
-            out.write(fleet_report.render_html(merged), html)
-        if json_out is not None or html is None:
-            out.write(fleet_report.render_json(merged), json_out)
-    except OSError as exc:
-        raise _fail(f"cannot write {exc.filename}: {exc.strerror}") from exc
+    if any("=" not in item for item in not_audited or ()):
+        raise _fail("--not-audited takes HOST=REASON")
+    if not reports and not not_audited:
+        raise _fail("give at least one report (or --not-audited)")
+    missing = dict(item.partition("=")[::2] for item in not_audited or ())
+    merged = fleet_report.merge(reports or [], missing)
+    if html is not None:
+        out.write(fleet_report.render_html(merged), html)
+    if json_out is not None or html is None:
+        out.write(fleet_report.render_json(merged), json_out)
     summary = merged["summary"]
     typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
                f"not audited, {summary['escapable_containers']} escapable containers", err=True)
+    for host in merged["hosts"]:
+        if host["error"]:
+            typer.echo(f"  not audited: {host['name']}: {host['error']}", err=True)
+    if summary["hosts_in_error"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -325,5 +370,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _io_error(exc: OSError) -> str:
+    """One line for an I/O failure: the path (when known) and the system's reason."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"hostaudit: I/O error: {clean(where)}{exc.strerror or clean(str(exc))}"
+
+
 def main() -> None:
-    app()
+    """The console script: exit 3 with one line on any I/O error (missing directory, read-only or full disk)."""
+    try:
+        app()
+    except OSError as exc:
+        typer.echo(_io_error(exc), err=True)
+        raise SystemExit(3) from None

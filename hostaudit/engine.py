@@ -26,7 +26,7 @@ from hostaudit.model import (
     Subject,
 )
 from hostaudit.report import Report
-from hostaudit.serde import from_jsonable, to_jsonable
+from hostaudit.serde import check_document, from_jsonable, to_jsonable
 
 Progress = Callable[[str], None]
 
@@ -55,12 +55,14 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         audit_rules,
         containerd,
         containers,
+        cri,
         docker_daemon,
         files,
         host,
         kubelet,
         podman,
         runtime,
+        sockets,
     )
 
     use_host_root(ctx.host_root)
@@ -73,6 +75,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "audit_rules": lambda: audit_rules.collect(ctx),
         "kubelet": lambda: kubelet.collect(ctx),
         "podman": lambda: podman.collect(ctx),
+        "sockets": lambda: sockets.collect(ctx),
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
     ctx.docker_engines  # noqa: B018 - and find every dockerd once
@@ -85,8 +88,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     # after Docker's list, so that the bundles of the containers Docker described are not read twice
     known = frozenset(c.id for c in docker_containers) if statuses["containers"].state is CollectorState.OK \
         else frozenset()
-    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known))
-    everything = (tuple(docker_containers) + (containerd_facts.containers if containerd_facts else ())
+    cri_facts, statuses["cri"] = _run("cri", lambda: cri.collect(ctx, facts["kubelet"]))
+    cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()
+    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known, cri_ids))
+    everything = (tuple(docker_containers) + (cri_facts.containers if cri_facts else ())
+                  + (containerd_facts.containers if containerd_facts else ())
                   + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))
@@ -107,6 +113,8 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         kubelet=facts["kubelet"],
         podman=facts["podman"],
         docker_engines=ctx.docker_engines,
+        runtime_sockets=facts["sockets"] or (),
+        cri=cri_facts,
     )
 
 
@@ -114,14 +122,30 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     return json.dumps(to_jsonable(snapshot), indent=1, sort_keys=True)
 
 
+MAX_SNAPSHOT_BYTES = 64 * 2**20  # a 1000-container snapshot is about 6 MiB
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a snapshot holds")
+
+
 def load_snapshot(path: Path) -> Snapshot:
-    """A snapshot saved by `hostaudit collect`; ValueError with a readable message when it is not one."""
+    """A snapshot saved by `hostaudit collect` of this SCHEMA_VERSION; ValueError with one readable line when it is
+    not one (too big, malformed, out of bounds, or of another schema version: no silent defaults or migration)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SNAPSHOT_BYTES + 1)
+        if len(raw) > MAX_SNAPSHOT_BYTES:
+            raise ValueError(f"larger than {MAX_SNAPSHOT_BYTES // 2**20} MiB")
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        check_document(data)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValueError(f"{path}: cannot read a snapshot: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: not a hostaudit snapshot of schema version {SCHEMA_VERSION}")
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"{path}: not a hostaudit snapshot (no schema_version)")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"{path}: snapshot schema {version}; this hostaudit reads {SCHEMA_VERSION}: collect again")
     try:
         return from_jsonable(Snapshot, data)
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
@@ -132,7 +156,7 @@ def load_snapshot(path: Path) -> Snapshot:
 
 RAISED = "the check raised an error"
 CONTAINER_SOURCES = {"containers": "docker containers", "containerd": "containerd containers",
-                     "podman": "podman containers"}
+                     "cri": "CRI pods and containers", "podman": "podman containers"}
 
 
 def _failed_needs(check: Check, snapshot: Snapshot) -> dict[str, str]:
@@ -197,5 +221,6 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ..
     results = evaluate(snapshot, checks)
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
     escapes = () if only else escape.analyse(results)
-    built = report.build(snapshot, checks, results, escapes)
+    pods = () if only else report.pod_summaries(snapshot, results)
+    built = report.build(snapshot, checks, results, escapes, pods)
     return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))

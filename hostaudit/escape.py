@@ -28,6 +28,7 @@ class Results:
 
     own: dict[str, Result]
     host: dict[str, Result]
+    subject: Subject | None = None
 
     def failed(self, check_id: str) -> bool:
         found = self.own.get(check_id) or self.host.get(check_id)
@@ -141,15 +142,32 @@ USERNS = ("container.seccomp_unconfined", "container.seccomp_bypassed_by_capabil
 NETFILTER = ("container.cap_net_admin", *USERNS)
 
 
+def _named_reachable(check_id: str) -> Condition:
+    """The container is among those the kernel check found reaching the bug (its seccomp lets it open the
+    exploit's socket family), when the check names them."""
+    def holds(results: Results) -> bool:
+        names = results.evidence(check_id).get("reachable_containers")
+        return names is None or (results.subject is not None and results.subject.name in names)
+    return holds
+
+
 def _kernel(cve: str, name: str, requires: tuple[str, ...] = (), any_of: tuple[str, ...] = (),
             when: Condition | None = None) -> tuple[str, Technique]:
     check_id = "kernel.cve_" + cve.removeprefix("CVE-").replace("-", "_")
-    return check_id, Technique(f"{cve}: {name}", (check_id, *requires), any_of, when)
+    reachable = _named_reachable(check_id)
+    condition = reachable if when is None else (lambda r: when(r) and reachable(r))
+    return check_id, Technique(f"{cve}: {name}", (check_id, *requires), any_of, condition)
 
 
 DIRECT_CVES: dict[str, Technique] = dict([
     _kernel("CVE-2016-5195", "Dirty COW: overwrite the host's vDSO or read-only files"),
     _kernel("CVE-2022-0847", "Dirty Pipe: overwrite read-only host files such as runc"),
+    _kernel("CVE-2026-31431", "Copy Fail: AF_ALG writes into page-cache pages of host binaries"),
+    _kernel("CVE-2026-43500", "Dirty Frag (RxRPC): page-cache writes through an AF_RXRPC socket"),
+    _kernel("CVE-2026-43284", "Dirty Frag (ESP): page-cache writes through an xfrm state", (ROOT,), NETFILTER),
+    _kernel("CVE-2021-22600", "AF_PACKET double free with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
+    _kernel("CVE-2024-50264", "vsock use-after-free through an AF_VSOCK socket", (ROOT,)),
+    _kernel("CVE-2025-21756", "vsock binding use-after-free through an AF_VSOCK socket", (ROOT,)),
     _kernel("CVE-2020-14386", "AF_PACKET overflow with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
     _kernel("CVE-2022-0492", "release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
             (ROOT, "container.seccomp_unconfined"), when=_no_lsm),
@@ -183,9 +201,10 @@ WEAKENING_CHECKS = (
 
 
 def _root_without_userns(results: Results) -> bool:
-    """Root in the container is root on the host: no user namespace, per container or for the whole daemon."""
+    """Root in the container is root on the host: it is in the host's user namespace, by its own choice or its
+    runtime's default (one rule for Docker and CRI containers)."""
     return results.failed(ROOT) and (results.failed("container.host_userns")
-                                     or results.failed("daemon.userns_remap_disabled"))
+                                     or results.evidence("container.host_userns").get("namespaces.user.host") is True)
 
 
 def _cve_paths(results: Results) -> list[EscapePath]:
@@ -238,4 +257,4 @@ def analyse(results: dict[str, Iterable[Result]]) -> tuple[EscapeVerdict, ...]:
                 subjects[result.subject.key] = result.subject
             elif result.subject.kind in ("host", "daemon"):
                 host[check_id] = result
-    return tuple(verdict(subjects[key], Results(own[key], host)) for key in sorted(own))
+    return tuple(verdict(subjects[key], Results(own[key], host, subjects[key])) for key in sorted(own))

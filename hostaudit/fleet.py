@@ -1,7 +1,10 @@
 """`hostaudit fleet`: many hosts' JSON reports merged into one fleet JSON and one fleet HTML (hosts x checks).
 
-A report that cannot be read stays in the fleet as a host in error (red), never silently dropped. Hosts are named
-after their report file (the fleet playbook fetches `<inventory_hostname>.json`), with the report's hostname beside.
+A report that cannot be read, is not a valid hostaudit report (types, size, nesting depth), or whose Docker
+endpoint could not be read stays in the fleet as a host "not audited" with a one-line reason, never silently
+dropped or counted clean; so do hosts the fleet playbook could not audit (`not_audited`). A host is named by the
+hostname in its report (its file name when the report has none); hosts with the same name are kept apart by
+their file name.
 """
 
 from __future__ import annotations
@@ -12,8 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-FLEET_VERSION = 1
-SEVERITIES = ("critical", "high", "medium", "low", "info")  # worst first
+from hostaudit import report_file
+from hostaudit.catalog import Severity
+from hostaudit.inputs import load_json
+from hostaudit.report import shown_status
+
+FLEET_VERSION = 2
+STATUSES = frozenset({"pass", "fail", "unknown", "not_applicable"})
+SEVERITIES = tuple(s.value for s in Severity)  # worst first
 # One cell of the matrix: the worst status over a check's subjects on that host.
 CELL_ORDER = ("fail", "unknown", "waived", "pass", "not_applicable")
 
@@ -22,6 +31,7 @@ CELL_ORDER = ("fail", "unknown", "waived", "pass", "not_applicable")
 class HostEntry:
     name: str
     source: str
+    file_name: str = ""
     error: str | None = None
     hostname: str | None = None
     collected_at: str | None = None
@@ -40,8 +50,7 @@ class HostEntry:
 
 
 def _cell(finding: dict[str, Any]) -> str:
-    status = str(finding.get("status"))
-    return "waived" if status == "fail" and finding.get("waiver") else status
+    return shown_status(str(finding.get("status")), finding.get("waiver"))
 
 
 def _worse(a: str | None, b: str) -> str:
@@ -50,42 +59,113 @@ def _worse(a: str | None, b: str) -> str:
     return min(a, b, key=lambda s: CELL_ORDER.index(s) if s in CELL_ORDER else len(CELL_ORDER))
 
 
+class InvalidReport(ValueError):
+    """A host report that is not a hostaudit JSON report; the message is one line."""
+
+
+def _optional_str(data: dict[str, Any], key: str, where: str) -> None:
+    if data.get(key) is not None and not isinstance(data[key], str):
+        raise InvalidReport(f"{where}.{key} is not a string")
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A host report checked for size, nesting depth and the types the fleet reads, or InvalidReport."""
+    try:
+        report = report_file.check(load_json(path, "report"))
+    except ValueError as exc:
+        raise InvalidReport(str(exc).removeprefix(f"report {path}: ")) from exc
+    for key in ("host", "collectors"):
+        if report.get(key) is not None and not isinstance(report[key], dict):
+            raise InvalidReport(f"{key} is not an object")
+    for key in ("containers", "escapes"):
+        if report.get(key) is not None and not isinstance(report[key], list):
+            raise InvalidReport(f"{key} is not a list")
+    for key in ("hostname", "docker", "kernel", "docker_endpoint"):
+        _optional_str(report.get("host") or {}, key, "host")
+    for key in ("collected_at", "hostaudit_version"):
+        _optional_str(report, key, "report")
+    for index, finding in enumerate(report["findings"]):
+        where = f"findings[{index}]"
+        if not isinstance(finding, dict) or not isinstance(finding.get("check_id"), str):
+            raise InvalidReport(f"{where} has no check_id string")
+        if finding.get("status") not in STATUSES:
+            raise InvalidReport(f"{where} has an unknown status")
+    for check_id, meta in (report.get("checks") or {}).items():
+        if not isinstance(meta, dict):
+            raise InvalidReport(f"checks.{check_id} is not an object")
+    for finding, meta in report_file.with_checks(report):
+        for key in ("title", "severity"):
+            _optional_str(meta, key, f"the metadata of {finding['check_id']}")
+    for index, verdict in enumerate(report.get("escapes") or ()):
+        if not isinstance(verdict, dict) or not isinstance(verdict.get("paths", []), list) or not isinstance(
+                verdict.get("subject", {}), dict):
+            raise InvalidReport(f"escapes[{index}] is not a verdict")
+    return report
+
+
+def _docker_unreadable(report: dict[str, Any]) -> str | None:
+    """Why the host's Docker endpoint could not be read, when the report says so."""
+    status = (report.get("collectors") or {}).get("docker_daemon")
+    if isinstance(status, dict) and status.get("state") in ("error", "skipped"):
+        # skipped: no socket at the endpoint (a wrong docker_host looks exactly like a host without Docker)
+        return f"the Docker endpoint could not be read: {str(status.get('message') or 'no reason given')[:300]}"
+    return None
+
+
 def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
     """One host from its report file; `checks` collects every check's id, title and severity across the fleet."""
-    entry = HostEntry(name=path.name.removesuffix(".json"), source=str(path))
+    stem = path.name.removesuffix(".json")
+    entry = HostEntry(name=stem, source=str(path), file_name=stem)
     try:
-        report = json.loads(path.read_text())
-        if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
-            raise ValueError("not a hostaudit JSON report")
-    except (OSError, ValueError) as exc:
-        entry.error = f"{path.name}: {getattr(exc, 'strerror', None) or exc}"
+        report = read_report(path)
+    except InvalidReport as exc:
+        entry.error = f"{path.name}: {exc}"
         return entry
-    host = report.get("host") if isinstance(report.get("host"), dict) else {}
+    host = report.get("host") or {}
     entry.hostname, entry.docker, entry.kernel = host.get("hostname"), host.get("docker"), host.get("kernel")
+    entry.name = entry.hostname or stem
     entry.collected_at, entry.hostaudit_version = report.get("collected_at"), report.get("hostaudit_version")
+    entry.error = _docker_unreadable(report)
+    if entry.error:
+        return entry
     entry.containers = len(report.get("containers") or ())
-    for finding in report["findings"]:
-        if not isinstance(finding, dict) or "check_id" not in finding:
-            continue
-        check_id = str(finding["check_id"])
-        checks.setdefault(check_id, {"id": check_id, "title": finding.get("title"),
-                                     "severity": finding.get("severity")})
-        cell = _cell(finding)
-        entry.cells[check_id] = _worse(entry.cells.get(check_id), cell)
-        if cell == "fail" and finding.get("severity") in entry.failing:
-            entry.failing[finding["severity"]] += 1
+    for finding, meta in report_file.with_checks(report):
+        check_id, severity = finding["check_id"], meta.get("severity")
+        if check_id not in checks:
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
+        cell, previous = _cell(finding), entry.cells.get(check_id)
+        if cell != previous:
+            entry.cells[check_id] = _worse(previous, cell)
+        if cell == "fail" and severity in entry.failing:
+            entry.failing[severity] += 1
     for verdict in report.get("escapes") or ():
-        if isinstance(verdict, dict) and verdict.get("verdict") == "escapable":
-            entry.escapable.append({"container": (verdict.get("subject") or {}).get("name"),
-                                    "techniques": [p.get("technique") for p in verdict.get("paths") or ()
+        if verdict.get("verdict") == "escapable":
+            entry.escapable.append({"container": str((verdict.get("subject") or {}).get("name")),
+                                    "techniques": [str(p.get("technique")) for p in verdict.get("paths") or ()
                                                    if isinstance(p, dict)]})
     return entry
 
 
-def merge(paths: list[Path]) -> dict[str, Any]:
-    """The fleet document: hosts worst first, checks by severity then by how many hosts fail them, the matrix."""
+def _keep_apart(hosts: list[HostEntry]) -> None:
+    """Hosts sharing a name get their file name beside it (then their position), so none is merged into another."""
+    for attempt in ("file", "index"):
+        counts: dict[str, int] = {}
+        for host in hosts:
+            counts[host.name] = counts.get(host.name, 0) + 1
+        for index, host in enumerate(hosts):
+            if counts[host.name] > 1:
+                host.name = f"{host.name} ({host.file_name})" if attempt == "file" else f"{host.name} #{index + 1}"
+
+
+def merge(paths: list[Path], not_audited: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fleet document: hosts worst first, checks by severity then by how many hosts fail them, the matrix.
+    `not_audited` names hosts that have no report at all (unreachable, failed) with the reason."""
     checks: dict[str, dict[str, Any]] = {}
-    hosts = sorted((host_entry(p, checks) for p in paths), key=lambda h: h.rank)
+    entries = [host_entry(p, checks) for p in paths]
+    entries += [HostEntry(name=name, source="", file_name=name, error=reason)
+                for name, reason in (not_audited or {}).items()]
+    _keep_apart(entries)
+    hosts = sorted(entries, key=lambda h: h.rank)
     for check in checks.values():
         check["failing_hosts"] = sum(1 for h in hosts if h.cells.get(check["id"]) == "fail")
     ordered = sorted(checks.values(), key=lambda c: (
@@ -102,7 +182,7 @@ def merge(paths: list[Path]) -> dict[str, Any]:
                    "kernel": h.kernel, "containers": h.containers, "failing": h.failing, "escapable": h.escapable}
                   for h in hosts],
         "checks": ordered,
-        "matrix": {h.name: h.cells for h in hosts},
+        "matrix": {h.name: h.cells for h in hosts if not h.error},
     }
 
 

@@ -8,11 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from hostaudit.sanitize import bounded
 
-SCHEMA_VERSION = 1
+# Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
+# and a snapshot of another version is refused ("collect again"), never read with silent defaults.
+SCHEMA_VERSION = 4
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The inclusive range a stored integer must lie in; `hostaudit.serde` refuses a snapshot outside it."""
+
+    low: int
+    high: int
+
+
+CapMask = Annotated[int, Bounds(0, 2**64 - 1)]  # a capability set as /proc/<pid>/status prints it
+Pid = Annotated[int, Bounds(0, 2**22)]  # the kernel's PID_MAX_LIMIT
+Port = Annotated[int, Bounds(0, 65535)]
+FileMode = Annotated[int, Bounds(0, 0o7777)]  # permission bits (stat.S_IMODE)
+Id32 = Annotated[int, Bounds(0, 2**32 - 1)]  # uid, gid
+LastCap = Annotated[int, Bounds(0, 63)]  # /proc/sys/kernel/cap_last_cap
 
 
 class Presence(StrEnum):
@@ -45,6 +63,7 @@ class ConfigFile:
     presence: Presence
     error: str | None = None
     data: dict[str, Any] | None = None
+    modified_at: float | None = None  # mtime (epoch seconds), compared with its daemon's start time
 
 
 @dataclass(frozen=True)
@@ -54,9 +73,9 @@ class FileStat:
     path: str
     role: str
     presence: Presence
-    mode: int | None = None
-    uid: int | None = None
-    gid: int | None = None
+    mode: FileMode | None = None
+    uid: Id32 | None = None
+    gid: Id32 | None = None
     owner: str | None = None
     group: str | None = None
     kind: str | None = None  # file, dir, socket, symlink, other
@@ -76,7 +95,7 @@ class HostFacts:
     distro_id: str
     distro_version: str
     distro_name: str
-    cap_last_cap: int | None
+    cap_last_cap: LastCap | None
     cgroup_v2_unified: bool
     cgroup_v1_controllers: tuple[str, ...]
     lsms: tuple[str, ...]
@@ -85,7 +104,7 @@ class HostFacts:
     sysctls: dict[str, str | None]
     reference_namespaces: dict[str, str]
     reference_source: str
-    reference_cap_bnd: int | None
+    reference_cap_bnd: CapMask | None
     running_as_root: bool
     groups: dict[str, tuple[str, ...]]  # group name -> members (incl. users whose primary group it is)
     sudoers_docker: tuple[str, ...] = ()
@@ -96,8 +115,21 @@ class HostFacts:
     sudoers_unreadable: tuple[str, ...] = ()  # sudoers files that exist but could not be read
     # container runtime binaries on the host: path -> version read from `<path> --version` (runc, containerd, ...)
     runtime_binaries: dict[str, str] = field(default_factory=dict)
-    # distro packages of the runtimes (dpkg-query / rpm): package name -> package version
+    # distro packages of the runtimes (dpkg status file / rpm): package name -> package version
     runtime_packages: dict[str, str] = field(default_factory=dict)
+    kernel_modules: KernelModules | None = None  # None: not collected (a snapshot from an older hostaudit)
+
+
+@dataclass(frozen=True)
+class KernelModules:
+    """Which kernel modules can be loaded on demand: what closes the exploit path of a kernel CVE. Names use "_"."""
+
+    loaded: tuple[str, ...] | None  # /proc/modules (() when the kernel has no module support); None: unreadable
+    builtin: tuple[str, ...] | None  # /lib/modules/<release>/modules.builtin; None when absent or unreadable
+    available: tuple[str, ...] | None  # modules.dep (loadable ones); None when absent or unreadable
+    # modprobe.d lines that stop a module loading: module -> "install /bin/false (/etc/modprobe.d/x.conf:3)"
+    blocked: dict[str, str] = field(default_factory=dict)
+    unreadable: tuple[str, ...] = ()  # modprobe.d files that exist but could not be read
 
 
 @dataclass(frozen=True)
@@ -123,15 +155,21 @@ class HostMount:
 class SocketInfo:
     path: str
     presence: Presence
-    mode: int | None = None
+    mode: FileMode | None = None
     owner: str | None = None
     group: str | None = None
+    daemon: str = ""  # who listens or where it was found: "dockerd (pid 12)", "well-known path"
+    aliases: tuple[str, ...] = ()  # other host paths of the same socket (real path, /var/run twin)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
 
 
 @dataclass(frozen=True)
 class TcpListener:
     address: str
-    port: int
+    port: Port
     tls: bool
     tls_verify: bool
     source: str  # argv, daemon.json, listening
@@ -142,7 +180,7 @@ class DockerDaemonFacts:
     endpoint: str
     reachable: bool
     error: str | None
-    pid: int | None
+    pid: Pid | None
     argv: tuple[str, ...]
     flags: dict[str, tuple[str, ...]]  # argv flags, long name -> values in order
     config: ConfigFile
@@ -155,6 +193,8 @@ class DockerDaemonFacts:
     image_count: int | None = None  # /info Images
     container_count: int | None = None  # /info Containers
     stopped_container_count: int | None = None  # /info ContainersStopped
+    started_at: float | None = None  # the dockerd process's start (epoch seconds)
+    proxy_processes: int | None = None  # docker-proxy children of dockerd (userland proxy in force); None: unknown
 
 
 @dataclass(frozen=True)
@@ -212,7 +252,7 @@ class Container:
     source: str  # docker | containerd
     image: str
     state: str  # running, created, exited, paused, ...
-    pid: int | None
+    pid: Pid | None
     privileged: bool
     user: str
     cap_add: tuple[str, ...]
@@ -262,6 +302,11 @@ class Container:
     def running(self) -> bool:
         return self.pid is not None and self.pid > 0
 
+    @property
+    def is_sandbox(self) -> bool:
+        """A pod's sandbox (pause container): folded into its pod, never audited or counted as a container."""
+        return self.pod is not None and not self.pod.container_name
+
 
 @dataclass(frozen=True)
 class Pod:
@@ -274,6 +319,18 @@ class Pod:
     containers: tuple[str, ...]  # subject keys
     host_namespaces: tuple[str, ...]  # kinds (network, pid, ipc, uts) the sandbox declares shared with the host
     containerd_namespace: str = ""
+    uid: str = ""  # the pod's UID (CRI metadata)
+    state: str = ""  # CRI sandbox state: ready / notready
+    owner_kind: str = ""  # Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob; "" for a bare pod
+    owner_name: str = ""
+    owner_source: str = ""  # the pod labels or annotations the owner was inferred from
+    security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, from the sandbox's CRI config
+    # containers that ran to completion before the others started: the pod's init containers (CRI has no role field)
+    init_containers: tuple[str, ...] = ()
+    cgroup_parent: str = ""  # the pod's cgroup, as kubelet named it (cgroupfs path or systemd slice)
+    # limits of the pod's cgroup as the kernel holds them: pids, memory (bytes), cpu_quota (us per period); a key is
+    # missing when its file could not be read, and None means unlimited ("max")
+    cgroup_limits: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -299,13 +356,29 @@ class CniFacts:
 class ContainerdFacts:
     config: ConfigFile
     version: str | None
-    pids: tuple[int, ...]
+    pids: tuple[Pid, ...]
     state_dirs: tuple[str, ...]
     sockets: tuple[SocketInfo, ...]
     containers: tuple[Container, ...]
     skipped_docker_tasks: int
     pods: tuple[Pod, ...] = ()
     cni: CniFacts | None = None
+    started_at: float | None = None  # the reported containerd process's start (epoch seconds)
+    skipped_cri_tasks: int = 0  # task bundles of containers the CRI API already described
+
+
+@dataclass(frozen=True)
+class CriFacts:
+    """What the container runtime reports through the CRI v1 API: every pod sandbox and container, in any state."""
+
+    endpoint: str
+    endpoint_source: str  # --cri-endpoint, kubelet --container-runtime-endpoint, containerd config, CRI-O default
+    runtime_name: str
+    runtime_version: str
+    api_version: str
+    containers: tuple[Container, ...]  # sandboxes (pod.container_name == "") and containers
+    pods: tuple[Pod, ...]
+    errors: tuple[str, ...] = ()  # calls for single sandboxes or containers that failed
 
 
 @dataclass(frozen=True)
@@ -332,10 +405,11 @@ class PodmanFacts:
 class KubeletFacts:
     """The kubelet's command line and its --config file (KubeletConfiguration YAML)."""
 
-    pid: int | None
+    pid: Pid | None
     argv: tuple[str, ...]
     flags: dict[str, str]  # long flag name -> last value given
     config: ConfigFile | None  # None when no --config is in use
+    started_at: float | None = None  # the kubelet process's start (epoch seconds)
 
 
 # ---------------------------------------------------------------- runtime (/proc)
@@ -360,14 +434,14 @@ class MountInfo:
 class ProcessFacts:
     """What is really in force for a container's init process, read from /proc/<pid>."""
 
-    pid: int
+    pid: Pid
     presence: Presence
     error: str | None = None
-    uid: tuple[int, ...] = ()
-    cap_eff: int | None = None
-    cap_prm: int | None = None
-    cap_bnd: int | None = None
-    seccomp_mode: int | None = None
+    uid: tuple[Id32, ...] = ()
+    cap_eff: CapMask | None = None
+    cap_prm: CapMask | None = None
+    cap_bnd: CapMask | None = None
+    seccomp_mode: Annotated[int, Bounds(0, 2)] | None = None  # /proc/<pid>/status Seccomp
     no_new_privs: bool | None = None
     namespaces: dict[str, str] = field(default_factory=dict)
     mounts: tuple[MountInfo, ...] = ()
@@ -414,12 +488,20 @@ class Snapshot:
     kubelet: KubeletFacts | None = None
     podman: PodmanFacts | None = None
     docker_engines: tuple[DockerEngine, ...] = ()  # every dockerd found from host processes, rootless ones too
+    runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
+    cri: CriFacts | None = None
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
-        """Docker's containers, the containerd/CRI containers Docker does not know, and Podman's."""
+        """Docker's containers, the CRI runtime's, the containerd tasks neither of them listed, and Podman's."""
         extra = self.containerd.containers if self.containerd else ()
-        return self.containers + extra + (self.podman.containers if self.podman else ())
+        cri = self.cri.containers if self.cri else ()
+        return self.containers + cri + extra + (self.podman.containers if self.podman else ())
+
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        """Kubernetes pods: as the CRI runtime reports them, else as grouped from containerd's task bundles."""
+        return (self.cri.pods if self.cri else ()) + (self.containerd.pods if self.containerd else ())
 
     def process(self, container: Container) -> ProcessFacts | None:
         """The /proc view of a running container, when it could be read."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from hostaudit.catalog import Severity
+
 
 class Format(StrEnum):
     text = "text"
@@ -15,12 +17,8 @@ class Format(StrEnum):
     prometheus = "prometheus"
 
 
-class FailOn(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
+# the severities, worst first, as a choice of its own (typer lists an enum's values)
+FailOn = StrEnum("FailOn", [(severity.value, severity.value) for severity in Severity])
 
 
 class RestartMethod(StrEnum):

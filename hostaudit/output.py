@@ -1,8 +1,14 @@
-"""Write report files atomically, readable by their owner only (unless a caller says otherwise)."""
+"""Write report files atomically, readable by their owner only (unless a caller says otherwise).
+
+A path that is a character device or a FIFO (`/dev/null`, `/dev/stdout`, a pipe to a reader) is written in place,
+never replaced; any other existing non-regular file (a directory, a socket, a block device) is refused. Every failure
+is an OSError naming the path, which the CLI reports as an I/O error.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -18,6 +24,15 @@ def write(data: str | bytes | Iterable[str], path: Path | None, mode: int = 0o60
             sys.stdout.buffer.write(piece.encode() if isinstance(piece, str) else piece)
         sys.stdout.flush()
         return
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        kind = stat.S_IFREG
+    if stat.S_ISCHR(kind) or stat.S_ISFIFO(kind):
+        _write_in_place(pieces, path)
+        return
+    if not stat.S_ISREG(kind):
+        raise IsADirectoryError(21, "not a regular file, a character device or a FIFO: refused", str(path))
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
@@ -32,3 +47,12 @@ def write(data: str | bytes | Iterable[str], path: Path | None, mode: int = 0o60
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _write_in_place(pieces: Iterable[str | bytes], path: Path) -> None:
+    """Write to a device or FIFO without replacing it; a FIFO nobody reads is an error, not a hang."""
+    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as handle:
+        for piece in pieces:
+            handle.write(piece.encode() if isinstance(piece, str) else piece)

@@ -8,8 +8,17 @@ from typing import Any
 
 from hostaudit.catalog import Check, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
+from hostaudit.pss import PodSecurity
 
-REPORT_VERSION = 1
+WAIVED = "waived"
+
+
+def shown_status(status: str, waiver: str | None) -> str:
+    """A finding's status as reports show and count it: a failure a waiver covers is `waived` (the one definition,
+    also for findings read back from a JSON report)."""
+    return WAIVED if status == Status.FAIL.value and waiver else status
+
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,11 @@ class Finding:
     @property
     def failing(self) -> bool:
         """A failure that counts: failed and not waived."""
-        return self.status is Status.FAIL and self.waiver is None
+        return shown_status(self.status.value, self.waiver) == Status.FAIL.value
+
+    @property
+    def shown_status(self) -> str:
+        return shown_status(self.status.value, self.waiver)
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,33 @@ class ContainerSummary:
     image: str
     pod: str | None
     owner: str = ""  # the user whose engine runs it (a rootless engine's user); "" when not known
+
+
+@dataclass(frozen=True)
+class HostPathMount:
+    """A host path bind-mounted into a pod's container (a hostPath volume, for the Pod Security Standards)."""
+
+    container: str
+    host_path: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
+class PodSummary:
+    """A Kubernetes pod as the node runs it, and the Pod Security Standards level its effective facts meet."""
+
+    namespace: str
+    name: str
+    uid: str
+    state: str
+    owner_kind: str  # "" for a bare or static pod
+    owner_name: str
+    host_namespaces: tuple[str, ...]
+    containers: tuple[str, ...]  # subject keys
+    pss: PodSecurity
+    host_path_mounts: tuple[HostPathMount, ...] = ()
+    init_containers: tuple[str, ...] = ()
+    security_context: dict[str, Any] = field(default_factory=dict)  # pod-level, as kubelet sent it to the runtime
 
 
 @dataclass(frozen=True)
@@ -76,6 +116,7 @@ class Report:
     containers: tuple[ContainerSummary, ...]
     findings: tuple[Finding, ...]
     escapes: tuple[EscapeVerdict, ...] = ()
+    pods: tuple[PodSummary, ...] = ()
     notes: tuple[str, ...] = ()
     resolved: tuple[str, ...] = field(default=())  # identities failing in the baseline, no longer failing
     duration_s: float | None = None  # wall time of collection and evaluation, measured by the CLI
@@ -86,8 +127,24 @@ class Report:
         return {s.value: tally.get(s.value, 0) for s in Severity}
 
     def status_counts(self) -> dict[str, int]:
-        tally = Counter("waived" if f.status is Status.FAIL and f.waiver else f.status.value for f in self.findings)
-        return {name: tally.get(name, 0) for name in (*[s.value for s in Status], "waived")}
+        tally = Counter(f.shown_status for f in self.findings)
+        return {name: tally.get(name, 0) for name in (*[s.value for s in Status], WAIVED)}
+
+    @property
+    def pod_count(self) -> int:
+        """How many Kubernetes pods the workload containers belong to."""
+        return len({c.pod for c in self.containers if c.pod})
+
+    @property
+    def headline(self) -> str:
+        """The answer the report leads with: workload containers (sandboxes never counted) and their pods."""
+        count = self.pod_count
+        pods = f" (in {count} pod{'s' if count != 1 else ''})" if count else ""
+        return f"{len(self.escapable)} of {len(self.containers)} containers{pods} can escape to the host"
+
+    def pod_levels(self) -> dict[str, str]:
+        """"namespace/name" -> Pod Security Standards level, for renderers that annotate a finding with its pod's."""
+        return {f"{p.namespace}/{p.name}": p.pss.level for p in self.pods}
 
     @property
     def escapable(self) -> tuple[EscapeVerdict, ...]:
@@ -119,6 +176,8 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     summary["containerd"] = (snapshot.containerd.version if snapshot.containerd else None) or components.get(
         "containerd")
     summary["runc"] = components.get("runc")
+    if snapshot.cri is not None:
+        summary["cri_runtime"] = f"{snapshot.cri.runtime_name} {snapshot.cri.runtime_version}"
     return summary
 
 
@@ -136,8 +195,28 @@ def _notes(snapshot: Snapshot) -> list[str]:
     return notes
 
 
+def pod_summaries(snapshot: Snapshot, results: dict[str, list[Result]]) -> tuple[PodSummary, ...]:
+    """Every pod of the node with its Pod Security Standards level, judged from the whole catalog's results."""
+    from hostaudit import pss
+
+    by_subject: dict[str, dict[str, Result]] = {}
+    for check_id, check_results in results.items():
+        for result in check_results:
+            by_subject.setdefault(result.subject.key, {})[check_id] = result
+    summaries = []
+    for pod in snapshot.pods:
+        members = [c for c in snapshot.all_containers if c.pod is not None and c.pod.container_name
+                   and c.pod.sandbox_id == pod.sandbox_id]
+        mounts = tuple(HostPathMount(c.pod.container_name, m.source, m.destination) for c in members
+                       for m in c.mounts if pss.is_host_path(m.source, m.type))
+        summaries.append(PodSummary(pod.namespace, pod.name, pod.uid, pod.state, pod.owner_kind, pod.owner_name,
+                                    pod.host_namespaces, pod.containers, pss.from_facts(snapshot, pod, by_subject),
+                                    tuple(dict.fromkeys(mounts)), pod.init_containers, pod.security_context))
+    return tuple(summaries)
+
+
 def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[Result]],
-          escapes: tuple[EscapeVerdict, ...] = ()) -> Report:
+          escapes: tuple[EscapeVerdict, ...] = (), pods: tuple[PodSummary, ...] = ()) -> Report:
     findings = []
     for check_id, check_results in results.items():
         meta = checks[check_id].meta
@@ -158,9 +237,10 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         containers=tuple(
             ContainerSummary(c.key, c.name, c.source, c.state, c.image,
                              f"{c.pod.namespace}/{c.pod.name}" if c.pod else None, c.owner)
-            for c in snapshot.all_containers
+            for c in snapshot.all_containers if not c.is_sandbox
         ),
         findings=tuple(findings),
         escapes=escapes,
+        pods=pods,
         notes=tuple(_notes(snapshot)),
     )

@@ -8,6 +8,7 @@ carry, lone surrogates that no UTF-8 writer accepts, non-finite numbers that are
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from typing import Any
@@ -28,7 +29,8 @@ def bounded(text: str, limit: int = MAX_FIELD) -> str:
     if len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{text[:limit - 40]}…[{len(text)} chars, sha256 {digest}]"
+    suffix = f"…[{len(text)} chars, sha256 {digest}]"
+    return text[:max(0, limit - len(suffix))] + suffix
 
 
 def _common(value: object, limit: int = MAX_FIELD) -> str:
@@ -65,6 +67,12 @@ def prometheus_label(value: object) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def bidi_escaped(encoded: str) -> str:
+    """Encoded JSON with bidi controls written as `\\uXXXX` escapes: the same data to a parser, but `cat` and an
+    editor show the text in its real order (outside strings JSON has no such characters)."""
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+
+
 def json_value(value: Any, depth: int = 0) -> Any:
     """A JSON-safe copy: strings bounded and without lone surrogates, non-finite floats as their name ("inf",
     "nan"), so the output is strict JSON (RFC 8259) that every parser reads."""
@@ -79,3 +87,17 @@ def json_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [json_value(v, depth + 1) for v in value]
     return value
+
+
+def json_text(value: Any, encoder: json.JSONEncoder) -> str:
+    """`bidi_escaped(encoder.encode(json_value(value)))` for a value with string keys (as `serde.to_jsonable` makes
+    them), without the copy when the plain text shows nothing it would change: no text longer than one field (so no
+    string is), no lone surrogate, no more brackets than the depth limit, and no non-finite number (the encoder
+    raises: then the copy is made)."""
+    try:
+        text = encoder.encode(value)
+    except (TypeError, ValueError):
+        return bidi_escaped(encoder.encode(json_value(value)))
+    if len(text) > MAX_FIELD or _SURROGATE.search(text) or text.count("{") + text.count("[") > 64:
+        return bidi_escaped(encoder.encode(json_value(value)))
+    return bidi_escaped(text)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostaudit.inputs import check_depth, read_text
 from hostaudit.model import Snapshot, Status
 from hostaudit.report import Finding, Report
 
@@ -99,11 +100,14 @@ def _entry(raw: object, where: str, known: Iterable[str]) -> Waiver:
 def load(path: Path, known: Iterable[str]) -> tuple[Waiver, ...]:
     """The waivers of a file; WaiverError naming the file and entry for anything wrong with it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WaiverError(f"{path}: cannot read the waiver file: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_text(path, "waiver file"))
+        check_depth(data, f"waiver file {path}")
+    except tomllib.TOMLDecodeError as exc:
         raise WaiverError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise WaiverError(f"{path}: not valid TOML: nested too deeply") from exc
+    except ValueError as exc:
+        raise WaiverError(str(exc)) from exc
     extra = sorted(set(data) - {"waiver"})
     if extra:
         raise WaiverError(f"{path}: unknown top-level key(s) {', '.join(extra)}; waivers are [[waiver]] tables")

@@ -1,10 +1,12 @@
 """A private Docker engine and containerd for tests and benchmarks: own sockets, dirs and pidfiles, stopped by pid.
 
-Nothing here touches another dockerd or containerd that may run on the machine.
+Nothing here touches another dockerd or containerd that may run on the machine: each dockerd runs on a containerd
+the lab started for it. Daemons still running when the Python process exits are stopped then.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
@@ -14,6 +16,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -26,6 +29,11 @@ CTR_DROP_ALL = tuple(arg for cap in ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"
                                      "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP")
                      for arg in ("--cap-drop", f"CAP_{cap}"))
 CTR_IMAGE = "docker.io/" + IMAGE
+
+
+# systemd socket activation by hand: fd N becomes fd 3, LISTEN_PID names the process that will exec the daemon
+ACTIVATE = ("import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); fd == 3 or os.close(fd); "
+            "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); os.execvp(sys.argv[2], sys.argv[2:])")
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -44,6 +52,9 @@ def _stop(pid: int, timeout: float = 20.0) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):  # our own child: reap it, or it lingers as a zombie
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -119,7 +130,27 @@ def oci_image_tar(name: str = CTR_IMAGE, user: str = "") -> bytes:
     return out.getvalue()
 
 
-@dataclass
+_RUNNING: list[PrivateDaemon] = []  # started and not yet stopped, newest last
+
+
+def exit_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so that `finally` blocks and the exit hook stop the lab's daemons
+    (by default these signals end Python at once and leave every daemon and container running)."""
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Whatever a fixture or benchmark could not stop (an interrupted run) is stopped on the way out, newest first."""
+    while _RUNNING:
+        _RUNNING[-1].stop()
+
+
+@dataclass(eq=False)
 class PrivateDaemon:
     """A daemon of the lab's own under `base`, stopped by its pid after removing what it runs."""
 
@@ -129,7 +160,14 @@ class PrivateDaemon:
     def remove_all(self) -> None:
         raise NotImplementedError
 
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+        if self not in _RUNNING:
+            _RUNNING.append(self)
+
     def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.pid is None:
             return
         self.remove_all()
@@ -138,12 +176,23 @@ class PrivateDaemon:
         unmount_below(self.base)
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateDocker(PrivateDaemon):
-    """dockerd on a unix socket of its own, with --bridge=none --iptables=false."""
+    """dockerd on a unix socket of its own, with --bridge=none --iptables=false (and `extra_args`), on a containerd
+    of its own. A daemon.json with `hosts` replaces the -H flag (dockerd refuses both); it must then list the unix
+    socket itself.
+
+    dockerd 20.10 without `--containerd` attaches to any containerd answering on /run/containerd/containerd.sock:
+    the lab's containers would then run in the machine's containerd, seen by every later audit, and outlive the lab.
+    """
 
     daemon_json: dict = field(default_factory=dict)
     log: Path | None = None
+    extra_args: tuple[str, ...] = ()
+    activation_fd: int | None = None  # a listening socket handed over as systemd does (LISTEN_FDS), for -H fd://
+    iptables_flag: str = "--iptables=false"  # any spelling dockerd accepts, e.g. --iptables=0
+    containerd: PrivateContainerd | None = None
+    launcher: tuple[str, ...] = ()  # a command dockerd runs under, e.g. `unshare --pid --fork` for its own namespace
 
     @property
     def socket(self) -> Path:
@@ -163,18 +212,33 @@ class PrivateDocker(PrivateDaemon):
 
     def start(self, timeout: float = 60.0) -> PrivateDocker:
         self.base.mkdir(parents=True, exist_ok=True)
+        if self.containerd is None:
+            self.containerd = PrivateContainerd(self.base / "containerd")
+            self.containerd.start()
         self.config_file.write_text(json.dumps(self.daemon_json))
         self.log = self.base / "dockerd.log"
-        process = subprocess.Popen(
-            ["dockerd", "--config-file", str(self.config_file), "--data-root", str(self.base / "data"),
-             "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "dockerd.pid"),
-             "-H", self.url, "--bridge=none", "--iptables=false", "--ip6tables=false"],
-            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.pid = process.pid
+        command = [*self.launcher, "dockerd", "--config-file", str(self.config_file),
+                   "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"),
+                   "--pidfile", str(self.base / "dockerd.pid"), "--containerd", str(self.containerd.socket),
+                   *(() if "hosts" in self.daemon_json else ("-H", self.url)), "--bridge=none", self.iptables_flag,
+                   "--ip6tables=false", *self.extra_args]
+        fd = self.activation_fd
+        if fd is not None:  # the socket becomes fd 3 of dockerd itself (exec keeps the launcher's pid)
+            command = [sys.executable, "-c", ACTIVATE, str(fd), *command]
+        process = subprocess.Popen(command, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+                                   start_new_session=True, pass_fds=() if fd is None else (fd,))
+        self._started(process.pid)
         _wait(lambda: self.socket.exists() and self.docker("version", check=False).returncode == 0, timeout,
               f"dockerd on {self.socket} (log: {self.log})")
         return self
+
+    def stop(self) -> None:
+        """dockerd first (it removes its containers), then its containerd (it kills any task dockerd left)."""
+        super().stop()
+        if self.containerd is not None:
+            self.containerd.stop()
+            self.containerd = None
+        unmount_below(self.base)  # also when dockerd was stopped by pid elsewhere (benchmarks)
 
     def restart(self, timeout: float = 60.0) -> None:
         if self.pid:
@@ -207,7 +271,7 @@ class PrivateDocker(PrivateDaemon):
 
 
 
-@dataclass
+@dataclass(eq=False)
 class PrivateContainerd(PrivateDaemon):
     """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
 
@@ -233,7 +297,7 @@ class PrivateContainerd(PrivateDaemon):
         )
         process = subprocess.Popen(["containerd", "--config", str(config)], stdout=(self.base / "log").open("wb"),
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = process.pid
+        self._started(process.pid)
         _wait(lambda: self.ctr("version", check=False).returncode == 0, timeout, f"containerd on {self.socket}")
         return self
 
@@ -302,9 +366,12 @@ def lab_dir(prefix: str = "ha-") -> Path:
 def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: float = 300
                   ) -> subprocess.CompletedProcess:
     """Run the installed `hostaudit` command as a user would."""
+    from tests import check_gate
+
     done = subprocess.run(["hostaudit", *args], capture_output=True, text=True, timeout=timeout)
     if done.returncode not in check_codes:
         raise AssertionError(f"hostaudit {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    check_gate.record_report(args, done.stdout)
     return done
 
 

@@ -85,7 +85,7 @@ def _daemon_default(facts: Snapshot, kind: str) -> str:
     if kind == "user" and daemon is not None:
         return "private" if daemon.userns_remap or daemon.rootless else "host"
     if kind == "cgroup" and facts.host is not None:
-        configured = setting(daemon, "default-cgroupns-mode")[0] if daemon else None
+        configured = setting(daemon, "default-cgroupns-mode").value if daemon else None
         if configured in ("host", "private"):
             return configured
         return "private" if facts.host.cgroup_v2_unified else "host"
@@ -99,6 +99,15 @@ def seccomp_disabled(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, A
         evidence["seccomp.proc_mode"] = proc.seccomp_mode
         return proc.seccomp_mode == 0, evidence
     return ctr.seccomp == "unconfined", evidence
+
+
+def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
+    """The daemon-wide profile replacing Docker's default (`seccomp-profile`), when one is set."""
+    daemon = facts.docker_daemon
+    if daemon is None:
+        return None
+    value = setting(daemon, "seccomp-profile").value
+    return value if isinstance(value, str) and value not in ("", "builtin") else None
 
 
 def runs_as_root(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:
@@ -120,7 +129,7 @@ def no_new_privileges(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, 
         return proc.no_new_privs, evidence
     daemon = facts.docker_daemon
     if ctr.source == "docker" and daemon is not None:
-        default = setting(daemon, "no-new-privileges", False)[0] is True
+        default = setting(daemon, "no-new-privileges", False).value is True
         evidence["no_new_privileges.daemon_default"] = default
         return ctr.no_new_privileges or default, evidence
     return ctr.no_new_privileges, evidence

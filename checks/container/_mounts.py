@@ -6,12 +6,6 @@ import posixpath
 
 from hostaudit.model import Container, Mount
 
-RUNTIME_SOCKETS = (
-    "/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
-    "/var/run/containerd/containerd.sock", "/run/crio/crio.sock", "/var/run/crio/crio.sock",
-    "/run/podman/podman.sock", "/run/buildkit/buildkitd.sock",
-)
-
 
 def _norm(path: str) -> str:
     return posixpath.normpath(path) if path else ""
@@ -29,10 +23,8 @@ def host_mounts(ctr: Container) -> list[Mount]:
     return [m for m in ctr.mounts if m.type == "bind" and m.source.startswith("/")]
 
 
-def mount_exposing(ctr: Container, paths: tuple[str, ...] | list[str]) -> tuple[Mount, str] | None:
-    """The first host bind mount that reaches one of `paths`, with the path it reaches."""
-    for mount in host_mounts(ctr):
-        for path in paths:
-            if exposes(mount, path):
-                return mount, path
-    return None
+def mount_exposing(ctr: Container, paths: tuple[str, ...] | list[str]) -> Mount | None:
+    """The most specific host bind mount that reaches one of `paths` (the socket's own file mount before its
+    directory, before `/`): the mount to remove."""
+    reaching = [m for m in host_mounts(ctr) if any(exposes(m, path) for path in paths)]
+    return max(reaching, key=lambda m: len(_norm(m.source).rstrip("/")), default=None)

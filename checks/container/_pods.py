@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from hostaudit.model import Container, Snapshot
+from hostaudit.model import Container, Pod, Snapshot
 
 # What a Kubernetes pod's containers share with its sandbox (the PID namespace only with shareProcessNamespace).
 POD_SHARED = ("network", "ipc", "uts", "pid")
@@ -39,3 +40,20 @@ def is_pod_namespace_file(declared: str) -> bool:
     plugin's state dir with netns_mounts_under_state_dir."""
     path = declared.removeprefix("path:")
     return path.startswith(("/var/run/netns/cni-", "/run/netns/cni-")) or "/io.containerd.grpc.v1.cri/netns/" in path
+
+
+def pod_of(facts: Snapshot, ctr: Container) -> Pod | None:
+    """The Kubernetes pod a container runs in, when the node's pods were found."""
+    if ctr.pod is None:
+        return None
+    return next((p for p in facts.pods if p.sandbox_id == ctr.pod.sandbox_id), None)
+
+
+def pod_cgroup_limit(facts: Snapshot, ctr: Container, kind: str) -> tuple[bool, dict[str, Any]]:
+    """Whether the container's pod cgroup holds a `kind` limit (pids, memory, cpu_quota), with the evidence: a
+    container without a limit of its own is still bound by its pod's."""
+    pod = pod_of(facts, ctr)
+    if pod is None or kind not in pod.cgroup_limits:
+        return False, {}
+    value = pod.cgroup_limits[kind]
+    return value is not None and value > 0, {f"pod_cgroup.{kind}": value, "pod_cgroup.path": pod.cgroup_parent}

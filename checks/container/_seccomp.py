@@ -1,4 +1,5 @@
-"""What a seccomp profile still lets through: the dangerous syscalls it allows, read from its rules.
+"""What a seccomp profile still lets through: the dangerous syscalls and socket families it allows, read from its
+rules.
 
 Profiles come in two shapes: the OCI `linux.seccomp` a runtime resolved (containerd's config.json), and Docker's
 own JSON (a custom `--security-opt seccomp=` profile), whose rules may depend on the container's capabilities
@@ -28,6 +29,21 @@ ALLOW_ACTIONS = frozenset({"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"})
 # CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
 CLONE_NAMESPACE_FLAGS = 0x7E020000
 HOST_ARCHES = frozenset({"amd64", "x86_64", "x32", "x86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"})
+
+# Address families kernel CVEs are reached through, and those Docker's default profile denies: moby's
+# profiles/seccomp/default.json allows `socket` only when argument 0 is not 40 (AF_VSOCK); AF_ALG, AF_PACKET and
+# AF_RXRPC stay open.
+SOCKET_FAMILIES = {17: "AF_PACKET", 33: "AF_RXRPC", 38: "AF_ALG", 40: "AF_VSOCK"}
+DOCKER_DEFAULT_DENIED_FAMILIES = frozenset({40})
+_COMPARE = {
+    "SCMP_CMP_EQ": lambda arg, value, _: arg == value,
+    "SCMP_CMP_NE": lambda arg, value, _: arg != value,
+    "SCMP_CMP_LT": lambda arg, value, _: arg < value,
+    "SCMP_CMP_LE": lambda arg, value, _: arg <= value,
+    "SCMP_CMP_GT": lambda arg, value, _: arg > value,
+    "SCMP_CMP_GE": lambda arg, value, _: arg >= value,
+    "SCMP_CMP_MASKED_EQ": lambda arg, value, two: (arg & value) == two,
+}
 
 # Docker's default profile (not in `docker inspect`): what it opens for an added capability, and what it always
 # allows on kernels from 4.8 (io_uring until Docker 25).
@@ -134,3 +150,42 @@ def docker_default(caps: frozenset[str], kernel: tuple[int, int, int] | None, do
         if capability in caps:
             allowed |= opened
     return ProfileView("SCMP_ACT_ERRNO", tuple(s for s in DANGEROUS if s in allowed), ())
+
+
+def family_name(family: int) -> str:
+    return SOCKET_FAMILIES.get(family, f"address family {family}")
+
+
+def _family_rule(rule: dict[str, Any], family: int) -> bool | None:
+    """Whether a `socket` rule applies to socket(family, ...): True, False, or None when it also depends on the
+    arguments the caller picks (type, protocol)."""
+    depends = False
+    for arg in rule.get("args") if isinstance(rule.get("args"), list) else []:
+        compare = _COMPARE.get(arg.get("op")) if isinstance(arg, dict) else None
+        if compare is None or not isinstance(arg.get("value"), int):
+            return None
+        if arg.get("index") != 0:
+            depends = True
+        elif not compare(family, arg["value"], arg.get("valueTwo") or 0):
+            return False
+    return None if depends else True
+
+
+def socket_family_allowed(profile: dict[str, Any], family: int, caps: frozenset[str],
+                          kernel: tuple[int, int, int] | None) -> bool | None:
+    """Whether `profile` lets a process open a socket of `family`; None when its rules cannot tell.
+
+    A rule that denies only for some type or protocol is sidestepped (the caller picks them), one that allows for
+    some is usable; a deny that always applies wins over an allow, and the default action decides the rest.
+    """
+    allowed = denied = False
+    raw = profile.get("syscalls") if isinstance(profile.get("syscalls"), list) else []
+    for rule in (r for r in raw if isinstance(r, dict) and "socket" in _names(r) and _applies(r, caps, kernel)):
+        applies = _family_rule(rule, family)
+        allows = rule.get("action") in ALLOW_ACTIONS
+        denied |= applies is True and not allows
+        allowed |= applies is not False and allows
+    if denied or allowed:
+        return not denied
+    default = profile.get("defaultAction")
+    return default in ALLOW_ACTIONS if isinstance(default, str) else None

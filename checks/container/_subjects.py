@@ -13,7 +13,7 @@ Judgement = tuple[bool | Status | None, dict[str, Any]]
 
 def audited(facts: Snapshot) -> list[Container]:
     """Every container, with pod sandboxes (pause containers) folded into their pods rather than reported."""
-    return [c for c in facts.all_containers if not (c.pod is not None and not c.pod.container_name)]
+    return [c for c in facts.all_containers if not c.is_sandbox]
 
 
 def per_container(facts: Snapshot, judge: Callable[[Container], Judgement]) -> Iterator[Result]:

@@ -38,14 +38,20 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
     daemon = facts.docker_daemon
     if daemon is None:
         return None, evidence
-    iptables, iptables_source = setting(daemon, "iptables", True)
+    iptables_found = setting(daemon, "iptables", True)
+    iptables, iptables_source = iptables_found.value, iptables_found.source
+    if not iptables_found.known:
+        return None, {**evidence, "daemon.iptables.source": iptables_source}
     evidence |= {"daemon.iptables": iptables, "daemon.iptables.source": iptables_source}
     if iptables is False:
         evidence["see"] = "daemon.iptables_disabled"
         return True, evidence  # icc=false and network isolation are iptables rules
     if kind == "user-defined":
         return False, evidence  # peers are the members of its own networks only
-    icc, icc_source = setting(daemon, "icc", True)
+    icc_found = setting(daemon, "icc", True)
+    icc, icc_source = icc_found.value, icc_found.source
+    if not icc_found.known:
+        return None, {**evidence, "daemon.icc.source": icc_source}
     evidence |= {"daemon.icc": icc, "daemon.icc.source": icc_source}
     return icc is not False, evidence
 

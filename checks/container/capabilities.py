@@ -17,7 +17,7 @@ ROWS = (
     ("SYS_PTRACE", Severity.HIGH, "trace and inject into processes; with the host PID namespace, into host "
      "processes", ("MITRE ATT&CK T1055",)),
     ("SYS_MODULE", Severity.CRITICAL, "load kernel modules: code in the host kernel", ("MITRE ATT&CK T1547.006",)),
-    ("DAC_READ_SEARCH", Severity.HIGH, "open host files by handle (open_by_handle_at, the 'shocker' escape)",
+    ("DAC_READ_SEARCH", Severity.CRITICAL, "open host files by handle (open_by_handle_at, the 'shocker' escape)",
      ("Shocker (2014)",)),
     ("NET_ADMIN", Severity.HIGH, "reconfigure networking and reach netfilter/nf_tables kernel bugs "
      "(CVE-2021-22555, CVE-2024-1086)", ("CVE-2021-22555", "CVE-2024-1086")),

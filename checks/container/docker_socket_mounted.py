@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Snapshot
 
-from ._mounts import RUNTIME_SOCKETS, mount_exposing
+from ._mounts import mount_exposing
 from ._subjects import per_container
 
 ROOTLESS_SOCKET_USER = "socket.rootless_engine_user"  # read by hostaudit.escape
@@ -15,36 +15,34 @@ META = CheckMeta(
     scope=Scope.CONTAINER,
     cis=("5.32",),
     references=("MITRE ATT&CK T1611",),
-    rationale="Whoever can write to the Docker or containerd socket can start a privileged sibling container with "
-              "the host's / mounted: host root. Mounting /run or /var/run exposes the socket just the same.",
-    remediation="Remove the mount; if the API is truly needed, put an allow-listing proxy in front of it.",
-    needs=(),
+    rationale="Whoever can write to the Docker, containerd, CRI-O or Podman socket can start a privileged sibling "
+              "container with the host's / mounted: host root. Mounting the socket's directory, /run, /var/run or "
+              "/ exposes it just the same.",
+    remediation="Remove the mount named in the evidence (for a pod: the hostPath volume mounted there); if the API "
+                "is truly needed, put an allow-listing proxy in front of it.",
+    needs=("sockets",),
 )
-
-
-def socket_paths(facts: Snapshot) -> tuple[str, ...]:
-    """The sockets this host's daemons really listen on, plus the well-known ones."""
-    found = list(RUNTIME_SOCKETS)
-    if facts.docker_daemon is not None:
-        found += [s.path for s in facts.docker_daemon.sockets]
-    if facts.containerd is not None:
-        found += [s.path for s in facts.containerd.sockets]
-    found += [e.socket for e in facts.docker_engines if e.error is None]
-    return tuple(dict.fromkeys(found))
 
 
 @register(META)
 def evaluate(facts: Snapshot):
-    sockets = socket_paths(facts)
+    """Judged from the sockets that exist on this host (the sockets collector), each by the mount exposing it."""
 
     def judge(ctr):
-        hit = mount_exposing(ctr, sockets)
-        if hit is None:
-            return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"]}
-        mount, socket = hit
+        exposed = []
+        for socket in facts.runtime_sockets:
+            mount = mount_exposing(ctr, socket.names)
+            if mount is not None:
+                exposed.append((mount, socket))
+        if not exposed:
+            return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"],
+                           "sockets": [s.path for s in facts.runtime_sockets]}
+        mount, socket = max(exposed, key=lambda hit: len(hit[0].source.rstrip("/")))
         evidence = {"mount.source": mount.source, "mount.destination": mount.destination, "mount.rw": mount.rw,
-                    "socket": socket}
-        rootless = next((e for e in facts.docker_engines if e.rootless and e.socket == socket), None)
+                    "socket": socket.path, "socket.daemon": socket.daemon,
+                    "exposed": [f"{s.path} ({s.daemon}) through {m.source}" for m, s in exposed]}
+        rootless = next((e for _, s in exposed for e in facts.docker_engines if e.rootless and e.socket in s.names),
+                        None)
         if rootless is not None:
             evidence[ROOTLESS_SOCKET_USER] = rootless.user  # the API of a rootless engine: that user's powers
         return True, evidence

@@ -9,6 +9,7 @@ from ._effective import shares_host_namespace
 from ._subjects import per_container
 
 FAMILY = True
+HOST_USERNS = "namespaces.user.host"  # evidence: the container is in the host's user namespace, whatever the reason
 
 # (namespace, check id, CIS id, severity, what sharing it exposes)
 ROWS = (
@@ -24,6 +25,11 @@ ROWS = (
      "the host's cgroup tree paths, which helps cgroup-based escapes"),
 )
 
+# the PodSpec field behind each shared namespace; UTS follows hostNetwork, and the cgroup namespace has no field
+POD_FIELDS = {"pid": "remove hostPID: true", "network": "remove hostNetwork: true", "ipc": "remove hostIPC: true",
+              "uts": "remove hostNetwork: true, which also shares the host's UTS namespace",
+              "cgroup": "no PodSpec field; on cgroup v2 the runtime gives each container its own"}
+
 
 def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: str) -> None:
     meta = CheckMeta(
@@ -34,9 +40,10 @@ def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: s
         cis=(cis,) if cis else (),
         rationale=f"Sharing the host's {kind} namespace exposes {exposes}.",
         remediation=f"Recreate the container without --{'net' if kind == 'network' else kind}=host "
-                    f"(Kubernetes: remove host{'Network' if kind == 'network' else kind.upper()}: true)."
+                    f"(Kubernetes: {POD_FIELDS[kind]})."
         if kind != "user" else "Enable user-namespace remapping (userns-remap) or rootless mode, and do not run "
-                               "containers with --userns=host.",
+                               "containers with --userns=host (Kubernetes: hostUsers: false, on a runtime that "
+                               "supports pod user namespaces).",
         needs=(),
     )
 
@@ -44,19 +51,28 @@ def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: s
     def evaluate(facts: Snapshot):
         def judge(ctr):
             shared, evidence = shares_host_namespace(facts, ctr, kind)
-            if shared and kind == "user" and _daemon_shares_userns(facts, ctr):
-                evidence["daemon"] = "no userns-remap: every container shares it, see daemon.userns_remap_disabled"
-                return Status.NOT_APPLICABLE, evidence
+            if kind == "user" and shared:
+                evidence[HOST_USERNS] = True
+                runtime_default = _runtime_gives_no_userns(facts, ctr)
+                if runtime_default:
+                    evidence["runtime"] = runtime_default
+                    return Status.NOT_APPLICABLE, evidence
             return shared, evidence
 
         return per_container(facts, judge)
 
 
-def _daemon_shares_userns(facts: Snapshot, ctr) -> bool:
-    """A Docker container in the host user namespace only because its daemon does not remap: a daemon finding."""
-    daemon = facts.docker_daemon
-    return (ctr.source == "docker" and ctr.namespaces.get("user") != "host" and daemon is not None
-            and not (daemon.userns_remap or daemon.rootless))
+def _runtime_gives_no_userns(facts: Snapshot, ctr) -> str | None:
+    """Why a container shares the host user namespace by its runtime's default rather than its own choice: a
+    host-level fact (Docker without userns-remap or rootless; CRI pods without hostUsers: false), the same rule for
+    every runtime. None when the container left a user namespace its runtime would have given it."""
+    if ctr.source == "docker":
+        daemon = facts.docker_daemon
+        if ctr.namespaces.get("user") != "host" and daemon is not None and not (daemon.userns_remap or daemon.rootless):
+            return "dockerd has no userns-remap and is not rootless: every container shares it, see " \
+                   "daemon.userns_remap_disabled"
+        return None
+    return "containerd gives a container a user namespace only when its spec asks (Kubernetes: hostUsers: false)"
 
 
 for _row in ROWS:

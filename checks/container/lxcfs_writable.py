@@ -9,7 +9,7 @@ from ._subjects import Judgement, per_container
 META = CheckMeta(
     id="container.lxcfs_writable",
     title="Container has an lxcfs mount read-write",
-    severity=Severity.HIGH,
+    severity=Severity.CRITICAL,
     scope=Scope.CONTAINER,
     references=("MITRE ATT&CK T1611",),
     rationale="lxcfs serves its cgroup view from the host; mounted read-write, root in the container can rewrite "

@@ -1,9 +1,10 @@
 """Container has no memory limit."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.model import Snapshot
+from hostaudit.model import Container, Snapshot
 
-from ._subjects import per_container
+from ._pods import pod_cgroup_limit
+from ._subjects import Judgement, per_container
 
 META = CheckMeta(
     id="container.no_memory_limit",
@@ -17,6 +18,14 @@ META = CheckMeta(
 )
 
 
+def judge(facts: Snapshot, ctr: Container) -> Judgement:
+    """Limited by its own memory limit or its pod cgroup's."""
+    if ctr.memory_limit > 0:
+        return False, {"memory_limit": ctr.memory_limit}
+    limited, pod_evidence = pod_cgroup_limit(facts, ctr, "memory")
+    return not limited, {"memory_limit": ctr.memory_limit, **pod_evidence}
+
+
 @register(META)
 def evaluate(facts: Snapshot):
-    return per_container(facts, lambda ctr: (ctr.memory_limit <= 0, {"memory_limit": ctr.memory_limit}))
+    return per_container(facts, lambda ctr: judge(facts, ctr))

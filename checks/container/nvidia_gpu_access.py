@@ -3,6 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Container
 
+from ._gpu import gpu_access
 from ._subjects import Judgement, per_container
 
 META = CheckMeta(
@@ -21,11 +22,7 @@ META = CheckMeta(
 
 
 def judge(ctr: Container) -> Judgement:
-    requests = [r for r in ctr.device_requests if r.startswith("nvidia:") or "gpu" in r.split(":", 1)[-1].split(",")]
-    hooks = [h for h in ctr.hooks if "nvidia" in h.rsplit("/", 1)[-1]]
-    runtime = "nvidia" in ctr.runtime
-    evidence = {"runtime": ctr.runtime, "device_requests": requests, "hooks.nvidia": hooks}
-    return bool(requests or hooks or runtime), evidence
+    return gpu_access(ctr)
 
 
 @register(META)

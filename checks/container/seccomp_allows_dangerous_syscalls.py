@@ -8,7 +8,7 @@ from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Container, Snapshot, Status
 from hostaudit.parsers import parse_kernel_release, parse_version
 
-from ._effective import capabilities, seccomp_disabled
+from ._effective import capabilities, docker_daemon_seccomp_profile, seccomp_disabled
 from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
 from ._subjects import Judgement, per_container
 
@@ -43,16 +43,6 @@ def _verdict(view: ProfileView, evidence: dict[str, Any]) -> Judgement:
     return bool(weaker), evidence
 
 
-def _docker_daemon_profile(facts: Snapshot) -> str | None:
-    """The daemon-wide profile replacing Docker's default (`seccomp-profile`), when one is set."""
-    daemon = facts.docker_daemon
-    if daemon is None:
-        return None
-    flag = daemon.flags.get("seccomp-profile")
-    value = flag[-1] if flag else (daemon.config.data or {}).get("seccomp-profile")
-    return value if isinstance(value, str) and value not in ("", "builtin") else None
-
-
 def judge(facts: Snapshot, ctr: Container) -> Judgement:
     disabled, evidence = seccomp_disabled(facts, ctr)
     if disabled:
@@ -64,7 +54,7 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
         evidence["seccomp.profile"] = "from the container's spec"
         return _verdict(evaluate_profile(ctr.seccomp_profile, caps, kernel), evidence)
     if ctr.source == "docker" and ctr.seccomp == "default":
-        daemon_profile = _docker_daemon_profile(facts)
+        daemon_profile = docker_daemon_seccomp_profile(facts)
         if daemon_profile is not None:
             evidence["seccomp.daemon_profile"] = daemon_profile
             if daemon_profile == "unconfined":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hostaudit.containerd_config import cri_disabled, cri_section, default_runtime
+from hostaudit.daemon_settings import DaemonView
 from hostaudit.model import HOST, Presence, Result, Snapshot
 from hostaudit.parsers import parse_version
 
@@ -17,10 +18,13 @@ def not_applicable_or_unknown(facts: Snapshot) -> Result | None:
     if config.presence is not Presence.ABSENT and config.data is None:
         return Result.unknown(HOST, {"config": config.path, "error": config.error or config.presence.value},
                               "config.toml cannot be read: see containerd.config_invalid")
+    daemon = DaemonView("containerd", "config.toml", {}, config, containerd.started_at)
+    if daemon.file_changed:
+        return Result.unknown(HOST, {"config": config.path, **daemon.drift_evidence()}, daemon.not_in_force())
     if cri_disabled(config.data or {}):
         return Result.not_applicable(HOST, {"config": config.path, "disabled_plugins": "io.containerd.grpc.v1.cri"},
                                      "the CRI plugin is disabled")
-    if facts.kubelet is None and not containerd.pods:
+    if facts.kubelet is None and not facts.pods:  # pods from CRI, or from containerd's task bundles
         return Result.not_applicable(HOST, {"kubelet": "not running", "pods": 0},
                                      "no kubelet and no pods: the CRI plugin serves no Kubernetes here")
     return None

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import info_value, setting
+from ._settings import setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.aufs_storage_driver",
@@ -21,10 +21,11 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    driver, source = info_value(daemon, "Driver"), "api /info"
-    if driver is None:
-        driver, source = setting(daemon, "storage-driver", None)
-    evidence = {"storage-driver": driver, "source": source}
+    found = setting(daemon, "storage-driver", None, shown_by_info(daemon, "Driver"))
+    driver = found.value
+    evidence = {"storage-driver": driver, "source": found.source, **found.evidence}
+    if not found.known:
+        return unknown(found, "storage-driver")
     if driver is None:
         return [Result.unknown(DAEMON, evidence, "the daemon did not report its storage driver")]
     return [Result.failed(DAEMON, evidence) if driver == "aufs" else Result.passed(DAEMON, evidence)]

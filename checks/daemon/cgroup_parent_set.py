@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting
+from ._settings import setting, unknown
 
 META = CheckMeta(
     id="daemon.cgroup_parent_set",
@@ -22,6 +22,9 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    parent, source = setting(facts.docker_daemon, "cgroup-parent", "")
-    evidence = {"cgroup-parent": parent, "source": source}
+    found = setting(facts.docker_daemon, "cgroup-parent", "")
+    if not found.known:
+        return unknown(found, "cgroup-parent")
+    parent = found.value
+    evidence = {"cgroup-parent": parent, "source": found.source}
     return [Result.failed(DAEMON, evidence) if parent else Result.passed(DAEMON, evidence)]

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import info_value, setting, values_setting
+from ._settings import setting, shown_by_info, values_setting
 
 META = CheckMeta(
     id="daemon.dm_basesize_changed",
@@ -22,11 +22,14 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    driver = info_value(daemon, "Driver") or setting(daemon, "storage-driver", None)[0]
-    options, source = values_setting(daemon, "storage-opt", "storage-opts")
+    driver = setting(daemon, "storage-driver", None, shown_by_info(daemon, "Driver")).value
+    found = values_setting(daemon, "storage-opt", "storage-opts")
+    options = found.value
     basesize = [o for o in options if str(o).replace(" ", "").startswith("dm.basesize")]
-    evidence = {"storage-driver": driver, "storage-opts": options, "source": source}
+    evidence = {"storage-driver": driver, "storage-opts": options, "source": found.source, **found.evidence}
     if driver != "devicemapper":
         return [Result.not_applicable(DAEMON, evidence, "the storage driver is not devicemapper")]
+    if not found.known:
+        return [Result.unknown(DAEMON, evidence, found.detail)]
     return [Result.failed(DAEMON, {**evidence, "dm.basesize": basesize}) if basesize
             else Result.passed(DAEMON, evidence)]

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import info_value, setting
+from ._settings import setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.experimental_enabled",
@@ -23,8 +23,9 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    value, source = info_value(daemon, "ExperimentalBuild"), "api /info"
-    if value is None:
-        value, source = setting(daemon, "experimental", False)
-    evidence = {"experimental": value, "source": source}
+    found = setting(daemon, "experimental", False, shown_by_info(daemon, "ExperimentalBuild"))
+    if not found.known:
+        return unknown(found, "experimental")
+    value = found.value
+    evidence = {"experimental": value, "source": found.source, **found.evidence}
     return [Result.failed(DAEMON, evidence) if value is True else Result.passed(DAEMON, evidence)]

@@ -25,11 +25,16 @@ DEFAULT_INSECURE = "127.0.0.0/8"  # dockerd always trusts loopback registries
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    configured, source = values_setting(daemon, "insecure-registry", "insecure-registries")
+    found = values_setting(daemon, "insecure-registry", "insecure-registries")
+    configured, source = found.value, found.source
     registry = info_value(daemon, "RegistryConfig") or {}
     cidrs = [c for c in registry.get("InsecureRegistryCIDRs") or [] if c != DEFAULT_INSECURE]
     indexes = sorted(name for name, index in (registry.get("IndexConfigs") or {}).items()
                      if isinstance(index, dict) and index.get("Secure") is False)
     evidence = {"configured": configured, "source": source, "api.insecure_registry_cidrs": cidrs,
                 "api.insecure_indexes": indexes}
-    return [Result.failed(DAEMON, evidence) if configured or cidrs or indexes else Result.passed(DAEMON, evidence)]
+    if configured or cidrs or indexes:
+        return [Result.failed(DAEMON, evidence)]
+    if not found.known:
+        return [Result.unknown(DAEMON, {**evidence, **found.evidence}, found.detail)]
+    return [Result.passed(DAEMON, evidence)]

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting
+from ._settings import setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.live_restore_disabled",
@@ -23,11 +23,12 @@ META = CheckMeta(
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
     info = daemon.info or {}
-    value, source = setting(daemon, "live-restore", False)
-    if "LiveRestoreEnabled" in info:
-        value, source = info["LiveRestoreEnabled"] is True, "api /info"
+    found = setting(daemon, "live-restore", False, shown_by_info(daemon, "LiveRestoreEnabled"))
     swarm = (info.get("Swarm") or {}).get("LocalNodeState") == "active"
-    evidence = {"live-restore": value, "source": source, "swarm_active": swarm}
+    if not found.known:
+        return unknown(found, "live-restore", {"swarm_active": swarm})
+    value = found.value is True
+    evidence = {"live-restore": value, "source": found.source, **found.evidence, "swarm_active": swarm}
     if swarm:
         return [Result.not_applicable(DAEMON, evidence, "live-restore is not supported in swarm mode")]
     return [Result.passed(DAEMON, evidence) if value else Result.failed(DAEMON, evidence)]

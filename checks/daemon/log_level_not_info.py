@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import info_value, setting
+from ._settings import setting, shown_by_info
 
 META = CheckMeta(
     id="daemon.log_level_not_info",
@@ -23,10 +23,14 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    level, source = setting(daemon, "log-level", "info")
-    debug, debug_source = setting(daemon, "debug", False)
-    api_debug = info_value(daemon, "Debug")
-    effective = "debug" if debug is True or api_debug is True else str(level).lower()
-    evidence = {"log-level": level, "source": source, "debug": debug, "debug.source": debug_source,
-                "api.debug": api_debug, "effective": effective}
+    level = setting(daemon, "log-level", "info")
+    debug = setting(daemon, "debug", False, shown_by_info(daemon, "Debug"))
+    evidence = {"log-level": level.value, "source": level.source, "debug": debug.value, "debug.source": debug.source,
+                **level.evidence, **debug.evidence}
+    if debug.value is True:
+        return [Result.failed(DAEMON, {**evidence, "effective": "debug"})]
+    if not (level.known and debug.known):
+        return [Result.unknown(DAEMON, evidence, level.detail or debug.detail)]
+    effective = str(level.value).lower()
+    evidence["effective"] = effective
     return [Result.passed(DAEMON, evidence) if effective == "info" else Result.failed(DAEMON, evidence)]

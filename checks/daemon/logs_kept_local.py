@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import info_value, setting
+from ._settings import setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.logs_kept_local",
@@ -24,8 +24,9 @@ LOCAL_DRIVERS = frozenset({"json-file", "local", "none"})
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    driver, source = info_value(daemon, "LoggingDriver"), "api /info"
-    if driver is None:
-        driver, source = setting(daemon, "log-driver", "json-file")
-    evidence = {"log-driver": driver, "source": source}
+    found = setting(daemon, "log-driver", "json-file", shown_by_info(daemon, "LoggingDriver"))
+    if not found.known:
+        return unknown(found, "log-driver")
+    driver = found.value
+    evidence = {"log-driver": driver, "source": found.source, **found.evidence}
     return [Result.failed(DAEMON, evidence) if driver in LOCAL_DRIVERS else Result.passed(DAEMON, evidence)]

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting
+from ._settings import authorization_setting, unknown
 
 META = CheckMeta(
     id="daemon.no_authorization_plugin",
@@ -21,8 +21,10 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
+    found = authorization_setting(daemon)
+    if not found.known:
+        return unknown(found, "authorization-plugins")
     plugins = ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []
-    configured, source = setting(daemon, "authorization-plugin" if "authorization-plugin" in daemon.flags
-                                 else "authorization-plugins", [])
-    evidence = {"api.plugins.authorization": plugins, "configured": configured, "source": source}
-    return [Result.passed(DAEMON, evidence) if plugins or configured else Result.failed(DAEMON, evidence)]
+    evidence = {"api.plugins.authorization": plugins, "configured": found.value, "source": found.source,
+                **found.evidence}
+    return [Result.passed(DAEMON, evidence) if found.value else Result.failed(DAEMON, evidence)]

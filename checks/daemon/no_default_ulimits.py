@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import values_setting
+from ._settings import unknown, values_setting
 
 META = CheckMeta(
     id="daemon.no_default_ulimits",
@@ -21,6 +21,9 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    ulimits, source = values_setting(facts.docker_daemon, "default-ulimit", "default-ulimits")
-    evidence = {"default-ulimits": ulimits, "source": source}
+    found = values_setting(facts.docker_daemon, "default-ulimit", "default-ulimits")
+    if not found.known:
+        return unknown(found, "default-ulimits")
+    ulimits = found.value
+    evidence = {"default-ulimits": ulimits, "source": found.source}
     return [Result.passed(DAEMON, evidence) if ulimits else Result.failed(DAEMON, evidence)]

@@ -30,8 +30,9 @@ def _profile(option: str) -> str:
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    configured, source = setting(daemon, "seccomp-profile", "")
-    evidence = {"seccomp-profile": configured, "source": source}
+    found = setting(daemon, "seccomp-profile", "")
+    configured = found.value
+    evidence = {"seccomp-profile": configured, "source": found.source, **found.evidence}
     if daemon.info is None:
         if configured == "unconfined":
             return [Result.failed(DAEMON, evidence)]

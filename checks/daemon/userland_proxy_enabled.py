@@ -1,6 +1,7 @@
 """The daemon forwards published ports through the userland proxy."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.daemon_settings import Shown
 from hostaudit.model import Snapshot
 
 from ._settings import bool_setting
@@ -23,4 +24,18 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     argv = [arg for arg in facts.docker_daemon.argv if "userland-proxy" in arg]
-    return bool_setting(facts, "userland-proxy", default=True, risky_when=True, extra={"argv": argv})
+    return bool_setting(facts, "userland-proxy", default=True, risky_when=True, extra={"argv": argv},
+                        shown=_shown(facts))
+
+
+def _shown(facts: Snapshot) -> Shown | None:
+    """What the running daemon shows: docker-proxy processes for its published ports, or none despite them."""
+    proxies = facts.docker_daemon.proxy_processes
+    if proxies is None:
+        return None
+    if proxies:
+        return Shown(True, f"{proxies} docker-proxy process(es) of dockerd")
+    published = [c.name for c in facts.containers if c.running and any(p.host_port for p in c.ports)]
+    if published:
+        return Shown(False, f"no docker-proxy process although {', '.join(published[:5])} publish ports")
+    return None

@@ -24,8 +24,8 @@ META = CheckMeta(
 @register(META)
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
-    value, source = setting(daemon, "userns-remap", "")
-    evidence = {"userns-remap": value, "source": source, "rootless": daemon.rootless,
+    found = setting(daemon, "userns-remap", "")
+    evidence = {"userns-remap": found.value, "source": found.source, "rootless": daemon.rootless,
                 "api.security_options": security_options(daemon)}
     return [Result.passed(DAEMON, evidence) if daemon.userns_remap or daemon.rootless
             else Result.failed(DAEMON, evidence)]

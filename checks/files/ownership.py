@@ -5,6 +5,7 @@ from __future__ import annotations
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import FileStat, Snapshot
 
+from ..daemon._settings import setting
 from ._table import ROWS, SOCKET_KEY, FileRow, evaluate_row
 
 FAMILY = True
@@ -15,7 +16,7 @@ def allowed_groups(facts: Snapshot, row: FileRow) -> tuple[str, ...]:
     daemon = facts.docker_daemon
     if row.role != "docker_sock" or daemon is None:
         return row.groups
-    configured = (daemon.flags.get("group") or ((daemon.config.data or {}).get("group"),))[-1]
+    configured = setting(daemon, "group").value
     return (*row.groups, configured) if isinstance(configured, str) and configured else row.groups
 
 

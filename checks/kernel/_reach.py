@@ -12,8 +12,10 @@ from typing import Any
 from hostaudit.model import CollectorState, Container, Snapshot
 
 from ..container._effective import capabilities, runs_as_root, seccomp_disabled, shares_host_namespace
+from ..container._gpu import gpu_access
+from ..container._lsm import apparmor_judgement, selinux_judgement
 from ..container._subjects import audited
-from ..daemon._settings import setting
+from ..daemon._settings import authorization_setting
 
 Reach = tuple[bool | None, str]
 
@@ -38,12 +40,14 @@ def unprivileged_userns(facts: Snapshot) -> tuple[bool | None, str]:
     return None, "user namespace sysctls unreadable"
 
 
-def _in_userns(facts: Snapshot, capability: str) -> Reach:
-    """`capability` held by a container, or gained in a new user namespace it is allowed to create."""
-    holders = _holding(facts, capability)
+def _in_userns(facts: Snapshot, capability: str, candidates: list[Container] | None = None) -> Reach:
+    """`capability` held by a container (of `candidates`, by default all), or gained in a new user namespace it is
+    allowed to create."""
+    containers = audited(facts) if candidates is None else candidates
+    holders = [c for c in containers if capability in capabilities(facts, c).names]
     if holders:
         return True, f"CAP_{capability} held by {_names(holders)}"
-    unconfined = [c for c in audited(facts) if seccomp_disabled(facts, c)[0]]
+    unconfined = [c for c in containers if seccomp_disabled(facts, c)[0]]
     userns, sysctl = unprivileged_userns(facts)
     if not unconfined:
         return False, f"no container holds CAP_{capability}, and the seccomp profile of every container " \
@@ -57,16 +61,31 @@ def _in_userns(facts: Snapshot, capability: str) -> Reach:
     return False, f"no container holds CAP_{capability}, and unprivileged user namespaces are disabled ({sysctl})"
 
 
+def _lsm_confined(facts: Snapshot, ctr: Container) -> bool:
+    """AppArmor (docker-default) or enforcing SELinux confines the container: both deny mounting cgroupfs."""
+    apparmor = apparmor_judgement(facts, ctr)[0] is False
+    selinux = selinux_judgement(facts, ctr)[0] is False and facts.host.selinux_mode == "enforcing"
+    return apparmor or selinux
+
+
 def _cgroup_v1(facts: Snapshot) -> Reach:
     if facts.host is None or facts.host.cgroup_v2_unified or not facts.host.cgroup_v1_controllers:
         return False, "cgroup v1 is not mounted"
-    reach, why = _in_userns(facts, "SYS_ADMIN")
-    return reach, f"cgroup v1 is mounted ({', '.join(facts.host.cgroup_v1_controllers)}); {why}"
+    mounted = f"cgroup v1 is mounted ({', '.join(facts.host.cgroup_v1_controllers)})"
+    unconfined = [c for c in audited(facts) if not _lsm_confined(facts, c)]
+    if not unconfined:
+        return False, f"{mounted}; AppArmor or SELinux confines every container (no cgroupfs mount)"
+    reach, why = _in_userns(facts, "SYS_ADMIN", unconfined)
+    return reach, f"{mounted}; {why}"
 
 
-def _net_raw(facts: Snapshot) -> Reach:
-    holders = _holding(facts, "NET_RAW")
-    return bool(holders), f"CAP_NET_RAW held by {_names(holders) or 'no container'}"
+def _fuse_userns(facts: Snapshot) -> Reach:
+    """A FUSE mount in a user namespace (CVE-2023-0386) needs /dev/fuse in the container."""
+    with_fuse = [c for c in audited(facts) if c.privileged or "/dev/fuse" in c.devices]
+    if not with_fuse:
+        return False, "no container has /dev/fuse"
+    reach, why = _in_userns(facts, "SYS_ADMIN", with_fuse)
+    return reach, f"/dev/fuse in {_names(with_fuse)}; {why}"
 
 
 def _any_container(facts: Snapshot, how: str) -> Reach:
@@ -96,12 +115,10 @@ def authorization_plugins(facts: Snapshot) -> list[str]:
     daemon = facts.docker_daemon
     if daemon is None:
         return []
-    plugins = [str(p) for p in ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []]
-    configured, _ = setting(daemon, "authorization-plugin" if "authorization-plugin" in daemon.flags
-                            else "authorization-plugins", [])
+    configured = authorization_setting(daemon).value
     if isinstance(configured, str):
         configured = [configured]
-    return sorted({*plugins, *(str(p) for p in configured or [])})
+    return sorted(str(p) for p in configured or [])
 
 
 def _authz(facts: Snapshot) -> Reach:
@@ -114,11 +131,10 @@ def _authz(facts: Snapshot) -> Reach:
 
 
 def _gpu(facts: Snapshot) -> Reach:
-    found = [c for c in audited(facts) if "nvidia" in c.runtime.lower()
-             or any("nvidia" in d.lower() for d in c.devices)]
+    found = [c for c in audited(facts) if gpu_access(c)[0]]
     if found:
         return True, f"GPU containers: {_names(found)}"
-    return False, "no container uses the NVIDIA runtime or devices"
+    return False, "no container uses the NVIDIA toolkit (runtime, --gpus device requests, hooks or devices)"
 
 
 NOT_FROM_CONTAINERS = ("container_create", "host_user", "untrusted_build")
@@ -127,7 +143,8 @@ JUDGEMENTS: dict[str, Callable[[Snapshot], Reach]] = {
     "cap_net_admin_userns": lambda f: _in_userns(f, "NET_ADMIN"),
     "cap_sys_admin_userns": lambda f: _in_userns(f, "SYS_ADMIN"),
     "cgroup_v1": _cgroup_v1,
-    "cap_net_raw": _net_raw,
+    "fuse_userns": _fuse_userns,
+    "cap_net_raw": lambda f: _in_userns(f, "NET_RAW"),
     "untrusted_image": lambda f: _any_container(f, "a container from a crafted image triggers it"),
     "container_create": lambda f: (False, "needs the right to create containers with chosen mounts, "
                                           "not a foothold in a running one"),

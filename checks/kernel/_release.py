@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hostaudit.cves import Version, parse_version
+from hostaudit.cves import Version, parse_version, plausible
 from hostaudit.model import HostFacts
 
 _DEBIAN = re.compile(r"\bDebian (\S+)")
@@ -48,18 +48,23 @@ def _vendor(release: str, kernel_version: str) -> str:
     return next((name for name, pattern in _VENDORS if pattern.search(release)), "distro")
 
 
+def _base(text: str) -> Version | None:
+    """The upstream version in `text`, None when there is none or it is implausible for a kernel (9999.0.0)."""
+    return plausible(parse_version(text), "kernel")
+
+
 def kernel_build(host: HostFacts) -> KernelBuild:
     """The upstream version of the running kernel and whether it can be judged by that version."""
     release = host.kernel_release
     debian = _DEBIAN.search(host.kernel_version or "")
     if debian:
         return KernelBuild(release, debian.group(1), "uname -v (Debian package version)",
-                           parse_version(debian.group(1)), True, "debian")
+                           _base(debian.group(1)), True, "debian")
     if host.version_signature:
         upstream_base = host.version_signature.split()[-1]
-        return KernelBuild(release, host.version_signature, "/proc/version_signature", parse_version(upstream_base),
+        return KernelBuild(release, host.version_signature, "/proc/version_signature", _base(upstream_base),
                            False, "ubuntu")
     if _DISTRO_ABI.match(release):
-        return KernelBuild(release, release, "uname -r", parse_version(release), False,
+        return KernelBuild(release, release, "uname -r", _base(release), False,
                            _vendor(release, host.kernel_version or ""))
-    return KernelBuild(release, release, "uname -r", parse_version(release), True, "upstream")
+    return KernelBuild(release, release, "uname -r", _base(release), True, "upstream")

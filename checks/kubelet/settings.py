@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.daemon_settings import DaemonView
 from hostaudit.model import HOST, KubeletFacts, Result, Snapshot
 
 FAMILY = True
@@ -89,6 +90,9 @@ def setting(kubelet: KubeletFacts, flag: str, path: tuple[str, ...], flag_defaul
         return flag_default, "flag default (no --config)", None
     if kubelet.config.data is None:
         return None, kubelet.config.path, kubelet.config.error or f"{kubelet.config.path}: {kubelet.config.presence}"
+    daemon = DaemonView("kubelet", "--config", {}, kubelet.config, kubelet.started_at)
+    if daemon.file_changed:
+        return None, kubelet.config.path, daemon.not_in_force()
     node: Any = kubelet.config.data
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None
@@ -108,7 +112,7 @@ def _register(check_id: str, flag: str, path: tuple[str, ...], flag_default: Any
         value, source, problem = setting(facts.kubelet, flag, path, flag_default, config_default)
         evidence = {"kubelet." + ".".join(path): value, "source": source}
         if problem is not None:
-            return [Result.unknown(HOST, {**evidence, "error": problem}, "the kubelet's --config cannot be read")]
+            return [Result.unknown(HOST, {**evidence, "error": problem}, problem)]
         verdict = risky(value)
         if verdict is None:
             return [Result.unknown(HOST, evidence, "unrecognised value")]

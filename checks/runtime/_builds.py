@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hostaudit.cves import Cve, Verdict, Version, assess, judge, parse_version
+from hostaudit.cves import Cve, Verdict, Version, assess, judge, parse_version, plausible
 from hostaudit.model import CollectorState, Snapshot, Status
 
 _DISTRO_SUFFIX = re.compile(r"[+~](?:ds|dfsg)\d*|ubuntu|deb\d+u|\.el\d|\.fc\d|amzn|suse", re.IGNORECASE)
 # distro packages (not Docker's own containerd.io / docker-ce, which ship upstream builds)
 DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker")}
 BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
-            "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")}
+            "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
+                               "nvidia-container-runtime")}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
 COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),
@@ -53,8 +54,9 @@ def _package_version_base(version: str) -> Version | None:
 
 
 def build_of(facts: Snapshot, component: str, source: str, version: str) -> Build:
-    """A reported version, marked distro when its suffix or an installed distro package says so."""
-    base = parse_version(version)
+    """A reported version, marked distro when its suffix or an installed distro package says so; a version no
+    release of the component can have (9999.0.0) has no base and stays unknown."""
+    base = plausible(parse_version(version), component)
     packages = facts.host.runtime_packages if facts.host else {}
     for name in DISTRO_PACKAGES.get(component, ()):
         if name in packages and base is not None and _package_version_base(packages[name]) == base:
@@ -98,7 +100,8 @@ class Judged:
 
 def judge_build(cve: Cve, build: Build) -> Judged:
     if build.base is None:
-        return Judged(build, Status.UNKNOWN, "no upstream version could be read from the version string", None)
+        return Judged(build, Status.UNKNOWN, "no plausible upstream version could be read from the version string",
+                      None)
     verdict = judge(cve, build.base)
     status, assessment = assess(verdict, build.upstream)
     return Judged(build, status, assessment, verdict)

@@ -22,6 +22,8 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     found = builds(facts, cve.component)
     context = {"versions": {b.source: b.version for b in found}, "mainline_fix": cve.mainline_fix,
                "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
+    if cve.cvss:
+        context["advisory_cvss"] = cve.cvss
     if not found:
         failed = sources_failed(facts, cve.component)
         if failed:
@@ -41,7 +43,7 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
 
 def _register(cve: Cve) -> None:
     component = COMPONENT_NAMES[cve.component]
-    fixed = ", ".join(cve.fixed.values()) or cve.mainline_fix
+    fixed = cve.fixed_releases
     meta = CheckMeta(
         id=f"runtime.{cve.slug}",
         title=f"{component} vulnerable to {cve.title_name}",
@@ -49,7 +51,7 @@ def _register(cve: Cve) -> None:
         scope=Scope.DAEMON if cve.component in ON_DAEMON else Scope.HOST,
         references=(cve.id, *cve.aliases, *cve.references),
         rationale=f"{cve.summary}. Needs {cve.precondition}." + (f" {cve.note}." if cve.note else ""),
-        remediation=f"Upgrade {component} to a release with the fix ({fixed} or later); for distro packages, "
+        remediation=f"Upgrade {component} to a fixed release ({fixed}); for distro packages, "
                     "install the version the distro's advisory names.",
         needs=(),  # versions come from several collectors: a failed one is reported by evaluate_cve
     )

@@ -114,6 +114,8 @@ class CollectContext:
     containerd_state_dirs: tuple[str, ...] = ()  # empty: discover from running containerd and shims
     podman_roots: tuple[str, ...] = ()  # libpod storage roots to read; empty: root's and every user's
     host_root: str = "/"  # where the host's / is mounted (auditing from a container); see `_fs.use_host_root`
+    cri_endpoint: str | None = None  # CRI runtime socket; None: the kubelet's, else containerd's config, else CRI-O's
+    cri_timeout: float = 5.0  # seconds per CRI call
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once

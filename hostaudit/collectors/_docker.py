@@ -10,6 +10,7 @@ from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
 from hostaudit.collectors._docker_http import DockerAPIError, UnixDockerAPI
+from hostaudit.collectors._fs import host_path
 
 
 def unix_path(url: str) -> str | None:
@@ -36,9 +37,25 @@ def peer_pid(path: str, timeout: float) -> int | None:
     return found[0] or None if found else None
 
 
+class _NoSocket(Exception):
+    """No socket at the endpoint: whether that means "no Docker" depends on the dockerd processes."""
+
+
 def client(ctx: CollectContext) -> Any:
-    """The API client for `ctx.docker_url`; CollectorSkipped when no socket exists there, CollectorError when it
-    exists but does not answer in time."""
+    """The API client for `ctx.docker_url`; CollectorSkipped when no socket exists there and no dockerd runs
+    without its socket, CollectorError when a dockerd's socket is missing or does not answer in time."""
+    try:
+        return _connect(ctx)
+    except _NoSocket as exc:
+        url, path = ctx.docker_url, str(exc)
+        orphan = _dockerd_missing_socket(ctx, path)
+        if orphan is not None:
+            raise CollectorError(f"docker: no socket at {url}, but dockerd (pid {orphan}) is running: its socket "
+                                 "is missing") from exc
+        raise CollectorSkipped(f"docker: no socket at {url}") from exc
+
+
+def _connect(ctx: CollectContext) -> Any:
     with ctx._lock:
         if ctx.docker_api is not None:
             return ctx.docker_api
@@ -78,13 +95,27 @@ _REASONS = (
 
 
 def _require_socket(url: str, path: str) -> None:
-    """CollectorSkipped when no socket exists at `path`; CollectorError when we may not even look (non-root)."""
+    """_NoSocket when no socket exists at `path`; CollectorError when we may not even look (non-root)."""
     try:
         os.stat(path)
     except FileNotFoundError as exc:
-        raise CollectorSkipped(f"docker: no socket at {url}") from exc
+        raise _NoSocket(path) from exc
     except OSError as exc:
         raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+
+
+def _dockerd_missing_socket(ctx: CollectContext, path: str) -> int | None:
+    """The pid of a running dockerd that should listen on `path`, or (for the default endpoint) whose every unix
+    socket is missing."""
+    from hostaudit.collectors.docker_daemon import DEFAULT_SOCKETS, unix_sockets
+    from hostaudit.parsers import parse_dockerd_argv
+
+    for proc in ctx.processes_named("dockerd"):
+        sockets = [host_path(s) for s in unix_sockets(parse_dockerd_argv(proc.argv), {})]
+        defaults = [host_path(s) for s in DEFAULT_SOCKETS]
+        if path in sockets or (path in defaults and sockets and not any(map(os.path.exists, sockets))):
+            return proc.pid
+    return None
 
 
 def _unix_client(url: str, path: str, timeout: float) -> UnixDockerAPI:

@@ -22,17 +22,26 @@ TIMEOUT_S = 3.0
 MAX_OUTPUT = 65536
 
 
-def trusted_binary(path: str) -> str | None:
+def trusted_binary(path: str, host_configured: bool = False) -> str | None:
     """`path` resolved, when it is a root-owned executable file in a root-owned system directory that neither group
-    nor others can write; None otherwise, and always None when the host is read through a host root (its binaries
-    would run against this container's libraries and namespaces, not as they run on the host)."""
+    nor others can write; None otherwise. A path that a root-owned host config names (a runtime's `path` in
+    daemon.json, say) may lie outside the system directories when every directory above it is root's alone. Always
+    None when the host is read through a host root (its binaries would run against this container's libraries and
+    namespaces, not as they run on the host)."""
     if not os.path.isabs(path) or host_root() != "/":
         return None
     real = os.path.realpath(path)
-    if os.path.dirname(real) not in SYSTEM_DIRS and os.path.dirname(path) not in SYSTEM_DIRS:
+    in_system_dir = os.path.dirname(real) in SYSTEM_DIRS or os.path.dirname(path) in SYSTEM_DIRS
+    if not in_system_dir and not host_configured:
         return None
+    checked_paths = [real, os.path.dirname(real)]
+    if not in_system_dir:
+        parent = os.path.dirname(real)
+        while parent != os.path.dirname(parent):
+            parent = os.path.dirname(parent)
+            checked_paths.append(parent)
     try:
-        for checked in (real, os.path.dirname(real)):
+        for checked in checked_paths:
             info = os.stat(checked)
             if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return None

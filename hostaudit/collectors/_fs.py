@@ -118,6 +118,7 @@ class TextRead:
     text: str | None = None
     error: str | None = None
     unusable: bool = False  # the path exists but is no readable text file (a directory, too large): a host defect
+    modified_at: float | None = None
 
 
 def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead:
@@ -130,7 +131,8 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     except OSError as exc:
         return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode) and not path.startswith(("/proc/", "/sys/")):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) and not path.startswith(("/proc/", "/sys/")):
             return TextRead(Presence.UNREADABLE, error=f"{path}: not a regular file", unusable=True)
         data = os.read(fd, limit + 1)
         chunks = [data]
@@ -144,7 +146,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     raw = b"".join(chunks)
     if len(raw) > limit:
         return TextRead(Presence.UNREADABLE, error=f"{path}: larger than {limit} bytes", unusable=True)
-    return TextRead(Presence.PRESENT, raw.decode("utf-8", errors="replace"))
+    return TextRead(Presence.PRESENT, raw.decode("utf-8", errors="replace"), modified_at=status.st_mtime)
 
 
 def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile:
@@ -156,9 +158,9 @@ def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile
     if found.presence is not Presence.PRESENT:
         return ConfigFile(path, found.presence, found.error)
     try:
-        return ConfigFile(path, Presence.PRESENT, data=parse(found.text or ""))
+        return ConfigFile(path, Presence.PRESENT, data=parse(found.text or ""), modified_at=found.modified_at)
     except ValueError as exc:
-        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}")
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: {exc}", modified_at=found.modified_at)
 
 
 def passwd_users() -> list[tuple[str, int, str]]:
@@ -228,3 +230,15 @@ def stat_file(path: str, role: str) -> FileStat:
 def socket_info(path: str) -> SocketInfo:
     found = stat_file(path, "socket")
     return SocketInfo(path, found.presence, found.mode, found.owner, found.group)
+
+
+def process_started_at(pid: int | None) -> float | None:
+    """When a process started (epoch seconds), to compare with its configuration file's mtime; None when unknown."""
+    if not pid:
+        return None
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None

@@ -17,7 +17,8 @@ from hostaudit.collectors._exec import SYSTEM_DIRS, run_fixed, trusted_binary
 from hostaudit.collectors._fs import host_path, read_text
 from hostaudit.parsers import parse_json_object, parse_toml
 
-BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit")
+BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
+            "nvidia-container-runtime")
 PACKAGES = ("runc", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
             "moby-containerd", "nvidia-container-toolkit")
 DOCKER_CONFIG = "/etc/docker/daemon.json"
@@ -70,10 +71,12 @@ def _candidates() -> dict[str, str]:
     host's daemon configs name there (deduplicated across symlinks); only binaries `_exec` would run."""
     found: dict[str, str] = {}
     names = set(BINARIES)
-    paths = [os.path.join(d, name) for d in SYSTEM_DIRS for name in BINARIES]
-    paths += [p for p in _configured_paths() if os.path.isabs(p)]
-    for path in paths:
-        real = trusted_binary(path)
+    system = [os.path.join(d, name) for d in SYSTEM_DIRS for name in BINARIES]
+    configured = [p for p in _configured_paths() if os.path.isabs(p)]
+    # the NVIDIA toolkit's own binaries beside a configured runtime (the GPU Operator's /usr/local/nvidia/toolkit)
+    configured += [os.path.join(os.path.dirname(p), name) for p in configured for name in BINARIES]
+    for path, host_configured in [(p, False) for p in system] + [(p, True) for p in configured]:
+        real = trusted_binary(path, host_configured)
         if real and (os.path.basename(path) in names or os.path.basename(real) in names):
             found.setdefault(real, path)
     return found

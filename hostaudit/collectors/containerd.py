@@ -7,11 +7,13 @@ import glob
 import os
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
+from hostaudit.collectors._cgroup import limits, pod_cgroup
 from hostaudit.collectors._fs import (
     host_exists,
     host_glob,
     host_isdir,
     host_listdir,
+    process_started_at,
     read_parsed,
     read_text,
     socket_info,
@@ -45,7 +47,7 @@ def read_config(path: str) -> ConfigFile:
     return read_parsed(path, parse_toml)
 
 
-def _daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
+def daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
     """A containerd process's config, state dir and socket, command-line flags taking precedence."""
     config = read_config(_flag(proc.argv, "--config", "-c") or DEFAULT_CONFIG)
     data = config.data or {}
@@ -99,13 +101,17 @@ def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
             pod["containers"].append(ctr.key)
         else:
             pod["sandbox"] = ctr
-    return tuple(
-        Pod(namespace=pod["namespace"], name=pod["name"], sandbox_id=sandbox_id,
-            sandbox_key=pod["sandbox"].key if pod["sandbox"] else None, containers=tuple(sorted(pod["containers"])),
+    grouped = []
+    for (namespace, sandbox_id), pod in sorted(pods.items()):
+        sandbox = pod["sandbox"]
+        parent = pod_cgroup(sandbox.cgroup_parent) if sandbox else ""  # the pod's cgroup holds its limits
+        grouped.append(Pod(
+            namespace=pod["namespace"], name=pod["name"], sandbox_id=sandbox_id,
+            sandbox_key=sandbox.key if sandbox else None, containers=tuple(sorted(pod["containers"])),
             host_namespaces=tuple(kind for kind in POD_NAMESPACES
-                                  if pod["sandbox"] and pod["sandbox"].namespaces.get(kind) == "host"),
-            containerd_namespace=namespace)
-        for (namespace, sandbox_id), pod in sorted(pods.items()))
+                                  if sandbox and sandbox.namespaces.get(kind) == "host"),
+            containerd_namespace=namespace, cgroup_parent=parent, cgroup_limits=limits(parent) if parent else {}))
+    return tuple(grouped)
 
 
 def _cni_config(path: str) -> CniConfig:
@@ -136,14 +142,24 @@ def read_cni(conf_dir: str) -> CniFacts:
     return CniFacts((conf_dir,), tuple(_cni_config(os.path.join(conf_dir, n)) for n in names))
 
 
-def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> ContainerdFacts:
-    """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`) are counted as
-    skipped without reading their bundles: the Docker API already described them."""
-    procs = ctx.processes_named("containerd")
-    views = [(p, *_daemon_view(p)) for p in procs]
+def daemon_views(ctx: CollectContext) -> list[tuple[ProcessEntry, ConfigFile, str, str]]:
+    """Each running containerd with its config, state dir and socket; only those of the state dirs asked for, when
+    some were (compared as normalized paths: `/x/state/` is `/x/state`)."""
+    views = [(p, *daemon_view(p)) for p in ctx.processes_named("containerd")]
     if ctx.containerd_state_dirs:
-        state_dirs = list(ctx.containerd_state_dirs)
-        views = [v for v in views if v[2] in state_dirs] or views
+        wanted = {os.path.normpath(d) for d in ctx.containerd_state_dirs}
+        views = [v for v in views if os.path.normpath(v[2]) in wanted]
+    return views
+
+
+def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset()
+            ) -> ContainerdFacts:
+    """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`), and those the CRI
+    API described (`cri_ids`), are counted as skipped without reading their bundles."""
+    procs = ctx.processes_named("containerd")
+    views = daemon_views(ctx)
+    if ctx.containerd_state_dirs:
+        state_dirs = [os.path.normpath(d) for d in ctx.containerd_state_dirs]
     else:
         # only state dirs a host containerd names: a shim's cwd or a process's claims are never followed
         state_dirs = sorted({v[2] for v in views} | (
@@ -156,12 +172,15 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
     config = main[1] if main else read_config(DEFAULT_CONFIG)
     sockets = sorted({v[3] for v in views} | ({DEFAULT_SOCKET} if not views else set()))
     containers = []
-    skipped = 0
+    skipped = skipped_cri = 0
     for state_dir in state_dirs:
         for config_path in sorted(host_glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
             namespace, task_id = os.path.dirname(config_path).rsplit("/", 2)[-2:]
             if namespace == "moby" and task_id in docker_ids:
                 skipped += 1
+                continue
+            if task_id in cri_ids:
+                skipped_cri += 1
                 continue
             task = _task(state_dir, config_path)
             if task is not None:
@@ -175,8 +194,10 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset()) -> Co
         sockets=tuple(socket_info(s) for s in sockets),
         containers=tuple(containers),
         skipped_docker_tasks=skipped,
+        skipped_cri_tasks=skipped_cri,
         pods=group_pods(containers),
         cni=read_cni(cni_conf_dir(config.data or {})),
+        started_at=process_started_at(main[0].pid if main else None),
     )
     unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
     if unreadable:

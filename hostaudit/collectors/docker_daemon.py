@@ -7,7 +7,8 @@ import os
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
 from hostaudit.collectors._docker_http import expect_shape
-from hostaudit.collectors._fs import host_path, read_parsed, socket_info
+from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info
+from hostaudit.daemon_settings import configured
 from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
 
@@ -27,63 +28,117 @@ def _same_socket(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _tcp_port(url: str) -> int | None:
+    if not url.startswith(("tcp://", "http://", "https://")):
+        return None
+    port = url.split("://", 1)[1].split("/", 1)[0].rpartition(":")[2]
+    return int(port) if port.isdigit() else None
+
+
+def _listening_pid(port: int) -> int | None:
+    """The process listening on a local TCP port (the daemon behind a tcp:// endpoint), when it is on this host."""
+    import psutil
+
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return None
+    return next((c.pid for c in connections if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+                 and c.pid), None)
+
+
 def find_dockerd(ctx: CollectContext) -> ProcessEntry | None:
-    """The dockerd serving our endpoint: by SO_PEERCRED on its socket, else by its -H flags, else the only one."""
+    """The dockerd serving our endpoint: by SO_PEERCRED on its unix socket or by the process listening on its TCP
+    port, else by its -H flags, else the only one."""
     candidates = ctx.processes_named("dockerd")
     path = unix_path(ctx.docker_url)
-    if path:
-        pid = peer_pid(path, ctx.docker_timeout)
-        by_pid = [p for p in candidates if p.pid == pid]
-        if by_pid:
-            return by_pid[0]
+    port = _tcp_port(ctx.docker_url)
+    pid = peer_pid(path, ctx.docker_timeout) if path else _listening_pid(port) if port else None
+    by_pid = [p for p in candidates if p.pid == pid]
+    if by_pid:
+        return by_pid[0]
+    if not path:
+        return None
     for proc in candidates:
-        hosts = parse_dockerd_argv(proc.argv).get("host", ())
-        if path and any(unix_path(h) and _same_socket(host_path(unix_path(h) or ""), path) for h in hosts):
+        if any(_same_socket(host_path(s), path) for s in unix_sockets(parse_dockerd_argv(proc.argv), {})):
             return proc
-        if not hosts and path and _same_socket(path, host_path(DEFAULT_SOCKETS[0])):
-            return proc
-    return candidates[0] if len(candidates) == 1 and path and _same_socket(path, host_path(DEFAULT_SOCKETS[0])) \
-        else None
+    return candidates[0] if len(candidates) == 1 and _same_socket(path, host_path(DEFAULT_SOCKETS[0])) else None
 
 
-def _hosts(flags: dict[str, tuple[str, ...]], config: dict) -> list[tuple[str, str]]:
-    hosts = [(h, "argv") for h in flags.get("host", ())]
+def hosts(flags: dict[str, tuple[str, ...]], config: dict) -> list[tuple[str, str]]:
+    """Every -H / daemon.json `hosts` address of a dockerd, with where it was given."""
+    found = [(h, "argv") for h in flags.get("host", ())]
     config_hosts = config.get("hosts")
     if isinstance(config_hosts, str):
         config_hosts = [config_hosts]
     if isinstance(config_hosts, list):
-        hosts += [(h, "daemon.json") for h in config_hosts if isinstance(h, str)]
-    return hosts
+        found += [(h, "daemon.json") for h in config_hosts if isinstance(h, str)]
+    return found
+
+
+def unix_sockets(flags: dict[str, tuple[str, ...]], config: dict) -> list[str]:
+    """The unix sockets a dockerd listens on: its unix hosts, or the default socket when it was given no host."""
+    given = hosts(flags, config)
+    if not given:
+        return [DEFAULT_SOCKETS[0]]
+    return [p for p in (unix_path(h) for h, _ in given) if p]
 
 
 def _flag_bool(flags: dict[str, tuple[str, ...]], config: dict, name: str) -> bool:
-    if name in flags:
-        return flags[name][-1].lower() in ("true", "1", "")
-    return config.get(name) is True
+    return configured(flags, config, name, boolean=True)[0] is True
+
+
+def _proxy_processes(pid: int | None) -> int | None:
+    """How many docker-proxy processes this dockerd runs (one per published port with the userland proxy on)."""
+    if not pid:
+        return None
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children()
+        return sum(1 for child in children if child.name() == "docker-proxy")
+    except (psutil.Error, OSError):
+        return None
 
 
 def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
+    """TCP listeners from -H flags, daemon.json `hosts`, and dockerd's real listening sockets (socket activation
+    or a listener nobody declared). TLS is one daemon-wide setting; dockerd turns TLS on whenever `tlsverify` is
+    given at all, even `--tlsverify=false`, and verifies clients only when it is true."""
     tls_verify = _flag_bool(flags, config, "tlsverify")
-    tls = tls_verify or _flag_bool(flags, config, "tls")
+    tls = "tlsverify" in flags or "tlsverify" in config or _flag_bool(flags, config, "tls")
     found: dict[tuple[str, int], TcpListener] = {}
-    for host, source in _hosts(flags, config):
+    for host, source in hosts(flags, config):
         if host.startswith("tcp://"):
-            address, _, port = host[len("tcp://"):].rstrip("/").rpartition(":")
-            port_number = int(port) if port.isdigit() else (2376 if tls else 2375)
+            address, port = _split_host_port(host[len("tcp://"):].rstrip("/"))
+            port_number = int(port) if port.isdigit() and int(port) <= 65535 else (2376 if tls else 2375)
             found[(address or "0.0.0.0", port_number)] = TcpListener(address or "0.0.0.0", port_number, tls,
                                                                      tls_verify, source)
-    if pid:
-        import psutil
-
-        try:
-            connections = psutil.Process(pid).net_connections(kind="inet")
-        except (psutil.Error, OSError):
-            connections = []
-        for conn in connections:
-            if conn.status == psutil.CONN_LISTEN and conn.laddr:
-                key = (conn.laddr.ip, conn.laddr.port)
-                found.setdefault(key, TcpListener(conn.laddr.ip, conn.laddr.port, tls, tls_verify, "listening"))
+    for address, port in _listening(pid):
+        found.setdefault((address, port), TcpListener(address, port, tls, tls_verify, "listening"))
     return tuple(found.values())
+
+
+def _split_host_port(text: str) -> tuple[str, str]:
+    """`host:port`, `[v6]:port`, `host` or `:port` as (host, port); either may be empty."""
+    if text.startswith("[") and "]" in text:
+        host, _, rest = text.partition("]")
+        return host + "]", rest.removeprefix(":")
+    host, colon, port = text.rpartition(":")
+    return (host, port) if colon else (text, "")
+
+
+def _listening(pid: int | None) -> list[tuple[str, int]]:
+    """The TCP addresses a process listens on, from the kernel's socket table (empty when unreadable)."""
+    if not pid:
+        return []
+    import psutil
+
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return []
+    return [(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN and c.laddr]
 
 
 def _count(info: dict | None, key: str) -> int | None:
@@ -110,11 +165,9 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         error = str(exc)
     except Exception as exc:  # the SDK raises requests/urllib3 errors too
         error = str(api_error(ctx.docker_url, exc))
-    unix_hosts = [unix_path(h) for h, _ in _hosts(flags, settings) if unix_path(h)]
     endpoint_path = unix_path(ctx.docker_url)
-    socket_paths = dict.fromkeys([*(p for p in unix_hosts if p), *([endpoint_path] if endpoint_path else [])])
-    if not unix_hosts:
-        socket_paths.update(dict.fromkeys(DEFAULT_SOCKETS))
+    socket_paths = dict.fromkeys([*(unix_sockets(flags, settings) if dockerd else ()),
+                                  *([endpoint_path] if endpoint_path else [])])
     security_options = (info or {}).get("SecurityOptions")
     security_options = security_options if isinstance(security_options, list) else []
     facts = DockerDaemonFacts(
@@ -129,12 +182,16 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         version=version,
         sockets=tuple(socket_info(p) for p in socket_paths),
         tcp_listeners=_tcp_listeners(flags, settings, dockerd.pid if dockerd else None),
-        rootless=any("name=rootless" in str(o) for o in security_options) or "rootless" in flags,
-        userns_remap=any("name=userns" in str(o) for o in security_options) or bool(
-            flags.get("userns-remap") or settings.get("userns-remap")),
+        # the API shows what is in force; the command line and daemon.json only when it did not answer
+        rootless=any("name=rootless" in str(o) for o in security_options) if info is not None
+        else "rootless" in flags,
+        userns_remap=any("name=userns" in str(o) for o in security_options) if info is not None
+        else bool(configured(flags, settings, "userns-remap")[0]),
         image_count=_count(info, "Images"),
         container_count=_count(info, "Containers"),
         stopped_container_count=_count(info, "ContainersStopped"),
+        started_at=process_started_at(dockerd.pid if dockerd else None),
+        proxy_processes=_proxy_processes(dockerd.pid if dockerd else None),
     )
     if error:
         raise PartialFacts(facts, error)

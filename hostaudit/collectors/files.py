@@ -9,6 +9,7 @@ import shutil
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import host_exists, host_path, host_root, resolve, stat_file, to_host
+from hostaudit.daemon_settings import configured
 from hostaudit.model import ContainerdFacts, DockerDaemonFacts, FileStat, Presence
 
 UNIT_DIRS = ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
@@ -96,7 +97,7 @@ def collect(ctx: CollectContext, daemon: DockerDaemonFacts | None, containerd: C
         wanted += [(s.path, "docker_sock") for s in daemon.sockets]
         settings = daemon.config.data or {}
         for key in ("tlscacert", "tlscert", "tlskey"):
-            path = (daemon.flags.get(key) or (settings.get(key),))[-1]
+            path = configured(daemon.flags, settings, key)[0]
             if isinstance(path, str) and path:
                 wanted.append((path, key))
         wanted.append((_data_root(daemon), "docker_data_root"))

@@ -7,6 +7,7 @@ import socket
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import host_isdir, host_root, read_text
+from hostaudit.collectors._modules import read_kernel_modules
 from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
@@ -58,8 +59,10 @@ def _hostname() -> str:
 def collect(ctx: CollectContext) -> HostFacts:
     import distro
 
+    # from /etc/os-release and the release files only: the default would run `lsb_release` and `uname` from $PATH
+    release = distro.LinuxDistribution(root_dir=None if host_root() == "/" else host_root(), include_lsb=False,
+                                       include_uname=False, include_oslevel=False)
     uname = os.uname()
-    release = distro.LinuxDistribution(root_dir=None if host_root() == "/" else host_root(), include_lsb=False)
     mounts = parse_mountinfo(read_text(_mountinfo_of_host()).text or "")
     v1 = sorted({opt for m in mounts if m.fstype == "cgroup" for opt in m.super_options if opt not in ("rw", "ro")})
     unified = read_text("/sys/fs/cgroup/cgroup.controllers").presence is Presence.PRESENT
@@ -97,4 +100,5 @@ def collect(ctx: CollectContext) -> HostFacts:
         sudoers_unreadable=sudoers_unreadable,
         runtime_binaries=runtime_binaries(),
         runtime_packages=runtime_packages(),
+        kernel_modules=read_kernel_modules(uname.release),
     )

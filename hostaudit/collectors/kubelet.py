@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
-from hostaudit.collectors._fs import read_parsed
+from hostaudit.collectors._fs import process_started_at, read_parsed
 from hostaudit.model import ConfigFile, KubeletFacts
 
 # kubelet flags that take no separate value (pflag: `--flag` means true, `--flag=false` sets false)
@@ -70,4 +70,5 @@ def collect(ctx: CollectContext) -> KubeletFacts:
     flags = parse_flags(proc.argv)
     config_path = flags.get("config")
     return KubeletFacts(pid=proc.pid, argv=proc.argv, flags=flags,
-                        config=read_config(config_path) if config_path else None)
+                        config=read_config(config_path) if config_path else None,
+                        started_at=process_started_at(proc.pid))

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hostaudit import catalog
+from hostaudit.model import Status
+from hostaudit.report import shown_status
+
 ROLE_NAME = "container_hardening"
 DISRUPTIVE_KEYS = frozenset({"userns_remap", "cgroup_parent"})
 # Keys that cannot run without site values; the role refuses them when these variables are empty.
@@ -69,9 +73,12 @@ def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
 def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions) -> list[KeyDecision]:
     """For each remediation key of a failing, non-waived finding: turn it on, or say why not."""
     by_key: dict[str, list[dict[str, Any]]] = {}
+    catalog_keys = {check_id: check.meta.ansible_key for check_id, check in catalog.load().items()}
     for finding in report.get("findings") or ():
-        key = finding.get("ansible_key") if isinstance(finding, dict) else None
-        if key and finding.get("status") == "fail" and not finding.get("waiver"):
+        # the key comes from this catalog by check id, never from the report's text (a report can say anything)
+        check_id = finding.get("check_id") if isinstance(finding, dict) else None
+        key = catalog_keys.get(check_id) if isinstance(check_id, str) else None
+        if key and shown_status(str(finding.get("status")), finding.get("waiver")) == Status.FAIL.value:
             by_key.setdefault(str(key), []).append(finding)
     decisions = []
     for key, findings in sorted(by_key.items()):
@@ -94,9 +101,11 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
             if d.enabled and NEEDS_KEY.get(d.key) in left_off else d for d in decisions]
 
 
-def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str) -> list[dict[str, Any]]:
-    """The playbook as data, for yaml.safe_dump. Report strings never enter it: only known keys and options."""
-    play_vars: dict[str, Any] = {}
+def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str,
+               targets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The playbook as data, for yaml.safe_dump. Report strings enter it only as `targets` (checked paths and the
+    unix:// endpoint) and as the reasons of keys left off; the command-line options win over the targets."""
+    play_vars: dict[str, Any] = dict(targets or {})
     if options.daemon_json:
         play_vars["container_hardening_daemon_json_path"] = options.daemon_json
     if options.docker_host:
@@ -112,6 +121,9 @@ def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str
     for decision in decisions:
         if decision.enabled:
             play_vars[f"container_hardening_{decision.key}_enabled"] = True
+    left_off = {d.key: d.reason for d in decisions if not d.enabled}
+    if left_off:
+        play_vars["container_hardening_left_off"] = left_off
     return [{
         "name": "Harden the Docker host from a hostaudit report (container_hardening role)",
         "hosts": options.hosts,

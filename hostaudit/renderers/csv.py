@@ -10,20 +10,21 @@ from hostaudit.report import Finding, Report
 from hostaudit.sanitize import csv_cell as cell
 
 COLUMNS = ("identity", "check_id", "title", "severity", "status", "waiver", "baseline", "subject_kind",
-           "subject_key", "subject_name", "cis", "evidence", "detail", "remediation")
+           "subject_key", "subject_name", "cis", "evidence", "detail", "remediation", "pod", "pod_security_level")
 
 
-def _row(finding: Finding) -> tuple[object, ...]:
+def _row(finding: Finding, pod_levels: dict[str, str]) -> tuple[object, ...]:
     return (finding.identity, finding.check_id, finding.title, finding.severity.value, finding.status.value,
             finding.waiver, finding.baseline, finding.subject.kind, finding.subject.key, finding.subject.name,
             " ".join(finding.cis), json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True, default=str),
-            finding.detail, finding.remediation)
+            finding.detail, finding.remediation, finding.subject.pod, pod_levels.get(finding.subject.pod or ""))
 
 
 def render(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    pod_levels = report.pod_levels()
     for finding in report.findings:
-        writer.writerow([cell(value) for value in _row(finding)])
+        writer.writerow([cell(value) for value in _row(finding, pod_levels)])
     return buffer.getvalue()

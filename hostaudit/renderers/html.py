@@ -1,4 +1,7 @@
-"""A self-contained HTML report: Jinja2 with autoescape, CSS and JS inlined from package files, no network."""
+"""A self-contained HTML report: Jinja2 with autoescape, CSS and JS inlined from package files, no network.
+
+The summary and escape paths are HTML; the findings are JSON data inside the page that its script renders on demand
+(filtered, a page at a time, passing results counted per check), so the file grows by what the results say."""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from hostaudit.catalog import Severity
-from hostaudit.model import Status
+from hostaudit.pss import describe
 from hostaudit.report import ContainerSummary, Finding, Report
-from hostaudit.sanitize import html_text
+from hostaudit.sanitize import html_text, json_value
+from hostaudit.serde import to_jsonable
 
 TEMPLATES = "templates"
 SEVERITIES = [s.value for s in Severity]  # worst first
@@ -67,11 +71,7 @@ def _chart(counts: dict[str, int]) -> list[dict[str, object]]:
 
 def status_of(finding: Finding) -> str:
     """The status a reader filters by: a waived failure is `waived`."""
-    return "waived" if finding.status is Status.FAIL and finding.waiver else finding.status.value
-
-
-def evidence_text(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return finding.shown_status
 
 
 def visible(value: object) -> object:
@@ -79,6 +79,52 @@ def visible(value: object) -> object:
     if isinstance(value, str) and not hasattr(value, "__html__"):
         return html_text(value)
     return value
+
+
+def _visible_all(value: object) -> object:
+    """`visible` applied to every string (keys too) of a JSON-ready value, bounded like every JSON value."""
+    if isinstance(value, str):
+        return html_text(value)
+    if isinstance(value, dict):
+        return {html_text(str(k)): _visible_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_all(v) for v in value]
+    return value
+
+
+def data(report: Report) -> dict[str, object]:
+    """What the page's script renders the findings from: checks, groups and subjects once each; each finding a row
+    `[check id, subject index, status, evidence index, detail, waiver, baseline]`, equal evidence stored once."""
+    checks: dict[str, dict[str, object]] = {}
+    groups: list[dict[str, str]] = []
+    subjects: dict[str, int] = {}
+    subject_rows: list[list[object]] = []
+    evidence: dict[str, int] = {}
+    rows: list[list[object]] = []
+    for group in _groups(report):
+        groups.append({"key": group.key, "kind": group.kind, "title": group.title, "subtitle": group.subtitle})
+        for f in group.findings:
+            if f.check_id not in checks:
+                checks[f.check_id] = {"title": f.title, "severity": f.severity.value, "rank": f.severity.rank,
+                                      "cis": list(f.cis), "references": list(f.references),
+                                      "rationale": f.rationale, "remediation": f.remediation}
+            if f.subject.key not in subjects:
+                subjects[f.subject.key] = len(subject_rows)
+                subject_rows.append([f.subject.key, f.subject.name, len(groups) - 1])
+            shown = json.dumps(json_value(to_jsonable(f.evidence)), ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":"))
+            rows.append([f.check_id, subjects[f.subject.key], status_of(f), evidence.setdefault(shown, len(evidence)),
+                         f.detail, f.waiver, f.baseline])
+    return _visible_all(json_value({
+        "checks": checks, "groups": groups, "subjects": subject_rows,
+        "evidence": [json.loads(text) for text in evidence], "findings": rows}))
+
+
+def _script_data(value: object) -> str:
+    """JSON for a `<script type="application/json">` element: `<`, `>` and `&` escaped, so no text in it can close
+    the element or open a comment; JSON.parse reads the escapes back."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _csp_hash(text: str) -> str:
@@ -91,9 +137,7 @@ def render(report: Report) -> str:
 
     env = Environment(loader=FunctionLoader(_template_text), autoescape=True, finalize=visible,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["evidence"] = evidence_text
     css, script = _template_text("report.css"), _template_text("report.js")
-    subjects = sorted({(f.subject.key, f.subject.name) for f in report.findings}, key=lambda s: s[1])
     return env.get_template("report.html.j2").render(
         report=report,
         host=report.host,
@@ -102,10 +146,9 @@ def render(report: Report) -> str:
         chart=_chart(report.counts()),
         chart_width=CHART_WIDTH,
         severities=SEVERITIES,
-        groups=_groups(report),
-        subjects=subjects,
+        findings=Markup(_script_data(data(report))),  # JSON with <, >, & escaped: inert inside <script>
         new_failures=sum(1 for f in report.findings if f.failing and f.baseline == "new"),
-        status_of=status_of,
+        describe=describe,
         css=Markup(css),  # our own package files, never report data
         script=Markup(script),
         csp=f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; img-src data:",

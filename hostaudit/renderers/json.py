@@ -1,4 +1,8 @@
-"""The JSON report: every finding with its evidence, versioned."""
+"""The JSON report, version 2: each check's metadata once in `checks`, findings that name their check by id.
+
+A finding is one compact line (check id, subject, status, evidence, detail, waiver, baseline), so the report grows by
+what each result says, not by the check's prose. Readers of version 1 and 2 reports: `hostaudit.report_file`.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,51 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_value
+from hostaudit.sanitize import bidi_escaped, json_text, json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
+CHECK_FIELDS = ("title", "severity", "scope", "rationale", "remediation", "cis", "references", "ansible_key")
+RESULT_FIELDS = ("subject", "status", "evidence", "detail", "waiver", "baseline")
+OPTIONAL = ("waiver", "baseline")  # absent when None
+
+
+def _finding_item(finding: Finding) -> dict[str, Any]:
+    """One finding, not yet made JSON-safe; a subject's pod, the waiver and the baseline mark are left out when there
+    is none."""
+    item = {"check_id": finding.check_id} | {name: to_jsonable(getattr(finding, name)) for name in RESULT_FIELDS}
+    item["subject"] = {key: value for key, value in item["subject"].items() if value is not None}
+    return {key: value for key, value in item.items() if value is not None or key not in OPTIONAL}
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
-    item = to_jsonable(finding)
-    item["identity"] = finding.identity
-    return json_value(item)
+    return json_value(_finding_item(finding))
+
+
+def _checks(report: Report) -> dict[str, dict[str, Any]]:
+    """The metadata of every check that has a finding, keyed by id, in the order the findings name them."""
+    table: dict[str, dict[str, Any]] = {}
+    for finding in report.findings:
+        if finding.check_id not in table:
+            table[finding.check_id] = {name: to_jsonable(getattr(finding, name)) for name in CHECK_FIELDS}
+    return table
 
 
 def _head(report: Report, findings: list[dict[str, Any]]) -> dict[str, Any]:
     data = to_jsonable(dataclasses.replace(report, findings=()))
-    data["findings"] = findings
+    del data["findings"]
     data["summary"] = {
         "failing_by_severity": report.counts(),
         "by_status": report.status_counts(),
         "containers": len(report.containers),
+        "pods": report.pod_count,
         "escapable_containers": len(report.escapable),
     }
-    # lead with the answer: how many containers can escape, then each container's verdict and paths
+    # lead with the answer: how many containers can escape, then each container's verdict and paths;
+    # end with the checks table and the findings that refer to it
     lead = ("report_version", "summary", "escapes")
-    return json_value({key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead})
+    return json_value({key: data[key] for key in lead} | {k: v for k, v in data.items() if k not in lead}
+                      | {"checks": _checks(report), "findings": findings})
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -39,19 +64,19 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def chunks(report: Report) -> Iterator[str]:
-    """The text of `json.dumps(document(report), indent=2)`, one finding at a time: at 1000 containers (60k findings)
-    neither the whole document nor the whole text is ever held in memory."""
+    """The report's text one finding at a time (a line each): at 1000 containers (60k findings) neither the whole
+    document nor the whole text is ever held in memory."""
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    line = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
     before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
     if not report.findings:
-        yield before + FINDINGS_KEY + after + "\n"
+        yield bidi_escaped(before + FINDINGS_KEY + after + "\n")
         return
-    yield before + '"findings": ['
+    yield bidi_escaped(before + '"findings": [')
     for index, finding in enumerate(report.findings):
-        item = encoder.encode(_finding(finding)).replace("\n", "\n    ")
-        yield ("," if index else "") + "\n    " + item
-    yield "\n  ]" + after + "\n"
+        yield ("," if index else "") + "\n    " + json_text(_finding_item(finding), line)
+    yield bidi_escaped("\n  ]" + after + "\n")
 
 
 def render(report: Report) -> str:

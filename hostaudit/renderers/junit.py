@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from hostaudit.model import Status
+from hostaudit.pss import describe
 from hostaudit.report import Finding, Report
 from hostaudit.sanitize import xml_text
 
@@ -38,6 +39,29 @@ def _testcase(suite: ET.Element, finding: Finding) -> str:
     return "passed"
 
 
+def _pod_suite(root: ET.Element, report: Report, host: str) -> list[str]:
+    """Suite `pod_security.baseline`: one testcase per pod, failing when the pod is below the baseline."""
+    suite = ET.SubElement(root, "testsuite", name="pod_security.baseline", hostname=host,
+                          timestamp=xml_text(report.collected_at))
+    outcomes = []
+    for pod in report.pods:
+        case = ET.SubElement(suite, "testcase", classname="pod_security.baseline",
+                             name=xml_text(f"{pod.namespace}/{pod.name}"))
+        if pod.pss.level == "privileged":
+            below = [describe(c) for c in pod.pss.failing + pod.pss.unknown if c.level == "baseline"]
+            failure = ET.SubElement(case, "failure", type="pod_security",
+                                    message=xml_text(f"Pod Security Standards level: {pod.pss.level}"))
+            failure.text = xml_text("\n".join(below))
+            outcomes.append("failure")
+        else:
+            case.set("name", xml_text(f"{pod.namespace}/{pod.name} ({pod.pss.level})"))
+            outcomes.append("passed")
+    for key, value in {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": 0,
+                       "skipped": 0}.items():
+        suite.set(key, str(value))
+    return outcomes
+
+
 def render(report: Report) -> str:
     root = ET.Element("testsuites", name="hostaudit")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
@@ -53,6 +77,10 @@ def render(report: Report) -> str:
             suite.set(key, str(value))
             if key in totals:
                 totals[key] += value
+    if report.pods:
+        outcomes = _pod_suite(root, report, host)
+        totals["tests"] += len(outcomes)
+        totals["failures"] += outcomes.count("failure")
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")

@@ -8,8 +8,9 @@ from typing import Any
 
 from hostaudit.catalog import Severity
 from hostaudit.model import CollectorState, Status
+from hostaudit.pss import describe
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import json_value
+from hostaudit.sanitize import bidi_escaped, json_value
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "hostauditIdentity/v1"
@@ -61,7 +62,7 @@ def _locations(finding: Finding, host: str) -> list[dict[str, Any]]:
     return [location]
 
 
-def _result(finding: Finding, rule_index: int, host: str) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, host: str, pod_levels: dict[str, str]) -> dict[str, Any]:
     text = f"{finding.title}: {finding.subject.name}"
     if finding.detail:
         text += f" ({finding.detail})"
@@ -76,6 +77,8 @@ def _result(finding: Finding, rule_index: int, host: str) -> dict[str, Any]:
         "properties": {"subject": finding.subject.key, "subjectKind": finding.subject.kind,
                        "evidence": finding.evidence},
     }
+    if finding.subject.pod in pod_levels:
+        result["properties"]["podSecurityLevel"] = pod_levels[finding.subject.pod]
     if finding.baseline is not None:
         result["baselineState"] = finding.baseline
     if finding.waiver is not None:
@@ -89,13 +92,20 @@ def document(report: Report) -> dict[str, Any]:
         rules.setdefault(finding.check_id, _rule(finding))
     index = {check_id: position for position, check_id in enumerate(rules)}
     host = report.host.get("hostname") or "host"
-    results = [_result(f, index[f.check_id], host) for f in report.findings if f.status is Status.FAIL]
+    pod_levels = report.pod_levels()
+    results = [_result(f, index[f.check_id], host, pod_levels) for f in report.findings if f.status is Status.FAIL]
     notifications = [{"level": "error", "message": {"text": f"collector {s.name} failed: {s.message}"},
                       "descriptor": {"id": f"collector.{s.name}"}}
                      for s in report.collectors.values() if s.state is CollectorState.ERROR]
     invocation: dict[str, Any] = {"executionSuccessful": True, "toolExecutionNotifications": notifications}
     run_properties: dict[str, Any] = {"host": report.host, "collectedAt": report.collected_at,
                                       "resolved": list(report.resolved), "notes": list(report.notes)}
+    if report.pods:
+        run_properties["pods"] = [
+            {"namespace": p.namespace, "name": p.name, "uid": p.uid, "owner": f"{p.owner_kind}/{p.owner_name}"
+             if p.owner_kind else None, "podSecurityLevel": p.pss.level,
+             "failingControls": [describe(c) for c in p.pss.failing],
+             "unknownControls": [describe(c) for c in p.pss.unknown]} for p in report.pods]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -111,4 +121,5 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+    return bidi_escaped(json.dumps(json_value(document(report)), indent=2, ensure_ascii=False, allow_nan=False,
+                                default=str)) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from hostaudit.model import Status
+from hostaudit.pss import describe
 from hostaudit.report import Finding, Report
 from hostaudit.sanitize import terminal as clean
 
@@ -12,6 +13,9 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 def _evidence(finding: Finding, limit: int = 160) -> str:
     text = ", ".join(f"{k}={v}" for k, v in finding.evidence.items())
     return clean(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+PSS_STYLE = {"privileged": "bold red", "baseline": "yellow", "restricted": "green"}
 
 
 def render(report: Report, color: bool = False, verbose: bool = False) -> str:
@@ -26,11 +30,22 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
                        f"{clean(host.get('kernel'))}, docker {clean(host.get('docker') or 'n/a')}, containerd "
                        f"{clean(host.get('containerd') or 'n/a')}", style="bold"))
     escapable = report.escapable
-    console.print(Text(f"{len(escapable)} of {len(report.containers)} containers can escape to the host",
+    console.print(Text(report.headline,
                        style="bold red" if escapable else "bold green"))
     for verdict in escapable:
         console.print(Text(f"  {clean(verdict.subject.name)}: ", style="bold")
                       + Text("; ".join(clean(p.technique) for p in verdict.paths if p.kind == "direct")))
+    if report.pods:
+        below = [p for p in report.pods if p.pss.level == "privileged"]
+        console.print(Text(f"{len(below)} of {len(report.pods)} pods below the Pod Security Standards baseline",
+                           style="bold red" if below else "bold green"))
+        for pod in report.pods:
+            owner = f" ({clean(pod.owner_kind)} {clean(pod.owner_name)})" if pod.owner_kind else ""
+            failing = "; ".join(clean(describe(c)) for c in pod.pss.failing[:6])
+            more = f" (+{len(pod.pss.failing) - 6} more)" if len(pod.pss.failing) > 6 else ""
+            console.print(Text(f"  {clean(pod.namespace)}/{clean(pod.name)}{owner}: ", style="bold")
+                          + Text(pod.pss.level, style=PSS_STYLE[pod.pss.level])
+                          + Text(f" — fails {failing}{more}" if failing else ""))
     counts = report.counts()
     line = Text("failing: ")
     for severity, count in counts.items():

@@ -3,7 +3,8 @@
     python restart_dockerd.py PIDFILE SOCKET [LOG]
 
 Stops the pid in PIDFILE (SIGTERM, then waits), starts the same argv again detached, and waits until the API
-answers on SOCKET. Exits non-zero, with the reason, when dockerd does not come back.
+answers on SOCKET. Exits non-zero, with the reason, when dockerd does not come back. The argv is kept in
+PIDFILE.argv, so a dockerd that failed to start (a rollback after a bad daemon.json) is started again.
 """
 
 from __future__ import annotations
@@ -26,26 +27,33 @@ def _running(pid: int) -> bool:
 
 
 def main(pidfile: str, socket: str, log: str | None = None) -> int:
-    pid = int(Path(pidfile).read_text().strip())
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
-    os.kill(pid, signal.SIGTERM)
+    saved = Path(pidfile + ".argv")
+    try:
+        pid = int(Path(pidfile).read_text().strip())
+    except (OSError, ValueError):
+        pid = None
+    if pid is not None and _running(pid):
+        if not saved.exists():
+            saved.write_bytes(Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(pid, signal.SIGTERM)
+    argv = saved.read_bytes().rstrip(b"\0").split(b"\0")
     deadline = time.monotonic() + 60
-    while _running(pid) and time.monotonic() < deadline:
+    while pid is not None and _running(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _running(pid):
+    if pid is not None and _running(pid):
         print(f"dockerd {pid} did not stop", file=sys.stderr)
         return 1
     Path(socket).unlink(missing_ok=True)
     output = open(log or os.devnull, "ab")  # noqa: SIM115 - handed to the detached daemon
-    subprocess.Popen([a.decode() for a in argv], stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                     start_new_session=True)
+    started = subprocess.Popen([a.decode() for a in argv], stdout=output, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and started.poll() is None:
         done = subprocess.run(["docker", "-H", f"unix://{socket}", "version"], capture_output=True, check=False)
         if done.returncode == 0:
             return 0
         time.sleep(0.2)
-    print(f"dockerd did not come back on {socket}", file=sys.stderr)
+    print(f"dockerd did not come back on {socket} (exit status {started.poll()})", file=sys.stderr)
     return 1
 
 

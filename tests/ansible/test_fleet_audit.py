@@ -1,7 +1,9 @@
-"""The fleet playbook on three inventory hosts of this machine, each aimed at its own private dockerd (one down).
+"""The fleet playbook on inventory hosts of this machine, each aimed at its own private dockerd, one at a socket
+where no dockerd listens, and one host that cannot be reached at all.
 
 node-a installs hostaudit from the wheel built here into a virtualenv (the install path users take); the other
-hosts use that install. Reports come back flat as <host>.json and `hostaudit fleet` merges them.
+hosts use that install. Reports come back into a fresh run directory as <host>.json and `hostaudit fleet` merges
+them; the wrong socket and the unreachable host are "not audited" and fail the run.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,41 +41,66 @@ def fleet_run():
             "node-a": {"docker_host": weak.url, "hostaudit_package": str(wheel)},
             "node-b": {"docker_host": tidy.url},
             "node-down": {"docker_host": f"unix://{base}/nothing.sock"},
+            "node-gone": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1},
         })
+        (base / "fleet").mkdir()
+        (base / "fleet" / "node-gone.json").write_text(json.dumps({"findings": []}))  # a stale report
         run = ansible_playbook(PLAYBOOK, inventory, "-e", f"hostaudit_virtualenv={venv}", "-e",
+                               f"hostaudit_controller_command={venv / 'bin' / 'hostaudit'}", "-e",
                                f"hostaudit_fleet_dir={base / 'fleet'}", "-e", f"hostaudit_remote_dir={base / 'remote'}")
-        yield {"base": base, "run": run, "venv": venv, "fleet": base / "fleet"}
+        yield {"base": base, "run": run, "venv": venv, "fleet": base / "fleet" / "latest"}
     finally:
         weak.stop()
         tidy.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_playbook_runs_on_every_host(fleet_run):
+def by_file(fleet: dict) -> dict[str, dict]:
+    """Hosts of the fleet document by inventory name (their report file, or the name given to --not-audited)."""
+    return {Path(h["source"]).name.removesuffix(".json") if h["source"] else h["name"]: h for h in fleet["hosts"]}
+
+
+def test_playbook_fails_because_hosts_were_not_audited(fleet_run):
     run = fleet_run["run"]
-    assert run.returncode == 0, run.output[-4000:]
-    assert {"node-a", "node-b", "node-down", "localhost"} <= set(run.recap)
+    assert run.returncode != 0, run.output[-4000:]
+    assert {"node-a", "node-b", "node-down", "node-gone", "localhost"} <= set(run.recap)
+    assert run.recap["node-gone"]["unreachable"] == 1
     assert (fleet_run["venv"] / "bin" / "hostaudit").exists(), "hostaudit was installed from the wheel"
 
 
-def test_reports_are_fetched_flat_per_host(fleet_run):
-    names = sorted(p.name for p in fleet_run["fleet"].iterdir())
-    assert {"node-a.json", "node-b.json", "node-down.json", "fleet.json", "fleet.html"} <= set(names)
-    report = json.loads((fleet_run["fleet"] / "node-a.json").read_text())
+def test_reports_land_in_a_fresh_private_run_directory(fleet_run):
+    run_dir = fleet_run["fleet"]
+    assert run_dir.is_symlink() and run_dir.resolve().parent == fleet_run["base"] / "fleet"
+    assert run_dir.resolve().stat().st_mode & 0o777 == 0o700
+    names = sorted(p.name for p in run_dir.iterdir())
+    assert names == ["fleet.html", "fleet.json", "node-a.json", "node-b.json", "node-down.json"], "no stale report"
+    assert all((run_dir / n).stat().st_mode & 0o777 == 0o600 for n in names if n.startswith("node-"))
+    report = json.loads((run_dir / "node-a.json").read_text())
     assert report["host"]["docker_endpoint"].endswith("/a/docker.sock")
 
 
-def test_fleet_report_puts_the_escapable_host_first(fleet_run):
+def test_wrong_socket_and_unreachable_hosts_are_not_audited(fleet_run):
     fleet = json.loads((fleet_run["fleet"] / "fleet.json").read_text())
-    hosts = {h["name"]: h for h in fleet["hosts"]}
+    hosts = by_file(fleet)
+    assert "could not be read" in hosts["node-down"]["error"]
+    assert "unreachable" in hosts["node-gone"]["error"]
+    assert hosts["node-a"]["error"] is None and hosts["node-b"]["error"] is None
+    assert fleet["summary"]["hosts"] == 4 and fleet["summary"]["hosts_in_error"] == 2
+    assert [h["error"] is not None for h in fleet["hosts"]][:2] == [True, True], "hosts not audited rank first"
+
+
+def test_fleet_report_shows_each_hosts_own_escapable_containers(fleet_run):
+    fleet = json.loads((fleet_run["fleet"] / "fleet.json").read_text())
+    hosts = by_file(fleet)
     # containerd tasks discovered on this machine show up on every host; Docker containers only on their own
     assert "sock" in [e["container"] for e in hosts["node-a"]["escapable"]]
     assert "sock" not in [e["container"] for e in hosts["node-b"]["escapable"]]
+    # (no order between node-a and node-b: containerd tasks of other engines on this machine count on both)
     names = [h["name"] for h in fleet["hosts"]]
-    assert names.index("node-a") < names.index("node-b")
-    assert fleet["matrix"]["node-a"]["container.docker_socket_mounted"] == "fail"
-    assert fleet["matrix"]["node-b"]["daemon.live_restore_disabled"] == "pass"
-    assert fleet["matrix"]["node-a"]["daemon.live_restore_disabled"] == "fail"
-    assert fleet["matrix"]["node-down"]["daemon.icc_enabled"] != "pass", "a daemon that is not there is not a pass"
+    assert len(set(names)) == 4, "hosts with the same hostname are kept apart"
+    assert fleet["matrix"][hosts["node-a"]["name"]]["container.docker_socket_mounted"] == "fail"
+    assert fleet["matrix"][hosts["node-b"]["name"]]["daemon.live_restore_disabled"] == "pass"
+    assert fleet["matrix"][hosts["node-a"]["name"]]["daemon.live_restore_disabled"] == "fail"
+    assert hosts["node-down"]["name"] not in fleet["matrix"], "a daemon that is not there is not a pass"
     html = (fleet_run["fleet"] / "fleet.html").read_text()
-    assert "node-down" in html and "sock" in html
+    assert "node-down" in html and "node-gone" in html and "sock" in html

@@ -1,4 +1,4 @@
-"""The role refuses changes that would stop dockerd or break the host, before writing anything."""
+"""The role refuses keys that would stop dockerd or break the host, before writing anything; other keys apply."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def play(tmp_path):
     def run(**variables):
         extra = tmp_path / "vars.yml"
         extra.write_text(yaml.safe_dump({"container_hardening_daemon_json_path": str(config),
+                                         "container_hardening_docker_host": f"unix://{tmp_path}/no-docker.sock",
                                          "container_hardening_restart_method": "none", **variables}))
         return ansible_playbook(playbook, inventory, "-e", f"@{extra}")
 
@@ -34,7 +35,7 @@ def test_a_key_that_is_also_a_dockerd_flag_is_refused(play):
     run, config = play
     before = config.read_text()
     done = run(container_hardening_experimental_enabled=True, container_hardening_dockerd_flags=["host"])
-    assert done.returncode != 0 and "hosts also set on dockerd's command line" in done.output
+    assert done.returncode == 0 and "already holds hosts, also set on dockerd's command line" in done.output
     assert config.read_text() == before
 
 
@@ -42,7 +43,7 @@ def test_tls_verify_without_certificates_is_refused(play):
     run, config = play
     before = config.read_text()
     done = run(container_hardening_tls_verify_enabled=True)
-    assert done.returncode != 0 and "container_hardening_tls_verify_cacert" in done.output
+    assert done.returncode == 0 and "REFUSED tls_verify: needs container_hardening_tls_verify_cacert" in done.output
     assert config.read_text() == before
 
 
@@ -64,3 +65,20 @@ def test_merge_keeps_other_keys_and_writes_once(play):
                                               "experimental": False, "log-level": "info"}
     assert len(list(config.parent.glob("daemon.json.*~"))) == 1
     assert "restart dockerd yourself" in done.output, "restart method none says the change is not in force yet"
+
+
+def test_file_modes_only_take_bits_away(play, tmp_path):
+    run, config = play
+    config.chmod(0o600)
+    loose = tmp_path / "loose.conf"
+    loose.write_text("x")
+    loose.chmod(0o666)
+    files = [{"path": str(loose), "mode": "0644"}]
+    done = run(container_hardening_docker_file_permissions_enabled=True,
+               container_hardening_docker_file_permissions_files=files)
+    assert done.returncode == 0, done.output[-3000:]
+    assert config.stat().st_mode & 0o777 == 0o600, "daemon.json is not opened up to 0644"
+    assert loose.stat().st_mode & 0o777 == 0o644
+    again = run(container_hardening_docker_file_permissions_enabled=True,
+                container_hardening_docker_file_permissions_files=files)
+    assert again.changed() == 0, again.output[-3000:]

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests import check_gate
 from tests.lab import CTR_DROP_ALL, PrivateContainerd, PrivateDocker, lab_dir, run_hostaudit
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run of the whole directory fails for any container check never failing in a real daemon's report."""
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.engine_gaps,
+                                                  "container checks never failing on the real daemon"))
+
 
 needs_engine = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("dockerd", "containerd", "ctr", "docker", "busybox")),
@@ -23,6 +33,13 @@ PRIVATE_CGROUP = ("--cgroupns", "private")
 HARDENED = ("--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "1000:1000",
             "--memory", "64m", "--pids-limit", "50", "--cpus", "0.5", "--health-cmd", "true", "--network", "none",
             *PRIVATE_CGROUP)
+
+
+# Whether a runtime API socket really exists under /run on this host: only then does the planted `run-dir` container
+# (/run mounted) reach one; the lab's own daemons listen under /tmp.
+RUN_HAS_RUNTIME_SOCKET = any(os.path.exists(path) for path in (
+    "/run/docker.sock", "/run/containerd/containerd.sock", "/run/crio/crio.sock", "/run/podman/podman.sock",
+    "/run/buildkit/buildkitd.sock"))
 
 
 def plant_docker(docker: PrivateDocker) -> None:

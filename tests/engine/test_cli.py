@@ -6,6 +6,7 @@ import json
 import os
 import stat
 
+from hostaudit.model import SCHEMA_VERSION
 from tests.engine.conftest import needs_engine
 from tests.lab import run_hostaudit
 
@@ -42,7 +43,7 @@ def test_collect_then_audit_offline_gives_the_same_findings(lab, tmp_path, repor
 
 def test_a_corrupt_snapshot_is_a_clear_usage_error(tmp_path):
     facts = tmp_path / "facts.json"
-    facts.write_text('{"schema_version": 1, "collectors": 3}')
+    facts.write_text(f'{{"schema_version": {SCHEMA_VERSION}, "collectors": 3}}')
     done = run_hostaudit("audit", "--facts", str(facts), check_codes=(2,))
     assert "malformed snapshot" in done.stderr and "Traceback" not in done.stderr
 
@@ -67,3 +68,10 @@ def test_checks_list_and_explain():
     assert "container.privileged" in listing
     explained = run_hostaudit("checks", "explain", "container.privileged", check_codes=(0,)).stdout
     assert "5.5" in explained and "remediation" in explained
+
+
+def test_version_option_and_command_print_the_package_version():
+    from hostaudit import __version__
+
+    assert run_hostaudit("--version", check_codes=(0,)).stdout.strip() == __version__
+    assert run_hostaudit("version", check_codes=(0,)).stdout.strip() == __version__

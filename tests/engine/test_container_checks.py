@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.conftest import needs_engine
+from tests.engine.conftest import RUN_HAS_RUNTIME_SOCKET, needs_engine
 from tests.engine.test_planted_containers import DEFAULTS, finding
 
 pytestmark = needs_engine
@@ -100,10 +100,13 @@ CC_EXPECTED = {
     "cc-label-off": set(),
 }
 
-ESCAPABLE = ("priv", "sock", "run-dir", "host-root", "ptrace-pid", "module-stopped", "cc-systempaths", "cc-sys-rw",
+RUN_DIR = ("run-dir",)  # /run mounted: escapable only where a runtime socket really is under /run
+ESCAPABLE = ("priv", "sock", *(RUN_DIR if RUN_HAS_RUNTIME_SOCKET else ()),
+             "host-root", "ptrace-pid", "module-stopped", "cc-systempaths", "cc-sys-rw",
              "cc-mem", "cc-disk", "cc-device-rule", "cc-lxcfs", "cc-dac-read-search", "shop/risky/app")
 WEAKENED = ("no-seccomp", "host-net", "host-pid", "host-ipc", "host-uts", "host-cgroupns", "etc-ro", "cc-cgroup-rw",
-            "cc-kmsg", "cc-join-net", "cc-propagation", "cc-gpu", "cc-restart", "cc-userns-host")
+            "cc-kmsg", "cc-join-net", "cc-propagation", "cc-gpu", "cc-restart", "cc-userns-host",
+            *(() if RUN_HAS_RUNTIME_SOCKET else RUN_DIR))
 CONTAINED = ("hardened", "hardened-stopped")
 
 

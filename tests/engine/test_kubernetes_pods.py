@@ -70,7 +70,7 @@ def test_pod_containers_are_named_namespace_pod_container_and_sandboxes_are_not_
     subjects = {f["subject"]["name"] for f in pods_report["findings"]}
     assert RISKY in subjects
     assert not [s for s in subjects if s.endswith("(sandbox)")]
-    assert {f["subject"]["pod"] for f in pods_report["findings"] if f["subject"]["name"] == RISKY} == {"k8s/risky"}
+    assert {f["subject"].get("pod") for f in pods_report["findings"] if f["subject"]["name"] == RISKY} == {"k8s/risky"}
 
 
 def test_risky_pod_fails_host_network_host_root_and_sys_admin_and_can_escape(pods_report):
@@ -155,6 +155,7 @@ def test_kubelet_is_read_from_its_process_and_config_file(tmp_path):
     fake = tmp_path / "kubelet"
     fake.write_text("#!/bin/sh\nsleep 120\n")
     fake.chmod(0o755)
+    (tmp_path / "no-containerd" / TASKS).mkdir(parents=True)  # a containerd state dir without tasks
     process = subprocess.Popen([str(fake), "--config", str(config), "--read-only-port=10255"])
     try:
         done = run_hostaudit("audit", "--format", "json", "--docker-host", f"unix://{tmp_path}/no-docker.sock",

@@ -10,6 +10,7 @@ import subprocess
 
 from tests.engine.conftest import needs_engine
 from tests.engine.test_planted_containers import finding
+from tests.lab import run_hostaudit
 
 pytestmark = needs_engine
 
@@ -64,3 +65,26 @@ def test_kernel_rows_judge_this_custom_kernel_as_upstream(report):
     if os.uname().release == "6.18.44-fc-v657":
         assert result["status"] == "pass" and result["evidence"]["kernel_build"] == "upstream"
     assert result["evidence"]["reachable_from_containers"] is True  # any container reaches Dirty Pipe
+
+
+def test_kernel_module_facts_are_what_this_host_has(lab, tmp_path):
+    """The module facts the host collector records, against /proc/modules and /lib/modules read here."""
+    docker, containerd = lab
+    out = tmp_path / "facts.json"
+    run_hostaudit("collect", "--out", str(out), "--docker-host", docker.url, "--containerd-state",
+                  str(containerd.state))
+    modules = json.loads(out.read_text(encoding="utf-8"))["host"]["kernel_modules"]
+    if os.path.exists("/proc/modules"):
+        with open("/proc/modules", encoding="utf-8") as proc:
+            assert sorted({line.split()[0] for line in proc if line.strip()}) == modules["loaded"]
+    else:
+        assert modules["loaded"] == []  # no module support: nothing is or can be loaded
+    builtin = f"/lib/modules/{os.uname().release}/modules.builtin"
+    assert (modules["builtin"] is None) is (not os.path.exists(builtin))
+
+
+def test_copy_fail_row_on_this_kernel(report):
+    result = finding(report, "kernel.cve_2026_31431", "host")
+    assert result["evidence"]["kernel.release"] == os.uname().release
+    if os.uname().release == "6.18.44-fc-v657":  # 6.18.22 carries the fix
+        assert result["status"] == "pass" and result["evidence"]["assessment"] == "fixed"

@@ -3,7 +3,9 @@
 Runs only when a target is named (`--hosts=local://`, `--hosts=ansible://all?ansible_inventory=...`), so a plain
 `python -m pytest` never inspects the machine it runs on. What to expect comes from the role's defaults overlaid
 with the variables the play used: HOSTAUDIT_VERIFY_VARS lists vars files or playbooks (their play vars), separated
-by ':' (later files win), e.g. `HOSTAUDIT_VERIFY_VARS=fix.yml:group_vars/all.yml`.
+by ':' (later files win), e.g. `HOSTAUDIT_VERIFY_VARS=fix.yml:group_vars/all.yml`. Without it the run is a usage
+error (exit 4), never a row of skips. The running system is checked, not only files: `docker info`, a probe
+container (container_hardening_probe_image) or the running containers, socket modes, `auditctl -l`.
 """
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ def role_settings(files: str) -> dict[str, Any]:
     return {k.removeprefix("container_hardening_"): v for k, v in settings.items()}
 
 
+VARS_ENV = "HOSTAUDIT_VERIFY_VARS"
+
+
 def pytest_collection_modifyitems(config, items):
     if config.getoption("hosts", None):
+        if not os.environ.get(VARS_ENV, "").strip(":"):
+            raise pytest.UsageError(f"{VARS_ENV} is not set: name the playbook/vars files the role ran with "
+                                    f"(e.g. {VARS_ENV}=fix.yml); without them there is nothing to verify")
         return
     skip = pytest.mark.skip(reason="tests/infra verifies a host: run it with --hosts=local:// or --hosts=ansible://...")
     for item in items:
@@ -49,7 +57,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def settings() -> dict[str, Any]:
-    return role_settings(os.environ.get("HOSTAUDIT_VERIFY_VARS", ""))
+    return role_settings(os.environ.get(VARS_ENV, ""))
 
 
 def enabled(settings: dict[str, Any], key: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -22,6 +23,8 @@ DAEMON_JSON = {
     "userns_remap": ("userns-remap", "@userns_remap_user"),
     "cgroup_parent": ("cgroup-parent", "@cgroup_parent_value"),
 }
+
+RELOADABLE = {"live_restore", "insecure_registries"}  # keys dockerd re-reads on SIGHUP
 
 
 def _daemon_json(host, settings) -> dict:
@@ -76,6 +79,9 @@ def test_socket_modes(host, settings):
 def test_audit_rules_file(host, settings):
     if not enabled(settings, "audit_rules"):
         pytest.skip("audit_rules is not enabled")
+    forced = str(settings.get("audit_rules_without_auditd")).lower() in ("true", "yes", "1")
+    if host.run("command -v auditctl").rc != 0 and not forced:
+        pytest.skip("auditd is not installed: the role skips audit_rules on this host")
     rules = host.file(settings["audit_rules_path"])
     assert rules.exists and rules.user == "root" and rules.mode & 0o027 == 0
     assert f"-w {settings['daemon_json_path']} -p wa -k docker" in rules.content_string.splitlines()
@@ -96,3 +102,82 @@ def test_nightly_audit_is_scheduled(host, settings):
     cron = host.file(settings["scheduled_audit_cron_file"])
     assert cron.exists and " audit --format json --output " in cron.content_string
     assert host.file(settings["scheduled_audit_output_dir"]).mode == 0o700
+
+
+# ---------------------------------------------------------------- the running system
+
+
+def _docker(host, settings, *args: str) -> str:
+    command = " ".join(shlex.quote(a) for a in (settings["docker_cli"], "-H", settings["docker_host"], *args))
+    return host.check_output(command)
+
+
+@pytest.fixture(scope="module")
+def info(host, settings) -> dict:
+    return json.loads(_docker(host, settings, "info", "--format", "{{json .}}"))
+
+
+def _status_fields(text: str) -> dict[str, str]:
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
+
+
+def _containers_status(host, settings) -> list[dict[str, str]]:
+    """/proc/<pid>/status of a probe container, else of every running container."""
+    if settings.get("probe_image"):
+        return [_status_fields(_docker(host, settings, "run", "--rm", "--network", "none", "--entrypoint", "/bin/cat",
+                                       settings["probe_image"], "/proc/self/status"))]
+    ids = _docker(host, settings, "ps", "-q").split()
+    pids = [_docker(host, settings, "inspect", "-f", "{{.State.Pid}}", cid).strip() for cid in ids]
+    return [_status_fields(host.file(f"/proc/{pid}/status").content_string) for pid in pids]
+
+
+def test_running_daemon_shows_the_keys(info, settings):
+    security = " ".join(info.get("SecurityOptions") or ())
+    if enabled(settings, "live_restore"):
+        assert info["LiveRestoreEnabled"] is True, "daemon.json says live-restore; the running dockerd does not"
+    if enabled(settings, "experimental"):
+        assert info["ExperimentalBuild"] is False
+    if enabled(settings, "seccomp_profile"):
+        assert "profile=unconfined" not in security
+    if enabled(settings, "userns_remap"):
+        assert "name=userns" in security
+
+
+def test_containers_get_no_new_privileges_and_seccomp(host, settings):
+    statuses = _containers_status(host, settings)
+    assert statuses, "no probe image (container_hardening_probe_image) and no running container to look at"
+    for status in statuses:
+        assert status.get("Seccomp") == "2", status
+        if enabled(settings, "no_new_privileges"):
+            assert status.get("NoNewPrivs") == "1", status
+
+
+def test_no_apply_is_pending(host, settings):
+    marker = host.file(settings["daemon_json_path"] + ".hostaudit-pending")
+    assert not marker.exists, f"{marker.path}: an apply was interrupted; re-run the play to finish it"
+
+
+def test_dockerd_started_after_its_config_changed(host, settings):
+    """Keys dockerd only reads at start (icc, no-new-privileges, ...) are in force only if it started since."""
+    if not any(enabled(settings, key) for key in DAEMON_JSON if key not in RELOADABLE):
+        pytest.skip("no daemon.json key that needs a restart is enabled")
+    path = settings["daemon_json_path"]
+    lines = host.check_output("pgrep -a -x dockerd || true").splitlines()
+    ours = [line for line in lines if f"--config-file {path}" in line or f"--config-file={path}" in line] or [
+        line for line in lines if "--config-file" not in line and path == "/etc/docker/daemon.json"]
+    assert len(ours) == 1, f"not exactly one dockerd reads {path}: {ours}"
+    pid = ours[0].split()[0]
+    now = int(host.check_output("date +%s"))
+    started = now - int(host.check_output(f"ps -o etimes= -p {pid}"))
+    assert started >= host.file(path).mtime.timestamp() - 1, f"dockerd {pid} runs since before {path} last changed"
+
+
+def test_audit_rules_are_loaded(host, settings):
+    if not enabled(settings, "audit_rules"):
+        pytest.skip("audit_rules is not enabled")
+    if host.run("pgrep -x auditd").rc != 0:
+        pytest.skip("auditd does not run on this host (the rules file is checked above)")
+    loaded = host.check_output("auditctl -l").splitlines()
+    for path in settings["audit_rules_watches"]:
+        if host.file(path).exists:
+            assert f"-w {path} -p wa -k docker" in loaded, path

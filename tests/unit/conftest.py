@@ -9,8 +9,17 @@ import pytest
 
 from hostaudit import catalog, engine
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
+from tests import check_gate
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record what every check function returns; a run of the whole directory fails for any automated check that
+    never returned both `fail` and `pass` (tests/check_gate.py)."""
+    check_gate.record_check_functions()
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.unit_gaps,
+                                                  "automated checks never seen both failing and passing"))
 
 
 def load(name: str) -> Snapshot:
@@ -21,7 +30,7 @@ def results_by_subject(check_id: str, snapshot: Snapshot) -> dict[str, Result]:
     """Run one check through the engine (so `needs` and error handling apply) and index results by subject name."""
     check = catalog.load()[check_id]
     results = engine.evaluate_check(check, snapshot)
-    assert not [r for r in results if r.detail == engine.RAISED], f"{check_id} raised: {results}"
+    assert not engine.checks_raised({check_id: results}), f"{check_id} raised: {results}"
     return {r.subject.name: r for r in results}
 
 
@@ -36,6 +45,23 @@ def replace_container(snapshot: Snapshot, name: str, **changes) -> Snapshot:
     key = next(c.key for c in snapshot.containers if c.name == name)
     runtime = {k: v for k, v in snapshot.runtime.items() if k != key}
     return dataclasses.replace(snapshot, containers=containers, runtime=runtime)
+
+
+def in_pod(snapshot: Snapshot, name: str, cgroup_limits: dict | None = None, kubelet_config: dict | None = None,
+           **changes) -> Snapshot:
+    """The snapshot with one container moved into a CRI pod whose cgroup holds `cgroup_limits`, on a node whose
+    kubelet reads `kubelet_config` (no kubelet when None)."""
+    from hostaudit.model import ConfigFile, CriFacts, KubeletFacts, Pod, PodRef, Presence
+
+    ref = PodRef("shop", "web", name, "sandbox-1")
+    snapshot = replace_container(snapshot, name, pod=ref, **changes)
+    pod = Pod("shop", "web", "sandbox-1", None, (), (), cgroup_parent="/kubepods/podu",
+              cgroup_limits=cgroup_limits or {})
+    cri = CriFacts("unix:///run/containerd/containerd.sock", "test", "containerd", "1.6.20", "v1", (), (pod,))
+    kubelet = None if kubelet_config is None else KubeletFacts(
+        1, ("kubelet", "--config", "/k.yaml"), {"config": "/k.yaml"},
+        ConfigFile("/k.yaml", Presence.PRESENT, data=kubelet_config))
+    return dataclasses.replace(snapshot, cri=cri, kubelet=kubelet)
 
 
 def assert_unknown_without_docker(check_id: str, snapshot: Snapshot) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hostaudit import baseline, engine
+from hostaudit import baseline, engine, report_file
 from hostaudit.catalog import Severity
 from hostaudit.model import Status, Subject
 from hostaudit.renderers import json as json_renderer
@@ -73,7 +73,7 @@ def test_unknown_is_never_resolved(lab_report):
 
 
 def test_identity_is_computed_when_an_old_report_lacks_it(lab_report):
-    document = json.loads(json_renderer.render(lab_report))
+    document = report_file.as_version_1(json.loads(json_renderer.render(lab_report)))
     for item in document["findings"]:
         del item["identity"]
     assert baseline.parse(document) == previous(lab_report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from hostaudit.checks.container._seccomp import DOCKER_DEFAULT_DENIED_FAMILIES
 from hostaudit.checks.kernel._reach import JUDGEMENTS
 from hypothesis import given
 from hypothesis import strategies as st
@@ -47,29 +48,47 @@ def test_every_cve_is_complete_and_sourced(cve):
     assert cve.references and any(r.startswith("https://") for r in cve.references)
 
 
+def _above(version: Version) -> Version:
+    """The release just after `version` in its branch (1.17.3 -> 1.17.4, 1.4.0-rc.3 -> 1.4.0-rc4)."""
+    if version.stage != cves.FINAL:
+        return Version(version.release, version.stage, version.stage_number + 1)
+    major, minor, patch, extra = version.release
+    return Version((major, minor, patch + 1, extra))
+
+
 @pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
 def test_ranges_are_well_formed(cve):
     introduced = parse_version(cve.introduced)
     mainline = parse_version(cve.mainline_fix)
-    assert introduced is not None and mainline is not None, (cve.introduced, cve.mainline_fix)
-    assert introduced < mainline
-    for branch, fixed in cve.fixed.items():
-        parsed = parse_version(fixed)
-        assert parsed is not None and parsed.branch == branch, (branch, fixed)
+    assert introduced is not None, cve.introduced
+    assert mainline is not None or cve.last_affected, "without a mainline fix the record names the last affected"
+    for branch, bound in {**cve.fixed, **cve.last_affected}.items():
+        parsed = parse_version(bound)
+        assert parsed is not None and parsed.branch == branch, (branch, bound)
         assert introduced < parsed
-        assert parsed <= mainline or parsed.branch == mainline.branch, f"{fixed} is after the mainline fix"
+        assert mainline is None or parsed <= mainline or parsed.branch == mainline.branch, f"{bound} > mainline"
+    assert set(cve.fixed).isdisjoint(cve.last_affected)
 
 
 @pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
 def test_each_listed_branch_is_fixed_exactly_at_its_fixed_release(cve):
     for branch, fixed in {**cve.fixed, "mainline": cve.mainline_fix}.items():
+        if fixed is None:
+            continue
         version = parse_version(fixed)
         assert not judge(cve, version).affected, f"{cve.id} {branch}: {fixed} is the fix"
         below = _below(version)
         if below >= parse_version(cve.introduced):
             verdict = judge(cve, below)
             assert verdict.affected, f"{cve.id}: {below} is before the fix {fixed}"
-            assert verdict.fixed is not None and parse_version(verdict.fixed) > below
+            assert verdict.fixed is not None
+
+
+@pytest.mark.parametrize("cve", [c for c in ALL if c.last_affected], ids=lambda c: c.id)
+def test_each_last_affected_release_is_affected_and_the_next_is_not(cve):
+    for branch, last in cve.last_affected.items():
+        assert judge(cve, parse_version(last)).affected, f"{cve.id} {branch}: {last} is the last affected"
+        assert not judge(cve, _above(parse_version(last))).affected, f"{cve.id}: {last} is the last affected"
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -121,3 +140,65 @@ def test_parse_version_never_raises(text):
 def test_parsed_order_is_numeric_order(a, b):
     left, right = (parse_version(".".join(map(str, v)) + "+ds1") for v in (a, b))
     assert (left < right) == (a < b) and (left == right) == (a == b)
+
+
+@pytest.mark.parametrize(("earlier", "later"), [
+    ("1.0.0~rc93+ds1-5", "1.0.0"), ("1.0.0-rc93", "1.0.0~rc94"), ("19.03.0-beta3", "19.03.0-rc1"),
+    ("19.03.0-rc3", "19.03.0"), ("6.8-rc7", "6.8"), ("1.7.0-beta.0", "1.7.0"),
+])
+def test_prereleases_come_before_their_release(earlier, later):
+    assert parse_version(earlier) < parse_version(later)
+
+
+@pytest.mark.parametrize(("cve_id", "version", "affected"), [
+    ("CVE-2019-14271", "19.03.0-rc3", True),  # the bug was in 19.03 before its release
+    ("CVE-2019-14271", "19.03.0", True),
+    ("CVE-2019-14271", "18.09.9", False),
+    ("CVE-2024-41110", "18.09.0", True),  # the 2018 bypass, fixed in 18.09.1 (the record's description)
+    ("CVE-2024-41110", "17.06.2-ce", True),
+    ("CVE-2024-41110", "18.09.1", False),
+    ("CVE-2024-41110", "26.1.5", True),  # the record: 26.1 is affected through 26.1.14
+    ("CVE-2024-41110", "26.1.15", False),
+    ("CVE-2024-41110", "27.1.0", True),
+    ("CVE-2024-41110", "27.1.1", False),
+    ("CVE-2025-23359", "1.17.3", True),
+    ("CVE-2025-23359", "1.16.2", True),  # an older branch than the last affected one
+    ("CVE-2025-23359", "1.17.4", False),
+    ("CVE-2026-31431", "6.18.21", True),
+    ("CVE-2026-31431", "6.18.22", False),
+    ("CVE-2026-31431", "7.0-rc7", True),
+    ("CVE-2026-31431", "4.14-rc3", True),  # pre-releases of the introducing release carry the bug
+    ("CVE-2026-31431", "4.13.16", False),
+    ("CVE-2026-31431", "5.4.290", True),  # end-of-life branch without the fix
+])
+def test_record_ranges_at_their_edges(cve_id, version, affected):
+    (cve,) = [c for c in ALL if c.id == cve_id]
+    assert judge(cve, parse_version(version)).affected is affected
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "1." + "0" * 7, "v" + "1" * 300, "1.2.3-rc" + "9" * 40])
+def test_absurd_versions_are_not_versions(text):
+    assert parse_version(text) is None  # never raises, never a number thousands of digits long
+
+
+@pytest.mark.parametrize(("component", "text", "plausible"), [
+    ("kernel", "9999.0.0", False), ("kernel", "21.0", False), ("kernel", "7.0.5", True),
+    ("runc", "1000.0.0", False), ("runc", "1.4.0", True), ("docker", "29.3.1", True), ("docker", "9999.1", False),
+])
+def test_implausible_majors_are_not_judged(component, text, plausible):
+    assert (cves.plausible(parse_version(text), component) is not None) is plausible
+
+
+@pytest.mark.parametrize("cve", ALL, ids=lambda c: c.id)
+def test_severity_follows_the_one_policy(cve):
+    assert cve.impact in cves.IMPACTS
+    default_allows = cve.socket_family not in DOCKER_DEFAULT_DENIED_FAMILIES
+    assert cve.severity == cves.policy_severity(cve.impact, cve.precondition_kind, default_allows)
+
+
+def test_direct_escapes_from_a_default_container_are_critical():
+    by_id = {c.id: c for c in ALL}
+    for cve_id in ("CVE-2016-5195", "CVE-2022-0847", "CVE-2026-31431", "CVE-2024-21626", "CVE-2019-5736"):
+        assert by_id[cve_id].severity == "critical", cve_id
+    assert by_id["CVE-2024-50264"].severity == "high"  # AF_VSOCK: Docker's default seccomp profile denies it
+    assert by_id["CVE-2023-28642"].aliases == () and by_id["CVE-2023-27561"].aliases == ()

@@ -123,10 +123,23 @@ def test_other_runtime_cves_are_conditional_for_root_and_absent_for_non_root():
     assert non_root.verdict == escape.CONTAINED and non_root.paths == ()
 
 
+def _in_host_userns_by_default(recorded: dict[str, list[Result]]) -> dict[str, list[Result]]:
+    """container.host_userns as it is for a Docker container of a daemon without userns-remap, or a CRI container:
+    not a failure of the container's own, but the container is in the host's user namespace."""
+    return {**recorded, "container.host_userns": [Result.not_applicable(CTR, {"namespaces.user.host": True})]}
+
+
 def test_root_without_user_namespace_is_weakened():
-    verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"daemon.userns_remap_disabled"}))
+    verdict = only_verdict(_in_host_userns_by_default(results({"container.runs_as_root"})))
     assert verdict.verdict == escape.WEAKENED
     assert "root without a user namespace" in verdict.paths[0].technique
+
+
+def test_non_root_without_user_namespace_is_contained_whatever_the_runtime():
+    """One rule for Docker and CRI: the host-level lack of a user namespace is no per-container failure."""
+    recorded = _in_host_userns_by_default(results(set(), passing={"container.runs_as_root"},
+                                                  host_failing={"daemon.userns_remap_disabled"}))
+    assert only_verdict(recorded).verdict == escape.CONTAINED
 
 
 def test_defaults_that_remove_no_layer_leave_the_container_contained():
@@ -147,9 +160,10 @@ def test_every_check_id_the_analysis_names_is_in_the_catalog():
 
 def test_recorded_lab_snapshot_verdicts(lab_snapshot):
     verdicts = {v.subject.name: v.verdict for v in engine.audit(lab_snapshot).escapes}
-    for name in ("priv", "sysadmin", "sock", "run-dir", "host-root", "ptrace-pid", "shop/risky/app"):
+    for name in ("priv", "sysadmin", "sock", "host-root", "ptrace-pid", "shop/risky/app"):
         assert verdicts[name] == escape.ESCAPABLE, name
-    for name in ("no-seccomp", "host-net", "etc-ro"):
+    # the recording host had no runtime socket under /run (its daemons listened under /tmp): /run:ro exposes none
+    for name in ("no-seccomp", "host-net", "etc-ro", "run-dir"):
         assert verdicts[name] == escape.WEAKENED, name
     assert verdicts["hardened"] == escape.CONTAINED
     assert "shop/risky/(sandbox)" not in verdicts
@@ -194,3 +208,55 @@ def test_kernel_cve_is_not_limited_by_a_rootless_engine():
     verdict = only_verdict(results({"container.rootless_owner_exposed"}, evidence=ROOTLESS,
                                    host_failing={"kernel.cve_2022_0847"}))
     assert verdict.verdict == escape.ESCAPABLE
+
+
+@pytest.mark.parametrize(("reachable", "escapes"), [(None, True), (["web", "db"], True), (["db"], False), ([], False)])
+def test_kernel_bug_is_a_direct_escape_only_for_the_containers_the_check_names(reachable, escapes):
+    evidence = {} if reachable is None else {"reachable_containers": reachable}
+    verdict = only_verdict(results({"container.runs_as_root"}, host_failing={"kernel.cve_2026_31431"},
+                                   evidence={"kernel.cve_2026_31431": evidence}))
+    assert any("Copy Fail" in t for t in direct(verdict)) is escapes
+
+
+@pytest.mark.parametrize("listener", ["127.0.0.2:2375 (argv)", "localhost:2375 (daemon.json)",
+                                      "[::1]:2375 (argv)", "::1:2375 (listening)"])
+def test_a_loopback_tcp_api_is_not_reached_from_a_bridge(listener):
+    """The collector writes listeners as address:port (source); every loopback spelling stays on the host."""
+    loopback = {"daemon.tcp_without_tls": {"without_tlsverify": [listener]}}
+    bridge = results(set(), passing={"container.host_network"}, evidence=loopback,
+                     host_failing={"daemon.tcp_without_tls"})
+    assert only_verdict(bridge).verdict == escape.CONTAINED
+
+
+def test_root_in_the_hosts_user_namespace_alone_is_weakened():
+    verdict = only_verdict(results({"container.runs_as_root", "container.host_userns"}))
+    assert verdict.paths[0].technique == "root without a user namespace: container root is host root"
+    assert verdict.paths[0].kind == escape.WEAKENING
+
+
+def test_paths_come_direct_then_conditional_then_weakening_each_with_its_evidence():
+    recorded = results({"container.runs_as_root", "container.cap_net_admin", "container.seccomp_unconfined"},
+                       evidence={"container.runs_as_root": {"user": "0"}},
+                       host_failing={"kernel.cve_2024_1086", "runtime.cve_2024_21626"})
+    recorded["kernel.cve_2024_1086"][0].evidence["kernel"] = "6.1.0"
+    paths = only_verdict(recorded).paths
+    assert [p.kind for p in paths] == sorted((p.kind for p in paths), key=[escape.DIRECT, escape.CONDITIONAL,
+                                                                           escape.WEAKENING].index)
+    assert [p.kind for p in paths][:2] == [escape.DIRECT, escape.CONDITIONAL]
+    assert paths[0].evidence[0] == "kernel.cve_2024_1086: kernel=6.1.0"
+    assert paths[1].evidence == ("runtime.cve_2024_21626", "container.runs_as_root: user=0")
+    assert paths[-1].kind == escape.WEAKENING
+
+
+def test_a_long_chain_link_is_cut_at_the_limit():
+    recorded = {"container.runs_as_root": [Result.failed(CTR, {"user": "x" * 500})]}
+    text = escape.link("container.runs_as_root", escape.Results({k: v[0] for k, v in recorded.items()}, {}))
+    assert len(text) == len("container.runs_as_root: ") + 240
+    assert text.endswith("x…")
+    assert escape.link("container.privileged", escape.Results({}, {})) == "container.privileged"
+
+
+def test_kernel_cve_blocked_by_selinux_is_not_direct():
+    recorded = results({"container.seccomp_unconfined", "container.runs_as_root", "container.apparmor_unconfined"},
+                       passing={"container.selinux_disabled"}, host_failing={"kernel.cve_2022_0492"})
+    assert only_verdict(recorded).verdict == escape.WEAKENED

@@ -16,6 +16,7 @@ HOSTILE = "<script>alert(1)</script>\x1b[31m"
 
 def report(findings: list[tuple[str, str, str]], escapes: tuple[str, ...] = (), hostname: str = "h") -> dict:
     return {
+        "report_version": 1,
         "host": {"hostname": hostname, "docker": "20.10", "kernel": "6.1"}, "collected_at": "2026-01-01T00:00:00",
         "containers": [{"key": f"docker:{n}", "name": n} for n in escapes],
         "findings": [{"check_id": c, "title": c, "severity": sev, "status": "fail" if st == "waived" else st,
@@ -37,6 +38,7 @@ def reports(tmp_path):
     }
     paths = []
     for name, data in files.items():
+        data["host"]["hostname"] = name
         paths.append(tmp_path / f"{name}.json")
         paths[-1].write_text(json.dumps(data))
     paths.append(tmp_path / "lost.json")
@@ -87,7 +89,72 @@ def test_html_escapes_hostile_names_and_loads_nothing(reports):
 
 def test_cli_writes_json_and_html(tmp_path, reports):
     done = run_hostaudit("fleet", *map(str, reports), "--html", str(tmp_path / "f.html"), "--json",
-                         str(tmp_path / "f.json"), check_codes=(0,))
-    assert "1 not audited" in done.stderr
+                         str(tmp_path / "f.json"), check_codes=(1,))
+    assert "1 not audited" in done.stderr and "not audited: lost: lost.json: not JSON" in done.stderr
     assert json.loads((tmp_path / "f.json").read_text())["hosts"][1]["name"] == "bad"
     assert (tmp_path / "f.html").stat().st_mode & 0o777 == 0o600
+
+
+def test_cli_exits_0_when_every_host_is_audited(tmp_path, reports):
+    run_hostaudit("fleet", *map(str, reports[:3]), "--json", str(tmp_path / "f.json"), check_codes=(0,))
+
+
+def test_hosts_without_a_report_are_listed_not_audited(reports):
+    merged = fleet.merge(reports[:3], {"node-down": "unreachable: ssh timed out"})
+    down = next(h for h in merged["hosts"] if h["name"] == "node-down")
+    assert down["error"] == "unreachable: ssh timed out" and merged["hosts"][0] is down
+    assert "node-down" not in merged["matrix"]
+
+
+def test_a_host_whose_docker_endpoint_could_not_be_read_is_not_audited(tmp_path):
+    data = report([("daemon.icc_enabled", "medium", "pass")], hostname="wrong-socket")
+    data["host"]["docker_endpoint"] = "unix:///nowhere.sock"
+    data["collectors"] = {"docker_daemon": {"state": "skipped", "message": "docker: no socket at unix:///nowhere.sock"}}
+    (tmp_path / "w.json").write_text(json.dumps(data))
+    merged = fleet.merge([tmp_path / "w.json"])
+    assert merged["hosts"][0]["error"] == ("the Docker endpoint could not be read: docker: no socket at "
+                                           "unix:///nowhere.sock")
+    assert merged["summary"]["hosts_in_error"] == 1 and merged["matrix"] == {}
+
+
+def test_duplicate_host_names_are_kept_apart(tmp_path):
+    paths = []
+    for name, status in (("a", "fail"), ("b", "pass")):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(report([("daemon.icc_enabled", "medium", status)], hostname="same")))
+    merged = fleet.merge(paths)
+    assert merged["matrix"] == {"same (a)": {"daemon.icc_enabled": "fail"}, "same (b)": {"daemon.icc_enabled": "pass"}}
+    assert merged["checks"][0]["failing_hosts"] == 1
+
+
+DEEP: list = []
+for _ in range(70):
+    DEEP = [DEEP]
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ({"findings": [{"check_id": 5, "status": "fail"}]}, "findings[0] has no check_id string"),
+    ({"findings": [{"check_id": "x", "status": "exploded"}]}, "findings[0] has an unknown status"),
+    ({"findings": [], "host": ["not", "a", "dict"]}, "host is not an object"),
+    ({"findings": [], "host": {"hostname": {"x": 1}}}, "host.hostname is not a string"),
+    ({"findings": [], "escapes": [7]}, "escapes[0] is not a verdict"),
+    ({"findings": [], "notes": DEEP}, "nested deeper than 32 levels"),
+])
+def test_an_invalid_report_is_one_line_not_a_traceback(tmp_path, content, reason):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(content))
+    done = run_hostaudit("fleet", str(path), check_codes=(1,))
+    assert f"not audited: bad: bad.json: {reason}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_deeply_nested_report_does_not_crash(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    done = run_hostaudit("fleet", str(path), check_codes=(1,))
+    assert "not audited: deep: deep.json: nested too deeply" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_html_leads_with_the_matrix_and_folds_the_escapable_list(reports):
+    page = fleet.render_html(fleet.merge(reports))
+    assert page.index('class="matrix"') < page.index('class="hosts"'), "the matrix comes first"
+    assert page.index('class="matrix"') < page.index("<details>") and "1 escapable</summary>" in page

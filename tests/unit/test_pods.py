@@ -56,5 +56,19 @@ def test_sandboxes_are_not_subjects_and_findings_carry_their_pod(lab_snapshot):
     document = json_renderer.document(engine.audit(lab_snapshot, only=("container.host_network",)))
     subjects = {f["subject"]["name"]: f["subject"] for f in document["findings"]}
     assert subjects["shop/risky/app"]["pod"] == "shop/risky"
-    assert subjects["hardened"]["pod"] is None
+    assert "pod" not in subjects["hardened"]  # left out when there is none
     assert not [name for name in subjects if name.endswith("(sandbox)")]
+
+
+def test_sandboxes_are_folded_into_their_pods_and_never_counted(lab_snapshot):
+    """Issue 12: pause containers were counted in "N of M containers" (17 counted where 9 workloads ran)."""
+    from hostaudit import engine
+
+    report = engine.audit(lab_snapshot)
+    sandboxes = [c for c in lab_snapshot.all_containers if c.is_sandbox]
+    assert sandboxes
+    assert not {c.key for c in sandboxes} & {c.key for c in report.containers}
+    assert len(report.containers) == len(lab_snapshot.all_containers) - len(sandboxes)
+    assert report.pods == len(group_pods(list(lab_snapshot.containerd.containers))) == 2
+    assert report.headline.endswith(f"of {len(report.containers)} containers (in {report.pods} pods) can escape "
+                                    "to the host")

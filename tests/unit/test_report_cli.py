@@ -40,8 +40,8 @@ def test_every_format_is_written_0600_even_over_a_world_readable_file(tmp_path, 
     text = out.read_text(encoding="utf-8")
     parse = {"json": json.loads, "sarif": json.loads, "junit": lambda t: ET.fromstring(t.encode()),
              "csv": lambda t: list(csv.reader(io.StringIO(t, newline=""))),
-             "html": lambda t: t.index("containers can escape"), "prometheus": lambda t: t.index("hostaudit_findings"),
-             "text": lambda t: t.index("containers can escape")}
+             "html": lambda t: t.index("can escape to the host"), "prometheus": lambda t: t.index("hostaudit_findings"),
+             "text": lambda t: t.index("can escape to the host")}
     assert parse[fmt](text)
 
 
@@ -66,13 +66,14 @@ def test_baseline_marks_new_failures_and_fail_on_new(tmp_path):
     again = audit("--format", "json", "--baseline", str(same), "--fail-on-new", "info", codes=(0,))
     assert {f["baseline"] for f in json.loads(again.stdout)["findings"] if f["status"] == "fail"} == {"unchanged"}
     # drop one critical failure from the baseline: now it is new, and --fail-on-new critical trips
-    dropped = next(f for f in previous["findings"] if f["status"] == "fail" and f["severity"] == "critical")
+    dropped = next(f for f in previous["findings"] if f["status"] == "fail"
+                   and previous["checks"][f["check_id"]]["severity"] == "critical")
     previous["findings"].remove(dropped)
     older = tmp_path / "older.json"
     older.write_text(json.dumps(previous))
     done = audit("--format", "json", "--baseline", str(older), "--fail-on-new", "critical", codes=(1,))
-    new = [f["identity"] for f in json.loads(done.stdout)["findings"] if f["baseline"] == "new"]
-    assert new == [dropped["identity"]]
+    new = [f for f in json.loads(done.stdout)["findings"] if f.get("baseline") == "new"]
+    assert [(f["check_id"], f["subject"]) for f in new] == [(dropped["check_id"], dropped["subject"])]
 
 
 def test_baseline_mistakes_are_usage_errors(tmp_path):
@@ -89,13 +90,13 @@ def test_install_cron_dry_run_writes_nothing(tmp_path):
     done = run_hostaudit("install-cron", "--dry-run", "--path", str(target), "--at", "02:05", check_codes=(0,))
     assert not target.exists()
     line = [x for x in done.stdout.splitlines() if x.startswith("5 2 * * * root ")]
-    assert len(line) == 1 and "--baseline previous.json" in line[0]
+    assert len(line) == 1 and "--baseline /var/lib/hostaudit/previous.json" in line[0]
 
 
 def test_install_cron_writes_a_0600_cron_file(tmp_path):
     target = tmp_path / "hostaudit"
     run_hostaudit("install-cron", "--path", str(target), "--prometheus", "/var/lib/node/hostaudit.prom",
-                  check_codes=(0,))
+                  "--report-dir", str(tmp_path / "reports"), check_codes=(0,))
     assert mode(target) == 0o600
     entries = [x for x in target.read_text().splitlines() if x and not x.startswith("#") and "=" not in x[:12]]
     assert len(entries) == 1 and entries[0].startswith("17 3 * * * root ")
@@ -104,7 +105,7 @@ def test_install_cron_writes_a_0600_cron_file(tmp_path):
 
 def test_install_cron_systemd_units_and_bad_values():
     units = run_hostaudit("install-cron", "--systemd", check_codes=(0,)).stdout
-    assert "OnCalendar=*-*-* 03:17:00" in units and "$$(test -f previous.json" in units
+    assert "OnCalendar=*-*-* 03:17:00" in units and "$$(test -f /var/lib/hostaudit/previous.json" in units
     for args in (["--at", "25:00"], ["--report-dir", "relative/dir"], ["--report-dir", "/tmp/a b;rm"]):
         done = run_hostaudit("install-cron", "--dry-run", *args, check_codes=(2,))
         assert "Traceback" not in done.stderr
@@ -112,7 +113,8 @@ def test_install_cron_systemd_units_and_bad_values():
 
 def test_nightly_command_keeps_the_previous_report_as_baseline(tmp_path):
     """The cron line itself, run twice by /bin/sh: the second report is compared with the first."""
-    nightly = schedule.Nightly(python=sys.executable, report_dir=str(tmp_path / "reports"))
+    nightly = schedule.Nightly(program=schedule.installed_program(sys.executable, "hostaudit"),
+                               report_dir=str(tmp_path / "reports"))
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}  # fast: no daemon to wait for
     for _ in range(2):
         subprocess.run(["/bin/sh", "-c", nightly.command()], env=env, check=True, timeout=300, capture_output=True)
@@ -122,4 +124,4 @@ def test_nightly_command_keeps_the_previous_report_as_baseline(tmp_path):
     assert first["collected_at"] <= second["collected_at"]
     failing = [f for f in second["findings"] if f["status"] == "fail"]
     assert failing and all(f["baseline"] in ("new", "unchanged") for f in failing)
-    assert all(f["baseline"] is None for f in first["findings"])
+    assert not [f for f in first["findings"] if "baseline" in f]

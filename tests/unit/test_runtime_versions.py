@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from hostaudit.collectors._runtime_versions import version_from_output
@@ -22,3 +28,30 @@ def test_version_from_output(output, version):
 @pytest.mark.parametrize("output", ["", "usage: runc [global options]", "\n\n\n\nrunc version 1.1.5"])
 def test_no_version_in_output(output):
     assert version_from_output(output) is None
+
+
+@pytest.fixture
+def root_only_dir() -> Iterator[Path]:
+    """A directory only root can write (a configured binary below a world-writable one, such as /tmp, is never run)."""
+    if os.geteuid() != 0:
+        pytest.skip("the binaries must be root's own")
+    path = Path(tempfile.mkdtemp(dir="/root"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def test_toolkit_found_where_a_configured_runtime_points(root_only_dir, monkeypatch):
+    """The GPU Operator installs the toolkit under /usr/local/nvidia/toolkit and names it in containerd's config."""
+    from hostaudit.collectors import _runtime_versions
+
+    toolkit = root_only_dir / "usr" / "local" / "nvidia" / "toolkit"
+    toolkit.mkdir(parents=True)
+    for name in ("nvidia-container-runtime", "nvidia-ctk", "unrelated-tool"):
+        (toolkit / name).write_text("#!/bin/sh\n")
+        (toolkit / name).chmod(0o755)
+    monkeypatch.setattr(_runtime_versions, "_configured_paths", lambda: [str(toolkit / "nvidia-container-runtime")])
+    found = set(_runtime_versions._candidates().values())
+    assert {str(toolkit / "nvidia-container-runtime"), str(toolkit / "nvidia-ctk")} <= found
+    assert str(toolkit / "unrelated-tool") not in found

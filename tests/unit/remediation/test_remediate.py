@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from hostaudit import catalog
 from hostaudit.remediation import PlaybookOptions, companion_paths, load_report, remediate
 from hostaudit.remediation.fixes import fix_for
 from tests.lab import run_hostaudit
@@ -26,6 +27,7 @@ def container(key: str, name: str, pod: str | None = None, source: str = "docker
 
 
 REPORT = {
+    "report_version": 1,
     "findings": [
         finding("daemon.icc_enabled", key="icc", evidence={"icc": True, "source": "daemon.json (/x)"}),
         finding("daemon.live_restore_disabled", key="live_restore"),
@@ -66,7 +68,7 @@ def test_playbook_turns_on_only_failed_unwaived_safe_keys(result):
     assert enabled == {"container_hardening_live_restore_enabled"}
     assert play["vars"]["container_hardening_daemon_json_path"] == "/srv/daemon.json"
     assert play["vars"]["container_hardening_restart_method"] == "command"
-    assert play["roles"][0]["role"].endswith("ansible/roles/container_hardening")
+    assert play["roles"][0]["role"] == "container_hardening", "the role beside fix.yml, no path of this machine"
 
 
 def test_keys_left_off_say_why(result):
@@ -74,8 +76,20 @@ def test_keys_left_off_say_why(result):
     assert "command line" in reasons["iptables"]
     assert "needs iptables" in reasons["icc"], "dockerd refuses icc=false while iptables is off"
     assert "disruptive" in reasons["userns_remap"]
-    assert "unknown" in reasons["no_such_key{{ x }}"]
     assert "experimental" not in reasons and "no_new_privileges" not in reasons
+
+
+def test_role_keys_come_from_the_catalog_never_from_report_text(result):
+    """A report's `ansible_key` text is ignored: `daemon.made_up` names a key no check has, and a container finding
+    claiming a host key switches nothing on."""
+    assert "no_such_key{{ x }}" not in {d.key for d in result.decisions}
+    forged = {"findings": [finding("container.privileged", key="live_restore", kind="container", subject="docker:x"),
+                           finding("host.no_runtime_detection_agent", key="userns_remap", kind="host",
+                                   subject="host")], "containers": []}
+    decided = remediate(forged, PlaybookOptions(allow_disruptive=True)).decisions
+    expected = {catalog.load()[c].meta.ansible_key for c in ("container.privileged", "host.no_runtime_detection_agent")}
+    assert {d.key for d in decided} == expected - {None}
+    assert "userns_remap" not in expected and "live_restore" not in expected
 
 
 def test_icc_is_on_when_iptables_is_not_blocked():
@@ -98,27 +112,30 @@ def test_hostile_container_name_stays_data_in_the_guidance(result):
     names = [g["container"] for g in guidance]
     assert names == [HOSTILE]
     changes = {c["check"]: c["change"] for c in guidance[0]["changes"]}
-    assert changes["container.privileged"] == "remove --privileged"
-    assert "Docker socket" in changes["container.docker_socket_mounted"]
+    assert changes["container.privileged"] == "fix container.privileged", "the check's own remediation text"
+    # the change names the mount to remove, from the finding's evidence
+    assert changes["container.docker_socket_mounted"] == (
+        "fix container.docker_socket_mounted (/var/run/docker.sock:/var/run/docker.sock)")
 
 
 def test_pod_patch_carries_pod_and_container_security_context(result):
     (pod,) = list(yaml.safe_load_all(result.pods))
-    assert pod["workload"] == {"namespace": "shop", "pod": "risky"}
-    patch = pod["patch"]
+    assert pod["workload"] == {"namespace": "shop", "kind": "Pod", "name": "risky", "pod": "risky"}
+    patch = pod["patch"]["spec"]  # a bare pod (the report names no owner): the pod's own spec
     assert patch["hostNetwork"] is False
-    assert patch["securityContext"]["runAsNonRoot"] is True
     (app,) = patch["containers"]
     assert app["name"] == "app"
-    assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert app["securityContext"]["runAsNonRoot"] is True
+    assert (app["securityContext"]["runAsUser"], app["securityContext"]["runAsGroup"]) == (10000, 10000)
+    assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": []}, "nothing is added back"
     assert "readOnlyRootFilesystem" not in app["securityContext"], "a waived finding asks for nothing"
-    assert pod["remove_host_path_volumes"] == [
-        {"container": "app", "mount_path": "/host", "host_path": None, "checks": ["container.host_root_mounted"]}]
+    assert app["volumeMounts"] == [{"mountPath": "/host", "$patch": "delete"}]
+    assert pod["remove_host_path_volumes"] == [{"container": "app", "mount_path": "/host", "host_path": None}]
 
 
 def test_every_capability_check_maps_to_a_cap_drop():
     fix = fix_for("container.cap_dac_read_search")
-    assert fix.drop_caps == ("DAC_READ_SEARCH",) and "--cap-drop DAC_READ_SEARCH" in fix.docker
+    assert fix.container_context == {"capabilities": {"drop": ["ALL"], "add": []}}
     assert fix_for("container.not_in_the_table") is None
 
 
@@ -144,3 +161,53 @@ def test_cli_writes_three_files_and_rejects_bad_input(tmp_path):
     assert "missing.json" in bad.stderr and "Traceback" not in bad.stderr
     var = run_hostaudit("remediate", "--from", str(report), "--out", str(out), "--var", "nope=1", check_codes=(2,))
     assert "nope" in var.stderr
+
+
+def test_a_privileged_container_gets_one_change_not_one_per_capability():
+    key = "docker:priv"
+    caps = [finding(f"container.cap_{c}", kind="container", subject=key) for c in ("sys_admin", "net_admin", "bpf")]
+    report = {"findings": [finding("container.privileged", kind="container", subject=key), *caps,
+                           finding("container.capabilities_added", kind="container", subject=key),
+                           finding("container.host_pid", kind="container", subject=key)],
+              "containers": [container(key, "priv")]}
+    (guidance,) = yaml.safe_load(remediate(report, PlaybookOptions()).containers)
+    assert [c["check"] for c in guidance["changes"]] == ["container.privileged", "container.host_pid"]
+    assert guidance["changes"][0]["also_granted_by_privileged"] == [
+        "container.cap_bpf", "container.cap_net_admin", "container.cap_sys_admin", "container.capabilities_added"]
+
+
+def test_targets_come_from_the_report_and_hostile_paths_are_dropped():
+    from hostaudit.remediation.targets import target_variables
+
+    def file_finding(check_id: str, path: str, status: str = "fail") -> dict:
+        return {"check_id": check_id, "status": status, "subject": {"key": f"file:{path}", "kind": "file",
+                                                                    "name": path}}
+
+    report = {"host": {"docker_endpoint": "unix:///srv/docker/d.sock"}, "findings": [
+        file_finding("files.daemon_json_permissive_mode", "/srv/docker/daemon.json", "pass"),
+        file_finding("files.docker_sock_permissive_mode", "/srv/docker/d.sock"),
+        file_finding("files.containerd_sock_wrong_owner", "/srv/containerd/c.sock"),
+        file_finding("host.audit_rule_missing_containerd_shim_runc_v2", "/opt/bin/containerd-shim-runc-v2"),
+        file_finding("host.audit_rule_missing_docker_data_root", "/srv/docker/data"),
+        file_finding("host.audit_rule_missing_dockerd", "relative/dockerd"),
+        file_finding("host.audit_rule_missing_runc", "/usr/bin/runc\n-w / -p wa"),
+        file_finding("host.audit_rule_missing_etc_docker", "/etc/docker", "pass"),
+    ]}
+    assert target_variables(report) == {
+        "container_hardening_daemon_json_path": "/srv/docker/daemon.json",
+        "container_hardening_docker_host": "unix:///srv/docker/d.sock",
+        "container_hardening_docker_socket_permissions_sockets": [
+            {"path": "/srv/containerd/c.sock", "owner": "root", "group": "root", "mode": "0660"},
+            {"path": "/srv/docker/d.sock", "owner": "root", "group": "docker", "mode": "0660"}],
+        "container_hardening_audit_rules_watches": ["/opt/bin/containerd-shim-runc-v2", "/srv/docker/data"],
+    }
+    options = PlaybookOptions(daemon_json="/etc/docker/other.json", docker_host="unix:///run/d.sock")
+    play_vars = yaml.safe_load(remediate(report, options).playbook)[0]["vars"]
+    assert play_vars["container_hardening_daemon_json_path"] == "/etc/docker/other.json", "--daemon-json wins"
+    assert play_vars["container_hardening_docker_host"] == "unix:///run/d.sock"
+
+
+def test_keys_left_off_are_recorded_in_the_playbook(result):
+    left_off = yaml.safe_load(result.playbook)[0]["vars"]["container_hardening_left_off"]
+    assert "command line" in left_off["iptables"] and "needs iptables" in left_off["icc"]
+    assert not any("no_such_key" in k for k in left_off)

@@ -14,7 +14,8 @@ import pytest
 
 from hostaudit.catalog import Severity
 from hostaudit.model import CollectorState, CollectorStatus, Status, Subject
-from hostaudit.report import ContainerSummary, EscapePath, EscapeVerdict, Finding, Report
+from hostaudit.pss import BASELINE, RESTRICTED, ControlResult, PodSecurity
+from hostaudit.report import ContainerSummary, EscapePath, EscapeVerdict, Finding, PodSummary, Report
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -89,12 +90,22 @@ def sample_report() -> Report:
         ContainerSummary(SANDBOX.key, SANDBOX.name, "containerd", "running", "", "shop/risky"),
         ContainerSummary(LOCKED.key, LOCKED.name, "containerd", "running", "", "shop/locked"),
     )
+    pods = (
+        PodSummary("shop", "risky", "6f1c0a52-0000-4000-8000-000000000001", "ready", "Deployment", "risky", ("pid",),
+                   (APP.key,), PodSecurity("privileged", (
+                       ControlResult("host_namespaces", BASELINE, Status.FAIL, "", "sandbox pid namespace: host"),
+                       ControlResult("capabilities_baseline", BASELINE, Status.FAIL, "app",
+                                     f"host paths: /{HOSTILE_NAME}")), ())),
+        PodSummary("shop", "locked", "6f1c0a52-0000-4000-8000-000000000002", "ready", "", "", (), (LOCKED.key,),
+                   PodSecurity("baseline", (), (ControlResult("seccomp_profile", RESTRICTED, Status.UNKNOWN, "web",
+                                                              "container.seccomp_unconfined: unknown"),))),
+    )
     return Report(
-        report_version=1, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",
+        report_version=2, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",
         host={"hostname": "lab-host", "kernel": "6.1.0-18-amd64", "distro": "Debian GNU/Linux 12 (bookworm)",
               "cgroup": "v2", "lsm": "apparmor", "namespace_reference": "/proc/1", "docker": "20.10.24+dfsg1",
               "docker_endpoint": "unix:///var/run/docker.sock", "containerd": "1.6.20~ds1", "runc": "1.1.5+ds1"},
-        collectors=collectors, containers=containers, findings=findings, escapes=escapes,
+        collectors=collectors, containers=containers, findings=findings, escapes=escapes, pods=pods,
         notes=("files error: permission denied on /etc/docker", "a note with <b>markup</b> and [/bold]"),
         resolved=("container.host_network|docker:old-net",), duration_s=2.5,
     )

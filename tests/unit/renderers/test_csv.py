@@ -39,3 +39,10 @@ def test_cell_prefixes_every_formula_start():
         assert csv_renderer.cell(start + "1+1") == "'" + start + "1+1"
     assert csv_renderer.cell("plain") == "plain"
     assert csv_renderer.cell(None) == ""
+
+
+def test_pod_findings_carry_their_pods_security_level(sample):
+    rows = list(csv.DictReader(io.StringIO(csv_renderer.render(sample))))
+    levels = {(r["subject_key"], r["pod"], r["pod_security_level"]) for r in rows if r["pod"]}
+    assert ("k8s:shop/risky/app", "shop/risky", "privileged") in levels
+    assert ("k8s:shop/locked/web", "shop/locked", "baseline") in levels

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from html.parser import HTMLParser
 
@@ -38,16 +40,26 @@ def rendered(sample) -> str:
     return html.render(sample)
 
 
+def embedded(text: str) -> dict:
+    """The findings data the page's script renders, read as a browser would (JSON.parse of the element's text)."""
+    found = re.search(r'<script type="application/json" id="report-data">([^<]*)</script>', text)
+    assert found, "no report-data element, or a '<' inside it"
+    return json.loads(found.group(1))
+
+
 def test_hostile_strings_are_text_not_markup(rendered):
     page = Page(rendered)
-    assert len(page.tags("script")) == 1  # ours, inlined
+    assert len(page.tags("script")) == 2  # the JSON data and our script
     assert page.tags("img") == []
     assert not any(key.startswith("on") for _, attrs in page.elements for key in attrs)
     text = "".join(page.text)
-    assert HOSTILE_NAME in text and HOSTILE_IMAGE in text
-    assert "\x1b" not in rendered and "\\x1b" not in text  # evidence JSON shows \u001b, names show \x1b
-    subjects = {attrs.get("data-subject") for attrs in page.tags("tr")} - {None}
-    assert f"docker:{HOSTILE_NAME}" in subjects  # data-* attributes round-trip exactly
+    assert HOSTILE_NAME in text
+    assert "\x1b" not in rendered  # control characters are shown as \x1b text
+    data = embedded(rendered)
+    assert any(HOSTILE_IMAGE in group["subtitle"] for group in data["groups"])
+    subjects = {key: name for key, name, _ in data["subjects"]}
+    assert subjects[f"docker:{HOSTILE_NAME}"] == HOSTILE_NAME  # the data round-trips exactly
+    assert "\\x1b[31mred" in json.dumps(data["evidence"])
 
 
 def test_page_is_self_contained(rendered):
@@ -64,7 +76,7 @@ def test_summary_comes_first_and_is_complete(rendered, sample):
     ids = [attrs.get("id") for _, attrs in page.elements if attrs.get("id")]
     assert ids.index("summary") < ids.index("escapes") < ids.index("findings")
     text = " ".join(" ".join(page.text).split())
-    assert "2 of 6 containers can escape to the host" in text
+    assert "2 of 6 containers (in 2 pods) can escape to the host" in text
     for value in ("lab-host", "6.1.0-18-amd64", "20.10.24+dfsg1", "1.6.20~ds1", "1.1.5+ds1"):
         assert value in text
     bars = {attrs["class"].split()[-1]: attrs["width"] for attrs in page.tags("rect")}
@@ -76,18 +88,53 @@ def test_summary_comes_first_and_is_complete(rendered, sample):
 
 
 def test_findings_grouped_by_container_and_pod(rendered, sample):
-    page = Page(rendered)
-    groups = [attrs["data-group"] for attrs in page.tags("section") if attrs.get("data-group")]
+    data = embedded(rendered)
+    groups = [group["key"] for group in data["groups"]]
     assert groups[:2] == ["host", "daemon"]
     assert "pod:shop/risky" in groups and "pod:shop/locked" in groups
     assert "k8s:shop/risky/app" not in groups  # the pod's containers sit inside the pod's group
-    rows = page.tags("tr")
-    assert {"data-subject": f"docker:{FORMULA_NAME}", "data-status": "waived"}.items() <= next(
-        r for r in rows if r.get("data-status") == "waived").items()
-    assert len([r for r in rows if r.get("data-status")]) == len(sample.findings)
+    subjects = {key: groups[group] for key, _, group in data["subjects"]}
+    assert subjects["k8s:shop/risky/app"] == subjects["k8s:shop/risky/(sandbox)"] == "pod:shop/risky"
+    waived = [f for f in data["findings"] if f[2] == "waived"]
+    assert [(data["subjects"][f[1]][0], f[5]) for f in waived] == [(f"docker:{FORMULA_NAME}",
+                                                                    "legacy image, replaced in Q3")]
+    assert len(data["findings"]) == len(sample.findings)
 
 
-def test_lab_report_renders_every_finding():
+def test_lab_report_carries_every_finding_once_and_check_text_once():
     report = engine.audit(load("lab/planted.json"))
-    page = Page(html.render(report))
-    assert len([r for r in page.tags("tr") if r.get("data-status")]) == len(report.findings)
+    text = html.render(report)
+    data = embedded(text)
+    assert len(data["findings"]) == len(report.findings)
+    assert sorted(data["checks"]) == sorted({f.check_id for f in report.findings})
+    assert {len(row) for row in data["findings"]} == {7}  # no check text per finding
+    for row in data["findings"]:
+        finding = next(f for f in report.findings
+                       if f.check_id == row[0] and f.subject.key == data["subjects"][row[1]][0])
+        assert data["evidence"][row[3]] == json.loads(json.dumps(finding.evidence, default=list))
+
+
+def test_a_hundred_containers_fit_in_one_megabyte():
+    """The recorded lab's Docker containers cloned (their /proc view too) until the host has 100 or more."""
+    snapshot = load("lab/planted.json")
+    clones, runtime = list(snapshot.containers), dict(snapshot.runtime)
+    copy = 0
+    while len(clones) + len(snapshot.all_containers) - len(snapshot.containers) < 100:
+        copy += 1
+        for container in snapshot.containers:
+            clone = dataclasses.replace(container, key=f"{container.key}-{copy}", name=f"{container.name}-{copy}",
+                                        id=f"{container.id[:-4]}{copy:04d}")
+            clones.append(clone)
+            if container.key in snapshot.runtime:
+                runtime[clone.key] = snapshot.runtime[container.key]
+    report = engine.audit(dataclasses.replace(snapshot, containers=tuple(clones), runtime=runtime))
+    assert len(report.containers) >= 100
+    size = len(html.render(report).encode())
+    assert size <= 1_000_000 * len(report.containers) / 100, f"{size} bytes for {len(report.containers)} containers"
+
+
+def test_pods_table_shows_level_and_controls(rendered):
+    section = rendered.split('<section id="pods">', 1)[1].split("</section>", 1)[0]
+    assert '<span class="badge pss-privileged">privileged</span>' in section
+    assert "fail: host_namespaces (pod): sandbox pid namespace: host" in section
+    assert "&lt;script&gt;" in section and "<script>" not in section  # a hostile host path stays text

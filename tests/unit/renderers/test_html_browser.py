@@ -79,7 +79,10 @@ def test_hostile_name_is_text(page):
 
     with pytest.raises(NoAlertPresentException):
         page.switch_to.alert  # noqa: B018 - raises when no alert() ran
-    assert len(by_css(page, "script")) == 1 and by_css(page, "img") == []
+    assert len(by_css(page, "script")) == 2 and by_css(page, "img") == []  # the JSON data and our script
+    names = {row.find_element("css selector", "div.muted").text.rsplit(" · ", 1)[-1]
+             for row in visible_rows(page) if row.get_attribute("data-subject") == f"docker:{HOSTILE_NAME}"}
+    assert names == {HOSTILE_NAME}  # rendered from the JSON data as text
     headings = [h.text for h in by_css(page, "#escapes h3")]
     assert any(h.startswith(HOSTILE_NAME) for h in headings)
     assert page.title == "hostaudit: lab-host"
@@ -95,8 +98,8 @@ def test_filters_select_rows(page):
     choose(page, "f-severity", "0")
     choose(page, "f-subject", f"docker:{HOSTILE_NAME}")
     assert {row.get_attribute("data-subject") for row in visible_rows(page)} == {f"docker:{HOSTILE_NAME}"}
-    hidden_groups = [g.get_attribute("data-group") for g in by_css(page, "section.group") if not g.is_displayed()]
-    assert "daemon" in hidden_groups
+    shown_groups = [g.get_attribute("data-group") for g in by_css(page, "section.group")]
+    assert shown_groups == [f"docker:{HOSTILE_NAME}"]
     choose(page, "f-subject", "")
     search = by_css(page, "#f-text")[0]
     search.send_keys("/etc/docker/daemon.json")
@@ -106,3 +109,22 @@ def test_filters_select_rows(page):
     search.send_keys(" nothing matches this")
     assert visible_rows(page) == [] and by_css(page, "#no-match")[0].is_displayed()
     search.clear()
+
+
+def test_details_are_built_when_opened(page):
+    choose(page, "f-status", "fail")
+    first = visible_rows(page)[0]
+    details = first.find_element("css selector", "details")
+    assert details.find_elements("css selector", "p") == []  # not in the page until opened
+    details.find_element("css selector", "summary").click()
+    assert "Remediation: How to fix daemon.config_invalid." in details.text  # the daemon group comes first
+    choose(page, "f-status", "")
+
+
+def test_passing_results_are_counted_per_check(page):
+    rows = by_css(page, "tr.passed-check")
+    assert {row.get_attribute("data-check") for row in rows} == {"container.host_pid", "daemon.icc_enabled"}
+    host_pid = next(row for row in rows if row.get_attribute("data-check") == "container.host_pid")
+    assert "1 of 1" in host_pid.text and HOSTILE_NAME not in host_pid.text
+    host_pid.find_element("css selector", "summary").click()
+    assert HOSTILE_NAME in host_pid.find_element("css selector", "ul.passed-subjects").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from importlib import resources
@@ -9,7 +10,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from hostaudit import engine
+from hostaudit import engine, sanitize
 from hostaudit.renderers import json as json_renderer
 from tests.unit.conftest import load
 
@@ -33,7 +34,8 @@ def test_sample_report_validates_and_keeps_hostile_strings_verbatim(sample, vali
     assert errors(validator, document) == []
     names = {f["subject"]["name"] for f in document["findings"]}
     assert HOSTILE_NAME in names
-    assert document["findings"][0]["identity"] == f"container.privileged|docker:{HOSTILE_NAME}"
+    assert document["findings"][0]["check_id"] == "container.privileged"
+    assert document["checks"]["container.privileged"]["title"] == "Container runs privileged"
     assert document["duration_s"] == 2.5
     assert document["resolved"] == ["container.host_network|docker:old-net"]
     golden("sample.json", text)
@@ -46,10 +48,13 @@ def test_report_of_recorded_lab_snapshot_validates(validator):
 
 
 @pytest.mark.parametrize("breakage", [
-    lambda d: d["findings"][0].pop("identity"),
+    lambda d: d["findings"][0].pop("subject"),
+    lambda d: d["findings"][0].update(title="metadata belongs in checks"),
+    lambda d: d["checks"]["container.privileged"].pop("remediation"),
+    lambda d: d["checks"]["container.privileged"].update(severity="urgent"),
+    lambda d: d.pop("checks"),
     lambda d: d["findings"][0].update(status="failed"),
-    lambda d: d["findings"][0].update(severity="urgent"),
-    lambda d: d.update(report_version=2),
+    lambda d: d.update(report_version=1),
     lambda d: d["summary"]["failing_by_severity"].pop("critical"),
     lambda d: d["findings"][0].update(unexpected="field"),
     lambda d: d["escapes"][0].update(verdict="maybe"),
@@ -63,3 +68,31 @@ def test_schema_rejects_a_broken_report(sample, validator, breakage):
 def test_schema_command_prints_the_shipped_schema(validator):
     done = subprocess.run(["hostaudit", "schema"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == validator.schema
+
+
+def test_pods_and_their_level_validate(sample, validator):
+    document = json.loads(json_renderer.render(sample))
+    pods = {p["name"]: p for p in document["pods"]}
+    assert pods["risky"]["pss"]["level"] == "privileged"
+    assert pods["risky"]["pss"]["failing"][0] == {"control": "host_namespaces", "level": "baseline",
+                                                  "status": "fail", "container": "",
+                                                  "evidence": "sandbox pid namespace: host"}
+    document["pods"][0]["pss"]["level"] = "mostly-fine"
+    assert errors(validator, document)
+
+
+@pytest.mark.parametrize("value", [
+    {"plain": "text", "n": 1, "ok": True, "none": None, "list": [1, "two"]},
+    {"long": "x" * 5000},
+    {"nested": {"deeper": ["y" * 4100]}},
+    {"surrogate": "a\ud800b"},
+    {"\udfffkey": 1},
+    {"nan": float("nan"), "inf": float("-inf")},
+    {"int key": {1: "one"}},
+    {"tuple key": {("a", 1): "pair"}},
+    {"deep": functools.reduce(lambda inner, _: {"d": inner}, range(80), {})},
+    {"wide": [[[]] for _ in range(70)]},
+])
+def test_fast_json_text_equals_the_sanitized_copy(value):
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert sanitize.json_text(value, encoder) == encoder.encode(sanitize.json_value(value))

@@ -22,13 +22,13 @@ def test_one_suite_per_check_one_case_per_subject(sample, golden):
     root = parse(text)
     assert root.tag == "testsuites"
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
-    assert set(suites) == {f.check_id for f in sample.findings}
+    assert set(suites) == {f.check_id for f in sample.findings} | {"pod_security.baseline"}
     for suite in suites.values():
         children = suite.findall("testcase")
         assert int(suite.get("tests")) == len(children)
         assert int(suite.get("failures")) == sum(1 for c in children if c.find("failure") is not None)
         assert int(suite.get("skipped")) == sum(1 for c in children if c.find("skipped") is not None)
-    assert int(root.get("tests")) == len(sample.findings)
+    assert int(root.get("tests")) == len(sample.findings) + len(sample.pods)
     golden("sample.junit.xml", text)
 
 
@@ -52,3 +52,11 @@ def test_control_characters_never_reach_the_xml(sample):
     failure = cases(parse(text))[("container.privileged", HOSTILE_NAME)].find("failure")
     assert "\\u001b[31mred\\u001b[0m\\nsecond line </script>" in failure.text  # evidence as escaped JSON
     assert junit.xml_text("a\x1b[31mb\x00c\nd") == "a\\x1b[31mb\\x00c\nd"  # names: visible escapes, newline kept
+
+
+def test_a_pod_below_the_baseline_fails_its_pod_security_case(sample):
+    suites = parse(junit.render(sample)).findall("testsuite")
+    suite = next(s for s in suites if s.get("name") == "pod_security.baseline")
+    outcomes = {case.get("name"): case.find("failure") for case in suite.findall("testcase")}
+    assert outcomes["shop/risky"] is not None and "host_namespaces (pod)" in outcomes["shop/risky"].text
+    assert outcomes["shop/locked (baseline)"] is None

@@ -91,3 +91,14 @@ def test_recorded_lab_report_is_valid_sarif(sarif_schema):
     document = sarif.document(engine.audit(load("lab/planted.json")))
     validate(document, sarif_schema)
     assert document["runs"][0]["results"]
+
+
+def test_pod_security_level_rides_on_pod_results_and_the_run(sample):
+    run = json.loads(sarif.render(sample))["runs"][0]
+    app = next(r for r in run["results"] if r["properties"]["subject"] == "k8s:shop/risky/app")
+    assert app["properties"]["podSecurityLevel"] == "privileged"
+    assert not [r for r in run["results"] if r["properties"]["subject"].startswith("docker:")
+                and "podSecurityLevel" in r["properties"]]
+    pods = {p["name"]: p for p in run["properties"]["pods"]}
+    assert pods["risky"]["owner"] == "Deployment/risky" and pods["locked"]["podSecurityLevel"] == "baseline"
+    assert pods["locked"]["unknownControls"] == ["seccomp_profile (web): container.seccomp_unconfined: unknown"]

@@ -27,3 +27,10 @@ def test_a_pods_containers_are_listed_together(sample):
     pod_rows = [i for i, s in enumerate(subjects) if s and s.startswith("shop/risky")]
     assert len(pod_rows) == 2 and pod_rows[1] == pod_rows[0] + 1
     assert subjects.index(HOSTILE_NAME) < subjects.index("web") < pod_rows[0]  # worst groups first
+
+
+def test_pods_show_their_pod_security_level_and_failing_controls(sample):
+    out = text.render(sample)
+    assert "1 of 2 pods below the Pod Security Standards baseline" in out
+    assert "shop/risky (Deployment risky): privileged — fails host_namespaces (pod)" in out
+    assert "shop/locked: baseline" in out

@@ -35,7 +35,11 @@ def test_iptables_off_leaves_even_user_networks_open(lab_snapshot):
 def test_host_network_detached_and_containerd_are_not_applicable(lab_snapshot):
     results = results_by_subject(CHECK, lab_snapshot)
     assert results["host-net"].status is Status.NOT_APPLICABLE
-    assert results["hardened"].evidence["network"] == "detached"  # the lab daemon runs with --bridge=none
+    assert results["etc-ro"].status is Status.FAIL  # the default bridge, as the real-daemon tests find it
+    assert results["hardened"].status is Status.NOT_APPLICABLE
+    assert results["hardened"].evidence["network"] == "none"
+    detached = results_by_subject(CHECK, replace_container(lab_snapshot, "etc-ro", networks=()))["etc-ro"]
+    assert (detached.status, detached.evidence["network"]) == (Status.NOT_APPLICABLE, "detached")
     assert results["shop/risky/app"].evidence["see"] == "cni.no_network_policy_enforcement"
 
 

@@ -29,9 +29,11 @@ def test_pod_on_the_host_network_fails_by_its_effective_capabilities(lab_snapsho
 
 
 def test_no_network_is_not_applicable(lab_snapshot):
-    result = results_by_subject(CHECK, lab_snapshot)["etc-ro"]  # the lab daemon runs with --bridge=none
+    result = results_by_subject(CHECK, lab_snapshot)["hardened"]  # --network none
     assert result.status is Status.NOT_APPLICABLE
-    assert result.evidence["network"] == "detached"
+    assert result.evidence["network"] == "none"
+    detached = results_by_subject(CHECK, replace_container(lab_snapshot, "etc-ro", networks=()))["etc-ro"]
+    assert (detached.status, detached.evidence["network"]) == (Status.NOT_APPLICABLE, "detached")
 
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):

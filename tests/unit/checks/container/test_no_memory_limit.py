@@ -1,5 +1,5 @@
 from hostaudit.model import Status
-from tests.unit.conftest import assert_unknown_without_docker, results_by_subject
+from tests.unit.conftest import assert_unknown_without_docker, in_pod, results_by_subject
 
 CHECK = "container.no_memory_limit"
 
@@ -14,3 +14,10 @@ def test_unlimited_and_limited_containers(lab_snapshot):
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
     assert_unknown_without_docker(CHECK, lab_snapshot)
+
+
+def test_a_pod_container_is_bound_by_its_pod_cgroup(lab_snapshot):
+    limited = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", {"memory": 256 << 20}))["sysadmin"]
+    assert (limited.status, limited.evidence["pod_cgroup.memory"]) == (Status.PASS, 256 << 20)
+    unlimited = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", {"memory": None}))["sysadmin"]
+    assert unlimited.status is Status.FAIL

@@ -2,7 +2,7 @@ import pytest
 
 from hostaudit.collectors.normalize import from_docker
 from hostaudit.model import Status
-from tests.unit.conftest import assert_unknown_without_docker, replace_container, results_by_subject
+from tests.unit.conftest import assert_unknown_without_docker, in_pod, replace_container, results_by_subject
 
 CHECK = "container.no_pids_limit"
 
@@ -23,3 +23,19 @@ def test_dockers_unlimited_markers_fail(lab_snapshot, raw):
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
     assert_unknown_without_docker(CHECK, lab_snapshot)
+
+
+def test_a_pod_container_is_bound_by_its_pod_cgroup(lab_snapshot):
+    snapshot = in_pod(lab_snapshot, "sysadmin", {"pids": 4096})
+    result = results_by_subject(CHECK, snapshot)["sysadmin"]
+    assert (result.status, result.evidence["pod_cgroup.pids"]) == (Status.PASS, 4096)
+    unlimited = in_pod(lab_snapshot, "sysadmin", {"pids": None}, kubelet_config={"podPidsLimit": 1024})
+    assert results_by_subject(CHECK, unlimited)["sysadmin"].status is Status.FAIL  # the kernel's value wins
+
+
+def test_kubelet_pod_pids_limit_counts_when_the_pod_cgroup_was_not_read(lab_snapshot):
+    limited = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", kubelet_config={"podPidsLimit": 1024}))
+    assert limited["sysadmin"].status is Status.PASS
+    assert limited["sysadmin"].evidence["kubelet.podPidsLimit"] == 1024
+    default = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", kubelet_config={}))
+    assert default["sysadmin"].status is Status.FAIL  # KubeletConfiguration default -1: unlimited

@@ -51,3 +51,14 @@ def test_unknown_without_host_facts_or_docker(lab_snapshot):
     results = results_by_subject(CHECK, with_collector_error(lab_snapshot, "host"))
     assert results["host"].status is Status.UNKNOWN
     assert_unknown_without_docker(CHECK, lab_snapshot)
+
+
+def test_root_of_a_private_user_namespace_does_not_own_the_helpers(lab_snapshot):
+    snapshot = _core_pattern(lab_snapshot, "|/usr/lib/systemd/systemd-coredump %P")
+    proc = snapshot.runtime["docker:host-root"]
+    private = dataclasses.replace(proc, namespaces={**proc.namespaces, "user": "user:[4026599999]"})
+    snapshot = dataclasses.replace(snapshot, runtime={**snapshot.runtime, "docker:host-root": private})
+    result = results_by_subject(CHECK, snapshot)["host-root"]
+    assert result.status is Status.PASS
+    assert result.evidence["helpers_writable"] == ["kernel.core_pattern", "kernel.modprobe", "uevent_helper"]
+    assert result.evidence["namespaces.user.effective"] == "user:[4026599999]"

@@ -79,3 +79,27 @@ def test_lsm_rows_are_not_applicable_without_the_lsm(node):
     snapshot = with_containerd(dataclasses.replace(node, host=host), "v2-cri-stock.toml")
     assert _host("containerd.apparmor_disabled", snapshot).status is Status.NOT_APPLICABLE
     assert _host("containerd.selinux_disabled", snapshot).evidence["host.selinux"] is False
+
+
+@pytest.mark.parametrize("check_id", sorted(KEYS))
+def test_config_toml_changed_after_containerd_started_is_not_in_force(node, check_id):
+    snapshot = with_containerd(node, "v2-cri-hardened.toml")
+    modified = snapshot.containerd.config.modified_at
+    assert modified is not None  # the real file's mtime, read by the collector's reader
+    started_before = dataclasses.replace(snapshot.containerd, started_at=modified - 60)
+    result = _host(check_id, dataclasses.replace(snapshot, containerd=started_before))
+    assert result.status is Status.UNKNOWN
+    assert "not in force until containerd restarts" in result.detail
+    started_after = dataclasses.replace(snapshot.containerd, started_at=modified + 60)
+    assert _host(check_id, dataclasses.replace(snapshot, containerd=started_after)).status is Status.PASS
+
+
+def test_pods_read_through_cri_make_the_settings_apply_without_a_kubelet(lab_snapshot):
+    from hostaudit.model import CriFacts, Pod
+
+    no_pods = dataclasses.replace(lab_snapshot.containerd, pods=())
+    cri = CriFacts("unix:///run/containerd/containerd.sock", "test", "containerd", "1.6.20", "v1", (),
+                   (Pod("shop", "web", "sandbox-1", None, (), ()),))
+    bare = without_kubelet(dataclasses.replace(lab_snapshot, containerd=no_pods, cri=cri))
+    result = _host("containerd.privileged_gets_host_devices", with_containerd(bare, "v2-cri-stock.toml"))
+    assert result.status is Status.FAIL

@@ -1,4 +1,5 @@
 from hostaudit.model import Status
+from tests.unit.checks.daemon._variants import with_daemon
 from tests.unit.conftest import load, results_by_subject
 
 CHECK = "daemon.container_sprawl"
@@ -21,4 +22,5 @@ def test_few_stopped_containers_pass():
 
 
 def test_unknown_when_the_snapshot_has_no_count(lab_snapshot):
-    assert _result(lab_snapshot).status is Status.UNKNOWN
+    uncounted = with_daemon(lab_snapshot, image_count=None, container_count=None, stopped_container_count=None)
+    assert _result(uncounted).status is Status.UNKNOWN

@@ -13,7 +13,7 @@ def test_experimental_on_fails_on_a_modern_engine():
     """docker-bench regression: its version gate turned this check into INFO on every engine after 19.03."""
     result = _result(load("daemon/weak-daemon-fails.json"))
     assert result.status is Status.FAIL
-    assert result.evidence == {"experimental": True, "source": "api /info"}
+    assert result.evidence == {"experimental": True, "source": "argv"}  # dockerd --experimental
 
 
 def test_experimental_off_passes(lab_snapshot):

@@ -1,4 +1,5 @@
 from hostaudit.model import Status
+from tests.unit.checks.daemon._variants import with_daemon
 from tests.unit.conftest import load, results_by_subject
 
 CHECK = "daemon.image_sprawl"
@@ -22,6 +23,7 @@ def test_few_images_pass():
 
 
 def test_unknown_when_the_snapshot_has_no_count(lab_snapshot):
-    result = _result(lab_snapshot)  # recorded before the counts were collected
+    uncounted = with_daemon(lab_snapshot, image_count=None, container_count=None, stopped_container_count=None)
+    result = _result(uncounted)  # /info answered without the counts
     assert result.status is Status.UNKNOWN
     assert result.evidence["api.images"] is None

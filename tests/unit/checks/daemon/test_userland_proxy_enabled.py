@@ -1,6 +1,6 @@
 from hostaudit.model import Status
 from hostaudit.parsers import parse_dockerd_argv
-from tests.unit.checks.daemon._variants import with_daemon
+from tests.unit.checks.daemon._variants import edited_after_start, with_daemon
 from tests.unit.conftest import load, results_by_subject, with_collector_error
 
 CHECK = "daemon.userland_proxy_enabled"
@@ -43,3 +43,16 @@ def test_default_fails(lab_snapshot):
 
 def test_unknown_when_the_daemon_could_not_be_read(lab_snapshot):
     assert _result(with_collector_error(lab_snapshot, "docker_daemon")).status is Status.UNKNOWN
+
+
+def test_false_in_daemon_json_written_after_dockerd_started_is_unknown_not_pass(lab_snapshot):
+    result = results_by_subject(CHECK, edited_after_start(lab_snapshot, {"userland-proxy": False}))["docker daemon"]
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["daemon.json: userland-proxy"] is False
+
+
+def test_docker_proxy_processes_show_the_proxy_in_force_whatever_daemon_json_says(lab_snapshot):
+    snapshot = edited_after_start(lab_snapshot, {"userland-proxy": False}, proxy_processes=2)
+    result = results_by_subject(CHECK, snapshot)["docker daemon"]
+    assert result.status is Status.FAIL
+    assert result.evidence["source"] == "2 docker-proxy process(es) of dockerd"

@@ -74,6 +74,17 @@ def test_absent_file_is_not_applicable():
     assert result.status is Status.NOT_APPLICABLE
 
 
+def test_sysconfig_file_is_judged_when_present():
+    path = "/etc/sysconfig/docker"
+    present = {"presence": Presence.PRESENT, "mode": 0o644, "kind": "file"}
+    root = with_file(load(TIGHT), path, uid=0, gid=0, owner="root", group="root", **present)
+    assert results_by_subject(SYSCONFIG, root)[path].status is Status.PASS
+    user = with_file(load(TIGHT), path, uid=1000, gid=0, owner="alice", group="root", **present)
+    result = results_by_subject(SYSCONFIG, user)[path]
+    assert result.status is Status.FAIL
+    assert result.evidence["owner"] == "alice:root"
+
+
 def test_unreadable_file_is_unknown():
     path = "/etc/docker"
     snapshot = with_file(load(TIGHT), path, presence=Presence.UNREADABLE, mode=None, uid=None, gid=None)

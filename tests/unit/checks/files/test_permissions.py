@@ -73,6 +73,8 @@ def test_sysconfig_file_is_judged_when_present():
     result = results_by_subject(SYSCONFIG, snapshot)[path]
     assert result.status is Status.FAIL
     assert result.evidence["excess"] == "0020"
+    tight = with_file(load(TIGHT), path, presence=Presence.PRESENT, mode=0o644, uid=0, gid=0, kind="file")
+    assert results_by_subject(SYSCONFIG, tight)[path].status is Status.PASS
 
 
 def test_tls_not_configured_is_not_applicable(lab_snapshot):

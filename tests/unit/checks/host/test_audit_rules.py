@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from hostaudit.model import AuditRule, AuditRulesFacts, Status
+from hostaudit.model import AuditRule, AuditRulesFacts, FileStat, Presence, Status
 from tests.unit.conftest import load, results_by_subject, with_collector_error
 
 # every row of the family, with the object it watches in the audited scenario
@@ -103,8 +103,19 @@ def test_data_root_row_follows_the_daemons_data_root(lab_snapshot):
     assert list(results) == [lab_snapshot.docker_daemon.info["DockerRootDir"]]
 
 
-def test_binaries_missing_from_an_older_snapshot_are_unknown(lab_snapshot):
-    result = results_by_subject("host.audit_rule_missing_runc", lab_snapshot)["host"]
+def test_sysconfig_file_is_judged_when_present():
+    path = "/etc/sysconfig/docker"
+    present = FileStat(path, "docker_env_file", Presence.PRESENT, mode=0o644, uid=0, gid=0, kind="file")
+    snapshot = load("host/audited-host-passes.json")
+    snapshot = dataclasses.replace(snapshot, files=(*(f for f in snapshot.files if f.path != path), present))
+    assert results_by_subject(SYSCONFIG, snapshot)[path].status is Status.FAIL
+    audited = _with_rules(snapshot, *(r.path for r in snapshot.audit_rules.rules), path)
+    assert results_by_subject(SYSCONFIG, audited)[path].status is Status.PASS
+
+
+def test_a_binary_the_files_collector_did_not_record_is_unknown(lab_snapshot):
+    files = tuple(f for f in lab_snapshot.files if f.role != "runc_binary")
+    result = results_by_subject("host.audit_rule_missing_runc", dataclasses.replace(lab_snapshot, files=files))["host"]
     assert result.status is Status.UNKNOWN
     assert result.evidence["files.role"] == "runc_binary"
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from hostaudit.model import Status
+from hostaudit.model import KernelModules, Status
 
 from ...conftest import replace_container, with_collector_error
 
@@ -28,6 +28,12 @@ ROWS = {
     "kernel.cve_2022_2586": ("4.19.255", "4.19", "4.19.256"),
     "kernel.cve_2022_32250": ("4.9.317", "4.9", "4.9.318"),
     "kernel.cve_2023_3269": ("6.1.36", "6.1", "6.1.37"),
+    "kernel.cve_2026_31431": ("6.18.21", "6.18", "6.18.22"),
+    "kernel.cve_2026_43284": ("6.12.86", "6.12", "6.12.87"),
+    "kernel.cve_2026_43500": ("7.0.5", "7.0", "7.0.6"),
+    "kernel.cve_2021_22600": ("5.10.87", "5.10", "5.10.88"),
+    "kernel.cve_2024_50264": ("6.6.60", "6.6", "6.6.61"),
+    "kernel.cve_2025_21756": ("6.12.15", "6.12", "6.12.16"),
 }
 DIRTY_NFT = "kernel.cve_2024_1086"
 UNKNOWN_BUILD = "distro kernel: verify with the vendor advisory"
@@ -83,7 +89,8 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     assert result.evidence == {"collector.host": "simulated failure"}
 
 
-# CVE-2024-1086: introduced 3.15-rc1, mainline fix 6.8-rc2; 6.7.3 6.6.15 6.1.76 5.15.149 5.10.210 5.4.269 4.19.307
+# CVE-2024-1086: introduced 3.15, mainline fix 6.8 (Google's CVE record); stable fixes 6.7.3 6.6.15 6.1.76 5.15.149
+# 5.10.210 5.4.269 4.19.307 (the older dataset: the record lists none)
 @pytest.mark.parametrize(("release", "status", "fixed"), [
     ("6.1.76", Status.PASS, "6.1.76"),  # exactly fixed
     ("6.1.75", Status.FAIL, "6.1.76"),  # one below
@@ -93,11 +100,13 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     ("4.19.306", Status.FAIL, "4.19.307"),
     ("6.2.16", Status.FAIL, "6.6.15"),  # EOL branch that never got the fix: the nearest fixed release
     ("4.14.336", Status.FAIL, "4.19.307"),  # EOL branch older than every listed branch
-    ("6.8.0-rc1", Status.FAIL, "6.8-rc2"),  # mainline release candidate before the fix
-    ("6.8.0-rc2", Status.PASS, "6.8-rc2"),
-    ("6.9.1", Status.PASS, "6.8-rc2"),  # a branch newer than every listed branch
-    ("6.18.44-fc-v657", Status.PASS, "6.8-rc2"),  # this machine's custom build: treated as upstream
-    ("3.14.79", Status.PASS, "6.8-rc2"),  # older than the introducing release
+    ("6.8.0-rc1", Status.FAIL, "6.8"),  # mainline release candidate before the fix
+    ("6.8.0-rc7", Status.FAIL, "6.8"),  # the record names the release, not the release candidate
+    ("6.8.0", Status.PASS, "6.8"),
+    ("6.9.1", Status.PASS, "6.8"),  # a branch newer than every listed branch
+    ("6.18.44-fc-v657", Status.PASS, "6.8"),  # this machine's custom build: treated as upstream
+    ("3.15-rc2", Status.FAIL, "4.19.307"),  # a pre-release of the introducing release carries the bug
+    ("3.14.79", Status.PASS, "6.8"),  # older than the introducing release
 ])
 def test_dirty_nft_upstream_boundaries(release, status, fixed, run_check, lab_snapshot):
     result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release))
@@ -158,9 +167,15 @@ def test_net_admin_through_a_user_namespace_depends_on_the_sysctls(max_userns, r
     snapshot = replace_container(lab_snapshot, "priv", privileged=False)
     sysctls = {**snapshot.host.sysctls, "user.max_user_namespaces": max_userns}
     result = host_result(run_check, DIRTY_NFT, with_kernel(snapshot, "6.1.75", sysctls=sysctls))
-    assert result.status is Status.FAIL  # severity stays; reachability is evidence
     assert result.evidence["reachable_from_containers"] is reachable
     assert "no-seccomp" in result.evidence["reachable_why"] or reachable is False
+    if reachable is False:  # no container meets the precondition: the path is closed on this host
+        assert result.status is Status.PASS and result.evidence["assessment"] == "vulnerable version, exploit path " \
+                                                                                 "closed on this host"
+        assert "user.max_user_namespaces=0" in result.evidence["mitigated_by"][0]
+        assert result.detail.startswith("vulnerable kernel (6.1.75), mitigated on this host by")
+    else:
+        assert result.status is Status.FAIL and "mitigated_by" not in result.evidence
 
 
 def test_cgroup_v1_precondition_is_not_reachable_on_cgroup_v2(run_check, lab_snapshot):
@@ -168,9 +183,9 @@ def test_cgroup_v1_precondition_is_not_reachable_on_cgroup_v2(run_check, lab_sna
     assert on_v1.evidence["reachable_from_containers"] is True
     snapshot = with_kernel(lab_snapshot, "5.4.176", cgroup_v2_unified=True, cgroup_v1_controllers=())
     on_v2 = host_result(run_check, "kernel.cve_2022_0492", snapshot)
-    assert on_v2.status is Status.FAIL
+    assert on_v2.status is Status.PASS  # vulnerable version, but the release_agent path needs cgroup v1
     assert on_v2.evidence["reachable_from_containers"] is False
-    assert on_v2.evidence["reachable_why"] == "cgroup v1 is not mounted"
+    assert on_v2.evidence["mitigated_by"] == ["cgroup v1 is not mounted"]
 
 
 def test_reachability_is_unknown_without_container_facts(run_check, lab_snapshot):
@@ -178,3 +193,148 @@ def test_reachability_is_unknown_without_container_facts(run_check, lab_snapshot
     result = host_result(run_check, "kernel.cve_2022_0847", snapshot)
     assert result.status is Status.FAIL
     assert result.evidence["reachable_from_containers"] is None
+
+
+# Copy Fail (CVE-2026-31431) on the recorded lab snapshot, changed only in its kernel version (and where named, in
+# the module facts the collector reads or in the containers' seccomp profiles)
+COPY_FAIL = "kernel.cve_2026_31431"
+LAB_CONTAINERS = ["default/plain-task", "etc-ro", "hardened", "hardened-stopped", "host-cgroupns", "host-ipc",
+                  "host-net", "host-pid", "host-root", "host-uts", "module-stopped", "no-seccomp", "priv",
+                  "ptrace-pid", "run-dir", "shop/locked/web", "shop/risky/app", "sock", "sysadmin"]
+DENY_AF_ALG = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 38, "op": "SCMP_CMP_EQ"}]}]}
+
+
+def modules(loaded=("overlay",), builtin=(), available=("algif_aead", "af_alg", "esp4"), blocked=None):
+    return KernelModules(loaded=loaded, builtin=builtin, available=available, blocked=blocked or {})
+
+
+def test_copy_fail_on_6_18_21_is_present_and_names_the_containers_that_reach_it(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21"))
+    assert result.status is Status.FAIL
+    assert (result.evidence["branch"], result.evidence["fixed"]) == ("6.18", "6.18.22")
+    assert result.evidence["reachable_from_containers"] is True
+    assert result.evidence["reachable_containers"] == LAB_CONTAINERS  # AF_ALG: no default profile denies it
+    assert result.detail.startswith("vulnerable kernel (6.18.21); reachable from containers default/plain-task, ")
+    assert result.evidence["exploit_path_open"] == ["kernel module facts were not collected"]
+    assert result.evidence["advisory_cvss"]["score"] == 7.8
+
+
+def test_copy_fail_on_6_18_22_is_fixed(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.22"))
+    assert result.status is Status.PASS and result.evidence["assessment"] == "fixed"
+    assert "mitigated_by" not in result.evidence
+
+
+def test_copy_fail_module_blocked_and_not_loaded_is_mitigated(run_check, lab_snapshot):
+    blocked = {"algif_aead": "install /bin/false (/etc/modprobe.d/copy-fail.conf:1)"}
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21",
+                                                           kernel_modules=modules(blocked=blocked)))
+    assert result.status is Status.PASS
+    assert result.evidence["assessment"] == "vulnerable version, exploit path closed on this host"
+    assert result.evidence["version_assessment"] == "vulnerable (upstream version in range)"
+    assert result.evidence["mitigated_by"] == ["algif_aead blocked by install /bin/false "
+                                               "(/etc/modprobe.d/copy-fail.conf:1), not loaded, not built in"]
+    assert result.detail.startswith("vulnerable kernel (6.18.21), mitigated on this host by: algif_aead blocked")
+
+
+def test_copy_fail_module_not_built_is_mitigated(run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21",
+                                                           kernel_modules=modules(available=("overlay",))))
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["algif_aead is not built for this kernel"]
+
+
+@pytest.mark.parametrize(("facts", "open_reason"), [
+    (modules(loaded=("algif_aead",), blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "algif_aead is loaded"),  # blocking a loaded module closes nothing
+    (modules(builtin=("algif_aead",), blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "algif_aead is built into the kernel"),
+    (modules(), "algif_aead loads on demand"),
+    (modules(builtin=None, blocked={"algif_aead": "blacklist (/etc/modprobe.d/x.conf:2)"}),
+     "whether algif_aead is built into the kernel is unknown (no modules.builtin)"),
+    (modules(loaded=None), "loaded modules unreadable"),
+])
+def test_copy_fail_module_path_open_or_unknown_stays_a_failure(facts, open_reason, run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, "6.18.21", kernel_modules=facts))
+    assert result.status is Status.FAIL
+    assert result.evidence["exploit_path_open"] == [open_reason] and "mitigated_by" not in result.evidence
+
+
+def _every_container_denies_af_alg(snapshot):
+    containers = tuple(dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_AF_ALG)
+                       for c in snapshot.containers)
+    containerd = dataclasses.replace(snapshot.containerd, containers=tuple(
+        dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_AF_ALG) for c in snapshot.containerd.containers))
+    return dataclasses.replace(snapshot, containers=containers, containerd=containerd, runtime={})
+
+
+def test_copy_fail_with_af_alg_denied_in_every_container_is_mitigated(run_check, lab_snapshot):
+    snapshot = _every_container_denies_af_alg(with_kernel(lab_snapshot, "6.18.21"))
+    result = host_result(run_check, COPY_FAIL, snapshot)
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["seccomp denies AF_ALG in every container"]
+    assert result.evidence["reachable_from_containers"] is False and result.evidence["reachable_containers"] == []
+
+
+def test_copy_fail_reachable_from_the_one_container_whose_seccomp_allows_af_alg(run_check, lab_snapshot):
+    snapshot = _every_container_denies_af_alg(with_kernel(lab_snapshot, "6.18.21"))
+    snapshot = replace_container(snapshot, "no-seccomp", seccomp="unconfined", seccomp_profile=None)
+    result = host_result(run_check, COPY_FAIL, snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_containers"] == ["no-seccomp"]
+    assert result.detail == "vulnerable kernel (6.18.21); reachable from containers no-seccomp"
+
+
+def test_vsock_bug_reaches_only_containers_whose_seccomp_allows_af_vsock(run_check, lab_snapshot):
+    result = host_result(run_check, "kernel.cve_2024_50264", with_kernel(lab_snapshot, "6.6.60"))
+    assert result.status is Status.FAIL
+    # Docker's default profile denies AF_VSOCK; containerd 1.6's default profile (recorded) allows every family
+    assert result.evidence["reachable_containers"] == ["default/plain-task", "no-seccomp", "priv",
+                                                       "shop/locked/web", "shop/risky/app"]
+
+
+def test_dirty_frag_esp_needs_both_esp_modules_blocked(run_check, lab_snapshot):
+    one = {"esp4": "install /bin/false (/etc/modprobe.d/dirtyfrag.conf:1)"}
+    snapshot = with_kernel(lab_snapshot, "6.12.86", kernel_modules=modules(available=("esp4", "esp6"), blocked=one))
+    assert host_result(run_check, "kernel.cve_2026_43284", snapshot).evidence.get("mitigated_by") is None
+    both = {**one, "esp6": "install /bin/false (/etc/modprobe.d/dirtyfrag.conf:2)"}
+    snapshot = with_kernel(lab_snapshot, "6.12.86", kernel_modules=modules(available=("esp4", "esp6"), blocked=both))
+    result = host_result(run_check, "kernel.cve_2026_43284", snapshot)
+    assert result.status is Status.PASS and len(result.evidence["mitigated_by"]) == 2
+
+
+@pytest.mark.parametrize("release", ["9999.0.0", "21.1.1", "6." + "9" * 4000])
+def test_implausible_kernel_versions_are_unknown(release, run_check, lab_snapshot):
+    result = host_result(run_check, COPY_FAIL, with_kernel(lab_snapshot, release))
+    assert result.status is Status.UNKNOWN and result.evidence["upstream_base"] is None
+
+
+def _all_containers(snapshot, **changes):
+    """Every Docker container of the snapshot with `changes` declared (their /proc view dropped)."""
+    for ctr in snapshot.containers:
+        snapshot = replace_container(snapshot, ctr.name, **changes)
+    return snapshot
+
+
+def test_release_agent_path_closed_when_apparmor_confines_every_container(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "5.4.176", apparmor_enabled=True)
+    confined = _all_containers(snapshot, apparmor_profile="docker-default")
+    confined = dataclasses.replace(confined, containerd=dataclasses.replace(confined.containerd, containers=()))
+    result = host_result(run_check, "kernel.cve_2022_0492", confined)
+    assert result.status is Status.PASS and result.evidence["reachable_from_containers"] is False
+    assert "AppArmor or SELinux confines every container" in result.evidence["mitigated_by"][0]
+    unconfined = replace_container(confined, "priv", apparmor_profile="unconfined")
+    result = host_result(run_check, "kernel.cve_2022_0492", unconfined)
+    assert result.status is Status.FAIL and "CAP_SYS_ADMIN held by priv" in result.evidence["reachable_why"]
+
+
+def test_overlayfs_fuse_bug_needs_dev_fuse_in_a_container(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "6.1.8", sysctls={**lab_snapshot.host.sysctls,
+                                                           "user.max_user_namespaces": "15000"})
+    snapshot = replace_container(snapshot, "priv", privileged=False)
+    result = host_result(run_check, "kernel.cve_2023_0386", snapshot)
+    assert result.status is Status.PASS and result.evidence["mitigated_by"] == ["no container has /dev/fuse"]
+    with_fuse = replace_container(snapshot, "no-seccomp", devices=("/dev/fuse",))
+    result = host_result(run_check, "kernel.cve_2023_0386", with_fuse)
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is True
+    assert "/dev/fuse in no-seccomp" in result.evidence["reachable_why"]

@@ -64,3 +64,15 @@ def test_malformed_config_is_unknown_with_the_parse_error(lab_snapshot, check_id
 @pytest.mark.parametrize("check_id", IDS)
 def test_no_kubelet_is_not_applicable(lab_snapshot, check_id):
     assert _host(check_id, without_kubelet(lab_snapshot)).status is Status.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize("check_id", IDS)
+def test_config_changed_after_the_kubelet_started_is_not_in_force(lab_snapshot, check_id):
+    import dataclasses
+
+    snapshot = with_kubelet(lab_snapshot, config="kubeadm-hardened.yaml")
+    modified = snapshot.kubelet.config.modified_at
+    kubelet = dataclasses.replace(snapshot.kubelet, started_at=modified - 60)
+    result = _host(check_id, dataclasses.replace(snapshot, kubelet=kubelet))
+    assert result.status is Status.UNKNOWN
+    assert "not in force until kubelet restarts" in result.detail

@@ -8,12 +8,13 @@ import pytest
 
 from hostaudit.model import Status
 
-from ...conftest import with_collector_error
+from ...conftest import replace_container, with_collector_error
 from ._variants import with_versions
 
 AUTHZ = ("authz-broker",)
 NVIDIA = "/usr/bin/nvidia-ctk"
-# one row per check: (how the version is set, the last vulnerable version, the first fixed one, the fixed in evidence)
+# one row per check: (how the version is set, the last vulnerable version, the first fixed one[, the "fixed" evidence
+# where the record names the last affected release instead of the fix])
 ROWS = {
     "runtime.cve_2019_5736": ("runc", "1.0.0-rc6", "1.0.0-rc7"),
     "runtime.cve_2019_16884": ("runc", "1.0.0-rc8", "1.0.0-rc9"),
@@ -28,14 +29,19 @@ ROWS = {
     "runtime.cve_2024_40635": ("containerd", "1.7.26", "1.7.27"),
     "runtime.cve_2019_14271": ("docker", "19.03.0", "19.03.1"),
     "runtime.cve_2021_41091": ("docker", "20.10.8", "20.10.9"),
-    "runtime.cve_2024_41110": ("docker", "25.0.5", "25.0.6"),
+    "runtime.cve_2024_41110": ("docker", "25.0.5", "25.0.6", "after 25.0.5"),
     "runtime.cve_2026_34040": ("docker", "29.3.0", "29.3.1"),
     "runtime.cve_2024_23651": ("docker", "25.0.1", "25.0.2"),
     "runtime.cve_2024_23652": ("docker", "25.0.1", "25.0.2"),
     "runtime.cve_2024_23653": ("docker", "25.0.1", "25.0.2"),
-    "runtime.cve_2024_0132": ("nvidia", "1.16.1", "1.16.2"),
-    "runtime.cve_2025_23359": ("nvidia", "1.17.3", "1.17.4"),
-    "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8"),
+    "runtime.cve_2024_0132": ("nvidia", "1.16.1", "1.16.2", "after 1.16.1"),
+    "runtime.cve_2025_23359": ("nvidia", "1.17.3", "1.17.4", "after 1.17.3"),
+    "runtime.cve_2019_19921": ("runc", "1.0.0-rc9", "1.0.0-rc10", "after 1.0.0-rc9"),
+    "runtime.cve_2023_28642": ("runc", "1.1.4", "1.1.5"),
+    "runtime.cve_2021_41103": ("containerd", "1.5.6", "1.5.7"),
+    "runtime.cve_2021_32760": ("containerd", "1.5.3", "1.5.4", "after 1.5.3"),
+    "runtime.cve_2024_25621": ("containerd", "2.1.4", "2.1.5"),
+    "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
 }
 SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "docker": "docker daemon"}
 
@@ -53,7 +59,8 @@ def result_of(run_check, check_id, snapshot):
 
 @pytest.mark.parametrize("check_id", sorted(ROWS))
 def test_upstream_version_one_below_the_fix_fails(check_id, run_check, lab_snapshot):
-    how, vulnerable, fixed = ROWS[check_id]
+    how, vulnerable, fixed, *named = ROWS[check_id]
+    fixed = named[0] if named else fixed
     result = result_of(run_check, check_id, variant(lab_snapshot, how, vulnerable))
     assert result.status is Status.FAIL, result.evidence
     assert result.evidence["version"] == vulnerable and result.evidence["fixed"] == fixed
@@ -64,15 +71,15 @@ def test_upstream_version_one_below_the_fix_fails(check_id, run_check, lab_snaps
 
 @pytest.mark.parametrize("check_id", sorted(ROWS))
 def test_upstream_version_at_the_fix_passes(check_id, run_check, lab_snapshot):
-    how, _, fixed = ROWS[check_id]
+    how, _, fixed, *named = ROWS[check_id]
     result = result_of(run_check, check_id, variant(lab_snapshot, how, fixed))
     assert result.status is Status.PASS
-    assert result.evidence["version"] == fixed and result.evidence["fixed"] == fixed
+    assert result.evidence["version"] == fixed and result.evidence["fixed"] == (named[0] if named else fixed)
 
 
 @pytest.mark.parametrize("check_id", sorted(ROWS))
 def test_distro_build_below_the_fix_is_unknown(check_id, run_check, lab_snapshot):
-    how, vulnerable, _ = ROWS[check_id]
+    how, vulnerable, *_ = ROWS[check_id]
     result = result_of(run_check, check_id, variant(lab_snapshot, how, vulnerable + "+ds1"))
     assert result.status is Status.UNKNOWN
     assert result.evidence["build"] == "distro" and result.evidence["upstream_base"] == vulnerable
@@ -192,3 +199,34 @@ def test_recorded_lab_versions(run_check, lab_snapshot):
     assert run_check("runtime.cve_2023_27561", lab_snapshot)["host"].status is Status.PASS
     leaky = run_check("runtime.cve_2024_21626", lab_snapshot)["host"]
     assert leaky.status is Status.UNKNOWN and leaky.evidence["version"] == "1.1.5+ds1"
+
+
+def test_toolkit_installed_by_the_gpu_operator_is_judged(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="27.5.1",
+                             binaries={"/usr/local/nvidia/toolkit/nvidia-container-runtime": "1.16.1"})
+    result = result_of(run_check, "runtime.cve_2024_0132", snapshot)
+    assert result.status is Status.FAIL
+    assert result.evidence["version_source"] == "/usr/local/nvidia/toolkit/nvidia-container-runtime --version"
+
+
+@pytest.mark.parametrize(("requests", "reachable"), [(("default:gpu",), True), (("nvidia:gpu,utility",), True),
+                                                     ((), False)])
+def test_gpus_flag_makes_the_toolkit_cves_reachable(requests, reachable, run_check, lab_snapshot):
+    snapshot = replace_container(variant(lab_snapshot, "nvidia", "1.17.7"), "etc-ro", device_requests=requests)
+    result = result_of(run_check, "runtime.cve_2025_23266", snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is reachable
+    assert ("etc-ro" in result.evidence["reachable_why"]) is reachable
+
+
+@pytest.mark.parametrize(("check_id", "how", "version"), [
+    ("runtime.cve_2026_34040", "docker", "9999.0.0"), ("runtime.cve_2024_21626", "runc", "1000.1.1"),
+    ("runtime.cve_2024_21626", "runc", "1." + "9" * 5000),
+])
+def test_implausible_versions_are_unknown_never_a_pass(check_id, how, version, run_check, lab_snapshot):
+    result = result_of(run_check, check_id, variant(lab_snapshot, how, version))
+    assert result.status is Status.UNKNOWN and result.evidence["upstream_base"] is None
+
+
+def test_docker_release_candidate_of_the_introducing_release_is_affected(run_check, lab_snapshot):
+    result = result_of(run_check, "runtime.cve_2019_14271", variant(lab_snapshot, "docker", "19.03.0-rc3"))
+    assert result.status is Status.FAIL and result.evidence["fixed"] == "19.03.1"

@@ -30,7 +30,7 @@ def test_upstream_engine_below_known_fixes_fails(docker, vulnerable_to, run_chec
 
 def test_eol_branch_names_the_nearest_fixed_release(run_check, lab_snapshot):
     result = run_check(CHECK, with_versions(lab_snapshot, docker="24.0.9"))["docker daemon"]
-    assert result.evidence["vulnerable_to"]["CVE-2024-41110"] == "25.0.6"
+    assert result.evidence["vulnerable_to"]["CVE-2024-41110"] == "after 24.0.9"  # the record: 24.0 through 24.0.9
     assert result.evidence["vulnerable_to"]["CVE-2024-23651"] == "25.0.2"
 
 
@@ -46,7 +46,7 @@ def test_debian_docker_io_below_the_fixes_is_unknown(run_check, lab_snapshot):
     result = run_check(CHECK, snapshot)["docker daemon"]
     assert result.status is Status.UNKNOWN
     assert result.evidence["build"] == "distro" and result.evidence["package"] == "docker.io 20.10.24+dfsg1-1+deb12u1"
-    assert result.evidence["distro_build_verify"]["CVE-2024-41110"] == "23.0.15"
+    assert result.evidence["distro_build_verify"]["CVE-2024-41110"] == "after 20.10.27"
 
 
 def test_recorded_lab_engine_is_a_distro_build(run_check, lab_snapshot):

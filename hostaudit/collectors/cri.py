@@ -1,0 +1,238 @@
+"""The container runtime's CRI v1 API (containerd, CRI-O): every pod sandbox and container the node has, in any state.
+
+Each container's OCI runtime spec and pid come from the verbose status (`info`), so a container that exited or was
+never started is audited from the spec it would run with again. Every call has a deadline; labels, annotations and
+names are the pods' (hostile) data and are bounded here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from typing import Any
+
+from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.collectors._cgroup import limits
+from hostaudit.collectors._fs import host_exists, host_path
+from hostaudit.collectors.normalize import from_oci
+from hostaudit.model import Container, CriFacts, KubeletFacts, Pod, PodRef
+from hostaudit.parsers import parse_json_object
+
+CRIO_SOCKET = "/var/run/crio/crio.sock"
+CRI_PLUGIN = "io.containerd.grpc.v1.cri"
+MAX_ITEMS = 256  # labels/annotations kept per object
+MAX_VALUE = 1024  # characters kept per label key or value
+MAX_OBJECTS = 5000  # sandboxes or containers read from one runtime
+MAX_MESSAGE = 64 << 20  # bytes of one CRI answer (a list of thousands of containers exceeds gRPC's 4 MiB default)
+CONTAINER_STATES = {0: "created", 1: "running", 2: "exited", 3: "unknown"}
+SANDBOX_STATES = {0: "ready", 1: "notready"}
+NODE = 2  # CRI NamespaceMode NODE: the host's namespace
+# kubelet copies the pod's labels onto its sandbox; these name the controller that made the pod
+_CRONJOB_JOB = re.compile(r"^(?P<cronjob>.+)-\d{8,}$")
+
+
+def _bounded(mapping: Any) -> dict[str, str]:
+    """At most MAX_ITEMS string pairs, each cut to MAX_VALUE characters."""
+    out: dict[str, str] = {}
+    for key, value in list(dict(mapping).items())[:MAX_ITEMS]:
+        out[str(key)[:MAX_VALUE]] = str(value)[:MAX_VALUE]
+    return out
+
+
+def owner_of(pod_name: str, labels: dict[str, str], annotations: dict[str, str]) -> tuple[str, str, str]:
+    """(kind, name, source) of the workload that owns a pod, from the labels its controller stamps on it; ("", "",
+    source) for a bare or static pod. An inference from labels, which the pod's author can also set."""
+    if annotations.get("kubernetes.io/config.source", "api") != "api":
+        return "", "", "annotation kubernetes.io/config.source (static pod)"
+    job = labels.get("batch.kubernetes.io/job-name") or labels.get("job-name")
+    if job:
+        cron = _CRONJOB_JOB.match(job)
+        if cron:
+            return "CronJob", cron.group("cronjob"), "label job-name (scheduled-time suffix)"
+        return "Job", job, "label job-name"
+    template_hash = labels.get("pod-template-hash")
+    if template_hash:
+        prefix, found, _ = pod_name.rpartition(f"-{template_hash}-")
+        if found:
+            return "Deployment", prefix, "label pod-template-hash"
+        return "ReplicaSet", pod_name.rsplit("-", 1)[0], "label pod-template-hash"
+    if "controller-revision-hash" in labels:
+        if "statefulset.kubernetes.io/pod-name" in labels:
+            return "StatefulSet", pod_name.rsplit("-", 1)[0], "label statefulset.kubernetes.io/pod-name"
+        if "pod-template-generation" in labels:
+            return "DaemonSet", pod_name.rsplit("-", 1)[0], "label pod-template-generation"
+    return "", "", "no controller label"
+
+
+def endpoints(ctx: CollectContext, kubelet: KubeletFacts | None) -> list[tuple[str, str]]:
+    """(socket path, where it came from) of the CRI runtimes to ask, the first that applies: the option, the
+    kubelet's endpoint, each containerd whose config keeps CRI on, CRI-O's default socket."""
+    from hostaudit.collectors.containerd import daemon_views
+
+    if ctx.cri_endpoint:
+        return [(ctx.cri_endpoint.removeprefix("unix://"), "--cri-endpoint")]
+    if kubelet is not None and not ctx.containerd_state_dirs:
+        flag = kubelet.flags.get("container-runtime-endpoint")
+        data = kubelet.config.data if kubelet.config and kubelet.config.data else {}
+        configured = data.get("containerRuntimeEndpoint")
+        endpoint = flag or (configured if isinstance(configured, str) else None)
+        if endpoint:
+            source = "kubelet --container-runtime-endpoint" if flag else "kubelet config containerRuntimeEndpoint"
+            return [(endpoint.removeprefix("unix://"), source)]
+    found = []
+    for _proc, config, _state, socket in daemon_views(ctx):
+        disabled = (config.data or {}).get("disabled_plugins")
+        if isinstance(disabled, list) and ({CRI_PLUGIN, "cri"} & {str(d) for d in disabled}):
+            continue
+        if socket not in (f[0] for f in found):
+            found.append((socket, f"containerd config {config.path}"))
+    if not found and not ctx.containerd_state_dirs and host_exists(CRIO_SOCKET):
+        found.append((CRIO_SOCKET, "CRI-O default socket"))
+    return found
+
+
+def _info(response: Any) -> dict[str, Any]:
+    """The runtime's verbose `info` document (containerd and CRI-O both put it under "info"), {} when unusable."""
+    raw = response.info.get("info") if response.info else None
+    if not raw:
+        return {}
+    try:
+        return parse_json_object(raw)
+    except ValueError:
+        return {}
+
+
+def _pid(info: dict[str, Any], running: bool) -> int | None:
+    pid = info.get("pid")
+    if running and isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and host_exists(f"/proc/{pid}"):
+        return pid
+    return None
+
+
+def _from_status(status: Any, info: dict[str, Any], state: str, running: bool, pod: PodRef, labels: dict[str, str]
+                 ) -> Container:
+    spec = info.get("runtimeSpec")
+    container = from_oci(spec if isinstance(spec, dict) else {}, "k8s.io", status.id, _pid(info, running), state)
+    name = f"{pod.namespace}/{pod.name}/{pod.container_name or '(sandbox)'}"
+    image = getattr(status, "image", None)
+    return replace(container, key=f"k8s:{name}", name=name, pod=pod, labels=labels,
+                   image=(image.image[:MAX_VALUE] if image is not None and image.image else container.image))
+
+
+def init_containers(timeline: list[tuple[str, str, int, int]]) -> tuple[str, ...]:
+    """Names of a pod's init containers from (name, state, started_at, finished_at) of its containers: those that
+    exited before another of them started (kubelet starts the app containers only after every init container)."""
+    starts = [started for _name, _state, started, _finished in timeline if started]
+    return tuple(sorted({name for name, state, _started, finished in timeline
+                         if state == "exited" and finished and any(s >= finished for s in starts)}))
+
+
+def _unique_keys(containers: list[tuple[int, Container]]) -> list[Container]:
+    """The newest container of a name keeps its key; older attempts (and recreated pods) get the id appended."""
+    seen: set[str] = set()
+    out = []
+    for _created, ctr in sorted(containers, key=lambda item: (not item[1].running, -item[0], item[1].id)):
+        if ctr.key in seen:
+            ctr = replace(ctr, key=f"{ctr.key}@{ctr.id[:12]}", name=f"{ctr.name}@{ctr.id[:12]}")
+        seen.add(ctr.key)
+        out.append(ctr)
+    return out
+
+
+def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
+    import grpc
+    from cri_api.v1 import api_pb2 as pb
+    from cri_api.v1 import api_pb2_grpc
+
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE)]
+    with grpc.insecure_channel(f"unix://{socket}", options=options) as channel:
+        runtime = api_pb2_grpc.RuntimeServiceStub(channel)
+        try:
+            version = runtime.Version(pb.VersionRequest(), timeout=timeout)
+            sandboxes = list(runtime.ListPodSandbox(pb.ListPodSandboxRequest(), timeout=timeout).items)[:MAX_OBJECTS]
+            listed = list(runtime.ListContainers(pb.ListContainersRequest(), timeout=timeout).containers)[:MAX_OBJECTS]
+        except grpc.RpcError as exc:
+            raise CollectorError(f"cri: {socket} ({source}): {exc.code().name}: {exc.details()}") from exc
+        errors: list[str] = []
+        found: list[tuple[int, Container]] = []
+        pods: list[Pod] = []
+        for sandbox in sandboxes:
+            try:
+                response = runtime.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=sandbox.id,
+                                                                               verbose=True), timeout=timeout)
+            except grpc.RpcError as exc:
+                errors.append(f"sandbox {sandbox.id[:12]}: {exc.code().name}")
+                continue
+            status, info = response.status, _info(response)
+            meta = status.metadata
+            ref = PodRef(meta.namespace[:MAX_VALUE], meta.name[:MAX_VALUE], "", status.id)
+            labels, annotations = _bounded(status.labels), _bounded(status.annotations)
+            state = SANDBOX_STATES.get(status.state, "unknown")
+            found.append((status.created_at, _from_status(status, info, state, status.state == 0, ref, labels)))
+            options = status.linux.namespaces.options
+            kind, owner, owner_source = owner_of(ref.name, labels, annotations)
+            config = info.get("config") if isinstance(info.get("config"), dict) else {}
+            linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
+            context = linux.get("security_context") if isinstance(linux.get("security_context"), dict) else {}
+            parent = linux.get("cgroup_parent") if isinstance(linux.get("cgroup_parent"), str) else ""
+            pods.append(Pod(
+                namespace=ref.namespace, name=ref.name, sandbox_id=status.id, sandbox_key=None, containers=(),
+                host_namespaces=tuple(k for k, mode in (("network", options.network), ("pid", options.pid),
+                                                        ("ipc", options.ipc)) if mode == NODE),
+                containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
+                owner_name=owner, owner_source=owner_source, security_context=context, cgroup_parent=parent[:MAX_VALUE],
+                cgroup_limits=limits(parent) if parent else {}))
+        by_sandbox = {p.sandbox_id: p for p in pods}
+        timelines: dict[str, list[tuple[str, str, int, int]]] = {}
+        for listed_container in listed:
+            try:
+                response = runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=listed_container.id,
+                                                                             verbose=True), timeout=timeout)
+            except grpc.RpcError as exc:
+                errors.append(f"container {listed_container.id[:12]}: {exc.code().name}")
+                continue
+            status, info = response.status, _info(response)
+            pod = by_sandbox.get(listed_container.pod_sandbox_id)
+            labels = _bounded(status.labels)
+            ref = PodRef(pod.namespace if pod else labels.get("io.kubernetes.pod.namespace", ""),
+                         pod.name if pod else labels.get("io.kubernetes.pod.name", ""),
+                         status.metadata.name[:MAX_VALUE] or "(unnamed)", listed_container.pod_sandbox_id)
+            state = CONTAINER_STATES.get(status.state, "unknown")
+            found.append((status.created_at, _from_status(status, info, state, status.state == 1, ref, labels)))
+            timelines.setdefault(listed_container.pod_sandbox_id, []).append(
+                (ref.container_name, state, status.started_at, status.finished_at))
+    containers = _unique_keys(found)
+    keys: dict[str, list[str]] = {}
+    sandbox_keys: dict[str, str] = {}
+    for ctr in containers:
+        if ctr.pod and ctr.pod.container_name:
+            keys.setdefault(ctr.pod.sandbox_id, []).append(ctr.key)
+        elif ctr.pod:
+            sandbox_keys[ctr.id] = ctr.key
+    pods = [replace(p, sandbox_key=sandbox_keys.get(p.sandbox_id), containers=tuple(sorted(keys.get(p.sandbox_id, ()))),
+                    init_containers=init_containers(timelines.get(p.sandbox_id, []))) for p in pods]
+    return CriFacts(endpoint=f"unix://{socket}", endpoint_source=source, runtime_name=version.runtime_name[:64],
+                    runtime_version=version.runtime_version[:64], api_version=version.runtime_api_version[:16],
+                    containers=tuple(containers), pods=tuple(sorted(pods, key=lambda p: (p.namespace, p.name, p.uid))),
+                    errors=tuple(errors))
+
+
+def collect(ctx: CollectContext, kubelet: KubeletFacts | None) -> CriFacts:
+    """The first CRI runtime found; skipped (the containerd collector then reads task bundles) when there is none."""
+    # a socket the host's configuration names is a host path (read through the host root); --cri-endpoint is taken
+    # as given, like --docker-host
+    found = [(s, src) for s, src in endpoints(ctx, kubelet)
+             if os.path.exists(s if src == "--cri-endpoint" else host_path(s))]
+    if not found:
+        raise CollectorSkipped("cri: no CRI runtime socket found; pods are read from containerd's task bundles "
+                               "(running containers only)")
+    try:
+        import cri_api.v1.api_pb2  # noqa: F401
+    except ImportError as exc:
+        raise CollectorError(f"cri: the CRI client (container-runtime-interface-api) cannot be loaded: {exc}") from exc
+    socket, source = found[0]
+    facts = _read_runtime(socket if source == "--cri-endpoint" else host_path(socket), source, ctx.cri_timeout)
+    if facts.errors:
+        raise PartialFacts(facts, f"cri: {len(facts.errors)} status call(s) failed: " + "; ".join(facts.errors[:5]))
+    return facts

@@ -1,0 +1,123 @@
+"""Behaviour gates: a check counts as tested only by what its function returned during the run, never by a comment.
+
+The unit suite records every status each check function returns (all calls go through the catalog, so wrapping the
+registered functions sees them all) and, on a run of the whole directory, fails for any automated check that never
+returned both `fail` and `pass`. The engine suite records which container-scope checks failed in a report of a real
+daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did, and for any
+check that raised there (`engine.checks_raised`); a check that needs an LSM the host lacks (NEEDS_LSM) is excused.
+A run of a subset (paths below the directory, node ids, -k, -m, --lf, -x, deselection) records but does not judge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hostaudit import catalog, engine
+from hostaudit.catalog import Check, Scope
+from hostaudit.model import HOST, Result, Status
+
+RETURNED: dict[str, set[Status]] = defaultdict(set)  # check id -> statuses its own function returned
+FAILED_ON_A_REAL_DAEMON: set[str] = set()  # container-scope check ids failing in a real daemon's report
+RAISED_ON_A_REAL_DAEMON: set[str] = set()  # check ids whose function raised (engine.checks_raised) in such a report
+HOST_LSMS: set[str] = set()  # the LSMs the audited host has (a report's host.lsm)
+# Container checks that can only fail where the host enables this LSM (elsewhere they are not_applicable).
+NEEDS_LSM = {"container.apparmor_unconfined": "apparmor", "container.selinux_disabled": "selinux"}
+
+
+def record_check_functions() -> None:
+    """Wrap each registered check function so that the statuses it returns are recorded."""
+    for check_id, check in catalog.load().items():
+        catalog._REGISTRY[check_id] = dataclasses.replace(check, evaluate=_recording(check_id, check.evaluate))
+
+
+def _recording(check_id: str, function: Callable) -> Callable:
+    def evaluate(snapshot):
+        results = list(function(snapshot))
+        RETURNED[check_id].update(result.status for result in results)
+        return results
+
+    return evaluate
+
+
+def record_report(args: tuple[str, ...], stdout: str) -> None:
+    """Record the container checks failing, and any check that raised, in the JSON report of `hostaudit audit` run
+    on a live daemon."""
+    if not args or args[0] != "audit" or "--facts" in args or "json" not in args:
+        return
+    try:
+        findings = json.loads(stdout)["findings"]
+    except (ValueError, KeyError, TypeError):
+        return
+    FAILED_ON_A_REAL_DAEMON.update(f["check_id"] for f in findings
+                                   if f.get("status") == "fail" and f.get("scope") == Scope.CONTAINER.value)
+    results: dict[str, list[Result]] = defaultdict(list)
+    for f in findings:
+        results[f["check_id"]].append(Result(HOST, Status(f["status"]), detail=f.get("detail", "")))
+    RAISED_ON_A_REAL_DAEMON.update(engine.checks_raised(results))
+    HOST_LSMS.update(filter(None, str(json.loads(stdout).get("host", {}).get("lsm") or "").split(",")))
+
+
+def automated(scope: Scope | None = None) -> dict[str, Check]:
+    return {cid: check for cid, check in catalog.load().items()
+            if not check.meta.manual and (scope is None or check.meta.scope is scope)}
+
+
+def unit_gaps() -> list[str]:
+    """Automated checks whose function never returned both fail and pass."""
+    wanted = {Status.FAIL, Status.PASS}
+    return [f"{cid}: returned {sorted(s.value for s in RETURNED[cid]) or 'nothing'}, never "
+            f"{' and '.join(sorted(s.value for s in wanted - RETURNED[cid]))}"
+            for cid in automated() if not wanted <= RETURNED[cid]]
+
+
+def engine_gaps() -> list[str]:
+    return [*(f"{cid}: raised an error on the real daemon" for cid in sorted(RAISED_ON_A_REAL_DAEMON)),
+            *(f"{cid}: never failed on the real daemon" for cid in automated(Scope.CONTAINER)
+              if cid not in FAILED_ON_A_REAL_DAEMON and _can_fail_here(cid))]
+
+
+def _can_fail_here(check_id: str) -> bool:
+    lsm = NEEDS_LSM.get(check_id)
+    return lsm is None or lsm in HOST_LSMS
+
+
+class Gate:
+    """A pytest plugin judging `gaps` at the end of a run that covered all of `directory`."""
+
+    def __init__(self, directory: Path, gaps: Callable[[], list[str]], what: str) -> None:
+        self.directory = directory.resolve()
+        self.gaps = gaps
+        self.what = what
+        self.deselected = False
+
+    def pytest_deselected(self, items) -> None:
+        self.deselected = self.deselected or bool(items)
+
+    def _whole_run(self, session: pytest.Session) -> bool:
+        option = session.config.option
+        if option.keyword or option.markexpr or option.maxfail or getattr(option, "lf", False) \
+                or getattr(option, "stepwise", False) or self.deselected:
+            return False
+        args = session.config.args or [str(session.config.rootpath)]
+        paths = [Path(session.config.invocation_params.dir, arg).resolve() for arg in args if "::" not in arg]
+        return len(paths) == len(args) and any(p == self.directory or p in self.directory.parents for p in paths)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not self._whole_run(session):
+            return
+        gaps = self.gaps()
+        if not gaps:
+            return
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", f"behaviour gate: {len(gaps)} {self.what}", red=True)
+            for gap in gaps:
+                reporter.write_line(gap)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

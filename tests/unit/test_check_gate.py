@@ -1,0 +1,67 @@
+"""The behaviour gates' recorders (tests/check_gate.py), fed the way the engine suite feeds them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hostaudit import engine
+from tests import check_gate
+
+
+@pytest.fixture
+def clean_records(monkeypatch):
+    monkeypatch.setattr(check_gate, "FAILED_ON_A_REAL_DAEMON", set())
+    monkeypatch.setattr(check_gate, "RAISED_ON_A_REAL_DAEMON", set())
+    monkeypatch.setattr(check_gate, "HOST_LSMS", set())
+
+
+def _report(*findings: dict) -> str:
+    return json.dumps({"findings": list(findings)})
+
+
+def test_a_container_check_failing_in_a_live_report_is_recorded(clean_records):
+    finding = {"check_id": "container.privileged", "status": "fail", "scope": "container", "detail": ""}
+    check_gate.record_report(("audit", "--format", "json"), _report(finding))
+    assert sorted(check_gate.FAILED_ON_A_REAL_DAEMON) == ["container.privileged"]
+    assert "container.privileged: never failed on the real daemon" not in check_gate.engine_gaps()
+    assert "container.host_pid: never failed on the real daemon" in check_gate.engine_gaps()
+
+
+def test_a_check_that_raised_on_the_real_daemon_is_a_gap(clean_records):
+    finding = {"check_id": "daemon.icc_enabled", "status": "unknown", "scope": "daemon", "detail": engine.RAISED}
+    check_gate.record_report(("audit", "--format", "json"), _report(finding))
+    assert check_gate.engine_gaps()[0] == "daemon.icc_enabled: raised an error on the real daemon"
+
+
+def test_reports_of_saved_snapshots_are_not_a_real_daemon(clean_records):
+    finding = {"check_id": "container.privileged", "status": "fail", "scope": "container", "detail": ""}
+    check_gate.record_report(("audit", "--facts", "f.json", "--format", "json"), _report(finding))
+    assert not check_gate.FAILED_ON_A_REAL_DAEMON
+
+
+def test_an_lsm_check_is_excused_only_where_the_host_lacks_the_lsm(clean_records):
+    gap = "container.apparmor_unconfined: never failed on the real daemon"
+    check_gate.record_report(("audit", "--format", "json"), json.dumps({"findings": [], "host": {"lsm": None}}))
+    assert gap not in check_gate.engine_gaps()
+    check_gate.record_report(("audit", "--format", "json"),
+                             json.dumps({"findings": [], "host": {"lsm": "capability,apparmor"}}))
+    assert gap in check_gate.engine_gaps()
+
+
+def test_a_crashing_check_is_unknown_never_silent(lab_snapshot):
+    """The engine's promise the gates rely on: a check that raises answers `unknown` with the error, and
+    engine.checks_raised names it."""
+    from hostaudit import catalog
+    from hostaudit.catalog import Check
+    from hostaudit.model import Status
+
+    def crash(_snapshot):
+        raise KeyError("boom")
+
+    check = Check(catalog.load()["daemon.tcp_without_tls"].meta, crash, __name__)
+    results = engine.evaluate_check(check, lab_snapshot)
+    assert [(r.status, r.detail, r.evidence) for r in results] == [
+        (Status.UNKNOWN, engine.RAISED, {"error": "KeyError: 'boom'"})]
+    assert engine.checks_raised({"daemon.tcp_without_tls": results}) == ["daemon.tcp_without_tls"]

@@ -1,0 +1,125 @@
+"""The ranges in hostaudit/data/cves.json are the ones the vendored CVE records state (tests/data/cve_records).
+
+The oracle is the record, read by scripts/update_cves.py; the reader itself is checked here against the values the
+records spell out (Copy Fail's fixed releases as the kernel CNA lists them, runc's as GitHub's record lists them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from hostaudit import cves
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS = ROOT / "tests" / "data" / "cve_records"
+ROWS = cves.raw_data()["cves"]
+FROM_RECORD = [r for r in ROWS if r["range_source"] == "cve_record"]
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("update_cves", ROOT / "scripts" / "update_cves.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+UPDATE = _load_script()
+
+
+def _record(cve_id: str) -> dict:
+    return json.loads((RECORDS / f"{cve_id}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", FROM_RECORD, ids=lambda r: r["id"])
+def test_every_range_equals_what_its_record_states(row):
+    derived = UPDATE.ranges(_record(row["id"]), row["component"])
+    assert derived is not None, f"{row['id']}: its vendored record states no range"
+    assert row["introduced"] == derived["introduced"]
+    assert row["fixed"] == derived["fixed"], f"{row['id']}: fixed releases differ from the record"
+    assert row.get("last_affected", {}) == derived["last_affected"]
+    assert row["mainline_fix"] == derived["mainline_fix"]
+
+
+@pytest.mark.parametrize("row", FROM_RECORD, ids=lambda r: r["id"])
+def test_ranges_from_elsewhere_never_override_the_record(row):
+    elsewhere = row.get("fixed_elsewhere", {})
+    assert not set(elsewhere) & set(row["fixed"]), "a branch the record names is the record's"
+    assert not elsewhere or row.get("fixed_elsewhere_source")
+    assert all(r.get("source") for r in row.get("also_affected", ()))
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["range_source"] != "cve_record"], ids=lambda r: r["id"])
+def test_rows_not_from_a_record_name_their_source_and_no_vendored_record_has_ranges(row):
+    assert len(row["range_source"]) > 20  # a named source, not a placeholder
+    if (RECORDS / f"{row['id']}.json").exists():
+        assert UPDATE.ranges(_record(row["id"]), row["component"]) is None, \
+            f"{row['id']}: its record states ranges: set range_source to cve_record and run scripts/update_cves.py"
+
+
+def test_every_vendored_record_is_used_and_names_where_it_came_from():
+    ids = {r["id"] for r in ROWS}
+    for path in RECORDS.glob("*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert record["cveMetadata"]["cveId"] == path.stem and path.stem in ids
+        source = record["x_vendored"]
+        assert source["repo"] == "CVEProject/cvelistV5" and len(source["commit"]) == 40
+        assert source["path"].endswith(f"/{path.stem}.json")
+
+
+def test_the_data_file_is_what_the_script_writes():
+    assert UPDATE.main(["--check"]) == 0
+
+
+def test_cvss_scores_are_kept_from_the_records():
+    row = next(r for r in ROWS if r["id"] == "CVE-2025-23359")
+    assert row["cvss"] == {"score": 8.3, "severity": "HIGH", "vector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:H/A:H",
+                           "by": "nvidia"}
+
+
+# the reader against values copied by hand from the records (an oracle independent of the reader)
+def test_reader_kernel_cna_copy_fail():
+    derived = UPDATE.ranges(_record("CVE-2026-31431"), "kernel")
+    assert derived == {"introduced": "4.14", "last_affected": {}, "mainline_fix": "7.0", "fixed": {
+        "5.10": "5.10.254", "5.15": "5.15.204", "6.1": "6.1.170", "6.6": "6.6.137", "6.12": "6.12.85",
+        "6.18": "6.18.22", "6.19": "6.19.12"}}
+
+
+def test_reader_kernel_cna_takes_the_later_of_two_fixes_in_a_branch():
+    derived = UPDATE.ranges(_record("CVE-2026-43284"), "kernel")
+    assert derived["fixed"]["5.15"] == "5.15.206" and derived["fixed"]["6.1"] == "6.1.172"
+
+
+def test_reader_less_than_records():
+    derived = UPDATE.ranges(_record("CVE-2021-22600"), "kernel")
+    assert derived == {"introduced": "0", "fixed": {"5.4": "5.4.168", "5.10": "5.10.88", "5.15": "5.15.11"},
+                       "last_affected": {}, "mainline_fix": "5.16-rc6"}
+
+
+def test_reader_github_expressions():
+    assert UPDATE.ranges(_record("CVE-2025-31133"), "runc") == {
+        "introduced": "0", "fixed": {"1.2": "1.2.8", "1.3": "1.3.3"}, "last_affected": {"1.4": "1.4.0-rc.3"},
+        "mainline_fix": None}
+    assert UPDATE.ranges(_record("CVE-2024-21626"), "runc")["introduced"] == "1.0.0-rc93"
+    assert UPDATE.ranges(_record("CVE-2025-23359"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.3"}
+
+
+def test_reader_finds_no_ranges_in_n_a_records():
+    assert UPDATE.ranges(_record("CVE-2019-14271"), "docker") is None
+    assert UPDATE.ranges(_record("CVE-2022-0847"), "kernel") is None
+
+
+def test_reader_skips_the_gpu_operator_listed_inside_the_toolkit_entry():
+    assert UPDATE.ranges(_record("CVE-2025-23266"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.7"}
+
+
+def test_reader_takes_no_bound_from_an_unspecified_upper_limit():
+    assert UPDATE.ranges(_record("CVE-2021-22555"), "kernel") is None  # introduced 2.6.19-rc1, no fixed release
+
+
+def test_reader_reads_debian_style_release_candidates():
+    assert UPDATE.ranges(_record("CVE-2022-2588"), "kernel") == {
+        "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "6.0~rc1"}

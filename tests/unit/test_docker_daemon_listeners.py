@@ -1,0 +1,103 @@
+"""Listener discovery and TLS state of the Docker daemon (hostaudit/collectors/docker_daemon.py).
+
+The argv cases follow dockerd's own rules (cmd/dockerd: `--tlsverify` given at all turns TLS on; the default port is
+2376 with TLS, 2375 without); the listening-socket case uses a real socket of this test process as its oracle.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from hostaudit.collectors.docker_daemon import _tcp_listeners
+from hostaudit.model import TcpListener
+from hostaudit.parsers import parse_dockerd_argv
+
+
+def _from_argv(*args: str, config: dict | None = None, pid: int | None = None) -> tuple[TcpListener, ...]:
+    return _tcp_listeners(parse_dockerd_argv(["dockerd", *args]), config or {}, pid)
+
+
+def test_plain_tcp_from_argv_is_neither_tls_nor_verified():
+    assert _from_argv("-H", "unix:///run/docker.sock", "-H", "tcp://127.0.0.1:2375") == (
+        TcpListener("127.0.0.1", 2375, False, False, "argv"),)
+
+
+def test_tls_without_verify_is_not_recorded_as_verified():
+    assert _from_argv("-H", "tcp://0.0.0.0:2376", "--tls", "--tlscert", "c.pem", "--tlskey", "k.pem") == (
+        TcpListener("0.0.0.0", 2376, True, False, "argv"),)
+
+
+def test_tlsverify_is_tls_and_verified():
+    assert _from_argv("--tlsverify", "-Htcp://0.0.0.0:2376") == (TcpListener("0.0.0.0", 2376, True, True, "argv"),)
+
+
+@pytest.mark.parametrize("spelling", ["--tlsverify=1", "--tlsverify=TRUE", "--tlsverify"])
+def test_every_true_spelling_of_tlsverify_verifies(spelling):
+    assert _from_argv(spelling, "-H", "tcp://0.0.0.0:2376")[0].tls_verify is True
+
+
+def test_tlsverify_false_still_turns_tls_on_without_verification():
+    assert _from_argv("--tlsverify=false", "--host=tcp://10.0.0.1:2376") == (
+        TcpListener("10.0.0.1", 2376, True, False, "argv"),)
+
+
+def test_daemon_json_hosts_are_listeners_with_its_tls_settings():
+    config = {"hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"], "tls": True}
+    assert _from_argv(config=config) == (TcpListener("0.0.0.0", 2376, True, False, "daemon.json"),)
+    verified = {**config, "tlsverify": True}
+    assert _from_argv(config=verified) == (TcpListener("0.0.0.0", 2376, True, True, "daemon.json"),)
+
+
+def test_a_tlsverify_key_in_daemon_json_turns_tls_on_even_when_false():
+    config = {"hosts": "tcp://0.0.0.0:2376", "tlsverify": False}  # one string is read as one host
+    assert _from_argv(config=config) == (TcpListener("0.0.0.0", 2376, True, False, "daemon.json"),)
+
+
+def test_flags_and_daemon_json_hosts_are_both_read():
+    found = _from_argv("-H", "tcp://127.0.0.1:2375", config={"hosts": ["tcp://0.0.0.0:2377"]})
+    assert {(t.port, t.source) for t in found} == {(2375, "argv"), (2377, "daemon.json")}
+
+
+@pytest.mark.parametrize(("host", "flags", "expected"), [
+    ("tcp://", (), ("0.0.0.0", 2375)),
+    ("tcp://:2380", (), ("0.0.0.0", 2380)),
+    ("tcp://192.0.2.1", (), ("192.0.2.1", 2375)),
+    ("tcp://192.0.2.1", ("--tls",), ("192.0.2.1", 2376)),
+    ("tcp://192.0.2.1:99999", (), ("192.0.2.1", 2375)),
+    ("tcp://192.0.2.1:65535", (), ("192.0.2.1", 65535)),
+    ("tcp://192.0.2.1:2380/", (), ("192.0.2.1", 2380)),
+    ("tcp://[::1]:2380", (), ("[::1]", 2380)),
+    ("tcp://[::]", ("--tlsverify",), ("[::]", 2376)),
+])
+def test_default_address_and_port(host, flags, expected):
+    (listener,) = _from_argv("-H", host, *flags)
+    assert (listener.address, listener.port) == expected
+
+
+def test_unix_and_fd_hosts_are_not_tcp_listeners():
+    assert _from_argv("-H", "unix:///run/docker.sock", "-H", "fd://") == ()
+
+
+def test_a_real_listening_socket_is_found_when_nothing_declares_it():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        found = _from_argv("-H", "fd://", pid=os.getpid())
+    assert TcpListener("127.0.0.1", port, False, False, "listening") in found
+
+
+def test_a_declared_listener_keeps_its_source_when_also_listening():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        found = _from_argv("-H", f"tcp://127.0.0.1:{port}", "--tls", pid=os.getpid())
+    assert [t for t in found if t.port == port] == [TcpListener("127.0.0.1", port, True, False, "argv")]
+
+
+def test_an_unreadable_process_adds_no_listener():
+    assert _from_argv(pid=2**22 + 1) == ()

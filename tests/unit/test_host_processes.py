@@ -1,0 +1,98 @@
+"""Only host processes stand for the host's daemons: the kernel's initial namespaces are the reference, and a
+process in another mount or PID namespace or in a container cgroup never counts, whatever it is called. The
+oracle is the kernel: processes started here in new namespaces with `unshare`."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from hostaudit.collectors import CollectContext, in_container_cgroup, initial_namespaces
+from hostaudit.model import Status
+from tests.unit.conftest import results_by_subject
+
+ID = "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(("line", "container"), [
+    ("0::/system.slice/docker.service", False), ("0::/system.slice/kubelet.service", False),
+    ("0::/user.slice/user-0.slice/session-1.scope", False), (f"0::/system.slice/docker-{ID}.scope", True),
+    (f"4:memory:/docker/{ID}", True), (f"0::/kubepods.slice/kubepods-besteffort.slice/cri-containerd-{ID}.scope",
+                                       True),
+    ("0::/kubepods/burstable/pod1/x", True), (f"0::/machine.slice/libpod-{ID}.scope", True),
+    ("0::/lxc.payload.web", True), (f"0::/k8s.io/{ID}", True),
+])
+def test_container_cgroups_are_recognised(line, container):
+    assert in_container_cgroup(line) is container
+
+
+def test_the_reference_is_the_kernels_initial_namespaces_never_a_daemons():
+    reference = initial_namespaces()
+    pid = 1 if reference.source.startswith("/proc/1/") else 2
+    assert reference.namespaces == {kind: os.readlink(f"/proc/{pid}/ns/{kind}") for kind in reference.namespaces}
+    assert "kthreadd" in reference.source or "init" in reference.source
+    assert len(reference.namespaces) == 7
+
+
+@pytest.fixture()
+def impostors(tmp_path):
+    """`dockerd` and `kubelet` (copies of sleep) in new mount and PID namespaces, and a `containerd` on the host."""
+    for name in ("dockerd", "kubelet", "containerd"):
+        shutil.copy(shutil.which("sleep"), tmp_path / name)
+    procs = [subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--mount-proc", str(tmp_path / name), "60"])
+             for name in ("dockerd", "kubelet")]
+    procs.append(subprocess.Popen([str(tmp_path / "containerd"), "60"]))
+    time.sleep(0.5)
+    yield tmp_path, procs[-1].pid
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_processes_in_other_namespaces_never_count_as_the_hosts(impostors):
+    base, host_pid = impostors
+    ctx = CollectContext()
+    named = ctx.processes_named("dockerd", "kubelet", "containerd")
+    assert host_pid in [p.pid for p in named]
+    assert not [p for p in named if p.argv and p.argv[0].startswith(str(base)) and p.pid != host_pid]
+
+
+def test_namespace_checks_are_unknown_when_the_reference_is_unreadable(lab_snapshot):
+    blind = dataclasses.replace(lab_snapshot, host=dataclasses.replace(
+        lab_snapshot.host, reference_namespaces={}, reference_source="unreadable"))
+    for check_id in ("container.host_pid", "container.host_network", "container.host_ipc"):
+        results = results_by_subject(check_id, blind)
+        assert results["hardened"].status is Status.UNKNOWN
+        assert results["host-pid"].status is (Status.FAIL if check_id == "container.host_pid" else Status.UNKNOWN)
+
+
+def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
+    """A process named like a shim, whose cwd is a fake bundle (in a volume, say), adds no task: bundles are read
+    only under the state dirs host containerd daemons name. The old code followed the cwd and read the fake."""
+    from hostaudit.collectors import CollectorSkipped, PartialFacts
+    from hostaudit.collectors import containerd as containerd_collector
+
+    bundle = tmp_path / "state" / "io.containerd.runtime.v2.task" / "evilns" / "evil"
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/x"]}}')
+    shim = tmp_path / "containerd-shim-runc-v2"
+    shutil.copy(shutil.which("sleep"), shim)
+    proc = subprocess.Popen([str(shim), "60"], cwd=bundle)
+    try:
+        time.sleep(0.3)
+        try:
+            facts = containerd_collector.collect(CollectContext())
+        except PartialFacts as partial:
+            facts = partial.facts
+        except CollectorSkipped:
+            return
+        assert str(tmp_path) not in " ".join(facts.state_dirs)
+        assert not [c for c in facts.containers if c.id == "evil"]
+    finally:
+        proc.kill()
+        proc.wait()
