@@ -106,11 +106,15 @@ def _require_socket(url: str, path: str) -> None:
 
 def _dockerd_missing_socket(ctx: CollectContext, path: str) -> int | None:
     """The pid of a running dockerd that should listen on `path`, or (for the default endpoint) whose every unix
-    socket is missing."""
+    socket is missing; a dockerd found serving a socket of its own (a rootless one's is under its user's runtime
+    dir) is not missing it."""
     from hostaudit.collectors.docker_daemon import DEFAULT_SOCKETS, unix_sockets
     from hostaudit.parsers import parse_dockerd_argv
 
+    serving = {e.pid for e in ctx.docker_engines if e.error is None}  # verified on a socket of their own
     for proc in ctx.processes_named("dockerd"):
+        if proc.pid in serving:
+            continue
         sockets = [host_path(s) for s in unix_sockets(parse_dockerd_argv(proc.argv), {})]
         defaults = [host_path(s) for s in DEFAULT_SOCKETS]
         if path in sockets or (path in defaults and sockets and not any(map(os.path.exists, sockets))):

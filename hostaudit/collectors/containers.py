@@ -69,17 +69,22 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
     main_path = unix_path(ctx.docker_url)
     engines = [e for e in ctx.docker_engines if e.error is None]
     main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None)
+    errors = []
     try:
         main = endpoint_containers(ctx)
         found = _owned(main, main_engine, True) if main_engine else list(main)
         skipped = None
     except CollectorSkipped as exc:
         found, skipped = [], exc
+    except CollectorError as exc:  # the other engines are still read; the failure is reported beside them
+        if ctx.narrowed:
+            raise
+        found, skipped = [], None
+        errors.append(str(exc))
     if ctx.narrowed:
         if skipped:
             raise skipped
         return tuple(found)
-    errors = []
     seen = [main_path] if main_path else []
     for engine in engines:
         if any(_same_socket(host_path(engine.socket), s) for s in seen):
@@ -93,6 +98,8 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
             errors.append(str(exc))
     if skipped and not found and not errors and len(seen) <= 1:
         raise skipped
+    if errors and not found:
+        raise CollectorError("; ".join(errors))
     if errors:
         raise PartialFacts(tuple(found), "; ".join(errors))
     return tuple(found)
