@@ -1,6 +1,6 @@
 import dataclasses
 
-from hostaudit.model import Mount, Presence, SocketInfo, Status
+from hostaudit.model import DockerEngine, Mount, Presence, SocketInfo, Status
 from tests.unit.conftest import (
     assert_unknown_without_docker,
     replace_container,
@@ -86,3 +86,17 @@ def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
 def test_unknown_when_the_sockets_could_not_be_collected(lab_snapshot):
     results = results_by_subject(CHECK, with_collector_error(lab_snapshot, "sockets"))
     assert {r.status for r in results.values()} == {Status.UNKNOWN}
+
+
+def test_a_rootless_engines_socket_names_its_user_and_a_rootful_one_does_not(lab_snapshot):
+    """The sockets collector lists a rootless dockerd's socket; the engine behind it says whose powers it gives."""
+    path = "/run/user/1000/docker.sock"
+    rootless = SocketInfo(path, Presence.PRESENT, daemon="dockerd (pid 7, user alice)")
+    engine = DockerEngine(path, "rootlesskit", 1000, uid=1000, user="alice", pid=7)
+    snapshot = dataclasses.replace(_with_sockets(lab_snapshot, rootless),
+                                   docker_engines=(*lab_snapshot.docker_engines, engine))
+    mounted = replace_container(snapshot, "hardened", mounts=(Mount("/run/user/1000", "/r", "bind", False),))
+    result = results_by_subject(CHECK, mounted)["hardened"]
+    assert result.status is Status.FAIL and result.evidence["socket"] == path
+    assert result.evidence["socket.rootless_engine_user"] == "alice"
+    assert "socket.rootless_engine_user" not in results_by_subject(CHECK, snapshot)["sock"].evidence
