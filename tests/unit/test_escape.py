@@ -189,6 +189,13 @@ def test_rootless_engine_limits_runtime_techniques_to_its_user(failing):
     assert any(step.startswith("container.rootless_owner_exposed") for step in limited[0].evidence)
 
 
+def test_a_rootless_container_that_passes_still_lands_as_its_user_at_most():
+    verdict = only_verdict(results({"container.host_root_mounted"}, passing={"container.rootless_owner_exposed"},
+                                   evidence={**ROOTLESS, "container.host_root_mounted": {"mount.rw": True}}))
+    assert not direct(verdict) and verdict.verdict == escape.WEAKENED
+    assert any("lands as alice, not host root" in p.technique for p in verdict.paths)
+
+
 def test_rootful_socket_mounted_in_a_rootless_container_is_still_host_root():
     evidence = {**ROOTLESS, "container.docker_socket_mounted": {"socket": "/run/docker.sock"}}
     verdict = only_verdict(results({"container.docker_socket_mounted", "container.rootless_owner_exposed"},
