@@ -142,7 +142,7 @@ for _ in range(70):
 ])
 def test_an_invalid_report_is_one_line_not_a_traceback(tmp_path, content, reason):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(content))
+    path.write_text(json.dumps({"report_version": 1, **content}))
     done = run_hostaudit("fleet", str(path), check_codes=(1,))
     assert f"not audited: bad: bad.json: {reason}" in done.stderr and "Traceback" not in done.stderr
 
