@@ -69,6 +69,6 @@ def test_sandboxes_are_folded_into_their_pods_and_never_counted(lab_snapshot):
     assert sandboxes
     assert not {c.key for c in sandboxes} & {c.key for c in report.containers}
     assert len(report.containers) == len(lab_snapshot.all_containers) - len(sandboxes)
-    assert report.pods == len(group_pods(list(lab_snapshot.containerd.containers))) == 2
-    assert report.headline.endswith(f"of {len(report.containers)} containers (in {report.pods} pods) can escape "
+    assert report.pod_count == len(group_pods(list(lab_snapshot.containerd.containers))) == 2
+    assert report.headline.endswith(f"of {len(report.containers)} containers (in {report.pod_count} pods) can escape "
                                     "to the host")
