@@ -38,7 +38,7 @@ def version_2() -> dict:
     """The same sample report as version 2 writes it, less the fields added since version 1 was recorded."""
     document = json_renderer.document(sample_report())
     assert document["report_version"] == 2 and "title" not in document["findings"][0]
-    assert ADDED_SINCE <= document.keys() and ADDED_SINCE <= document["summary"].keys()
+    assert document.keys() >= ADDED_SINCE and document["summary"].keys() >= ADDED_SINCE
     document = {key: value for key, value in document.items() if key not in ADDED_SINCE}
     document["summary"] = {key: value for key, value in document["summary"].items() if key not in ADDED_SINCE}
     return document
