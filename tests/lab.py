@@ -358,6 +358,13 @@ class PrivateContainerd(PrivateDaemon):
 
 
 
+def empty_containerd_state(base: Path) -> Path:
+    """A containerd state dir with no task in it, for audits that must not see other containerds on the host."""
+    state = base / "no-containerd"
+    (state / "io.containerd.runtime.v2.task").mkdir(parents=True, exist_ok=True)
+    return state
+
+
 def lab_dir(prefix: str = "ha-") -> Path:
     """A short private directory (unix socket paths must stay under 108 bytes)."""
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))

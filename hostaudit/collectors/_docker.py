@@ -7,9 +7,10 @@ import socket
 import struct
 from http.client import HTTPException
 from typing import Any
+from urllib.parse import urlsplit
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped
-from hostaudit.collectors._docker_http import DockerAPIError, UnixDockerAPI
+from hostaudit.collectors._docker_http import DockerAPI, DockerAPIError
 from hostaudit.collectors._fs import host_path
 
 
@@ -66,7 +67,15 @@ def _connect(ctx: CollectContext) -> Any:
         if path is not None:
             _require_socket(url, path)
             try:
-                ctx.docker_api = _unix_client(url, path, ctx.docker_timeout)
+                ctx.docker_api = _lean_client(url, path, ctx.docker_timeout)
+            except CollectorError as exc:
+                ctx.docker_unreachable = str(exc)
+                raise
+            return ctx.docker_api
+        address = _plain_tcp(url)
+        if address is not None:
+            try:
+                ctx.docker_api = _lean_client(url, address, ctx.docker_timeout)
             except CollectorError as exc:
                 ctx.docker_unreachable = str(exc)
                 raise
@@ -122,8 +131,21 @@ def _dockerd_missing_socket(ctx: CollectContext, path: str) -> int | None:
     return None
 
 
-def _unix_client(url: str, path: str, timeout: float) -> UnixDockerAPI:
-    api = UnixDockerAPI(path, timeout)
+def _plain_tcp(url: str) -> tuple[str, int] | None:
+    """(host, port) of a `tcp://` or `http://` endpoint spoken without TLS (no DOCKER_TLS_VERIFY or DOCKER_CERT_PATH
+    in the environment, as the docker CLI decides); None for anything else, which the docker SDK serves."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("tcp", "http") or os.environ.get("DOCKER_TLS_VERIFY") or os.environ.get("DOCKER_CERT_PATH"):
+        return None
+    try:
+        port = parts.port or 2375
+    except ValueError:
+        return None
+    return (parts.hostname, port) if parts.hostname else None
+
+
+def _lean_client(url: str, address: str | tuple[str, int], timeout: float) -> DockerAPI:
+    api = DockerAPI(address, timeout)
     try:
         api.ping()
     except (OSError, HTTPException, DockerAPIError) as exc:

@@ -1,4 +1,5 @@
-"""A lean, read-only Docker Engine API client over a unix socket: GET and JSON, one keep-alive connection per thread.
+"""A lean, read-only Docker Engine API client over a unix socket or plain TCP: GET and JSON, one keep-alive
+connection per thread.
 
 The audit needs four endpoints; going through the docker SDK (requests + urllib3) cost about 2 ms per call, which
 made the inspect of 1000 containers the slowest part of an audit. Unversioned paths let the daemon answer in its own
@@ -50,20 +51,25 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
-class UnixDockerAPI:
-    """The endpoints the collectors read, with the method names of the docker SDK's APIClient."""
+class DockerAPI:
+    """The endpoints the collectors read, with the method names of the docker SDK's APIClient. `address` is a unix
+    socket path or a (host, port) pair of a plain-HTTP TCP endpoint."""
 
-    def __init__(self, path: str, timeout: float) -> None:
-        self.path = path
+    def __init__(self, address: str | tuple[str, int], timeout: float) -> None:
+        self.address = address
         self.timeout = timeout
         self._local = threading.local()
-        self._all: list[_UnixConnection] = []
+        self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
-    def _connection(self) -> _UnixConnection:
+    def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = _UnixConnection(self.path, self.timeout)
+            if isinstance(self.address, str):
+                conn = _UnixConnection(self.address, self.timeout)
+            else:
+                conn = http.client.HTTPConnection(*self.address, timeout=self.timeout)
+            self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
         return conn

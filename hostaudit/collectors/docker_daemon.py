@@ -101,10 +101,29 @@ def _proxy_processes(pid: int | None) -> int | None:
         return None
 
 
-def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
+SWARM_PORTS = (2377, 7946)  # a swarm manager's cluster API (mutual TLS of its own) and the gossip port
+
+
+def _not_the_api(flags, config, info: dict | None) -> set[int]:
+    """Ports dockerd listens on that are not its Engine API: the metrics address and, in an active swarm, the
+    swarm's own ports (neither serves the API, so neither is an API without TLS)."""
+    ports = set()
+    metrics = configured(flags, config, "metrics-addr")[0]
+    if isinstance(metrics, str):
+        port = _split_host_port(metrics)[1]
+        if port.isdigit():
+            ports.add(int(port))
+    swarm = (info or {}).get("Swarm")
+    if isinstance(swarm, dict) and swarm.get("LocalNodeState") == "active":
+        ports.update(SWARM_PORTS)
+    return ports
+
+
+def _tcp_listeners(flags, config, pid: int | None, info: dict | None) -> tuple[TcpListener, ...]:
     """TCP listeners from -H flags, daemon.json `hosts`, and dockerd's real listening sockets (socket activation
-    or a listener nobody declared). TLS is one daemon-wide setting; dockerd turns TLS on whenever `tlsverify` is
-    given at all, even `--tlsverify=false`, and verifies clients only when it is true."""
+    or a listener nobody declared, such as one a daemon.json edit removed but the running daemon keeps), less its
+    metrics and swarm ports. TLS is one daemon-wide setting; dockerd turns TLS on whenever `tlsverify` is given at
+    all, even `--tlsverify=false`, and verifies clients only when it is true."""
     tls_verify = _flag_bool(flags, config, "tlsverify")
     tls = "tlsverify" in flags or "tlsverify" in config or _flag_bool(flags, config, "tls")
     found: dict[tuple[str, int], TcpListener] = {}
@@ -114,8 +133,10 @@ def _tcp_listeners(flags, config, pid: int | None) -> tuple[TcpListener, ...]:
             port_number = int(port) if port.isdigit() and int(port) <= 65535 else (2376 if tls else 2375)
             found[(address or "0.0.0.0", port_number)] = TcpListener(address or "0.0.0.0", port_number, tls,
                                                                      tls_verify, source)
+    other = _not_the_api(flags, config, info)
     for address, port in _listening(pid):
-        found.setdefault((address, port), TcpListener(address, port, tls, tls_verify, "listening"))
+        if port not in other:
+            found.setdefault((address, port), TcpListener(address, port, tls, tls_verify, "listening"))
     return tuple(found.values())
 
 
@@ -181,7 +202,7 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         info=info,
         version=version,
         sockets=tuple(socket_info(p) for p in socket_paths),
-        tcp_listeners=_tcp_listeners(flags, settings, dockerd.pid if dockerd else None),
+        tcp_listeners=_tcp_listeners(flags, settings, dockerd.pid if dockerd else None, info),
         # the API shows what is in force; the command line and daemon.json only when it did not answer
         rootless=any("name=rootless" in str(o) for o in security_options) if info is not None
         else "rootless" in flags,

@@ -17,7 +17,7 @@ import pytest
 
 from hostaudit import engine
 from hostaudit.collectors import CollectContext
-from hostaudit.collectors._docker_http import UnixDockerAPI
+from hostaudit.collectors._docker_http import DockerAPI
 from tests.engine.conftest import needs_engine
 from tests.lab import IMAGE, PrivateDocker, lab_dir, run_hostaudit
 
@@ -213,14 +213,14 @@ def test_a_broken_daemon_json_is_a_finding(engine_lab, replaced_config, content,
 def test_a_container_removed_between_list_and_inspect_is_skipped(engine_lab, monkeypatch):
     lab, _ = engine_lab
     lab.run("doomed", "--network", "none")
-    listed = UnixDockerAPI.containers
+    listed = DockerAPI.containers
 
     def list_then_remove(self, *args, **kwargs):
         found = listed(self, *args, **kwargs)
         lab.docker("rm", "-f", "doomed")
         return found
 
-    monkeypatch.setattr(UnixDockerAPI, "containers", list_then_remove)
+    monkeypatch.setattr(DockerAPI, "containers", list_then_remove)
     snapshot = engine.collect(CollectContext(docker_host=lab.url))
     names = [c.name for c in snapshot.containers]
     assert "doomed" not in names

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.engine.conftest import needs_engine
-from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+from tests.lab import PrivateDocker, empty_containerd_state, lab_dir, run_hostaudit
 
 pytestmark = needs_engine
 
@@ -45,7 +45,7 @@ def report() -> Iterator[dict]:
         assert os.readlink(f"/proc/{pid}/ns/pid") == _initial_pid_namespace()  # the oracle: it is the host's
         out = base / "report.json"
         run_hostaudit("audit", "--docker-host", audited.url, "--format", "json", "--output", str(out),
-                      "--containerd-state", str(base / "none"))
+                      "--containerd-state", str(empty_containerd_state(base)))
         yield json.loads(out.read_text())
     finally:
         audited.stop()

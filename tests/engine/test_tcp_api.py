@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.conftest import needs_engine
-from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+from tests.lab import PrivateDocker, empty_containerd_state, lab_dir, run_hostaudit
 
 pytestmark = [needs_engine, pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is not installed")]
 CHECK = "daemon.tcp_without_tls"
@@ -63,9 +63,8 @@ def _version_over_tls(port: int, ca: Path, client: tuple[Path, Path] | None = No
 
 
 def _audit(docker: PrivateDocker) -> dict:
-    (docker.base / "no-containerd").mkdir(exist_ok=True)
     done = run_hostaudit("audit", "--format", "json", "--docker-host", docker.url, "--containerd-state",
-                         str(docker.base / "no-containerd"))
+                         str(empty_containerd_state(docker.base)))
     return json.loads(done.stdout)
 
 

@@ -46,6 +46,7 @@ def _context(tmp_path, config: str | None, **extra) -> CollectContext:
         path.write_text(config)
         argv = ("containerd", "--config", str(path))
     ctx.__dict__["processes"] = (ProcessEntry(4242, "containerd", argv),) if argv else ()
+    ctx.is_host_process = lambda pid: True  # the made-up containerd stands for a host process
     return ctx
 
 

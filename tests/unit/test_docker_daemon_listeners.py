@@ -16,8 +16,9 @@ from hostaudit.model import TcpListener
 from hostaudit.parsers import parse_dockerd_argv
 
 
-def _from_argv(*args: str, config: dict | None = None, pid: int | None = None) -> tuple[TcpListener, ...]:
-    return _tcp_listeners(parse_dockerd_argv(["dockerd", *args]), config or {}, pid)
+def _from_argv(*args: str, config: dict | None = None, pid: int | None = None, info: dict | None = None
+               ) -> tuple[TcpListener, ...]:
+    return _tcp_listeners(parse_dockerd_argv(["dockerd", *args]), config or {}, pid, info)
 
 
 def test_plain_tcp_from_argv_is_neither_tls_nor_verified():
@@ -101,3 +102,28 @@ def test_a_declared_listener_keeps_its_source_when_also_listening():
 
 def test_an_unreadable_process_adds_no_listener():
     assert _from_argv(pid=2**22 + 1) == ()
+
+
+def _listening_port() -> socket.socket:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    return server
+
+
+def test_the_metrics_address_is_not_an_api_listener():
+    with _listening_port() as server:
+        port = server.getsockname()[1]
+        assert _from_argv("-H", "fd://", "--metrics-addr", f"127.0.0.1:{port}", pid=os.getpid()) == ()
+        assert _from_argv("-H", "fd://", config={"metrics-addr": f"127.0.0.1:{port}"}, pid=os.getpid()) == ()
+
+
+@pytest.mark.parametrize(("state", "listed"), [("active", False), ("inactive", True)])
+def test_swarm_ports_are_not_api_listeners_in_an_active_swarm(state, listed, monkeypatch):
+    from hostaudit.collectors import docker_daemon
+
+    with _listening_port() as server:
+        port = server.getsockname()[1]
+        monkeypatch.setattr(docker_daemon, "SWARM_PORTS", (port,))
+        found = _from_argv("-H", "fd://", pid=os.getpid(), info={"Swarm": {"LocalNodeState": state}})
+    assert (TcpListener("127.0.0.1", port, False, False, "listening") in found) is listed

@@ -1,6 +1,7 @@
 """A hostile or broken Docker endpoint cannot hold or crash the audit: every API call ends within --timeout
 whatever the server sends (a trickle, an endless chunked body), and an answer of the wrong JSON type is an error of
-that source. The servers are real unix-socket HTTP servers in threads; the client is the audit's own."""
+that source. The servers are real HTTP servers in threads, on a unix socket and on loopback TCP; the client is the
+audit's own."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import socketserver
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -37,7 +37,7 @@ def _answer(path: str, mode: str) -> Iterator[bytes]:
         yield OK % (len(body), body)
 
 
-def serve(path: Path, mode: str) -> socketserver.ThreadingUnixStreamServer:
+def _handler(mode: str) -> type[socketserver.StreamRequestHandler]:
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             request = self.rfile.readline().decode().split(" ")
@@ -49,16 +49,26 @@ def serve(path: Path, mode: str) -> socketserver.ThreadingUnixStreamServer:
             except OSError:
                 return
 
-    server = socketserver.ThreadingUnixStreamServer(str(path), Handler)
+    return Handler
+
+
+def serve(server: socketserver.BaseServer) -> socketserver.BaseServer:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-@pytest.fixture()
+@pytest.fixture(params=["unix", "tcp"])
 def endpoint(request, tmp_path) -> Iterator[str]:
-    server = serve(tmp_path / "docker.sock", request.param)
-    yield f"unix://{tmp_path / 'docker.sock'}"
+    """The fake daemon (`request.param` of the test: its mode) on a unix socket and on plain TCP on loopback."""
+    mode = request.node.callspec.params["mode"]
+    if request.param == "unix":
+        server = serve(socketserver.ThreadingUnixStreamServer(str(tmp_path / "docker.sock"), _handler(mode)))
+        url = f"unix://{tmp_path / 'docker.sock'}"
+    else:
+        server = serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), _handler(mode)))
+        url = f"tcp://127.0.0.1:{server.server_address[1]}"
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -81,8 +91,8 @@ def within(seconds: float, call) -> BaseException | object:
     return box[0], time.monotonic() - started
 
 
-@pytest.mark.parametrize("endpoint", ["drip", "chunked"], indirect=True)
-def test_a_trickling_or_endless_endpoint_ends_within_the_timeout(endpoint):
+@pytest.mark.parametrize("mode", ["drip", "chunked"])
+def test_a_trickling_or_endless_endpoint_ends_within_the_timeout(endpoint, mode):
     ctx = CollectContext(docker_host=endpoint, docker_timeout=TIMEOUT)
     outcome, elapsed = within(20, lambda: docker_daemon.collect(ctx))
     assert isinstance(outcome, PartialFacts) and not outcome.facts.reachable
@@ -92,8 +102,8 @@ def test_a_trickling_or_endless_endpoint_ends_within_the_timeout(endpoint):
     assert isinstance(outcome, CollectorError)
 
 
-@pytest.mark.parametrize("endpoint", ["wrong_types"], indirect=True)
-def test_a_version_answer_that_is_a_list_is_an_error_of_the_docker_source(endpoint):
+@pytest.mark.parametrize("mode", ["wrong_types"])
+def test_a_version_answer_that_is_a_list_is_an_error_of_the_docker_source(endpoint, mode):
     ctx = CollectContext(docker_host=endpoint, docker_timeout=TIMEOUT)
     outcome, _ = within(20, lambda: docker_daemon.collect(ctx))
     assert isinstance(outcome, PartialFacts) and "/version is a JSON list" in str(outcome)

@@ -133,16 +133,22 @@ for _ in range(70):
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    ({"findings": [{"check_id": 5, "status": "fail"}]}, "findings[0] has no check_id string"),
-    ({"findings": [{"check_id": "x", "status": "exploded"}]}, "findings[0] has an unknown status"),
-    ({"findings": [], "host": ["not", "a", "dict"]}, "host is not an object"),
-    ({"findings": [], "host": {"hostname": {"x": 1}}}, "host.hostname is not a string"),
-    ({"findings": [], "escapes": [7]}, "escapes[0] is not a verdict"),
-    ({"findings": [], "notes": DEEP}, "nested deeper than 32 levels"),
+    ({"findings": []}, "not a hostaudit JSON report (no report_version and findings)"),
+    ({"report_version": 2, "findings": []}, "report_version 2 without a checks table"),
+    ({"report_version": 2, "checks": {}, "findings": [{"check_id": 5, "status": "fail"}]},
+     "findings[0] has no check_id string"),
+    ({"report_version": 2, "checks": {}, "findings": [{"check_id": "x", "status": "exploded"}]},
+     "findings[0] has an unknown status"),
+    ({"report_version": 2, "checks": {"x": {"title": 5}}, "findings": [{"check_id": "x", "status": "fail"}]},
+     "the metadata of x.title is not a string"),
+    ({"report_version": 1, "findings": [], "host": ["not", "a", "dict"]}, "host is not an object"),
+    ({"report_version": 1, "findings": [], "host": {"hostname": {"x": 1}}}, "host.hostname is not a string"),
+    ({"report_version": 1, "findings": [], "escapes": [7]}, "escapes[0] is not a verdict"),
+    ({"report_version": 1, "findings": [], "notes": DEEP}, "nested deeper than 32 levels"),
 ])
 def test_an_invalid_report_is_one_line_not_a_traceback(tmp_path, content, reason):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"report_version": 1, **content}))
+    path.write_text(json.dumps(content))
     done = run_hostaudit("fleet", str(path), check_codes=(1,))
     assert f"not audited: bad: bad.json: {reason}" in done.stderr and "Traceback" not in done.stderr
 

@@ -14,7 +14,7 @@ def _level(snapshot) -> pss.PodSecurity:
     for check_id, found in results.items():
         for result in found:
             by_subject.setdefault(result.subject.key, {})[check_id] = result
-    (pod,) = [p for p in snapshot.pods if (p.namespace, p.name) == ("shop", "web")]  # the one in_pod made
+    (pod,) = [p for p in snapshot.pods if p.sandbox_id == "sandbox-1"]  # the pod `in_pod` made
     return pss.from_facts(snapshot, pod, by_subject)
 
 

@@ -212,7 +212,9 @@ def test_toolkit_installed_by_the_gpu_operator_is_judged(run_check, lab_snapshot
 @pytest.mark.parametrize(("requests", "reachable"), [(("default:gpu",), True), (("nvidia:gpu,utility",), True),
                                                      ((), False)])
 def test_gpus_flag_makes_the_toolkit_cves_reachable(requests, reachable, run_check, lab_snapshot):
-    snapshot = replace_container(variant(lab_snapshot, "nvidia", "1.17.7"), "etc-ro", device_requests=requests)
+    no_gpu = dataclasses.replace(lab_snapshot, containers=tuple(c for c in lab_snapshot.containers
+                                                                 if c.name != "cc-gpu"))  # the lab's --gpus one
+    snapshot = replace_container(variant(no_gpu, "nvidia", "1.17.7"), "etc-ro", device_requests=requests)
     result = result_of(run_check, "runtime.cve_2025_23266", snapshot)
     assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is reachable
     assert ("etc-ro" in result.evidence["reachable_why"]) is reachable
