@@ -127,4 +127,8 @@ def test_passing_results_are_counted_per_check(page):
     host_pid = next(row for row in rows if row.get_attribute("data-check") == "container.host_pid")
     assert "1 of 1" in host_pid.text and HOSTILE_NAME not in host_pid.text
     host_pid.find_element("css selector", "summary").click()
-    assert HOSTILE_NAME in host_pid.find_element("css selector", "ul.passed-subjects").text
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the details element's toggle event, which fills the list, fires asynchronously after the click
+    listed = WebDriverWait(page, 5).until(lambda _: host_pid.find_elements("css selector", "ul.passed-subjects"))
+    assert HOSTILE_NAME in listed[0].text
