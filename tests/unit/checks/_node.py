@@ -24,10 +24,13 @@ def with_kubelet(snapshot: Snapshot, *args: str, config: str | None = None) -> S
 def with_containerd(snapshot: Snapshot, config: str | None = None, cni: str | None = None,
                     version: str = "1.6.20") -> Snapshot:
     """The snapshot with containerd's config.toml from fixtures/node/containerd/ and a CNI dir from fixtures/node/cni/
-    (a directory that does not exist when `cni` is None)."""
+    (a directory that does not exist when `cni` is None). containerd started a minute after the file was last
+    written, so the file is in force whatever mtime the checkout gave it."""
     current = snapshot.containerd
     path = NODE / "containerd" / (config or "absent.toml")
-    facts = dataclasses.replace(current, config=containerd.read_config(str(path)), version=version,
+    read = containerd.read_config(str(path))
+    started_at = read.modified_at + 60 if read.modified_at is not None else current.started_at
+    facts = dataclasses.replace(current, config=read, version=version, started_at=started_at,
                                 cni=containerd.read_cni(str(NODE / "cni" / (cni or "absent"))))
     return dataclasses.replace(snapshot, containerd=facts)
 
