@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hostaudit import catalog, engine
+from hostaudit import catalog, engine, report_file
 from hostaudit.catalog import Check, Scope
 from hostaudit.model import HOST, Result, Status
 
@@ -51,16 +51,17 @@ def record_report(args: tuple[str, ...], stdout: str) -> None:
     if not args or args[0] != "audit" or "--facts" in args or "json" not in args:
         return
     try:
-        findings = json.loads(stdout)["findings"]
+        document = report_file.check(json.loads(stdout))
+        findings = list(report_file.with_checks(document))  # a finding's scope lives in the checks table (v2)
     except (ValueError, KeyError, TypeError):
         return
-    FAILED_ON_A_REAL_DAEMON.update(f["check_id"] for f in findings
-                                   if f.get("status") == "fail" and f.get("scope") == Scope.CONTAINER.value)
+    FAILED_ON_A_REAL_DAEMON.update(f["check_id"] for f, meta in findings
+                                   if f.get("status") == "fail" and meta.get("scope") == Scope.CONTAINER.value)
     results: dict[str, list[Result]] = defaultdict(list)
-    for f in findings:
+    for f, _ in findings:
         results[f["check_id"]].append(Result(HOST, Status(f["status"]), detail=f.get("detail", "")))
     RAISED_ON_A_REAL_DAEMON.update(engine.checks_raised(results))
-    HOST_LSMS.update(filter(None, str(json.loads(stdout).get("host", {}).get("lsm") or "").split(",")))
+    HOST_LSMS.update(filter(None, str(document.get("host", {}).get("lsm") or "").split(",")))
 
 
 def automated(scope: Scope | None = None) -> dict[str, Check]:

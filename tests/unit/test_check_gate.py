@@ -7,6 +7,7 @@ import json
 import pytest
 
 from hostaudit import engine
+from hostaudit.renderers import json as json_renderer
 from tests import check_gate
 
 
@@ -17,8 +18,17 @@ def clean_records(monkeypatch):
     monkeypatch.setattr(check_gate, "HOST_LSMS", set())
 
 
-def _report(*findings: dict) -> str:
-    return json.dumps({"findings": list(findings)})
+def _report(*findings: dict, host: dict | None = None) -> str:
+    """A version 2 report: each check's scope in the checks table, findings naming their check."""
+    checks = {f["check_id"]: {"scope": f.pop("scope")} for f in findings}
+    return json.dumps({"report_version": 2, "checks": checks, "findings": list(findings), "host": host or {}})
+
+
+def test_a_report_the_json_renderer_wrote_is_read(clean_records, lab_snapshot):
+    """The oracle is the real renderer's output: a change of the report format cannot silently empty the gate."""
+    report = engine.audit(lab_snapshot, only=("container.privileged", "daemon.icc_enabled"))
+    check_gate.record_report(("audit", "--format", "json"), json_renderer.render(report))
+    assert sorted(check_gate.FAILED_ON_A_REAL_DAEMON) == ["container.privileged"]
 
 
 def test_a_container_check_failing_in_a_live_report_is_recorded(clean_records):
@@ -43,10 +53,9 @@ def test_reports_of_saved_snapshots_are_not_a_real_daemon(clean_records):
 
 def test_an_lsm_check_is_excused_only_where_the_host_lacks_the_lsm(clean_records):
     gap = "container.apparmor_unconfined: never failed on the real daemon"
-    check_gate.record_report(("audit", "--format", "json"), json.dumps({"findings": [], "host": {"lsm": None}}))
+    check_gate.record_report(("audit", "--format", "json"), _report(host={"lsm": None}))
     assert gap not in check_gate.engine_gaps()
-    check_gate.record_report(("audit", "--format", "json"),
-                             json.dumps({"findings": [], "host": {"lsm": "capability,apparmor"}}))
+    check_gate.record_report(("audit", "--format", "json"), _report(host={"lsm": "capability,apparmor"}))
     assert gap in check_gate.engine_gaps()
 
 
