@@ -87,6 +87,13 @@ def busybox_rootfs(root: Path) -> Path:
     return root
 
 
+def busybox_tar() -> bytes:
+    """The busybox rootfs as a tar stream, for `docker import` / `podman import` (no registry)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rootfs = busybox_rootfs(Path(tmp) / "rootfs")
+        return subprocess.run(["tar", "-C", str(rootfs), "-c", "."], capture_output=True, check=True).stdout
+
+
 NONROOT_CTR_IMAGE = "docker.io/hostaudit-lab/busybox-nonroot:1"
 
 
@@ -252,10 +259,7 @@ class PrivateDocker(PrivateDaemon):
                               timeout=120)
 
     def build_image(self) -> str:
-        with tempfile.TemporaryDirectory() as tmp:
-            rootfs = busybox_rootfs(Path(tmp) / "rootfs")
-            tar = subprocess.run(["tar", "-C", str(rootfs), "-c", "."], capture_output=True, check=True).stdout
-        self.docker("import", "-c", 'CMD ["/bin/sleep", "3600"]', "-", IMAGE, input=tar)
+        self.docker("import", "-c", 'CMD ["/bin/sleep", "3600"]', "-", IMAGE, input=busybox_tar())
         return IMAGE
 
     def run(self, name: str, *options: str, create_only: bool = False) -> str:
@@ -401,10 +405,7 @@ class PrivatePodman:
 
     def import_image(self, name: str = "localhost/hostaudit-lab/busybox:1") -> str:
         """The busybox rootfs imported as an image: no registry."""
-        with tempfile.TemporaryDirectory(dir=self.base) as tmp:
-            root = busybox_rootfs(Path(tmp) / "rootfs")
-            archive = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
-        self.podman("import", "-", name, input=archive)
+        self.podman("import", "-", name, input=busybox_tar())
         return name
 
     def create(self, name: str, *options: str, image: str = "localhost/hostaudit-lab/busybox:1") -> str:
@@ -485,10 +486,7 @@ class PrivateRootlessDocker:
                               timeout=120)
 
     def import_image(self, name: str = "hostaudit-lab/busybox:1") -> str:
-        with tempfile.TemporaryDirectory(dir=self.base) as tmp:
-            root = busybox_rootfs(Path(tmp) / "rootfs")
-            archive = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
-        self.docker("import", "-", name, input=archive)
+        self.docker("import", "-", name, input=busybox_tar())
         return name
 
     def stop(self) -> None:
