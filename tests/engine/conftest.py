@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -21,6 +22,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.engine_gaps,
                                                   "container checks never failing on the real daemon"))
 
+
+LAB_LOCK = Path("/tmp/hostaudit-engine-lab.lock")
 
 needs_engine = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("dockerd", "containerd", "ctr", "docker", "busybox")),
@@ -113,6 +116,10 @@ def planted_lab() -> Iterator[tuple[PrivateDocker, PrivateContainerd]]:
     base = lab_dir()
     docker = PrivateDocker(base / "docker")
     containerd = PrivateContainerd(base / "containerd")
+    # `ctr run --uidmap` keeps the task's runc state under runc's default root whatever --runc-root says, so two labs
+    # at once (parallel suites on one machine) would collide on the user-namespaced task id: one lab at a time.
+    lock = LAB_LOCK.open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         docker.start()
         docker.build_image()
@@ -125,6 +132,7 @@ def planted_lab() -> Iterator[tuple[PrivateDocker, PrivateContainerd]]:
         containerd.stop()
         docker.stop()
         shutil.rmtree(base, ignore_errors=True)
+        lock.close()
 
 
 @pytest.fixture(scope="session")
