@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from hostaudit.evidence import (
+    ENGINE_USER,
+    HOST_USERNS,
+    MOUNT_RW,
+    REACHABLE_CONTAINERS,
+    ROOTLESS_SOCKET_USER,
+    TCP_WITHOUT_TLSVERIFY,
+    EvidenceKey,
+)
 from hostaudit.model import Result, Status, Subject
 from hostaudit.report import EscapePath, EscapeVerdict
 
@@ -20,6 +30,7 @@ ESCAPABLE, WEAKENED, CONTAINED = "escapable", "weakened", "contained"
 DIRECT, CONDITIONAL, WEAKENING = "direct", "conditional", "weakening"
 ROOT = "container.runs_as_root"
 ROOTLESS = "container.rootless_owner_exposed"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,12 @@ class Results:
     def evidence(self, check_id: str) -> dict:
         found = self.own.get(check_id) or self.host.get(check_id)
         return found.evidence if found is not None else {}
+
+    def read(self, key: EvidenceKey[T], check_id: str) -> T | None:
+        """`key` of the result of `check_id`, which must be a check declared to write it (hostaudit.evidence)."""
+        if not key.written_by(check_id):
+            raise ValueError(f"{check_id} is not declared to write the evidence key {key.name}")
+        return key.read(self.evidence(check_id))
 
 
 Condition = Callable[[Results], bool]
@@ -74,14 +91,14 @@ def link(check_id: str, results: Results, limit: int = 240) -> str:
 
 
 def _host_root_rw(results: Results) -> bool:
-    return results.evidence("container.host_root_mounted").get("mount.rw") is True
+    return results.read(MOUNT_RW, "container.host_root_mounted") is True
 
 
 def _tcp_api_reachable(results: Results) -> bool:
     """Host network reaches any listener; a bridge reaches one bound beyond loopback (through the gateway)."""
     if results.failed("container.host_network"):
         return True
-    exposed = results.evidence("daemon.tcp_without_tls").get("without_tlsverify") or []
+    exposed = results.read(TCP_WITHOUT_TLSVERIFY, "daemon.tcp_without_tls") or []
     return any(not str(item).startswith(("127.", "localhost", "[::1]", "::1")) for item in exposed)
 
 
@@ -89,13 +106,12 @@ def _engine_user(results: Results) -> str | None:
     """The rootless engine's user the container runs under, if it does: its runtime powers are that user's (at
     most; the check passes when even those are out of reach)."""
     rootless = results.failed(ROOTLESS) or results.passed(ROOTLESS)
-    return str(results.evidence(ROOTLESS).get("engine.user")) if rootless else None
+    return str(results.read(ENGINE_USER, ROOTLESS)) if rootless else None
 
 
 def _socket_engine_user(results: Results) -> str | None:
     """The user of the rootless engine whose socket is mounted: its API gives that user's powers, not root's."""
-    # the key container.docker_socket_mounted writes as ROOTLESS_SOCKET_USER
-    user = results.evidence("container.docker_socket_mounted").get("socket.rootless_engine_user")
+    user = results.read(ROOTLESS_SOCKET_USER, "container.docker_socket_mounted")
     return str(user) if user else None
 
 
@@ -148,7 +164,7 @@ def _named_reachable(check_id: str) -> Condition:
     """The container is among those the kernel check found reaching the bug (its seccomp lets it open the
     exploit's socket family), when the check names them."""
     def holds(results: Results) -> bool:
-        names = results.evidence(check_id).get("reachable_containers")
+        names = results.read(REACHABLE_CONTAINERS, check_id)
         return names is None or (results.subject is not None and results.subject.name in names)
     return holds
 
@@ -206,7 +222,7 @@ def _root_without_userns(results: Results) -> bool:
     """Root in the container is root on the host: it is in the host's user namespace, by its own choice or its
     runtime's default (one rule for Docker and CRI containers)."""
     return results.failed(ROOT) and (results.failed("container.host_userns")
-                                     or results.evidence("container.host_userns").get("namespaces.user.host") is True)
+                                     or results.read(HOST_USERNS, "container.host_userns") is True)
 
 
 def _cve_paths(results: Results) -> list[EscapePath]:

@@ -2,9 +2,10 @@
 
 The unit suite records every status each check function returns (all calls go through the catalog, so wrapping the
 registered functions sees them all) and, on a run of the whole directory, fails for any automated check that never
-returned both `fail` and `pass`. The engine suite records which container-scope checks failed in a report of a real
-daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did, and for any
-check that raised there (`engine.checks_raised`); a check that needs an LSM the host lacks (NEEDS_LSM) is excused.
+returned both `fail` and `pass`, and for any evidence key of `hostaudit.evidence` that a check declared to write it
+never wrote (or wrote as another type). The engine suite records which container-scope checks failed in a report of
+a real daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did, and for
+any check that raised there (`engine.checks_raised`); a check that needs an LSM the host lacks (NEEDS_LSM) is excused.
 A run of a subset (paths below the directory, node ids, -k, -m, --lf, -x, deselection) records but does not judge.
 """
 
@@ -14,15 +15,17 @@ import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
 
-from hostaudit import catalog, engine, report_file
+from hostaudit import catalog, engine, evidence, report_file
 from hostaudit.catalog import Check, Scope
 from hostaudit.model import HOST, Result, Status
 
 RETURNED: dict[str, set[Status]] = defaultdict(set)  # check id -> statuses its own function returned
+WROTE: dict[str, dict[str, set[type]]] = defaultdict(lambda: defaultdict(set))  # check id -> evidence key -> types
 FAILED_ON_A_REAL_DAEMON: set[str] = set()  # container-scope check ids failing in a real daemon's report
 RAISED_ON_A_REAL_DAEMON: set[str] = set()  # check ids whose function raised (engine.checks_raised) in such a report
 HOST_LSMS: set[str] = set()  # the LSMs the audited host has (a report's host.lsm)
@@ -40,6 +43,9 @@ def _recording(check_id: str, function: Callable) -> Callable:
     def evaluate(snapshot):
         results = list(function(snapshot))
         RETURNED[check_id].update(result.status for result in results)
+        for result in results:
+            for key, value in result.evidence.items():
+                WROTE[check_id][key].add(type(value))
         return results
 
     return evaluate
@@ -70,11 +76,27 @@ def automated(scope: Scope | None = None) -> dict[str, Check]:
 
 
 def unit_gaps() -> list[str]:
-    """Automated checks whose function never returned both fail and pass."""
+    """Automated checks whose function never returned both fail and pass, then `evidence_gaps`."""
     wanted = {Status.FAIL, Status.PASS}
-    return [f"{cid}: returned {sorted(s.value for s in RETURNED[cid]) or 'nothing'}, never "
-            f"{' and '.join(sorted(s.value for s in wanted - RETURNED[cid]))}"
-            for cid in automated() if not wanted <= RETURNED[cid]]
+    return [*(f"{cid}: returned {sorted(s.value for s in RETURNED[cid]) or 'nothing'}, never "
+              f"{' and '.join(sorted(s.value for s in wanted - RETURNED[cid]))}"
+              for cid in automated() if not wanted <= RETURNED[cid]), *evidence_gaps()]
+
+
+def evidence_gaps() -> list[str]:
+    """Evidence keys other code reads (hostaudit.evidence) that a declared writer never wrote, or wrote with a value
+    of another type."""
+    gaps = []
+    for key in evidence.KEYS:
+        for pattern in key.writers:
+            writers = [cid for cid in automated() if fnmatchcase(cid, pattern)]
+            types = {t for cid in writers for t in WROTE.get(cid, {}).get(key.name, ())}
+            wrong = sorted(t.__name__ for t in types if not issubclass(t, key.type))
+            if not types:
+                gaps.append(f"{pattern}: never wrote the evidence key {key.name}")
+            elif wrong:
+                gaps.append(f"{pattern}: wrote {key.name} as {', '.join(wrong)}, not {key.type.__name__}")
+    return gaps
 
 
 def engine_gaps() -> list[str]:

@@ -1,12 +1,11 @@
 """Container can reach a container-runtime API socket."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_RW, MOUNT_SOURCE, ROOTLESS_SOCKET_USER
 from hostaudit.model import Snapshot
 
 from ._mounts import mount_exposing
 from ._subjects import per_container
-
-ROOTLESS_SOCKET_USER = "socket.rootless_engine_user"  # read by hostaudit.escape
 
 META = CheckMeta(
     id="container.docker_socket_mounted",
@@ -38,13 +37,13 @@ def evaluate(facts: Snapshot):
             return False, {"mounts": [m.source for m in ctr.mounts if m.type == "bind"],
                            "sockets": [s.path for s in facts.runtime_sockets]}
         mount, socket = max(exposed, key=lambda hit: len(hit[0].source.rstrip("/")))
-        evidence = {"mount.source": mount.source, "mount.destination": mount.destination, "mount.rw": mount.rw,
+        evidence = {MOUNT_SOURCE.name: mount.source, MOUNT_DESTINATION.name: mount.destination, MOUNT_RW.name: mount.rw,
                     "socket": socket.path, "socket.daemon": socket.daemon,
                     "exposed": [f"{s.path} ({s.daemon}) through {m.source}" for m, s in exposed]}
         rootless = next((e for _, s in exposed for e in facts.docker_engines if e.rootless and e.socket in s.names),
                         None)
         if rootless is not None:
-            evidence[ROOTLESS_SOCKET_USER] = rootless.user  # the API of a rootless engine: that user's powers
+            evidence[ROOTLESS_SOCKET_USER.name] = rootless.user  # the API of a rootless engine: that user's powers
         return True, evidence
 
     return per_container(facts, judge)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import HOST_USERNS
 from hostaudit.model import Snapshot, Status
 
 from ._effective import shares_host_namespace
 from ._subjects import per_container
 
 FAMILY = True
-HOST_USERNS = "namespaces.user.host"  # evidence: the container is in the host's user namespace, whatever the reason
 
 # (namespace, check id, CIS id, severity, what sharing it exposes)
 ROWS = (
@@ -52,7 +52,7 @@ def _register(kind: str, check_id: str, cis: str, severity: Severity, exposes: s
         def judge(ctr):
             shared, evidence = shares_host_namespace(facts, ctr, kind)
             if kind == "user" and shared:
-                evidence[HOST_USERNS] = True
+                evidence[HOST_USERNS.name] = True
                 runtime_default = _runtime_gives_no_userns(facts, ctr)
                 if runtime_default:
                     evidence["runtime"] = runtime_default

@@ -1,6 +1,7 @@
 """Container has the host's root filesystem mounted."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_RW
 from hostaudit.model import Snapshot
 
 from ._mounts import host_mounts
@@ -26,6 +27,6 @@ def evaluate(facts: Snapshot):
         roots = [m for m in host_mounts(ctr) if m.source.rstrip("/") == ""]
         if not roots:
             return False, {}
-        return True, {"mount.destination": roots[0].destination, "mount.rw": roots[0].rw}
+        return True, {MOUNT_DESTINATION.name: roots[0].destination, MOUNT_RW.name: roots[0].rw}
 
     return per_container(facts, judge)

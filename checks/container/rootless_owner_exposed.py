@@ -4,6 +4,7 @@ Passes only for a rootless container whose running process /proc shows outside t
 uid, no capabilities, no_new_privs."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import ENGINE_USER
 from hostaudit.model import Snapshot, Status
 
 from ._subjects import per_container
@@ -38,7 +39,7 @@ def _holds_no_user_power(facts: Snapshot, ctr, evidence: dict) -> bool:
 @register(META)
 def evaluate(facts: Snapshot):
     def judge(ctr):
-        evidence = {"engine": ctr.source, "engine.user": ctr.owner or "(unknown)", "engine.uid": ctr.owner_uid}
+        evidence = {"engine": ctr.source, ENGINE_USER.name: ctr.owner or "(unknown)", "engine.uid": ctr.owner_uid}
         if not ctr.rootless:
             return Status.NOT_APPLICABLE, evidence
         return not _holds_no_user_power(facts, ctr, evidence), evidence

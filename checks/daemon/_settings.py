@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hostaudit.daemon_settings import DaemonView, Setting, Shown, effective
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, DockerDaemonFacts, Result, Snapshot
 
 
@@ -19,10 +20,14 @@ def setting(daemon: DockerDaemonFacts, key: str, default: Any = None, shown: Sho
     return effective(view(daemon), key, default, json_key, shown)
 
 
+def evidence_of(found: Setting, key: str, extra: dict | None = None) -> dict[str, Any]:
+    """The evidence of a setting: its value in force under `key`, where it came from, any drift, and `extra`."""
+    return {key: found.value, SETTING_SOURCE.name: found.source, **found.evidence, **(extra or {})}
+
+
 def unknown(found: Setting, key: str, extra: dict | None = None) -> list[Result]:
     """The result on a setting whose value in force cannot be told (daemon.json changed after dockerd started)."""
-    return [Result.unknown(DAEMON, {key: found.value, "source": found.source, **found.evidence, **(extra or {})},
-                           found.detail)]
+    return [Result.unknown(DAEMON, evidence_of(found, key, extra), found.detail)]
 
 
 def bool_setting(facts: Snapshot, key: str, default: bool, risky_when: bool, extra: dict | None = None,
@@ -32,7 +37,7 @@ def bool_setting(facts: Snapshot, key: str, default: bool, risky_when: bool, ext
     found = setting(facts.docker_daemon, key, default, shown)
     if not found.known:
         return unknown(found, key, extra)
-    evidence = {key: found.value, "source": found.source, **found.evidence, **(extra or {})}
+    evidence = evidence_of(found, key, extra)
     safe = not risky_when
     return [Result.passed(DAEMON, evidence) if found.value is safe else Result.failed(DAEMON, evidence)]
 

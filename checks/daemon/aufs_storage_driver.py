@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting, shown_by_info, unknown
+from ._settings import evidence_of, setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.aufs_storage_driver",
@@ -23,7 +23,7 @@ def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
     found = setting(daemon, "storage-driver", None, shown_by_info(daemon, "Driver"))
     driver = found.value
-    evidence = {"storage-driver": driver, "source": found.source, **found.evidence}
+    evidence = evidence_of(found, "storage-driver")
     if not found.known:
         return unknown(found, "storage-driver")
     if driver is None:

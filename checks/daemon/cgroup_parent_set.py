@@ -1,6 +1,7 @@
 """The daemon places containers under a non-default cgroup parent."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import setting, unknown
@@ -26,5 +27,5 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "cgroup-parent")
     parent = found.value
-    evidence = {"cgroup-parent": parent, "source": found.source}
+    evidence = {"cgroup-parent": parent, SETTING_SOURCE.name: found.source}
     return [Result.failed(DAEMON, evidence) if parent else Result.passed(DAEMON, evidence)]

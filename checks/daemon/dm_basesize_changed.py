@@ -1,6 +1,7 @@
 """The devicemapper base device size was changed."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import setting, shown_by_info, values_setting
@@ -26,7 +27,7 @@ def evaluate(facts: Snapshot):
     found = values_setting(daemon, "storage-opt", "storage-opts")
     options = found.value
     basesize = [o for o in options if str(o).replace(" ", "").startswith("dm.basesize")]
-    evidence = {"storage-driver": driver, "storage-opts": options, "source": found.source, **found.evidence}
+    evidence = {"storage-driver": driver, "storage-opts": options, SETTING_SOURCE.name: found.source, **found.evidence}
     if driver != "devicemapper":
         return [Result.not_applicable(DAEMON, evidence, "the storage driver is not devicemapper")]
     if not found.known:

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting, shown_by_info, unknown
+from ._settings import evidence_of, setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.experimental_enabled",
@@ -27,5 +27,5 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "experimental")
     value = found.value
-    evidence = {"experimental": value, "source": found.source, **found.evidence}
+    evidence = evidence_of(found, "experimental")
     return [Result.failed(DAEMON, evidence) if value is True else Result.passed(DAEMON, evidence)]

@@ -1,6 +1,7 @@
 """The daemon pulls from registries without TLS verification."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import info_value, values_setting
@@ -31,7 +32,7 @@ def evaluate(facts: Snapshot):
     cidrs = [c for c in registry.get("InsecureRegistryCIDRs") or [] if c != DEFAULT_INSECURE]
     indexes = sorted(name for name, index in (registry.get("IndexConfigs") or {}).items()
                      if isinstance(index, dict) and index.get("Secure") is False)
-    evidence = {"configured": configured, "source": source, "api.insecure_registry_cidrs": cidrs,
+    evidence = {"configured": configured, SETTING_SOURCE.name: source, "api.insecure_registry_cidrs": cidrs,
                 "api.insecure_indexes": indexes}
     if configured or cidrs or indexes:
         return [Result.failed(DAEMON, evidence)]

@@ -1,6 +1,7 @@
 """Containers stop whenever the Docker daemon restarts."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import setting, shown_by_info, unknown
@@ -28,7 +29,7 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "live-restore", {"swarm_active": swarm})
     value = found.value is True
-    evidence = {"live-restore": value, "source": found.source, **found.evidence, "swarm_active": swarm}
+    evidence = {"live-restore": value, SETTING_SOURCE.name: found.source, **found.evidence, "swarm_active": swarm}
     if swarm:
         return [Result.not_applicable(DAEMON, evidence, "live-restore is not supported in swarm mode")]
     return [Result.passed(DAEMON, evidence) if value else Result.failed(DAEMON, evidence)]

@@ -1,6 +1,7 @@
 """The daemon logs at a level other than info."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import setting, shown_by_info
@@ -25,8 +26,8 @@ def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
     level = setting(daemon, "log-level", "info")
     debug = setting(daemon, "debug", False, shown_by_info(daemon, "Debug"))
-    evidence = {"log-level": level.value, "source": level.source, "debug": debug.value, "debug.source": debug.source,
-                **level.evidence, **debug.evidence}
+    evidence = {"log-level": level.value, SETTING_SOURCE.name: level.source, "debug": debug.value,
+                "debug.source": debug.source, **level.evidence, **debug.evidence}
     if debug.value is True:
         return [Result.failed(DAEMON, {**evidence, "effective": "debug"})]
     if not (level.known and debug.known):

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import setting, shown_by_info, unknown
+from ._settings import evidence_of, setting, shown_by_info, unknown
 
 META = CheckMeta(
     id="daemon.logs_kept_local",
@@ -28,5 +28,5 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "log-driver")
     driver = found.value
-    evidence = {"log-driver": driver, "source": found.source, **found.evidence}
+    evidence = evidence_of(found, "log-driver")
     return [Result.failed(DAEMON, evidence) if driver in LOCAL_DRIVERS else Result.passed(DAEMON, evidence)]

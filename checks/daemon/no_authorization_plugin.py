@@ -1,6 +1,7 @@
 """Every Docker API client has full control: no authorization plugin."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import authorization_setting, unknown
@@ -25,6 +26,6 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "authorization-plugins")
     plugins = ((daemon.info or {}).get("Plugins") or {}).get("Authorization") or []
-    evidence = {"api.plugins.authorization": plugins, "configured": found.value, "source": found.source,
+    evidence = {"api.plugins.authorization": plugins, "configured": found.value, SETTING_SOURCE.name: found.source,
                 **found.evidence}
     return [Result.passed(DAEMON, evidence) if found.value else Result.failed(DAEMON, evidence)]

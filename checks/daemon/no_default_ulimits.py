@@ -1,6 +1,7 @@
 """The daemon sets no default ulimits for containers."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import unknown, values_setting
@@ -25,5 +26,5 @@ def evaluate(facts: Snapshot):
     if not found.known:
         return unknown(found, "default-ulimits")
     ulimits = found.value
-    evidence = {"default-ulimits": ulimits, "source": found.source}
+    evidence = {"default-ulimits": ulimits, SETTING_SOURCE.name: found.source}
     return [Result.passed(DAEMON, evidence) if ulimits else Result.failed(DAEMON, evidence)]

@@ -3,7 +3,7 @@
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import DAEMON, Result, Snapshot
 
-from ._settings import security_options, setting
+from ._settings import evidence_of, security_options, setting
 
 META = CheckMeta(
     id="daemon.seccomp_unconfined",
@@ -32,7 +32,7 @@ def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
     found = setting(daemon, "seccomp-profile", "")
     configured = found.value
-    evidence = {"seccomp-profile": configured, "source": found.source, **found.evidence}
+    evidence = evidence_of(found, "seccomp-profile")
     if daemon.info is None:
         if configured == "unconfined":
             return [Result.failed(DAEMON, evidence)]

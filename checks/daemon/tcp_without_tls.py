@@ -1,6 +1,7 @@
 """Docker API listens on TCP without TLS client verification."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import TCP_WITHOUT_TLSVERIFY
 from hostaudit.model import DAEMON, Result, Snapshot
 
 META = CheckMeta(
@@ -26,5 +27,5 @@ def evaluate(facts: Snapshot):
     evidence = {"tcp_listeners": [f"{t.address}:{t.port} tls={t.tls} tlsverify={t.tls_verify}" for t in listeners]}
     if not listeners:
         return [Result.passed(DAEMON, evidence, "the daemon does not listen on TCP")]
-    return [Result.failed(DAEMON, {**evidence, "without_tlsverify": exposed}) if exposed
+    return [Result.failed(DAEMON, {**evidence, TCP_WITHOUT_TLSVERIFY.name: exposed}) if exposed
             else Result.passed(DAEMON, evidence)]

@@ -1,6 +1,7 @@
 """Container root is host root: no user-namespace remapping and not rootless."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import DAEMON, Result, Snapshot
 
 from ._settings import security_options, setting
@@ -25,7 +26,7 @@ META = CheckMeta(
 def evaluate(facts: Snapshot):
     daemon = facts.docker_daemon
     found = setting(daemon, "userns-remap", "")
-    evidence = {"userns-remap": found.value, "source": found.source, "rootless": daemon.rootless,
+    evidence = {"userns-remap": found.value, SETTING_SOURCE.name: found.source, "rootless": daemon.rootless,
                 "api.security_options": security_options(daemon)}
     return [Result.passed(DAEMON, evidence) if daemon.userns_remap or daemon.rootless
             else Result.failed(DAEMON, evidence)]

@@ -10,6 +10,7 @@ from typing import Any
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.cves import Cve, assess, for_components, judge
+from hostaudit.evidence import REACHABLE_CONTAINERS
 from hostaudit.model import HOST, Result, Snapshot, Status
 
 from ..container._subjects import audited
@@ -33,7 +34,7 @@ def _with_family(reach: dict[str, Any], family: FamilyReach) -> dict[str, Any]:
         why = f"{family.family} denied by the seccomp filter of every container"
         reachable = False
     return {"reachable_from_containers": reachable, "reachable_why": f"{reach['reachable_why']}; {why}",
-            "reachable_containers": list(family.allowed)}
+            REACHABLE_CONTAINERS.name: list(family.allowed)}
 
 
 def _mitigations(cve: Cve, facts: Snapshot, reach: dict[str, Any], family: FamilyReach | None
@@ -59,7 +60,7 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     if family is not None and reach["reachable_from_containers"] is not None:
         reach = _with_family(reach, family)
     elif cve.precondition_kind == "none" and reach["reachable_from_containers"]:
-        reach["reachable_containers"] = sorted(c.name for c in audited(facts))
+        reach[REACHABLE_CONTAINERS.name] = sorted(c.name for c in audited(facts))
     context = {"mainline_fix": cve.mainline_fix, "precondition": cve.precondition, **reach}
     if cve.cvss:
         context["advisory_cvss"] = cve.cvss
@@ -85,7 +86,7 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
 
 
 def _reached(reach: dict[str, Any]) -> str:
-    names = reach.get("reachable_containers")
+    names = reach.get(REACHABLE_CONTAINERS.name)
     if reach["reachable_from_containers"] and names:
         return f"reachable from containers {', '.join(names)}"
     if reach["reachable_from_containers"]:

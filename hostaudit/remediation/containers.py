@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_SOURCE
 from hostaudit.model import Status
 from hostaudit.remediation.fixes import CAP_CHECK_PREFIX
 from hostaudit.report import shown_status
@@ -25,11 +26,11 @@ def failing_container_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _naming_mount(change: object, evidence: dict[str, Any]) -> object:
-    """The change, naming the host mount it removes when the finding's evidence names one (`mount.source`)."""
-    source = evidence.get("mount.source")
-    if not isinstance(change, str) or not isinstance(source, str):
+    """The change, naming the host mount it removes when the finding's evidence names one."""
+    source = MOUNT_SOURCE.read(evidence)
+    if not isinstance(change, str) or source is None:
         return change
-    return f"{change} ({source}:{evidence.get('mount.destination')})"
+    return f"{change} ({source}:{evidence.get(MOUNT_DESTINATION.name)})"
 
 
 def docker_guidance(findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

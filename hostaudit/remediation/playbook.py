@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hostaudit import catalog
+from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import Status
 from hostaudit.report import shown_status
 
@@ -67,7 +68,7 @@ class KeyDecision:
 
 def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
     """A daemon finding decided by dockerd's argv: writing daemon.json too would stop dockerd."""
-    return any((f.get("evidence") or {}).get("source") == "argv" for f in findings)
+    return any(SETTING_SOURCE.read(f.get("evidence") or {}) == "argv" for f in findings)
 
 
 def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions) -> list[KeyDecision]:

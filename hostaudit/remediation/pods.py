@@ -13,6 +13,7 @@ import copy
 from collections import defaultdict
 from typing import Any
 
+from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_SOURCE
 from hostaudit.parsers import parse_version
 from hostaudit.remediation.fixes import Fix, fix_for
 
@@ -24,7 +25,7 @@ TEMPLATE_PATH = {
     "Pod": ("spec",),
 }
 SANDBOX = "(sandbox)"
-HOST_PATH_CHECKS = ("container.host_root_mounted", "container.docker_socket_mounted", "container.sensitive_mount")
+HOST_PATH_CHECKS = MOUNT_DESTINATION.writers  # the checks that name the host mount they found
 NON_ROOT_ID = 10000  # a uid/gid to run as when the image names none; the workload must be able to run as it
 HOST_NAMESPACE_FIELDS = {"network": "hostNetwork", "pid": "hostPID", "ipc": "hostIPC"}
 # the check whose fix answers each PSS control (hostaudit.pss)
@@ -97,12 +98,11 @@ def _host_path_mounts(pod: dict[str, Any], findings: list[dict[str, Any]], conta
     mounts = [m for m in pod.get("host_path_mounts") or () if isinstance(m, dict)]
     for finding in findings:
         evidence = finding.get("evidence") or {}
-        if finding.get("check_id") in HOST_PATH_CHECKS and evidence.get("mount.destination"):
+        destination = MOUNT_DESTINATION.read(evidence)
+        if finding.get("check_id") in HOST_PATH_CHECKS and destination:
             name = _container_name(containers.get(finding["subject"].get("key", ""), {}))
-            if not any(m.get("container") == name and m.get("mount_path") == evidence["mount.destination"]
-                       for m in mounts):
-                mounts.append({"container": name, "host_path": evidence.get("mount.source"),
-                               "mount_path": evidence["mount.destination"]})
+            if not any(m.get("container") == name and m.get("mount_path") == destination for m in mounts):
+                mounts.append({"container": name, "host_path": MOUNT_SOURCE.read(evidence), "mount_path": destination})
     return mounts
 
 

@@ -16,10 +16,12 @@ SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Record what every check function returns; a run of the whole directory fails for any automated check that
-    never returned both `fail` and `pass` (tests/check_gate.py)."""
+    never returned both `fail` and `pass`, and for any evidence key of hostaudit.evidence its writer never wrote
+    (tests/check_gate.py)."""
     check_gate.record_check_functions()
-    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, check_gate.unit_gaps,
-                                                  "automated checks never seen both failing and passing"))
+    config.pluginmanager.register(check_gate.Gate(
+        Path(__file__).parent, check_gate.unit_gaps,
+        "checks never seen both failing and passing, or never writing the evidence keys they declare"))
 
 
 def load(name: str) -> Snapshot:
