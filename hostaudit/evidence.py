@@ -36,7 +36,8 @@ class EvidenceKey(Generic[T]):
 
 
 MOUNT_SOURCE = EvidenceKey(
-    "mount.source", str, "The host path of the mount that makes the finding.", ("container.docker_socket_mounted",))
+    "mount.source", str, "The host path of the mount that makes the finding.",
+    ("container.docker_socket_mounted", "container.host_root_mounted"))
 MOUNT_DESTINATION = EvidenceKey(
     "mount.destination", str, "Where that host path is mounted in the container.",
     ("container.docker_socket_mounted", "container.host_root_mounted"))

@@ -1,7 +1,7 @@
 """Container has the host's root filesystem mounted."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_RW
+from hostaudit.evidence import MOUNT_DESTINATION, MOUNT_RW, MOUNT_SOURCE
 from hostaudit.model import Snapshot
 
 from ._mounts import host_mounts
@@ -27,6 +27,7 @@ def evaluate(facts: Snapshot):
         roots = [m for m in host_mounts(ctr) if m.source.rstrip("/") == ""]
         if not roots:
             return False, {}
-        return True, {MOUNT_DESTINATION.name: roots[0].destination, MOUNT_RW.name: roots[0].rw}
+        root = roots[0]
+        return True, {MOUNT_SOURCE.name: root.source, MOUNT_DESTINATION.name: root.destination, MOUNT_RW.name: root.rw}
 
     return per_container(facts, judge)

@@ -13,6 +13,7 @@ import pytest
 
 from hostaudit import catalog, escape, evidence
 from hostaudit.model import HOST, Result, Status
+from hostaudit.remediation import pods
 from tests import check_gate
 
 PACKAGE = Path(evidence.__file__).parent
@@ -63,6 +64,10 @@ def test_a_value_of_another_type_reads_as_absent():
     assert evidence.MOUNT_SOURCE.read({"mount.source": ["/"]}) is None
     listeners = ["0.0.0.0:2375 (argv)"]
     assert evidence.TCP_WITHOUT_TLSVERIFY.read({"without_tlsverify": listeners}) == listeners
+
+
+def test_pods_read_host_mounts_from_the_checks_that_write_both_ends():
+    assert set(pods.HOST_PATH_CHECKS) <= set(evidence.MOUNT_SOURCE.writers) & set(evidence.MOUNT_DESTINATION.writers)
 
 
 def test_the_gate_names_a_writer_that_never_wrote_its_key(monkeypatch):

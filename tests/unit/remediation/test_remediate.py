@@ -43,7 +43,7 @@ REPORT = {
         finding("container.capabilities_added", kind="container", subject="k8s:shop/risky/app",
                 evidence={"capabilities.beyond_default": ["SYS_ADMIN", "NET_BIND_SERVICE"]}),
         finding("container.host_root_mounted", kind="container", subject="k8s:shop/risky/app",
-                evidence={"mount.destination": "/host", "mount.rw": True}),
+                evidence={"mount.source": "/", "mount.destination": "/host", "mount.rw": True}),
         finding("container.host_network", kind="container", subject="k8s:shop/risky/(sandbox)"),
         finding("container.runs_as_root", kind="container", subject="k8s:shop/risky/app"),
         finding("container.rootfs_writable", kind="container", subject="k8s:shop/risky/app", waiver="accepted"),
@@ -130,7 +130,7 @@ def test_pod_patch_carries_pod_and_container_security_context(result):
     assert app["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": []}, "nothing is added back"
     assert "readOnlyRootFilesystem" not in app["securityContext"], "a waived finding asks for nothing"
     assert app["volumeMounts"] == [{"mountPath": "/host", "$patch": "delete"}]
-    assert pod["remove_host_path_volumes"] == [{"container": "app", "mount_path": "/host", "host_path": None}]
+    assert pod["remove_host_path_volumes"] == [{"container": "app", "mount_path": "/host", "host_path": "/"}]
 
 
 def test_every_capability_check_maps_to_a_cap_drop():

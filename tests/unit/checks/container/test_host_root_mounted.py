@@ -7,7 +7,7 @@ CHECK = "container.host_root_mounted"
 def test_host_root_bind_fails(lab_snapshot):
     results = results_by_subject(CHECK, lab_snapshot)
     assert results["host-root"].status is Status.FAIL
-    assert results["host-root"].evidence == {"mount.destination": "/host", "mount.rw": True}
+    assert results["host-root"].evidence == {"mount.source": "/", "mount.destination": "/host", "mount.rw": True}
     assert results["shop/risky/app"].status is Status.FAIL
 
 
