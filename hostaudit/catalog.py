@@ -7,6 +7,7 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from hostaudit.model import Result, Snapshot
 
@@ -79,6 +80,38 @@ def register(meta: CheckMeta) -> Callable[[CheckFunction], CheckFunction]:
         return function
 
     return decorate
+
+
+Spec = TypeVar("Spec")
+
+
+@dataclass(frozen=True)
+class Row(Generic[Spec]):
+    """One check of a family file (checks that are rows of one table): its id, written literally once under
+    `checks/`, its severity, and `spec`, the row's own values (one NamedTuple type per family) from which the
+    family's `describe` builds the rest of the metadata and its `evaluate` judges."""
+
+    id: str
+    severity: Severity
+    spec: Spec
+
+
+def register_family(rows: Iterable[Row[Spec]], describe: Callable[[Row[Spec]], CheckMeta],
+                    evaluate: Callable[[Spec, Snapshot], Iterable[Result]]) -> None:
+    """Register every row as its own check: metadata `describe(row)`, function `evaluate(row.spec, facts)`."""
+    for row in rows:
+        meta = describe(row)
+        if (meta.id, meta.severity) != (row.id, row.severity):
+            raise ValueError(f"{row.id}: describe() gave {meta.id} ({meta.severity}), not the row's id and severity")
+        register(meta)(_row_function(row.spec, evaluate))
+
+
+def _row_function(spec: Spec, evaluate: Callable[[Spec, Snapshot], Iterable[Result]]) -> CheckFunction:
+    def evaluate_row(facts: Snapshot) -> Iterable[Result]:
+        return evaluate(spec, facts)
+
+    evaluate_row.__module__ = evaluate.__module__  # the family file's, where the check's test is looked up
+    return evaluate_row
 
 
 def load() -> dict[str, Check]:

@@ -11,8 +11,7 @@ from ._select import file_subject, files_in_role
 
 
 @dataclass(frozen=True)
-class FileRow:
-    slug: str
+class RuntimeFile:
     what: str
     role: str  # files collector role
     owner_cis: str
@@ -24,34 +23,34 @@ class FileRow:
 
 
 SOCKET_KEY = "docker_socket_permissions"
-ROWS = (
-    FileRow("docker_service", "docker.service", "docker_service", "3.1", "3.2", 0o644),
-    FileRow("docker_socket_unit", "docker.socket", "docker_socket_unit", "3.3", "3.4", 0o644),
-    FileRow("etc_docker", "/etc/docker", "docker_config_dir", "3.5", "3.6", 0o755),
-    FileRow("registry_certs", "A registry certificate file", "registry_cert", "3.7", "3.8", 0o444),
-    FileRow("tls_ca_cert", "The daemon's TLS CA certificate", "tlscacert", "3.9", "3.10", 0o444),
-    FileRow("tls_server_cert", "The daemon's TLS certificate", "tlscert", "3.11", "3.12", 0o444),
-    FileRow("tls_server_key", "The daemon's TLS key", "tlskey", "3.13", "3.14", 0o400),
-    FileRow("docker_sock", "docker.sock", "docker_sock", "3.15", "3.16", 0o660, groups=("root", "docker"),
-            ansible_key=SOCKET_KEY),
-    FileRow("daemon_json", "daemon.json", "daemon_json", "3.17", "3.18", 0o644),
-    FileRow("etc_default_docker", "/etc/default/docker", "docker_env_file", "3.19", "3.20", 0o644,
-            path="/etc/default/docker"),
-    FileRow("etc_sysconfig_docker", "/etc/sysconfig/docker", "docker_env_file", "3.22", "3.21", 0o644,
-            path="/etc/sysconfig/docker"),
-    FileRow("containerd_sock", "containerd.sock", "containerd_sock", "3.23", "3.24", 0o660,
-            ansible_key=SOCKET_KEY),
-)
+DOCKER_SERVICE = RuntimeFile("docker.service", "docker_service", "3.1", "3.2", 0o644)
+DOCKER_SOCKET_UNIT = RuntimeFile("docker.socket", "docker_socket_unit", "3.3", "3.4", 0o644)
+ETC_DOCKER = RuntimeFile("/etc/docker", "docker_config_dir", "3.5", "3.6", 0o755)
+REGISTRY_CERTS = RuntimeFile("A registry certificate file", "registry_cert", "3.7", "3.8", 0o444)
+TLS_CA_CERT = RuntimeFile("The daemon's TLS CA certificate", "tlscacert", "3.9", "3.10", 0o444)
+TLS_SERVER_CERT = RuntimeFile("The daemon's TLS certificate", "tlscert", "3.11", "3.12", 0o444)
+TLS_SERVER_KEY = RuntimeFile("The daemon's TLS key", "tlskey", "3.13", "3.14", 0o400)
+DOCKER_SOCK = RuntimeFile("docker.sock", "docker_sock", "3.15", "3.16", 0o660, groups=("root", "docker"),
+                          ansible_key=SOCKET_KEY)
+DAEMON_JSON = RuntimeFile("daemon.json", "daemon_json", "3.17", "3.18", 0o644)
+ETC_DEFAULT_DOCKER = RuntimeFile("/etc/default/docker", "docker_env_file", "3.19", "3.20", 0o644,
+                                 path="/etc/default/docker")
+ETC_SYSCONFIG_DOCKER = RuntimeFile("/etc/sysconfig/docker", "docker_env_file", "3.22", "3.21", 0o644,
+                                   path="/etc/sysconfig/docker")
+CONTAINERD_SOCK = RuntimeFile("containerd.sock", "containerd_sock", "3.23", "3.24", 0o660, ansible_key=SOCKET_KEY)
+# the rows of both families, ownership and permissions
+FILES = (DOCKER_SERVICE, DOCKER_SOCKET_UNIT, ETC_DOCKER, REGISTRY_CERTS, TLS_CA_CERT, TLS_SERVER_CERT, TLS_SERVER_KEY,
+         DOCKER_SOCK, DAEMON_JSON, ETC_DEFAULT_DOCKER, ETC_SYSCONFIG_DOCKER, CONTAINERD_SOCK)
 
 Judge = Callable[[FileStat, dict], bool]  # True when the risky condition holds
 
 
-def evaluate_row(facts: Snapshot, row: FileRow, judge: Judge) -> list[Result]:
-    """One result per recorded file of the row: fail when `judge` says the condition holds; absent files are
-    not_applicable, files that could not be looked at unknown."""
-    found = files_in_role(facts, row.role, row.path)
+def evaluate_file(facts: Snapshot, file: RuntimeFile, judge: Judge) -> list[Result]:
+    """One result per recorded file of `file`'s role (and path): fail when `judge` says the condition holds; absent
+    files are not_applicable, files that could not be looked at unknown."""
+    found = files_in_role(facts, file.role, file.path)
     if not found:
-        return [Result.not_applicable(HOST, {"files.role": row.role}, "no such file is configured on this host")]
+        return [Result.not_applicable(HOST, {"files.role": file.role}, "no such file is configured on this host")]
     results = []
     for stat in found:
         subject = file_subject(stat)  # the subject names the path; evidence holds what decided

@@ -2,33 +2,54 @@
 
 from __future__ import annotations
 
-from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from typing import NamedTuple
+
+from hostaudit.catalog import CheckMeta, Row, Scope, Severity, register_family
 from hostaudit.model import HOST, AuditRule, FileStat, Presence, Result, Snapshot
 
 from ..files._select import file_subject, files_in_role
 
 FAMILY = True
 
-# (CIS id, id slug, what the object is, files role, fixed path within the role or None)
+
+class Watched(NamedTuple):
+    cis: str
+    what: str  # the object, as a title names it
+    role: str  # files collector role
+    path: str | None = None  # only the file at this path within the role
+
+
 ROWS = (
-    ("1.1.3", "dockerd", "the Docker daemon binary", "dockerd_binary", None),
-    ("1.1.4", "run_containerd", "/run/containerd", "containerd_run_dir", None),
-    ("1.1.5", "docker_data_root", "Docker's data root", "docker_data_root", None),
-    ("1.1.6", "etc_docker", "/etc/docker", "docker_config_dir", None),
-    ("1.1.7", "docker_service", "the docker.service unit", "docker_service", None),
-    ("1.1.8", "containerd_sock", "containerd.sock", "containerd_sock", None),
-    ("1.1.9", "docker_socket", "the docker.socket unit", "docker_socket_unit", None),
-    ("1.1.10", "etc_default_docker", "/etc/default/docker", "docker_env_file", "/etc/default/docker"),
-    ("1.1.11", "daemon_json", "the daemon.json in use", "daemon_json", None),
-    ("1.1.12", "containerd_config", "/etc/containerd/config.toml", "containerd_config", None),
-    ("1.1.13", "etc_sysconfig_docker", "/etc/sysconfig/docker", "docker_env_file", "/etc/sysconfig/docker"),
-    ("1.1.14", "containerd", "the containerd binary", "containerd_binary", None),
-    ("1.1.15", "containerd_shim", "the containerd-shim binary", "containerd_shim_binary", None),
-    ("1.1.16", "containerd_shim_runc_v1", "the containerd-shim-runc-v1 binary", "containerd_shim_runc_v1_binary",
-     None),
-    ("1.1.17", "containerd_shim_runc_v2", "the containerd-shim-runc-v2 binary", "containerd_shim_runc_v2_binary",
-     None),
-    ("1.1.18", "runc", "the runc binary", "runc_binary", None),
+    Row("host.audit_rule_missing_dockerd", Severity.LOW, Watched(
+        "1.1.3", "the Docker daemon binary", "dockerd_binary")),
+    Row("host.audit_rule_missing_run_containerd", Severity.LOW, Watched(
+        "1.1.4", "/run/containerd", "containerd_run_dir")),
+    Row("host.audit_rule_missing_docker_data_root", Severity.LOW, Watched(
+        "1.1.5", "Docker's data root", "docker_data_root")),
+    Row("host.audit_rule_missing_etc_docker", Severity.LOW, Watched("1.1.6", "/etc/docker", "docker_config_dir")),
+    Row("host.audit_rule_missing_docker_service", Severity.LOW, Watched(
+        "1.1.7", "the docker.service unit", "docker_service")),
+    Row("host.audit_rule_missing_containerd_sock", Severity.LOW, Watched(
+        "1.1.8", "containerd.sock", "containerd_sock")),
+    Row("host.audit_rule_missing_docker_socket", Severity.LOW, Watched(
+        "1.1.9", "the docker.socket unit", "docker_socket_unit")),
+    Row("host.audit_rule_missing_etc_default_docker", Severity.LOW, Watched(
+        "1.1.10", "/etc/default/docker", "docker_env_file", "/etc/default/docker")),
+    Row("host.audit_rule_missing_daemon_json", Severity.LOW, Watched(
+        "1.1.11", "the daemon.json in use", "daemon_json")),
+    Row("host.audit_rule_missing_containerd_config", Severity.LOW, Watched(
+        "1.1.12", "/etc/containerd/config.toml", "containerd_config")),
+    Row("host.audit_rule_missing_etc_sysconfig_docker", Severity.LOW, Watched(
+        "1.1.13", "/etc/sysconfig/docker", "docker_env_file", "/etc/sysconfig/docker")),
+    Row("host.audit_rule_missing_containerd", Severity.LOW, Watched(
+        "1.1.14", "the containerd binary", "containerd_binary")),
+    Row("host.audit_rule_missing_containerd_shim", Severity.LOW, Watched(
+        "1.1.15", "the containerd-shim binary", "containerd_shim_binary")),
+    Row("host.audit_rule_missing_containerd_shim_runc_v1", Severity.LOW, Watched(
+        "1.1.16", "the containerd-shim-runc-v1 binary", "containerd_shim_runc_v1_binary")),
+    Row("host.audit_rule_missing_containerd_shim_runc_v2", Severity.LOW, Watched(
+        "1.1.17", "the containerd-shim-runc-v2 binary", "containerd_shim_runc_v2_binary")),
+    Row("host.audit_rule_missing_runc", Severity.LOW, Watched("1.1.18", "the runc binary", "runc_binary")),
 )
 # roles the files collector records on every run, present or absent: missing from a snapshot means not looked at
 ALWAYS_RECORDED = frozenset({
@@ -75,13 +96,14 @@ def judge(facts: Snapshot, found: FileStat) -> Result:
     return Result.failed(subject, evidence)
 
 
-def _register(cis: str, slug: str, what: str, role: str, path: str | None) -> None:
-    meta = CheckMeta(
-        id=f"host.audit_rule_missing_{slug}",
+def describe(row: Row[Watched]) -> CheckMeta:
+    what = row.spec.what
+    return CheckMeta(
+        id=row.id,
         title=f"No audit rule watches {what}",
-        severity=Severity.LOW,
+        severity=row.severity,
         scope=Scope.HOST,
-        cis=(cis,),
+        cis=(row.spec.cis,),
         rationale=f"Without an audit watch on {what}, changes to it (a swapped binary, a weakened configuration) "
                   "leave no trace in the audit log.",
         remediation="Add a watch on the path the finding names, e.g. '-w <path> -p wa -k docker' in "
@@ -90,16 +112,15 @@ def _register(cis: str, slug: str, what: str, role: str, path: str | None) -> No
         ansible_key="audit_rules",
     )
 
-    @register(meta)
-    def evaluate(facts: Snapshot):
-        found = files_in_role(facts, role, path)
-        evidence = {"files.role": role, "path": path}
-        if not found and role in ALWAYS_RECORDED:
-            return [Result.unknown(HOST, evidence, f"the snapshot does not record {what}")]
-        if not found:
-            return [Result.not_applicable(HOST, evidence, f"{what} is not on this host")]
-        return [judge(facts, f) for f in found]
+
+def evaluate(watched: Watched, facts: Snapshot):
+    found = files_in_role(facts, watched.role, watched.path)
+    evidence = {"files.role": watched.role, "path": watched.path}
+    if not found and watched.role in ALWAYS_RECORDED:
+        return [Result.unknown(HOST, evidence, f"the snapshot does not record {watched.what}")]
+    if not found:
+        return [Result.not_applicable(HOST, evidence, f"{watched.what} is not on this host")]
+    return [judge(facts, f) for f in found]
 
 
-for _row in ROWS:
-    _register(*_row)
+register_family(ROWS, describe, evaluate)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.catalog import CheckMeta, Row, Scope, Severity, register_family
 from hostaudit.cves import Cve, assess, for_components, judge
 from hostaudit.evidence import REACHABLE_CONTAINERS
 from hostaudit.model import HOST, Result, Snapshot, Status
@@ -96,11 +96,12 @@ def _reached(reach: dict[str, Any]) -> str:
     return f"whether containers reach it is unknown ({reach['reachable_why']})"
 
 
-def _register(cve: Cve) -> None:
-    meta = CheckMeta(
-        id=f"kernel.{cve.slug}",
+def describe(row: Row[Cve]) -> CheckMeta:
+    cve = row.spec
+    return CheckMeta(
+        id=row.id,
         title=f"Kernel vulnerable to {cve.title_name}",
-        severity=Severity(cve.severity),
+        severity=row.severity,
         scope=Scope.HOST,
         references=(cve.id, *cve.aliases, *cve.references),
         rationale=f"{cve.summary}; reachable from a container with {cve.precondition}. Affected from "
@@ -112,7 +113,6 @@ def _register(cve: Cve) -> None:
                     + "remove the precondition from containers.",
         needs=("host",),
     )
-    register(meta)(lambda facts: evaluate_cve(cve, facts))
 
 
 def _modules(cve: Cve) -> str:
@@ -120,5 +120,5 @@ def _modules(cve: Cve) -> str:
     return " and ".join(f"'install {name} /bin/false'" for name in cve.modules[0])
 
 
-for _cve in for_components("kernel"):
-    _register(_cve)
+ROWS = tuple(Row(f"kernel.{cve.slug}", Severity(cve.severity), cve) for cve in for_components("kernel"))
+register_family(ROWS, describe, evaluate_cve)

@@ -7,9 +7,9 @@ A command-line flag wins over the --config file, which wins over the default; th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.catalog import CheckMeta, Row, Scope, Severity, register_family
 from hostaudit.daemon_settings import DaemonView
 from hostaudit.model import HOST, KubeletFacts, Result, Snapshot
 
@@ -48,36 +48,51 @@ def _off(value: Any) -> bool | None:
     return None if flag is None else not flag
 
 
-# (check id, flag, KubeletConfiguration path, flag default, config-file default, risky(value), severity, title,
-#  rationale, remediation)
-ROWS: tuple[tuple[str, str, tuple[str, ...], Any, Any, Callable[[Any], bool | None], Severity, str, str, str], ...] = (
-    ("kubelet.anonymous_auth_enabled", "anonymous-auth", ("authentication", "anonymous", "enabled"), "true", False,
-     _bool, Severity.HIGH, "Kubelet API accepts anonymous requests",
-     "Anonymous requests to the kubelet API on port 10250 are served as system:anonymous; with a permissive "
-     "authorizer that is exec into every pod on the node.",
-     "Set authentication.anonymous.enabled: false (or --anonymous-auth=false) and restart the kubelet."),
-    ("kubelet.authorization_always_allow", "authorization-mode", ("authorization", "mode"), "AlwaysAllow", "Webhook",
-     _always_allow, Severity.CRITICAL, "Kubelet API authorizes every request",
-     "With AlwaysAllow any client that reaches port 10250 may list pods, read logs and exec into containers.",
-     "Set authorization.mode: Webhook (or --authorization-mode=Webhook) so the API server decides."),
-    ("kubelet.read_only_port_open", "read-only-port", ("readOnlyPort",), "10255", 0, _port_open, Severity.MEDIUM,
-     "Kubelet serves its unauthenticated read-only port",
-     "The read-only port (10255) serves pod specs, environment and node metrics to anyone with no authentication.",
-     "Set readOnlyPort: 0 (or --read-only-port=0)."),
-    ("kubelet.protect_kernel_defaults_off", "protect-kernel-defaults", ("protectKernelDefaults",), "false", False,
-     _off, Severity.LOW, "Kubelet does not protect the kernel's tunables",
-     "Without protectKernelDefaults the kubelet silently changes kernel sysctls it dislikes instead of refusing "
-     "to start, so hardened sysctl values can be undone.",
-     "Set protectKernelDefaults: true after setting the sysctls the kubelet needs (vm.overcommit_memory=1, "
-     "kernel.panic=10, kernel.panic_on_oops=1)."),
-    ("kubelet.seccomp_default_off", "seccomp-default", ("seccompDefault",), "false", False, _off, Severity.MEDIUM,
-     "Pods without a seccomp profile run unconfined",
-     "Without seccompDefault a pod that names no seccompProfile runs with no syscall filter at all.",
-     "Set seccompDefault: true (or --seccomp-default) so RuntimeDefault applies when a pod names none."),
-    ("kubelet.rotate_certificates_off", "rotate-certificates", ("rotateCertificates",), "false", False, _off,
-     Severity.LOW, "Kubelet client certificate is not rotated",
-     "A kubelet certificate that is never rotated stays valid until it expires, long after a node compromise.",
-     "Set rotateCertificates: true (or --rotate-certificates)."),
+class KubeletSetting(NamedTuple):
+    flag: str  # the command-line flag, without --
+    path: tuple[str, ...]  # in the KubeletConfiguration file
+    flag_default: Any  # without --config
+    config_default: Any  # with --config
+    risky: Callable[[Any], bool | None]  # True when the value weakens the node, None when it is not understood
+    title: str
+    rationale: str
+    remediation: str
+
+
+ROWS = (
+    Row("kubelet.anonymous_auth_enabled", Severity.HIGH, KubeletSetting(
+        "anonymous-auth", ("authentication", "anonymous", "enabled"), "true", False, _bool,
+        "Kubelet API accepts anonymous requests",
+        "Anonymous requests to the kubelet API on port 10250 are served as system:anonymous; with a permissive "
+        "authorizer that is exec into every pod on the node.",
+        "Set authentication.anonymous.enabled: false (or --anonymous-auth=false) and restart the kubelet.")),
+    Row("kubelet.authorization_always_allow", Severity.CRITICAL, KubeletSetting(
+        "authorization-mode", ("authorization", "mode"), "AlwaysAllow", "Webhook", _always_allow,
+        "Kubelet API authorizes every request",
+        "With AlwaysAllow any client that reaches port 10250 may list pods, read logs and exec into containers.",
+        "Set authorization.mode: Webhook (or --authorization-mode=Webhook) so the API server decides.")),
+    Row("kubelet.read_only_port_open", Severity.MEDIUM, KubeletSetting(
+        "read-only-port", ("readOnlyPort",), "10255", 0, _port_open,
+        "Kubelet serves its unauthenticated read-only port",
+        "The read-only port (10255) serves pod specs, environment and node metrics to anyone with no authentication.",
+        "Set readOnlyPort: 0 (or --read-only-port=0).")),
+    Row("kubelet.protect_kernel_defaults_off", Severity.LOW, KubeletSetting(
+        "protect-kernel-defaults", ("protectKernelDefaults",), "false", False, _off,
+        "Kubelet does not protect the kernel's tunables",
+        "Without protectKernelDefaults the kubelet silently changes kernel sysctls it dislikes instead of refusing "
+        "to start, so hardened sysctl values can be undone.",
+        "Set protectKernelDefaults: true after setting the sysctls the kubelet needs (vm.overcommit_memory=1, "
+        "kernel.panic=10, kernel.panic_on_oops=1).")),
+    Row("kubelet.seccomp_default_off", Severity.MEDIUM, KubeletSetting(
+        "seccomp-default", ("seccompDefault",), "false", False, _off,
+        "Pods without a seccomp profile run unconfined",
+        "Without seccompDefault a pod that names no seccompProfile runs with no syscall filter at all.",
+        "Set seccompDefault: true (or --seccomp-default) so RuntimeDefault applies when a pod names none.")),
+    Row("kubelet.rotate_certificates_off", Severity.LOW, KubeletSetting(
+        "rotate-certificates", ("rotateCertificates",), "false", False, _off,
+        "Kubelet client certificate is not rotated",
+        "A kubelet certificate that is never rotated stays valid until it expires, long after a node compromise.",
+        "Set rotateCertificates: true (or --rotate-certificates).")),
 )
 
 
@@ -101,23 +116,21 @@ def setting(kubelet: KubeletFacts, flag: str, path: tuple[str, ...], flag_defaul
     return node, f"{kubelet.config.path}: {'.'.join(path)}", None
 
 
-def _register(check_id: str, flag: str, path: tuple[str, ...], flag_default: Any, config_default: Any,
-              risky: Callable[[Any], bool | None], severity: Severity, title: str, rationale: str,
-              remediation: str) -> None:
-    meta = CheckMeta(id=check_id, title=title, severity=severity, scope=Scope.HOST, rationale=rationale,
-                     remediation=remediation, needs=("kubelet",), references=("CIS Kubernetes Benchmark 4.2",))
-
-    @register(meta)
-    def evaluate(facts: Snapshot):
-        value, source, problem = setting(facts.kubelet, flag, path, flag_default, config_default)
-        evidence = {"kubelet." + ".".join(path): value, "source": source}
-        if problem is not None:
-            return [Result.unknown(HOST, {**evidence, "error": problem}, problem)]
-        verdict = risky(value)
-        if verdict is None:
-            return [Result.unknown(HOST, evidence, "unrecognised value")]
-        return [Result.failed(HOST, evidence) if verdict else Result.passed(HOST, evidence)]
+def describe(row: Row[KubeletSetting]) -> CheckMeta:
+    spec = row.spec
+    return CheckMeta(id=row.id, title=spec.title, severity=row.severity, scope=Scope.HOST, rationale=spec.rationale,
+                     remediation=spec.remediation, needs=("kubelet",), references=("CIS Kubernetes Benchmark 4.2",))
 
 
-for _row in ROWS:
-    _register(*_row)
+def evaluate(spec: KubeletSetting, facts: Snapshot):
+    value, source, problem = setting(facts.kubelet, spec.flag, spec.path, spec.flag_default, spec.config_default)
+    evidence = {"kubelet." + ".".join(spec.path): value, "source": source}
+    if problem is not None:
+        return [Result.unknown(HOST, {**evidence, "error": problem}, problem)]
+    verdict = spec.risky(value)
+    if verdict is None:
+        return [Result.unknown(HOST, evidence, "unrecognised value")]
+    return [Result.failed(HOST, evidence) if verdict else Result.passed(HOST, evidence)]
+
+
+register_family(ROWS, describe, evaluate)

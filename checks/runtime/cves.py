@@ -3,7 +3,7 @@ file, each its own check `runtime.cve_<year>_<n>`."""
 
 from __future__ import annotations
 
-from hostaudit.catalog import CheckMeta, Scope, Severity, register
+from hostaudit.catalog import CheckMeta, Row, Scope, Severity, register_family
 from hostaudit.cves import Cve, for_components
 from hostaudit.model import DAEMON, HOST, Result, Snapshot, Status
 
@@ -41,13 +41,14 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     return [Result(subject, decided.status, evidence, detail)]
 
 
-def _register(cve: Cve) -> None:
+def describe(row: Row[Cve]) -> CheckMeta:
+    cve = row.spec
     component = COMPONENT_NAMES[cve.component]
     fixed = cve.fixed_releases
-    meta = CheckMeta(
-        id=f"runtime.{cve.slug}",
+    return CheckMeta(
+        id=row.id,
         title=f"{component} vulnerable to {cve.title_name}",
-        severity=Severity(cve.severity),
+        severity=row.severity,
         scope=Scope.DAEMON if cve.component in ON_DAEMON else Scope.HOST,
         references=(cve.id, *cve.aliases, *cve.references),
         rationale=f"{cve.summary}. Needs {cve.precondition}." + (f" {cve.note}." if cve.note else ""),
@@ -55,8 +56,7 @@ def _register(cve: Cve) -> None:
                     "install the version the distro's advisory names.",
         needs=(),  # versions come from several collectors: a failed one is reported by evaluate_cve
     )
-    register(meta)(lambda facts: evaluate_cve(cve, facts))
 
 
-for _cve in for_components(*COMPONENT_NAMES):
-    _register(_cve)
+ROWS = tuple(Row(f"runtime.{cve.slug}", Severity(cve.severity), cve) for cve in for_components(*COMPONENT_NAMES))
+register_family(ROWS, describe, evaluate_cve)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 import subprocess
@@ -93,3 +94,30 @@ def test_duplicate_ids_are_refused():
     meta = next(iter(CHECKS.values())).meta
     with pytest.raises(ValueError, match="duplicate check id"):
         catalog.register(meta)(lambda facts: [])
+
+
+FAMILIES = sorted({check.module for check in CHECKS.values()
+                   if getattr(importlib.import_module(check.module), "FAMILY", False)})
+
+
+@pytest.mark.parametrize("module_name", FAMILIES)
+def test_a_family_file_is_a_table_of_rows_of_one_shape(module_name):
+    rows = importlib.import_module(module_name).ROWS
+    assert rows and all(isinstance(row, catalog.Row) for row in rows)
+    assert len({type(row.spec) for row in rows}) == 1, "one spec type per family"
+    registered = {cid: check for cid, check in CHECKS.items() if check.module == module_name}
+    assert sorted(row.id for row in rows) == sorted(registered)
+    assert all(registered[row.id].meta.severity is row.severity for row in rows)
+
+
+def test_a_module_with_several_checks_is_a_family():
+    modules = [check.module for check in CHECKS.values()]
+    assert sorted({m for m in modules if modules.count(m) > 1}) == FAMILIES
+
+
+def test_a_row_whose_metadata_disagrees_with_it_is_refused():
+    row = catalog.Row("container.some_row", catalog.Severity.LOW, None)
+    meta = dataclasses.replace(next(iter(CHECKS.values())).meta, id="container.some_row")
+    with pytest.raises(ValueError, match="not the row's id and severity"):
+        catalog.register_family([row], lambda r: dataclasses.replace(meta, severity=catalog.Severity.HIGH),
+                                lambda spec, facts: [])
