@@ -7,7 +7,9 @@ from typing import Any
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
 from hostaudit.model import Container, Snapshot, Status
 
+from ..cni.no_network_policy_enforcement import META as NETWORK_POLICY
 from ..daemon._settings import setting
+from ..daemon.iptables_disabled import META as IPTABLES_OFF
 from ._networks import docker_network_kind
 from ._subjects import Judgement, per_container
 
@@ -30,7 +32,7 @@ META = CheckMeta(
 
 def judge(facts: Snapshot, ctr: Container) -> Judgement:
     if ctr.source != "docker":
-        return Status.NOT_APPLICABLE, {"source": ctr.source, "see": "cni.no_network_policy_enforcement"}
+        return Status.NOT_APPLICABLE, {"source": ctr.source, "see": NETWORK_POLICY.id}
     kind = docker_network_kind(ctr)
     evidence: dict[str, Any] = {"network_mode": ctr.network_mode, "networks": list(ctr.networks), "network": kind}
     if kind not in ("default-bridge", "user-defined"):
@@ -44,7 +46,7 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
         return None, {**evidence, "daemon.iptables.source": iptables_source}
     evidence |= {"daemon.iptables": iptables, "daemon.iptables.source": iptables_source}
     if iptables is False:
-        evidence["see"] = "daemon.iptables_disabled"
+        evidence["see"] = IPTABLES_OFF.id
         return True, evidence  # icc=false and network isolation are iptables rules
     if kind == "user-defined":
         return False, evidence  # peers are the members of its own networks only

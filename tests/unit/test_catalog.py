@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import re
 import subprocess
 import sys
@@ -94,6 +95,32 @@ def test_duplicate_ids_are_refused():
     meta = next(iter(CHECKS.values())).meta
     with pytest.raises(ValueError, match="duplicate check id"):
         catalog.register(meta)(lambda facts: [])
+
+
+CHECK_SOURCES = {path: path.read_text() for path in sorted((ROOT / "checks").rglob("*.py"))}
+# Ids generated one per row of the CVE data file (its row is their home), read from the file itself
+DATA_FILE_IDS = {f"{'kernel' if row['component'] == 'kernel' else 'runtime'}.{row['id'].lower().replace('-', '_')}"
+                 for row in json.loads((ROOT / "hostaudit" / "data" / "cves.json").read_text())["cves"]}
+
+
+def literal_places(check_id: str) -> list[str]:
+    """Where `check_id` is written as a whole string literal under checks/ (what `grep -F '"ID"'` finds)."""
+    return [f"{path.relative_to(ROOT)}" for path, text in CHECK_SOURCES.items()
+            for quote in ('"', "'") for _ in range(text.count(f"{quote}{check_id}{quote}"))]
+
+
+@pytest.mark.parametrize("check_id", sorted(CHECKS))
+def test_id_is_written_literally_once_under_checks(check_id):
+    places = literal_places(check_id)
+    if check_id in DATA_FILE_IDS:
+        assert places == [], f"{check_id} comes from a row of cves.json, yet is also written in {places}"
+    else:
+        assert len(places) == 1, f"{check_id} is written {len(places)} times: {places}"
+
+
+def test_only_the_cve_families_take_ids_from_the_data_file():
+    modules = {CHECKS[c].module for c in CHECKS if c in DATA_FILE_IDS}
+    assert modules == {"hostaudit.checks.kernel.cves", "hostaudit.checks.runtime.cves"}
 
 
 FAMILIES = sorted({check.module for check in CHECKS.values()
