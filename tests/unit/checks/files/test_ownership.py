@@ -94,3 +94,10 @@ def test_unreadable_file_is_unknown():
 def test_unknown_when_the_files_could_not_be_collected():
     snapshot = with_collector_error(load(TIGHT), "files")
     assert results_by_subject("files.etc_docker_wrong_owner", snapshot)["host"].status is Status.UNKNOWN
+
+
+def test_both_file_families_have_a_row_for_every_file_of_the_table():
+    from hostaudit.checks.files import ownership, permissions
+    from hostaudit.checks.files._table import FILES
+
+    assert [row.spec for row in ownership.ROWS] == list(FILES) == [row.spec for row in permissions.ROWS]
