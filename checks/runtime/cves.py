@@ -1,4 +1,4 @@
-"""Escape-relevant runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit CVEs: one row per CVE of the data
+"""Escape-relevant runc, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of the data
 file, each its own check `runtime.cve_<year>_<n>`."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from ._builds import builds, judge_build, sources_failed, worst
 
 FAMILY = True
 COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker Engine",
-                   "buildkit": "BuildKit in the Docker Engine", "nvidia-toolkit": "NVIDIA Container Toolkit"}
+                   "buildkit": "BuildKit in the Docker Engine", "nvidia-toolkit": "NVIDIA Container Toolkit",
+                   "cri-o": "CRI-O"}
 ON_DAEMON = ("docker", "buildkit")
 
 
@@ -36,7 +37,7 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
         return [Result.not_applicable(subject, evidence, "only exploitable through an authorization plugin, and "
                                                          "none is in use")]
     detail = decided.assessment
-    if decided.status is Status.UNKNOWN and decided.verdict is not None:
+    if decided.status is Status.UNKNOWN and decided.verdict is not None and not decided.verdict.undecided:
         detail += f" ({decided.build.version} may carry a backported fix)"
     return [Result(subject, decided.status, evidence, detail)]
 
