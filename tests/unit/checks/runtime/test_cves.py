@@ -232,3 +232,53 @@ def test_implausible_versions_are_unknown_never_a_pass(check_id, how, version, r
 def test_docker_release_candidate_of_the_introducing_release_is_affected(run_check, lab_snapshot):
     result = result_of(run_check, "runtime.cve_2019_14271", variant(lab_snapshot, "docker", "19.03.0-rc3"))
     assert result.status is Status.FAIL and result.evidence["fixed"] == "19.03.1"
+
+
+DOCKER_CP_RACE = "runtime.cve_2018_15664"
+
+
+@pytest.mark.parametrize(("docker", "status"), [
+    ("17.03.2", Status.FAIL), ("18.06.1", Status.FAIL),
+    ("18.06.3", Status.FAIL),  # after the record's 18.06.1-ce-rc2, before 18.09.7: "all versions" (oss-security)
+    ("18.09.6", Status.FAIL), ("18.09.7", Status.UNKNOWN), ("19.03.5", Status.UNKNOWN), ("29.3.1", Status.UNKNOWN)])
+def test_docker_cp_race_is_unknown_where_no_authority_names_a_fix(docker, status, run_check, lab_snapshot):
+    result = run_check(DOCKER_CP_RACE, with_versions(lab_snapshot, docker=docker))["docker daemon"]
+    assert result.status is status
+    if status is Status.UNKNOWN:
+        assert "no authoritative fixed version" in result.detail and "backported" not in result.detail
+
+
+def test_docker_outdated_ignores_a_cve_with_no_known_fixed_release(run_check, lab_snapshot):
+    result = run_check("runtime.docker_outdated", with_versions(lab_snapshot, docker="29.3.1"))["docker daemon"]
+    assert result.status is Status.PASS and result.evidence["no_fixed_release_known"] == ["CVE-2018-15664"]
+
+
+CR8ESCAPE = "runtime.cve_2022_0811"
+
+
+def with_cri_runtime(snapshot, name: str, version: str):
+    from hostaudit.model import CriFacts
+    cri = CriFacts(endpoint="unix:///run/crio/crio.sock", endpoint_source="CRI-O default", runtime_name=name,
+                   runtime_version=version, api_version="v1", containers=(), pods=())
+    return dataclasses.replace(snapshot, cri=cri)
+
+
+# GHSA-6x2m-w449-qwx7: introduced 1.19.0, fixed 1.19.6 / 1.20.7 / 1.21.6 / 1.22.3 / 1.23.2 (and 1.24.0)
+@pytest.mark.parametrize(("version", "status"), [
+    ("1.18.4", Status.PASS), ("1.19.5", Status.FAIL), ("1.19.6", Status.PASS), ("1.22.2", Status.FAIL),
+    ("1.22.3", Status.PASS), ("1.23.1", Status.FAIL), ("1.23.2", Status.PASS), ("1.24.0", Status.PASS)])
+def test_cr8escape_judged_by_the_cri_o_version_the_cri_api_reports(version, status, run_check, lab_snapshot):
+    result = run_check(CR8ESCAPE, with_cri_runtime(lab_snapshot, "cri-o", version))["host"]
+    assert result.status is status
+    assert result.evidence["version_source"] == "CRI Version at unix:///run/crio/crio.sock"
+    assert result.evidence["reachable_from_containers"] is False  # needs pod creation rights, not a container
+
+
+def test_cr8escape_judged_by_the_crio_binary(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, binaries={"/usr/bin/crio": "1.21.5"})
+    assert run_check(CR8ESCAPE, snapshot)["host"].status is Status.FAIL
+
+
+def test_cr8escape_not_applicable_without_cri_o(run_check, lab_snapshot):
+    snapshot = with_cri_runtime(lab_snapshot, "containerd", "1.6.20")
+    assert run_check(CR8ESCAPE, snapshot)["host"].status is Status.NOT_APPLICABLE
