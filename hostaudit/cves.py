@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -149,6 +149,7 @@ class Cve:
     socket_family: int | None = None  # the address family the exploit opens (AF_ALG = 38 ...)
     syscall: str | None = None  # the syscall the exploit path starts from (io_uring_setup), for seccomp
     undecided: Undecided | None = None  # versions no authority decides: unknown, with the reason
+    engine_fallback: tuple[str, str, str] | None = None  # BuildKit: (introduced, fixed, source) in Engine versions
     cvss: dict[str, Any] | None = None  # the advisory's score, kept as evidence
 
     @property
@@ -164,6 +165,15 @@ class Cve:
         """The highest bound any of the ranges names."""
         bounds = [*self.fixed.values(), *self.last_affected.values(), *filter(None, [self.mainline_fix])]
         return max(parse_version(b) for b in bounds)
+
+    def on_engine(self) -> Cve:
+        """A BuildKit CVE as ranges of the Docker Engine that bundles BuildKit (its `engine_fallback`), for an
+        Engine whose API does not report the BuildKit version inside it."""
+        if self.engine_fallback is None:
+            raise ValueError(f"{self.id} has no Engine version mapping")
+        introduced, fixed, _ = self.engine_fallback
+        return replace(self, introduced=introduced, fixed={}, last_affected={}, mainline_fix=fixed,
+                       also_affected=(), undecided=None)
 
     @property
     def slug(self) -> str:
@@ -267,6 +277,8 @@ def _cve(row: dict[str, Any]) -> Cve:
         modules=tuple(tuple(group) for group in row.get("modules", ())),
         socket_family=row.get("socket_family"), syscall=row.get("syscall"), cvss=row.get("cvss"),
         undecided=Undecided(**row["undecided"]) if "undecided" in row else None,
+        engine_fallback=tuple(row["engine_fallback"][k] for k in ("introduced", "fixed", "source"))
+        if "engine_fallback" in row else None,
     )
 
 

@@ -36,7 +36,8 @@ FROM_RECORD = "cve_record"
 FROM_ADVISORY = "github_advisory"
 # the product names a record uses for each component (the NVIDIA record also lists the GPU Operator)
 PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("containerd",),
-            "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",), "cri-o": ("cri-o",)}
+            "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",), "cri-o": ("cri-o",),
+            "buildkit": ("buildkit",)}
 # version entries that name another product inside the component's entry (NVIDIA lists the GPU Operator there)
 OTHER_PRODUCTS = ("gpu operator",)
 _BOUND = re.compile(r"^\s*(>=|<=|<|=)\s*v?(\S+?)\s*$")

@@ -22,11 +22,12 @@ DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": (
                    "cri-o": ("cri-o",)}
 BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
             "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
-                               "nvidia-container-runtime"), "cri-o": ("crio",)}
+                               "nvidia-container-runtime"), "cri-o": ("crio",), "buildkit": ("buildkitd",)}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
 COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),
-              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",), "cri-o": ("cri", "host")}
+              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"),
+              "buildkit": ("host",)}
 CRI_RUNTIME_NAMES = {"cri-o": "cri-o"}  # RuntimeName in the CRI Version response
 RANK = {Status.PASS: 0, Status.UNKNOWN: 1, Status.FAIL: 2}
 
@@ -68,8 +69,8 @@ def build_of(facts: Snapshot, component: str, source: str, version: str) -> Buil
 
 
 def builds(facts: Snapshot, component: str) -> list[Build]:
-    """Every version of `component` seen on this host (buildkit is the one inside the Docker Engine)."""
-    component = "docker" if component == "buildkit" else component
+    """Every version of `component` seen on this host (for buildkit: standalone buildkitd binaries; the one inside
+    the Docker Engine is known only by the Engine's version, see `Cve.on_engine`)."""
     found: dict[tuple[str, str], None] = {}
     daemon = facts.docker_daemon
     for item in ((daemon.version or {}).get("Components") or []) if daemon else []:
@@ -88,7 +89,7 @@ def builds(facts: Snapshot, component: str) -> list[Build]:
 
 def sources_failed(facts: Snapshot, component: str) -> list[str]:
     """Collectors a version of `component` would have come from that failed."""
-    names = COLLECTORS["docker" if component == "buildkit" else component]
+    names = COLLECTORS[component]
     return [n for n in names if n in facts.collectors and facts.collectors[n].state is CollectorState.ERROR]
 
 

@@ -282,3 +282,46 @@ def test_cr8escape_judged_by_the_crio_binary(run_check, lab_snapshot):
 def test_cr8escape_not_applicable_without_cri_o(run_check, lab_snapshot):
     snapshot = with_cri_runtime(lab_snapshot, "containerd", "1.6.20")
     assert run_check(CR8ESCAPE, snapshot)["host"].status is Status.NOT_APPLICABLE
+
+
+BUILDKIT_MOUNT = "runtime.cve_2024_23652"
+BUILDKITD = "/usr/bin/buildkitd"
+
+
+def without_docker(snapshot):
+    return dataclasses.replace(snapshot, docker_daemon=None,
+                               collectors={k: v for k, v in snapshot.collectors.items() if k != "docker_daemon"})
+
+
+# GHSA-4v98-7qmw-rqr8 / the CVE record: BuildKit < 0.12.5; the Engine's bundled BuildKit by the Engine mapping 25.0.2
+@pytest.mark.parametrize(("buildkitd", "status"), [("v0.12.4", Status.FAIL), ("v0.12.5", Status.PASS),
+                                                    ("v0.11.6", Status.FAIL), ("v0.13.0", Status.PASS)])
+def test_standalone_buildkitd_is_judged_by_its_own_version(buildkitd, status, run_check, lab_snapshot):
+    snapshot = without_docker(with_versions(lab_snapshot, binaries={BUILDKITD: buildkitd}))
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is status
+    assert result.evidence["buildkit_version_basis"] == "BuildKit's own version (buildkitd --version)"
+    assert result.evidence["fixed"] == "0.12.5"
+
+
+def test_the_engines_bundled_buildkit_falls_back_to_the_engine_version(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="25.0.1", binaries={BUILDKITD: "v0.12.5"})
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["fixed"] == "25.0.2"
+    assert result.evidence["buildkit_version_basis"].startswith("Docker Engine version (fallback): Docker Engine "
+                                                                "release notes (BuildKit 0.12.5 came with")
+    assert result.evidence["versions"] == {"docker /version Components Engine": "25.0.1",
+                                           f"{BUILDKITD} --version": "v0.12.5"}
+    snapshot = with_versions(lab_snapshot, docker="25.0.2", binaries={BUILDKITD: "v0.12.4"})
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["buildkit_version_basis"].startswith("BuildKit's own")
+
+
+def test_buildkit_rows_without_any_buildkit_are_not_applicable(run_check, lab_snapshot):
+    snapshot = without_docker(with_versions(lab_snapshot))
+    assert run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"].status is Status.NOT_APPLICABLE
+
+
+def test_docker_outdated_judges_the_engine_not_a_standalone_buildkitd(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="29.3.1", binaries={BUILDKITD: "v0.12.4"})
+    assert run_check("runtime.docker_outdated", snapshot)["docker daemon"].status is Status.PASS
