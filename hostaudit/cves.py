@@ -142,6 +142,7 @@ class Cve:
     impact: str
     range_source: str  # "cve_record" (generated from tests/data/cve_records) or the other source, named
     last_affected: dict[str, str] = field(default_factory=dict)
+    introduced_in_branch: dict[str, str] = field(default_factory=dict)  # a branch whose range starts later
     also_affected: tuple[tuple[str, str], ...] = ()  # (introduced, fixed) ranges outside the record's, with source
     aliases: tuple[str, ...] = ()
     note: str = ""
@@ -233,6 +234,10 @@ def judge(cve: Cve, version: Version) -> Verdict:
     if introduced is not None and not reached(version, introduced):
         return Verdict(False, branch, cve.fixed.get(branch, cve.mainline_fix),
                        f"older than {cve.introduced}, where the bug was introduced", before_introduced=True)
+    later = cve.introduced_in_branch.get(branch)
+    if later is not None and not reached(version, parse_version(later)):
+        return Verdict(False, branch, cve.fixed.get(branch, cve.mainline_fix),
+                       f"older than {later}, where the bug entered branch {branch}", before_introduced=True)
     if branch in cve.fixed:
         fixed = cve.fixed[branch]
         return Verdict(version < parse_version(fixed), branch, fixed, f"branch {branch} is fixed in {fixed}")
@@ -272,6 +277,7 @@ def _cve(row: dict[str, Any]) -> Cve:
         summary=row["summary"], references=tuple(row["references"]), impact=row["impact"],
         range_source=row["range_source"],
         last_affected={_branch(k): v for k, v in row.get("last_affected", {}).items()},
+        introduced_in_branch={_branch(k): v for k, v in row.get("introduced_in_branch", {}).items()},
         also_affected=tuple((r["introduced"], r["fixed"]) for r in row.get("also_affected", ())),
         aliases=tuple(row.get("aliases", ())), note=row.get("note", ""),
         modules=tuple(tuple(group) for group in row.get("modules", ())),

@@ -5,7 +5,8 @@
 
 The records are CVE JSON 5 files from CVEProject/cvelistV5 (or a faithful excerpt of their `affected` section),
 one per CVE: tests/data/cve_records/<CVE id>.json. What is derived: `introduced`, `fixed` (per major.minor branch),
-`last_affected` (where the record gives an inclusive upper bound), `mainline_fix` and `cvss`. Everything else in a
+`last_affected` (where the record gives an inclusive upper bound), `introduced_in_branch` (a range starting inside
+its branch), `mainline_fix` and `cvss`. Everything else in a
 row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Three record shapes are read:
 - the Linux kernel CNA: semver entries "X status affected" (introduced), "F lessThanOrEqual B.*" unaffected (the
   fix of branch B; where a branch names several, the latest counts: the fix came in several commits) and
@@ -141,7 +142,8 @@ def _expressions(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _bounded(ranges: list[tuple[str | None, str, bool]]) -> dict[str, Any] | None:
-    """Ranges (lower or None, upper, upper inclusive) as introduced / fixed / last_affected / mainline_fix."""
+    """Ranges (lower or None, upper, upper inclusive) as introduced / fixed / last_affected / mainline_fix, and
+    `introduced_in_branch` where a range starts after its branch's first release (a regression in 1.29.4 only)."""
     if not ranges:
         return None
     ranges.sort(key=lambda r: _key(r[1]))
@@ -149,8 +151,13 @@ def _bounded(ranges: list[tuple[str | None, str, bool]]) -> dict[str, Any] | Non
     fixed = {branch(up): up for _, up, inclusive in ranges[:-1] if not inclusive}
     last_affected = {branch(up): up for _, up, inclusive in ranges if inclusive}
     _, top, top_inclusive = ranges[-1]
-    return {"introduced": "0" if None in lows else min(lows, key=_key), "fixed": fixed,
-            "last_affected": last_affected, "mainline_fix": None if top_inclusive else top}
+    found = {"introduced": "0" if None in lows else min(lows, key=_key), "fixed": fixed,
+             "last_affected": last_affected, "mainline_fix": None if top_inclusive else top}
+    later = {branch(up): low for low, up, _ in ranges
+             if low is not None and branch(low) == branch(up) and _key(low) > _key(branch(up))}
+    if later:
+        found["introduced_in_branch"] = later
+    return found
 
 
 def ranges(record: dict[str, Any], component: str) -> dict[str, Any] | None:
@@ -227,6 +234,7 @@ def regenerate(data: dict[str, Any]) -> list[str]:
             problems.append(f"{row['id']}: range_source is {row['range_source']} but no vendored record or "
                             "advisory states its ranges")
             continue
+        row.pop("introduced_in_branch", None)
         row.update(derived)
         if not row["last_affected"]:
             del row["last_affected"]

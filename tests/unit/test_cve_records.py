@@ -54,6 +54,7 @@ def test_every_range_equals_what_its_record_states(row):
     assert row["introduced"] == derived["introduced"]
     assert row["fixed"] == derived["fixed"], f"{row['id']}: fixed releases differ from the record"
     assert row.get("last_affected", {}) == derived["last_affected"]
+    assert row.get("introduced_in_branch", {}) == derived.get("introduced_in_branch", {})
     assert row["mainline_fix"] == derived["mainline_fix"]
 
 

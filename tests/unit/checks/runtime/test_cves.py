@@ -325,3 +325,22 @@ def test_buildkit_rows_without_any_buildkit_are_not_applicable(run_check, lab_sn
 def test_docker_outdated_judges_the_engine_not_a_standalone_buildkitd(run_check, lab_snapshot):
     snapshot = with_versions(lab_snapshot, docker="29.3.1", binaries={BUILDKITD: "v0.12.4"})
     assert run_check("runtime.docker_outdated", snapshot)["docker daemon"].status is Status.PASS
+
+
+# GHSA-2cgq-h8xw-2v5j: 0 to 1.27.6, 1.28.0 to 1.28.6, 1.29.0 to 1.29.4; GHSA-j9hf-98c3-wrm8: only 1.28.6, 1.29.4, 1.30.0
+@pytest.mark.parametrize(("check_id", "version", "status"), [
+    ("runtime.cve_2024_3154", "1.26.3", Status.FAIL), ("runtime.cve_2024_3154", "1.27.5", Status.FAIL),
+    ("runtime.cve_2024_3154", "1.27.6", Status.PASS), ("runtime.cve_2024_3154", "1.29.3", Status.FAIL),
+    ("runtime.cve_2024_3154", "1.29.4", Status.PASS), ("runtime.cve_2024_3154", "1.30.0", Status.PASS),
+    ("runtime.cve_2024_5154", "1.28.5", Status.PASS), ("runtime.cve_2024_5154", "1.28.6", Status.FAIL),
+    ("runtime.cve_2024_5154", "1.28.7", Status.PASS), ("runtime.cve_2024_5154", "1.29.3", Status.PASS),
+    ("runtime.cve_2024_5154", "1.29.4", Status.FAIL), ("runtime.cve_2024_5154", "1.29.5", Status.PASS),
+    ("runtime.cve_2024_5154", "1.30.0", Status.FAIL), ("runtime.cve_2024_5154", "1.30.1", Status.PASS)])
+def test_cri_o_rows_follow_githubs_advisories(check_id, version, status, run_check, lab_snapshot):
+    assert run_check(check_id, with_cri_runtime(lab_snapshot, "cri-o", version))["host"].status is status
+
+
+def test_cri_o_image_bug_reaches_containers_from_any_image(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_5154", with_cri_runtime(lab_snapshot, "cri-o", "1.29.4"))["host"]
+    assert result.evidence["reachable_from_containers"] is True
+    assert result.evidence["range_decision"] == "branch 1.29 is fixed in 1.29.5"
