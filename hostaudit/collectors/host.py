@@ -25,8 +25,13 @@ AGENTS = ("falco", "tetragon", "tracee", "tracee-ebpf", "sysdig", "dragent", "au
 AGENT_DIRS = ("/etc/falco", "/etc/tetragon", "/etc/tracee", "/opt/draios")  # runtime detection agents' configs
 
 
+# a sysctl value is short; the kernel allocates a buffer of the size asked for, and refuses a read as large as
+# MAX_READ with ENOMEM (6.18), which would make every sysctl unreadable
+SYSCTL_MAX = 4096
+
+
 def _sysctl(name: str) -> str | None:
-    found = read_text("/proc/sys/" + name.replace(".", "/"))
+    found = read_text("/proc/sys/" + name.replace(".", "/"), limit=SYSCTL_MAX)
     return found.text.strip() if found.text is not None else None
 
 
