@@ -40,9 +40,10 @@ MAX_VERSION_TEXT = 256
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+){0,3})(?:[-~.]?(alpha|beta|rc)[.-]?(\d+))?", re.IGNORECASE)
 # A version number has at most 6 digits: a longer one is not a version (and int() of thousands of digits raises)
 _TOO_LONG = re.compile(r"\d{7}")
-# The highest plausible major release per component (kernel 7.x in 2026; Docker majors are years, 17 to 29 so far):
+# The highest plausible major release per component (kernel 7.x in 2026; Docker majors are years, 17 to 29 so far;
+# BuildKit's own versions are 0.x, the Engine's BuildKit is judged as "docker"):
 # a version above it ("9999.0.0") is not judged, it is unknown.
-MAX_MAJOR = {"kernel": 20, "runc": 9, "containerd": 9, "docker": 60, "buildkit": 60, "nvidia-toolkit": 9,
+MAX_MAJOR = {"kernel": 20, "runc": 9, "containerd": 9, "docker": 60, "buildkit": 9, "nvidia-toolkit": 9,
              "cri-o": 9}
 
 

@@ -15,8 +15,6 @@ COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker
                    "buildkit": "BuildKit (buildkitd or the Docker Engine's)",
                    "nvidia-toolkit": "NVIDIA Container Toolkit", "cri-o": "CRI-O"}
 ON_DAEMON = ("docker", "buildkit")
-
-
 BUILDKIT_OWN = "BuildKit's own version (buildkitd --version)"
 
 
