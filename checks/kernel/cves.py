@@ -126,6 +126,9 @@ def _register(cve: Cve) -> None:
                     "kernels, install the version the vendor's advisory names. Meanwhile close the exploit path: "
                     + (f"add {_modules(cve)} to a file in /etc/modprobe.d and unload the module, " if cve.modules
                        else "")
+                    + ("set the sysctl kernel.io_uring_disabled=2 (kernel 6.6+) or deny io_uring_setup in the "
+                       "containers' seccomp profiles (the runtimes' defaults do from Docker 25.0 and containerd 2.0), "
+                       if cve.syscall == IO_URING else "")
                     + "remove the precondition from containers.",
         needs=("host",),
     )

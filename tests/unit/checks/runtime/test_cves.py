@@ -344,3 +344,9 @@ def test_cri_o_image_bug_reaches_containers_from_any_image(run_check, lab_snapsh
     result = run_check("runtime.cve_2024_5154", with_cri_runtime(lab_snapshot, "cri-o", "1.29.4"))["host"]
     assert result.evidence["reachable_from_containers"] is True
     assert result.evidence["range_decision"] == "branch 1.29 is fixed in 1.29.5"
+
+
+def test_docker_cp_race_remediation_names_no_fixed_release():
+    from hostaudit import catalog
+    remediation = catalog.load()[DOCKER_CP_RACE].meta.remediation
+    assert remediation.startswith("No release is known to fix it") and "stay at or above 18.09.7" in remediation
