@@ -436,3 +436,22 @@ def test_io_uring_stable_branches_no_authority_names_are_unknown_never_pass(chec
     (IO_URING_BUFFER, "6.6.30", Status.PASS)])
 def test_io_uring_mainline_boundaries(check_id, release, status, run_check, lab_snapshot):
     assert host_result(run_check, check_id, with_kernel(lab_snapshot, release)).status is status
+
+
+def _no_containers(snapshot, docker: str, containerd: str):
+    daemon = dataclasses.replace(snapshot.docker_daemon, version={**snapshot.docker_daemon.version, "Version": docker})
+    engine = dataclasses.replace(snapshot.containerd, containers=(), version=containerd)
+    return dataclasses.replace(snapshot, containers=(), containerd=engine, docker_daemon=daemon, runtime={}, cri=None)
+
+
+@pytest.mark.parametrize(("docker", "containerd", "mitigated"), [
+    ("25.0.0", "2.0.0", True), ("25.0.0", "1.7.20", False), ("24.0.9", "2.0.0", False)])
+def test_io_uring_without_containers_is_mitigated_only_when_every_runtime_default_denies_it(
+        docker, containerd, mitigated, run_check, lab_snapshot):
+    result = host_result(run_check, IO_URING_TIMEOUT, _no_containers(with_kernel(lab_snapshot, "5.17.2"), docker,
+                                                                     containerd))
+    if mitigated:
+        assert result.status is Status.PASS
+        assert result.evidence["mitigated_by"] == ["the runtimes' default seccomp profiles deny io_uring_setup"]
+    else:
+        assert result.status is Status.FAIL and "mitigated_by" not in result.evidence
