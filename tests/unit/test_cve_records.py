@@ -168,3 +168,9 @@ def test_reader_canonical_io_uring_record_names_only_the_mainline_fix():
         "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "6.1~rc1"}
     for cve_id in ("CVE-2022-29582", "CVE-2023-2598", "CVE-2018-15664", "CVE-2022-0811"):
         assert UPDATE.ranges(_record(cve_id), "cri-o" if cve_id == "CVE-2022-0811" else "kernel") is None
+
+
+def test_cves_left_out_say_why_and_are_not_rows():
+    ids = {r["id"] for r in ROWS}
+    for left in cves.raw_data()["left_out"]:
+        assert left["id"] not in ids and left["component"] in cves.COMPONENTS and len(left["reason"]) > 30
