@@ -4,7 +4,7 @@ file, each its own check `runtime.cve_<year>_<n>`."""
 from __future__ import annotations
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.cves import Cve, for_components, parse_version
+from hostaudit.cves import Cve, for_components
 from hostaudit.model import DAEMON, HOST, Result, Snapshot, Status
 
 from ..kernel._reach import reachability
@@ -57,16 +57,9 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
         return [Result.not_applicable(subject, evidence, "only exploitable through an authorization plugin, and "
                                                          "none is in use")]
     detail = decided.assessment
-    if decided.status is Status.UNKNOWN and decided.verdict is not None and not decided.verdict.undecided:
+    if decided.status is Status.UNKNOWN and decided.verdict is not None:
         detail += f" ({decided.build.version} may carry a backported fix)"
     return [Result(subject, decided.status, evidence, detail)]
-
-
-def _known_affected(cve: Cve) -> str:
-    """The end of every range known to be affected ("18.09.7"), for a CVE with no fixed release above them."""
-    ends = [(parse_version(high), high) for _, high in cve.also_affected]
-    ends.append((cve.highest_affected, f"after {cve.highest_affected}"))
-    return max(ends)[1]
 
 
 def _register(cve: Cve) -> None:
@@ -79,11 +72,8 @@ def _register(cve: Cve) -> None:
         scope=Scope.DAEMON if cve.component in ON_DAEMON else Scope.HOST,
         references=(cve.id, *cve.aliases, *cve.references),
         rationale=f"{cve.summary}. Needs {cve.precondition}." + (f" {cve.note}." if cve.note else ""),
-        remediation=f"No release is known to fix it ({cve.undecided.reason}); stay at or above {_known_affected(cve)} "
-                    f"and avoid the precondition ({cve.precondition})."
-        if cve.undecided is not None and cve.undecided.above_ranges else
-        f"Upgrade {component} to a fixed release ({fixed}); for distro packages, "
-        "install the version the distro's advisory names.",
+        remediation=f"Upgrade {component} to a fixed release ({fixed}); for distro packages, "
+                    "install the version the distro's advisory names.",
         needs=(),  # versions come from several collectors: a failed one is reported by evaluate_cve
     )
     register(meta)(lambda facts: evaluate_cve(cve, facts))

@@ -38,13 +38,9 @@ def evaluate(facts: Snapshot) -> list[Result]:
               for cve in for_components("docker", "buildkit")}
     decided = {cve_id: worst(results) for cve_id, results in judged.items()}
     in_range = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.FAIL}
-    unsure = {cve_id: j.verdict.fixed for cve_id, j in decided.items()
-              if j.status is Status.UNKNOWN and j.verdict and not j.verdict.undecided}
-    # a CVE no authority names a fixed release for (its own check says unknown) makes no release outdated
-    undecided = sorted(cve_id for cve_id, j in decided.items() if j.verdict and j.verdict.undecided)
+    unsure = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.UNKNOWN and j.verdict}
     build = worst(list(decided.values())).build
-    evidence = {"vulnerable_to": in_range, "distro_build_verify": unsure, "no_fixed_release_known": undecided,
-                **build.evidence(),
+    evidence = {"vulnerable_to": in_range, "distro_build_verify": unsure, **build.evidence(),
                 "versions": {b.source: b.version for b in found}}
     if in_range:
         return [Result.failed(DAEMON, evidence, f"older than the fixes of {', '.join(sorted(in_range))}")]

@@ -237,20 +237,15 @@ def test_docker_release_candidate_of_the_introducing_release_is_affected(run_che
 DOCKER_CP_RACE = "runtime.cve_2018_15664"
 
 
-@pytest.mark.parametrize(("docker", "status"), [
-    ("17.03.2", Status.FAIL), ("18.06.1", Status.FAIL),
-    ("18.06.3", Status.FAIL),  # after the record's 18.06.1-ce-rc2, before 18.09.7: "all versions" (oss-security)
-    ("18.09.6", Status.FAIL), ("18.09.7", Status.UNKNOWN), ("19.03.5", Status.UNKNOWN), ("29.3.1", Status.UNKNOWN)])
-def test_docker_cp_race_is_unknown_where_no_authority_names_a_fix(docker, status, run_check, lab_snapshot):
+# Docker CE release notes: fixed in 18.09.7 (moby/moby#39357) and 19.03.0 (moby/moby#39292); every earlier release
+# is affected (oss-security 2019-05-28: "docker (all versions) is vulnerable"; the record: "through 18.06.1-ce-rc2")
+@pytest.mark.parametrize(("docker", "status", "fixed"), [
+    ("17.03.2", Status.FAIL, "18.09.7"), ("18.06.1", Status.FAIL, "18.09.7"), ("18.06.3", Status.FAIL, "18.09.7"),
+    ("18.09.6", Status.FAIL, "18.09.7"), ("18.09.7", Status.PASS, "18.09.7"), ("19.03.0-rc2", Status.FAIL, "19.03.0"),
+    ("19.03.0", Status.PASS, "19.03.0"), ("29.3.1", Status.PASS, "19.03.0")])
+def test_docker_cp_race_follows_dockers_release_notes(docker, status, fixed, run_check, lab_snapshot):
     result = run_check(DOCKER_CP_RACE, with_versions(lab_snapshot, docker=docker))["docker daemon"]
-    assert result.status is status
-    if status is Status.UNKNOWN:
-        assert "no authoritative fixed version" in result.detail and "backported" not in result.detail
-
-
-def test_docker_outdated_ignores_a_cve_with_no_known_fixed_release(run_check, lab_snapshot):
-    result = run_check("runtime.docker_outdated", with_versions(lab_snapshot, docker="29.3.1"))["docker daemon"]
-    assert result.status is Status.PASS and result.evidence["no_fixed_release_known"] == ["CVE-2018-15664"]
+    assert result.status is status and result.evidence["fixed"] == fixed
 
 
 CR8ESCAPE = "runtime.cve_2022_0811"
@@ -344,9 +339,3 @@ def test_cri_o_image_bug_reaches_containers_from_any_image(run_check, lab_snapsh
     result = run_check("runtime.cve_2024_5154", with_cri_runtime(lab_snapshot, "cri-o", "1.29.4"))["host"]
     assert result.evidence["reachable_from_containers"] is True
     assert result.evidence["range_decision"] == "branch 1.29 is fixed in 1.29.5"
-
-
-def test_docker_cp_race_remediation_names_no_fixed_release():
-    from hostaudit import catalog
-    remediation = catalog.load()[DOCKER_CP_RACE].meta.remediation
-    assert remediation.startswith("No release is known to fix it") and "stay at or above 18.09.7" in remediation
