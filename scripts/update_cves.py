@@ -5,7 +5,8 @@
 
 The records are CVE JSON 5 files from CVEProject/cvelistV5 (or a faithful excerpt of their `affected` section),
 one per CVE: tests/data/cve_records/<CVE id>.json. What is derived: `introduced`, `fixed` (per major.minor branch),
-`last_affected` (where the record gives an inclusive upper bound), `mainline_fix` and `cvss`. Everything else in a
+`last_affected` (where the record gives an inclusive upper bound), `introduced_in_branch` (a range starting inside
+its branch), `mainline_fix` and `cvss`. Everything else in a
 row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Three record shapes are read:
 - the Linux kernel CNA: semver entries "X status affected" (introduced), "F lessThanOrEqual B.*" unaffected (the
   fix of branch B; where a branch names several, the latest counts: the fix came in several commits) and
@@ -14,6 +15,9 @@ row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Thre
 - version expressions (GitHub's records: ">= 1.7.0, < 1.7.27", "<= 1.4.7", "= 27.1.0"; NVIDIA's "All versions up
   to and including 1.17.3").
 A record with none of these ("n/a") gives no ranges: its row must name another source in `range_source`.
+Rows with range_source `github_advisory` take their ranges from the GitHub advisory (OSV JSON from
+github/advisory-database) named in the row's `advisory`, vendored under tests/data/advisories: its "introduced" /
+"fixed" events per range (used where the CVE record names no range, e.g. CRI-O's).
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "tests" / "data" / "cve_records"
+ADVISORIES = ROOT / "tests" / "data" / "advisories"
 DATA = ROOT / "hostaudit" / "data" / "cves.json"
 FROM_RECORD = "cve_record"
+FROM_ADVISORY = "github_advisory"
 # the product names a record uses for each component (the NVIDIA record also lists the GPU Operator)
 PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("containerd",),
-            "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",)}
+            "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",), "cri-o": ("cri-o",),
+            "buildkit": ("buildkit",)}
 # version entries that name another product inside the component's entry (NVIDIA lists the GPU Operator there)
 OTHER_PRODUCTS = ("gpu operator",)
 _BOUND = re.compile(r"^\s*(>=|<=|<|=)\s*v?(\S+?)\s*$")
@@ -131,6 +138,12 @@ def _expressions(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
             ranges.append((ops.get(">="), ops["<="], True))
         else:
             return None
+    return _bounded(ranges)
+
+
+def _bounded(ranges: list[tuple[str | None, str, bool]]) -> dict[str, Any] | None:
+    """Ranges (lower or None, upper, upper inclusive) as introduced / fixed / last_affected / mainline_fix, and
+    `introduced_in_branch` where a range starts after its branch's first release (a regression in 1.29.4 only)."""
     if not ranges:
         return None
     ranges.sort(key=lambda r: _key(r[1]))
@@ -138,8 +151,13 @@ def _expressions(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
     fixed = {branch(up): up for _, up, inclusive in ranges[:-1] if not inclusive}
     last_affected = {branch(up): up for _, up, inclusive in ranges if inclusive}
     _, top, top_inclusive = ranges[-1]
-    return {"introduced": "0" if None in lows else min(lows, key=_key), "fixed": fixed,
-            "last_affected": last_affected, "mainline_fix": None if top_inclusive else top}
+    found = {"introduced": "0" if None in lows else min(lows, key=_key), "fixed": fixed,
+             "last_affected": last_affected, "mainline_fix": None if top_inclusive else top}
+    later = {branch(up): low for low, up, _ in ranges
+             if low is not None and branch(low) == branch(up) and _key(low) > _key(branch(up))}
+    if later:
+        found["introduced_in_branch"] = later
+    return found
 
 
 def ranges(record: dict[str, Any], component: str) -> dict[str, Any] | None:
@@ -148,6 +166,22 @@ def ranges(record: dict[str, Any], component: str) -> dict[str, Any] | None:
     if record["cveMetadata"].get("assignerShortName") == "Linux":
         return _kernel_cna(versions)
     return _less_than(versions) or _expressions(versions)
+
+
+def advisory_ranges(advisory: dict[str, Any]) -> dict[str, Any] | None:
+    """The ranges of an OSV advisory: each range's "introduced" ("0": every version) up to its "fixed"."""
+    ranges: list[tuple[str | None, str, bool]] = []
+    for affected in advisory.get("affected", []):
+        for found in affected.get("ranges", []):
+            low = fixed = None
+            for event in found.get("events", []):
+                low = event.get("introduced", low)
+                fixed = event.get("fixed", fixed)
+                if event.get("last_affected"):
+                    ranges.append((None if low == "0" else low, event["last_affected"], True))
+            if fixed:
+                ranges.append((None if low in (None, "0") else low, fixed, False))
+    return _bounded(ranges)
 
 
 def cvss(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -170,6 +204,20 @@ def load_record(cve_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def load_advisory(ghsa_id: str) -> dict[str, Any] | None:
+    path = ADVISORIES / f"{ghsa_id}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def derived_ranges(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The ranges the row's authority states: its CVE record, or the GitHub advisory it names."""
+    if row["range_source"] == FROM_ADVISORY:
+        advisory = load_advisory(row.get("advisory", ""))
+        return advisory_ranges(advisory) if advisory is not None else None
+    record = load_record(row["id"])
+    return ranges(record, row["component"]) if record is not None else None
+
+
 def regenerate(data: dict[str, Any]) -> list[str]:
     """Rewrite the derived fields of every row in place; the problems found, one line each."""
     problems = []
@@ -179,12 +227,14 @@ def regenerate(data: dict[str, Any]) -> list[str]:
             score = cvss(record)
             if score is not None:
                 row["cvss"] = score
-        if row["range_source"] != FROM_RECORD:
+        if row["range_source"] not in (FROM_RECORD, FROM_ADVISORY):
             continue
-        derived = ranges(record, row["component"]) if record is not None else None
+        derived = derived_ranges(row)
         if derived is None:
-            problems.append(f"{row['id']}: range_source is {FROM_RECORD} but no record with ranges is vendored")
+            problems.append(f"{row['id']}: range_source is {row['range_source']} but no vendored record or "
+                            "advisory states its ranges")
             continue
+        row.pop("introduced_in_branch", None)
         row.update(derived)
         if not row["last_affected"]:
             del row["last_affected"]

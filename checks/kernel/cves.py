@@ -14,7 +14,15 @@ from hostaudit.evidence import REACHABLE_CONTAINERS
 from hostaudit.model import HOST, Result, Snapshot, Status
 
 from ..container._subjects import audited
-from ._mitigation import CLOSED_BY_DEFAULTS, FamilyReach, family_reach, modules_closed
+from ._mitigation import (
+    CLOSED_BY_DEFAULTS,
+    IO_URING,
+    FamilyReach,
+    family_reach,
+    io_uring_sysctl,
+    modules_closed,
+    syscall_reach,
+)
 from ._reach import reachability
 from ._release import kernel_build
 
@@ -43,11 +51,17 @@ def _mitigations(cve: Cve, facts: Snapshot, reach: dict[str, Any], family: Famil
     closed, open_ = modules_closed(facts, cve)
     if cve.precondition_kind in CLOSED_BY_DEFAULTS and reach["reachable_from_containers"] is False:
         closed.append(reach["reachable_why"])
-    if family is not None and not family.allowed and not family.unknown:
+    if cve.syscall == IO_URING and io_uring_sysctl(facts)[0] == "all":
+        closed.append("io_uring is disabled for every process (kernel.io_uring_disabled=2)")
+    elif family is not None and not family.allowed and not family.unknown:
         if audited(facts):
-            closed.append(f"seccomp denies {family.family} in every container")
+            by_sysctl = cve.syscall == IO_URING and io_uring_sysctl(facts)[0] == "sys_admin"
+            closed.append(f"seccomp denies {family.family} in every container" + (
+                " (or kernel.io_uring_disabled=1 does: no container holds CAP_SYS_ADMIN)" if by_sysctl else ""))
         elif family.default_denies:
-            closed.append(f"Docker's default seccomp profile denies {family.family}")
+            runtimes = "the runtimes' default seccomp profiles deny" if cve.syscall else \
+                "Docker's default seccomp profile denies"
+            closed.append(f"{runtimes} {family.family}")
     return closed, open_
 
 
@@ -57,6 +71,8 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     build = kernel_build(facts.host)
     reach = reachability(facts, cve.precondition_kind)
     family = family_reach(facts, cve.socket_family) if cve.socket_family is not None else None
+    if cve.syscall is not None:
+        family = syscall_reach(facts, cve.syscall)
     if family is not None and reach["reachable_from_containers"] is not None:
         reach = _with_family(reach, family)
     elif cve.precondition_kind == "none" and reach["reachable_from_containers"]:
@@ -79,6 +95,8 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
         evidence |= {"assessment": MITIGATED, "version_assessment": assessment, "mitigated_by": closed}
         return [Result(HOST, Status.PASS, evidence, f"vulnerable kernel ({build.release}), mitigated on this host "
                                                     f"by: {'; '.join(closed)}")]
+    if status is Status.UNKNOWN and verdict.undecided:
+        return [Result(HOST, status, evidence, f"kernel {build.release}: {assessment}")]
     if status is Status.UNKNOWN:
         return [Result(HOST, status, evidence, f"{assessment}: a {build.vendor} kernel backports fixes, its version "
                                                f"{build.release} cannot tell")]
@@ -110,6 +128,9 @@ def describe(row: Row[Cve]) -> CheckMeta:
                     "kernels, install the version the vendor's advisory names. Meanwhile close the exploit path: "
                     + (f"add {_modules(cve)} to a file in /etc/modprobe.d and unload the module, " if cve.modules
                        else "")
+                    + ("set the sysctl kernel.io_uring_disabled=2 (kernel 6.6+) or deny io_uring_setup in the "
+                       "containers' seccomp profiles (the runtimes' defaults do from Docker 25.0 and containerd 2.0), "
+                       if cve.syscall == IO_URING else "")
                     + "remove the precondition from containers.",
         needs=("host",),
     )

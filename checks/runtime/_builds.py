@@ -1,8 +1,9 @@
-"""The runtime builds on this host (runc, containerd, Docker Engine, NVIDIA toolkit) and how to judge them.
+"""The runtime builds on this host (runc, containerd, Docker Engine, NVIDIA toolkit, CRI-O) and how to judge them.
 
-Versions come from Docker's /version `Components`, containerd's own `--version`, and the host binaries' `--version`
-(HostFacts.runtime_binaries). A distro build (Debian "1.1.5+ds1", or a version the distro's runc / containerd /
-docker.io package carries) backports fixes, so its upstream base can only prove a fix, never its absence.
+Versions come from Docker's /version `Components`, containerd's own `--version`, the CRI Version call (CRI-O names
+itself `cri-o` there), and the host binaries' `--version` (HostFacts.runtime_binaries). A distro build (Debian
+"1.1.5+ds1", or a version the distro's runc / containerd / docker.io package carries) backports fixes, so its
+upstream base can only prove a fix, never its absence.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from hostaudit.model import CollectorState, Snapshot, Status
 
 _DISTRO_SUFFIX = re.compile(r"[+~](?:ds|dfsg)\d*|ubuntu|deb\d+u|\.el\d|\.fc\d|amzn|suse", re.IGNORECASE)
 # distro packages (not Docker's own containerd.io / docker-ce, which ship upstream builds)
-DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker")}
+DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker"),
+                   "cri-o": ("cri-o",)}
 BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
             "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
-                               "nvidia-container-runtime")}
+                               "nvidia-container-runtime"), "cri-o": ("crio",), "buildkit": ("buildkitd",)}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
 COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),
-              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",)}
+              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"),
+              "buildkit": ("host",)}
+CRI_RUNTIME_NAMES = {"cri-o": "cri-o"}  # RuntimeName in the CRI Version response
 RANK = {Status.PASS: 0, Status.UNKNOWN: 1, Status.FAIL: 2}
 
 
@@ -65,8 +69,8 @@ def build_of(facts: Snapshot, component: str, source: str, version: str) -> Buil
 
 
 def builds(facts: Snapshot, component: str) -> list[Build]:
-    """Every version of `component` seen on this host (buildkit is the one inside the Docker Engine)."""
-    component = "docker" if component == "buildkit" else component
+    """Every version of `component` seen on this host (for buildkit: standalone buildkitd binaries; the one inside
+    the Docker Engine is known only by the Engine's version, see `Cve.on_engine`)."""
     found: dict[tuple[str, str], None] = {}
     daemon = facts.docker_daemon
     for item in ((daemon.version or {}).get("Components") or []) if daemon else []:
@@ -74,6 +78,9 @@ def builds(facts: Snapshot, component: str) -> list[Build]:
             found[(f"docker /version Components {item['Name']}", str(item["Version"]))] = None
     if component == "containerd" and facts.containerd is not None and facts.containerd.version:
         found[("containerd --version (running daemon)", facts.containerd.version)] = None
+    cri = facts.cri
+    if cri is not None and cri.runtime_name == CRI_RUNTIME_NAMES.get(component) and cri.runtime_version:
+        found[(f"CRI Version at {cri.endpoint}", cri.runtime_version)] = None
     for path, version in (facts.host.runtime_binaries if facts.host else {}).items():
         if os.path.basename(path) in BINARIES.get(component, ()):
             found[(f"{path} --version", version)] = None
@@ -82,7 +89,7 @@ def builds(facts: Snapshot, component: str) -> list[Build]:
 
 def sources_failed(facts: Snapshot, component: str) -> list[str]:
     """Collectors a version of `component` would have come from that failed."""
-    names = COLLECTORS["docker" if component == "buildkit" else component]
+    names = COLLECTORS[component]
     return [n for n in names if n in facts.collectors and facts.collectors[n].state is CollectorState.ERROR]
 
 

@@ -1,4 +1,4 @@
-"""Escape-relevant runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit CVEs: one row per CVE of the data
+"""Escape-relevant runc, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of the data
 file, each its own check `runtime.cve_<year>_<n>`."""
 
 from __future__ import annotations
@@ -8,30 +8,51 @@ from hostaudit.cves import Cve, for_components
 from hostaudit.model import DAEMON, HOST, Result, Snapshot, Status
 
 from ..kernel._reach import reachability
-from ._builds import builds, judge_build, sources_failed, worst
+from ._builds import Judged, builds, judge_build, sources_failed, worst
 
 FAMILY = True
 COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker Engine",
-                   "buildkit": "BuildKit in the Docker Engine", "nvidia-toolkit": "NVIDIA Container Toolkit"}
+                   "buildkit": "BuildKit (buildkitd or the Docker Engine's)",
+                   "nvidia-toolkit": "NVIDIA Container Toolkit", "cri-o": "CRI-O"}
 ON_DAEMON = ("docker", "buildkit")
+BUILDKIT_OWN = "BuildKit's own version (buildkitd --version)"
+
+
+def judged_builds(cve: Cve, facts: Snapshot) -> list[Judged]:
+    """Every build of the CVE's component judged against its ranges. BuildKit runs as buildkitd (judged by its
+    own version) and inside the Docker Engine, whose API does not report that BuildKit's version: the Engine's
+    is judged by the Engine version the BuildKit fix shipped in (the fallback, named in the evidence)."""
+    found = [judge_build(cve, b) for b in builds(facts, cve.component)]
+    if cve.engine_fallback is not None:
+        found += [judge_build(cve.on_engine(), b) for b in builds(facts, "docker")]
+    return found
+
+
+def _basis(cve: Cve, decided: Judged) -> dict[str, str]:
+    if cve.engine_fallback is None:
+        return {}
+    if decided.build.source.endswith("buildkitd --version"):
+        return {"buildkit_version_basis": BUILDKIT_OWN}
+    return {"buildkit_version_basis": f"Docker Engine version (fallback): {cve.engine_fallback[2]}"}
 
 
 def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     """The CVE against every version of its component on this host; the worst decides."""
     subject = DAEMON if cve.component in ON_DAEMON else HOST
-    found = builds(facts, cve.component)
-    context = {"versions": {b.source: b.version for b in found}, "mainline_fix": cve.mainline_fix,
+    judged = judged_builds(cve, facts)
+    context = {"versions": {j.build.source: j.build.version for j in judged}, "mainline_fix": cve.mainline_fix,
                "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
     if cve.cvss:
         context["advisory_cvss"] = cve.cvss
-    if not found:
-        failed = sources_failed(facts, cve.component)
+    if not judged:
+        failed = sources_failed(facts, cve.component) + (sources_failed(facts, "docker") if cve.engine_fallback
+                                                          else [])
         if failed:
             return [Result.unknown(subject, {**context, "failed_collectors": failed},
                                    f"no {COMPONENT_NAMES[cve.component]} version could be read")]
         return [Result.not_applicable(subject, context, f"no {COMPONENT_NAMES[cve.component]} on this host")]
-    decided = worst([judge_build(cve, b) for b in found])
-    evidence = {**decided.evidence(), **context}
+    decided = worst(judged)
+    evidence = {**decided.evidence(), **_basis(cve, decided), **context}
     if cve.precondition_kind == "authz_plugin" and evidence["reachable_from_containers"] is False:
         return [Result.not_applicable(subject, evidence, "only exploitable through an authorization plugin, and "
                                                          "none is in use")]

@@ -33,7 +33,9 @@ def evaluate(facts: Snapshot) -> list[Result]:
             return [Result.unknown(DAEMON, {"versions": {}, "failed_collectors": failed},
                                    "no Docker Engine version could be read")]
         return [Result.not_applicable(DAEMON, {"versions": {}}, "no Docker Engine on this host")]
-    judged = {cve.id: [judge_build(cve, b) for b in found] for cve in for_components("docker", "buildkit")}
+    # the Engine's own BuildKit, known only by the Engine version it shipped in (standalone buildkitd is not the Engine)
+    judged = {cve.id: [judge_build(cve.on_engine() if cve.engine_fallback else cve, b) for b in found]
+              for cve in for_components("docker", "buildkit")}
     decided = {cve_id: worst(results) for cve_id, results in judged.items()}
     in_range = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.FAIL}
     unsure = {cve_id: j.verdict.fixed for cve_id, j in decided.items() if j.status is Status.UNKNOWN and j.verdict}

@@ -18,14 +18,20 @@ SYSCTLS = (
     "kernel.dmesg_restrict", "kernel.kptr_restrict", "kernel.modules_disabled", "kernel.core_pattern",
     "kernel.yama.ptrace_scope", "kernel.unprivileged_bpf_disabled", "kernel.perf_event_paranoid",
     "net.ipv4.ip_forward", "fs.protected_symlinks", "fs.protected_hardlinks", "fs.suid_dumpable",
-    "kernel.randomize_va_space", "kernel.sysrq", "fs.binfmt_misc.status",
+    "kernel.randomize_va_space", "kernel.sysrq", "fs.binfmt_misc.status", "kernel.io_uring_disabled",
+    "kernel.io_uring_group",
 )
 AGENTS = ("falco", "tetragon", "tracee", "tracee-ebpf", "sysdig", "dragent", "auditd")
 AGENT_DIRS = ("/etc/falco", "/etc/tetragon", "/etc/tracee", "/opt/draios")  # runtime detection agents' configs
 
 
+# a sysctl value is short; the kernel allocates a buffer of the size asked for, and refuses a read as large as
+# MAX_READ with ENOMEM (6.18), which would make every sysctl unreadable
+SYSCTL_MAX = 4096
+
+
 def _sysctl(name: str) -> str | None:
-    found = read_text("/proc/sys/" + name.replace(".", "/"))
+    found = read_text("/proc/sys/" + name.replace(".", "/"), limit=SYSCTL_MAX)
     return found.text.strip() if found.text is not None else None
 
 

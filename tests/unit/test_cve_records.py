@@ -16,8 +16,11 @@ from hostaudit import cves
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = ROOT / "tests" / "data" / "cve_records"
+ADVISORIES = ROOT / "tests" / "data" / "advisories"
 ROWS = cves.raw_data()["cves"]
 FROM_RECORD = [r for r in ROWS if r["range_source"] == "cve_record"]
+FROM_ADVISORY = [r for r in ROWS if r["range_source"] == "github_advisory"]
+AUTHORITATIVE = ("cve_record", "github_advisory")
 
 
 def _load_script():
@@ -34,13 +37,24 @@ def _record(cve_id: str) -> dict:
     return json.loads((RECORDS / f"{cve_id}.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("row", FROM_RECORD, ids=lambda r: r["id"])
+def _advisory(ghsa_id: str) -> dict:
+    return json.loads((ADVISORIES / f"{ghsa_id}.json").read_text(encoding="utf-8"))
+
+
+def _derived(row: dict) -> dict | None:
+    if row["range_source"] == "github_advisory":
+        return UPDATE.advisory_ranges(_advisory(row["advisory"]))
+    return UPDATE.ranges(_record(row["id"]), row["component"])
+
+
+@pytest.mark.parametrize("row", FROM_RECORD + FROM_ADVISORY, ids=lambda r: r["id"])
 def test_every_range_equals_what_its_record_states(row):
-    derived = UPDATE.ranges(_record(row["id"]), row["component"])
-    assert derived is not None, f"{row['id']}: its vendored record states no range"
+    derived = _derived(row)
+    assert derived is not None, f"{row['id']}: its vendored record or advisory states no range"
     assert row["introduced"] == derived["introduced"]
     assert row["fixed"] == derived["fixed"], f"{row['id']}: fixed releases differ from the record"
     assert row.get("last_affected", {}) == derived["last_affected"]
+    assert row.get("introduced_in_branch", {}) == derived.get("introduced_in_branch", {})
     assert row["mainline_fix"] == derived["mainline_fix"]
 
 
@@ -52,7 +66,7 @@ def test_ranges_from_elsewhere_never_override_the_record(row):
     assert all(r.get("source") for r in row.get("also_affected", ()))
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r["range_source"] != "cve_record"], ids=lambda r: r["id"])
+@pytest.mark.parametrize("row", [r for r in ROWS if r["range_source"] not in AUTHORITATIVE], ids=lambda r: r["id"])
 def test_rows_not_from_a_record_name_their_source_and_no_vendored_record_has_ranges(row):
     assert len(row["range_source"]) > 20  # a named source, not a placeholder
     if (RECORDS / f"{row['id']}.json").exists():
@@ -68,6 +82,23 @@ def test_every_vendored_record_is_used_and_names_where_it_came_from():
         source = record["x_vendored"]
         assert source["repo"] == "CVEProject/cvelistV5" and len(source["commit"]) == 40
         assert source["path"].endswith(f"/{path.stem}.json")
+
+
+def test_every_vendored_advisory_is_used_and_names_where_it_came_from():
+    used = {r["advisory"]: r["id"] for r in FROM_ADVISORY}
+    for path in ADVISORIES.glob("*.json"):
+        advisory = json.loads(path.read_text(encoding="utf-8"))
+        assert advisory["id"] == path.stem and used[path.stem] in advisory["aliases"]
+        source = advisory["x_vendored"]
+        assert source["repo"] == "github/advisory-database" and len(source["commit"]) == 40
+        assert source["path"].endswith(f"/{path.stem}.json")
+
+
+def test_undecided_rows_say_why():
+    for row in ROWS:
+        if "undecided" in row:
+            assert len(row["undecided"]["reason"]) > 40
+            assert row["undecided"]["unlisted_branches"]
 
 
 def test_the_data_file_is_what_the_script_writes():
@@ -123,3 +154,23 @@ def test_reader_takes_no_bound_from_an_unspecified_upper_limit():
 def test_reader_reads_debian_style_release_candidates():
     assert UPDATE.ranges(_record("CVE-2022-2588"), "kernel") == {
         "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "6.0~rc1"}
+
+
+def test_reader_github_advisory_osv_ranges():
+    # GHSA-6x2m-w449-qwx7 as GitHub lists it: introduced 1.19.0 .. 1.23.0, fixed 1.19.6, 1.20.7, 1.21.6, 1.22.3, 1.23.2
+    assert UPDATE.advisory_ranges(_advisory("GHSA-6x2m-w449-qwx7")) == {
+        "introduced": "1.19.0", "fixed": {"1.19": "1.19.6", "1.20": "1.20.7", "1.21": "1.21.6", "1.22": "1.22.3"},
+        "last_affected": {}, "mainline_fix": "1.23.2"}
+
+
+def test_reader_canonical_io_uring_record_names_only_the_mainline_fix():
+    assert UPDATE.ranges(_record("CVE-2022-2602"), "kernel") == {
+        "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "6.1~rc1"}
+    for cve_id in ("CVE-2022-29582", "CVE-2023-2598", "CVE-2018-15664", "CVE-2022-0811"):
+        assert UPDATE.ranges(_record(cve_id), "cri-o" if cve_id == "CVE-2022-0811" else "kernel") is None
+
+
+def test_cves_left_out_say_why_and_are_not_rows():
+    ids = {r["id"] for r in ROWS}
+    for left in cves.raw_data()["left_out"]:
+        assert left["id"] not in ids and left["component"] in cves.COMPONENTS and len(left["reason"]) > 30

@@ -337,3 +337,121 @@ def test_overlayfs_fuse_bug_needs_dev_fuse_in_a_container(run_check, lab_snapsho
     result = host_result(run_check, "kernel.cve_2023_0386", with_fuse)
     assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is True
     assert "/dev/fuse in no-seccomp" in result.evidence["reachable_why"]
+
+
+# io_uring use-after-frees: the lab's Docker 20.10 default profile and containerd 1.6's RuntimeDefault (both recorded)
+# allow io_uring_setup; moby/moby#46762 (Docker 25.0) and containerd#9320 (2.0) removed it from the defaults
+IO_URING_TIMEOUT = "kernel.cve_2022_29582"
+IO_URING_GC = "kernel.cve_2022_2602"
+IO_URING_BUFFER = "kernel.cve_2023_2598"
+DENY_IO_URING = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["io_uring_setup", "io_uring_enter", "io_uring_register"], "action": "SCMP_ACT_ERRNO"}]}
+
+
+def _every_container_denies_io_uring(snapshot):
+    containers = tuple(dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_IO_URING)
+                       for c in snapshot.containers)
+    containerd = dataclasses.replace(snapshot.containerd, containers=tuple(
+        dataclasses.replace(c, seccomp="custom", seccomp_profile=DENY_IO_URING)
+        for c in snapshot.containerd.containers))
+    return dataclasses.replace(snapshot, containers=containers, containerd=containerd, runtime={})
+
+
+def _with_sysctls(snapshot, **sysctls):
+    host = dataclasses.replace(snapshot.host, sysctls={**snapshot.host.sysctls, **sysctls})
+    return dataclasses.replace(snapshot, host=host)
+
+
+def test_io_uring_bug_on_an_affected_kernel_names_the_containers_whose_seccomp_allows_it(run_check, lab_snapshot):
+    result = host_result(run_check, IO_URING_TIMEOUT, with_kernel(lab_snapshot, "5.17.2"))
+    assert result.status is Status.FAIL
+    assert (result.evidence["branch"], result.evidence["fixed"]) == ("5.17", "5.17.3")
+    workloads = sorted(c.name for c in lab_snapshot.all_containers if not c.is_sandbox)
+    assert result.evidence["reachable_containers"] == workloads
+    assert "io_uring_setup allowed by the seccomp filter of" in result.evidence["reachable_why"]
+
+
+def test_io_uring_bug_fixed_at_the_records_release(run_check, lab_snapshot):
+    for release in ("5.17.3", "5.18"):
+        assert host_result(run_check, IO_URING_TIMEOUT, with_kernel(lab_snapshot, release)).status is Status.PASS
+
+
+def test_io_uring_disabled_host_wide_is_mitigated(run_check, lab_snapshot):
+    snapshot = _with_sysctls(with_kernel(lab_snapshot, "5.17.2"), **{"kernel.io_uring_disabled": "2"})
+    result = host_result(run_check, IO_URING_TIMEOUT, snapshot)
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["io_uring is disabled for every process (kernel.io_uring_disabled=2)"]
+    assert result.evidence["reachable_containers"] == []
+
+
+def test_io_uring_denied_by_every_containers_seccomp_is_mitigated(run_check, lab_snapshot):
+    result = host_result(run_check, IO_URING_GC, _every_container_denies_io_uring(with_kernel(lab_snapshot, "6.0")))
+    assert result.status is Status.PASS
+    assert result.evidence["mitigated_by"] == ["seccomp denies io_uring_setup in every container"]
+
+
+def test_io_uring_reached_from_the_one_container_without_seccomp(run_check, lab_snapshot):
+    snapshot = _every_container_denies_io_uring(with_kernel(lab_snapshot, "6.0"))
+    snapshot = replace_container(snapshot, "no-seccomp", seccomp="unconfined", seccomp_profile=None)
+    result = host_result(run_check, IO_URING_GC, snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_containers"] == ["no-seccomp"]
+
+
+def test_io_uring_restricted_to_cap_sys_admin_leaves_only_containers_holding_it(run_check, lab_snapshot):
+    snapshot = _with_sysctls(with_kernel(lab_snapshot, "5.17.2"),
+                             **{"kernel.io_uring_disabled": "1", "kernel.io_uring_group": "-1"})
+    result = host_result(run_check, IO_URING_TIMEOUT, snapshot)
+    assert result.status is Status.FAIL
+    assert "priv" in result.evidence["reachable_containers"]
+    assert "default/plain-task" not in result.evidence["reachable_containers"]
+    # with a group allowed, membership is not collected: every container whose seccomp allows it stays reachable
+    snapshot = _with_sysctls(snapshot, **{"kernel.io_uring_group": "1000"})
+    assert "default/plain-task" in host_result(run_check, IO_URING_TIMEOUT, snapshot).evidence["reachable_containers"]
+
+
+def test_docker_25_default_profile_denies_io_uring(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "5.17.2")
+    version = {**snapshot.docker_daemon.version, "Version": "25.0.0"}
+    snapshot = dataclasses.replace(snapshot, docker_daemon=dataclasses.replace(snapshot.docker_daemon,
+                                                                                version=version))
+    reachable = host_result(run_check, IO_URING_TIMEOUT, snapshot).evidence["reachable_containers"]
+    docker_default = [c.name for c in snapshot.containers if c.seccomp == "default" and not c.privileged]
+    assert docker_default and not set(docker_default) & set(reachable)
+    assert "default/plain-task" in reachable  # containerd 1.6's RuntimeDefault still allows it
+
+
+@pytest.mark.parametrize(("check_id", "release"), [
+    (IO_URING_TIMEOUT, "5.15.30"), (IO_URING_GC, "5.15.70"), (IO_URING_BUFFER, "6.1.20")])
+def test_io_uring_stable_branches_no_authority_names_are_unknown_never_pass(check_id, release, run_check,
+                                                                            lab_snapshot):
+    result = host_result(run_check, check_id, with_kernel(lab_snapshot, release))
+    assert result.status is Status.UNKNOWN
+    assert result.evidence["assessment"].startswith("undecided: branch ")
+    assert "no authority states the fix release of other stable branches" in result.detail
+
+
+@pytest.mark.parametrize(("check_id", "release", "status"), [
+    (IO_URING_GC, "6.0", Status.FAIL),  # a mainline release below the mainline fix carries no backport
+    (IO_URING_GC, "6.1", Status.PASS), (IO_URING_BUFFER, "6.3", Status.FAIL), (IO_URING_BUFFER, "6.4", Status.PASS),
+    (IO_URING_BUFFER, "6.6.30", Status.PASS)])
+def test_io_uring_mainline_boundaries(check_id, release, status, run_check, lab_snapshot):
+    assert host_result(run_check, check_id, with_kernel(lab_snapshot, release)).status is status
+
+
+def _no_containers(snapshot, docker: str, containerd: str):
+    daemon = dataclasses.replace(snapshot.docker_daemon, version={**snapshot.docker_daemon.version, "Version": docker})
+    engine = dataclasses.replace(snapshot.containerd, containers=(), version=containerd)
+    return dataclasses.replace(snapshot, containers=(), containerd=engine, docker_daemon=daemon, runtime={}, cri=None)
+
+
+@pytest.mark.parametrize(("docker", "containerd", "mitigated"), [
+    ("25.0.0", "2.0.0", True), ("25.0.0", "1.7.20", False), ("24.0.9", "2.0.0", False)])
+def test_io_uring_without_containers_is_mitigated_only_when_every_runtime_default_denies_it(
+        docker, containerd, mitigated, run_check, lab_snapshot):
+    result = host_result(run_check, IO_URING_TIMEOUT, _no_containers(with_kernel(lab_snapshot, "5.17.2"), docker,
+                                                                     containerd))
+    if mitigated:
+        assert result.status is Status.PASS
+        assert result.evidence["mitigated_by"] == ["the runtimes' default seccomp profiles deny io_uring_setup"]
+    else:
+        assert result.status is Status.FAIL and "mitigated_by" not in result.evidence

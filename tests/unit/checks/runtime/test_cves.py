@@ -232,3 +232,110 @@ def test_implausible_versions_are_unknown_never_a_pass(check_id, how, version, r
 def test_docker_release_candidate_of_the_introducing_release_is_affected(run_check, lab_snapshot):
     result = result_of(run_check, "runtime.cve_2019_14271", variant(lab_snapshot, "docker", "19.03.0-rc3"))
     assert result.status is Status.FAIL and result.evidence["fixed"] == "19.03.1"
+
+
+DOCKER_CP_RACE = "runtime.cve_2018_15664"
+
+
+# Docker CE release notes: fixed in 18.09.7 (moby/moby#39357) and 19.03.0 (moby/moby#39292); every earlier release
+# is affected (oss-security 2019-05-28: "docker (all versions) is vulnerable"; the record: "through 18.06.1-ce-rc2")
+@pytest.mark.parametrize(("docker", "status", "fixed"), [
+    ("17.03.2", Status.FAIL, "18.09.7"), ("18.06.1", Status.FAIL, "18.09.7"), ("18.06.3", Status.FAIL, "18.09.7"),
+    ("18.09.6", Status.FAIL, "18.09.7"), ("18.09.7", Status.PASS, "18.09.7"), ("19.03.0-rc2", Status.FAIL, "19.03.0"),
+    ("19.03.0", Status.PASS, "19.03.0"), ("29.3.1", Status.PASS, "19.03.0")])
+def test_docker_cp_race_follows_dockers_release_notes(docker, status, fixed, run_check, lab_snapshot):
+    result = run_check(DOCKER_CP_RACE, with_versions(lab_snapshot, docker=docker))["docker daemon"]
+    assert result.status is status and result.evidence["fixed"] == fixed
+
+
+CR8ESCAPE = "runtime.cve_2022_0811"
+
+
+def with_cri_runtime(snapshot, name: str, version: str):
+    from hostaudit.model import CriFacts
+    cri = CriFacts(endpoint="unix:///run/crio/crio.sock", endpoint_source="CRI-O default", runtime_name=name,
+                   runtime_version=version, api_version="v1", containers=(), pods=())
+    return dataclasses.replace(snapshot, cri=cri)
+
+
+# GHSA-6x2m-w449-qwx7: introduced 1.19.0, fixed 1.19.6 / 1.20.7 / 1.21.6 / 1.22.3 / 1.23.2 (and 1.24.0)
+@pytest.mark.parametrize(("version", "status"), [
+    ("1.18.4", Status.PASS), ("1.19.5", Status.FAIL), ("1.19.6", Status.PASS), ("1.22.2", Status.FAIL),
+    ("1.22.3", Status.PASS), ("1.23.1", Status.FAIL), ("1.23.2", Status.PASS), ("1.24.0", Status.PASS)])
+def test_cr8escape_judged_by_the_cri_o_version_the_cri_api_reports(version, status, run_check, lab_snapshot):
+    result = run_check(CR8ESCAPE, with_cri_runtime(lab_snapshot, "cri-o", version))["host"]
+    assert result.status is status
+    assert result.evidence["version_source"] == "CRI Version at unix:///run/crio/crio.sock"
+    assert result.evidence["reachable_from_containers"] is False  # needs pod creation rights, not a container
+
+
+def test_cr8escape_judged_by_the_crio_binary(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, binaries={"/usr/bin/crio": "1.21.5"})
+    assert run_check(CR8ESCAPE, snapshot)["host"].status is Status.FAIL
+
+
+def test_cr8escape_not_applicable_without_cri_o(run_check, lab_snapshot):
+    snapshot = with_cri_runtime(lab_snapshot, "containerd", "1.6.20")
+    assert run_check(CR8ESCAPE, snapshot)["host"].status is Status.NOT_APPLICABLE
+
+
+BUILDKIT_MOUNT = "runtime.cve_2024_23652"
+BUILDKITD = "/usr/bin/buildkitd"
+
+
+def without_docker(snapshot):
+    return dataclasses.replace(snapshot, docker_daemon=None,
+                               collectors={k: v for k, v in snapshot.collectors.items() if k != "docker_daemon"})
+
+
+# GHSA-4v98-7qmw-rqr8 / the CVE record: BuildKit < 0.12.5; the Engine's bundled BuildKit by the Engine mapping 25.0.2
+@pytest.mark.parametrize(("buildkitd", "status"), [("v0.12.4", Status.FAIL), ("v0.12.5", Status.PASS),
+                                                    ("v0.11.6", Status.FAIL), ("v0.13.0", Status.PASS)])
+def test_standalone_buildkitd_is_judged_by_its_own_version(buildkitd, status, run_check, lab_snapshot):
+    snapshot = without_docker(with_versions(lab_snapshot, binaries={BUILDKITD: buildkitd}))
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is status
+    assert result.evidence["buildkit_version_basis"] == "BuildKit's own version (buildkitd --version)"
+    assert result.evidence["fixed"] == "0.12.5"
+
+
+def test_the_engines_bundled_buildkit_falls_back_to_the_engine_version(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="25.0.1", binaries={BUILDKITD: "v0.12.5"})
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["fixed"] == "25.0.2"
+    assert result.evidence["buildkit_version_basis"].startswith("Docker Engine version (fallback): Docker Engine "
+                                                                "release notes (BuildKit 0.12.5 came with")
+    assert result.evidence["versions"] == {"docker /version Components Engine": "25.0.1",
+                                           f"{BUILDKITD} --version": "v0.12.5"}
+    snapshot = with_versions(lab_snapshot, docker="25.0.2", binaries={BUILDKITD: "v0.12.4"})
+    result = run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"]
+    assert result.status is Status.FAIL and result.evidence["buildkit_version_basis"].startswith("BuildKit's own")
+
+
+def test_buildkit_rows_without_any_buildkit_are_not_applicable(run_check, lab_snapshot):
+    snapshot = without_docker(with_versions(lab_snapshot))
+    assert run_check(BUILDKIT_MOUNT, snapshot)["docker daemon"].status is Status.NOT_APPLICABLE
+
+
+def test_docker_outdated_judges_the_engine_not_a_standalone_buildkitd(run_check, lab_snapshot):
+    snapshot = with_versions(lab_snapshot, docker="29.3.1", binaries={BUILDKITD: "v0.12.4"})
+    assert run_check("runtime.docker_outdated", snapshot)["docker daemon"].status is Status.PASS
+
+
+# GHSA-2cgq-h8xw-2v5j: 0 to 1.27.6, 1.28.0 to 1.28.6, 1.29.0 to 1.29.4; GHSA-j9hf-98c3-wrm8: only 1.28.6, 1.29.4, 1.30.0
+@pytest.mark.parametrize(("check_id", "version", "status"), [
+    ("runtime.cve_2024_3154", "1.26.3", Status.FAIL), ("runtime.cve_2024_3154", "1.27.5", Status.FAIL),
+    ("runtime.cve_2024_3154", "1.27.6", Status.PASS), ("runtime.cve_2024_3154", "1.29.3", Status.FAIL),
+    ("runtime.cve_2024_3154", "1.29.4", Status.PASS), ("runtime.cve_2024_3154", "1.30.0", Status.PASS),
+    ("runtime.cve_2024_5154", "1.28.5", Status.PASS), ("runtime.cve_2024_5154", "1.28.6", Status.FAIL),
+    ("runtime.cve_2024_5154", "1.28.7", Status.PASS), ("runtime.cve_2024_5154", "1.29.3", Status.PASS),
+    ("runtime.cve_2024_5154", "1.29.4", Status.FAIL), ("runtime.cve_2024_5154", "1.29.5", Status.PASS),
+    ("runtime.cve_2024_5154", "1.30.0", Status.FAIL), ("runtime.cve_2024_5154", "1.30.1", Status.PASS)])
+def test_cri_o_rows_follow_githubs_advisories(check_id, version, status, run_check, lab_snapshot):
+    assert run_check(check_id, with_cri_runtime(lab_snapshot, "cri-o", version))["host"].status is status
+
+
+def test_cri_o_image_bug_reaches_containers_from_any_image(run_check, lab_snapshot):
+    result = run_check("runtime.cve_2024_5154", with_cri_runtime(lab_snapshot, "cri-o", "1.29.4"))["host"]
+    assert result.evidence["reachable_from_containers"] is True
+    assert result.evidence["range_decision"] == "branch 1.29 is fixed in 1.29.5"
