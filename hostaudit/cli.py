@@ -274,7 +274,7 @@ def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restar
           f"{result.pod_count} pod(s)", file=sys.stderr)
 
 
-def fleet(reports: list[Path], html: Path | None, json_out: Path | None, not_audited: list[str] | None) -> int:
+def fleet(reports: list[Path] | None, html: Path | None, json_out: Path | None, not_audited: list[str] | None) -> int:
     """Merge per-host JSON reports into one fleet JSON and HTML."""
     from hostaudit import fleet as fleet_report
     from hostaudit import output as out
@@ -284,7 +284,7 @@ def fleet(reports: list[Path], html: Path | None, json_out: Path | None, not_aud
     if not reports and not not_audited:
         raise _fail("give at least one report (or --not-audited)")
     missing = dict(item.partition("=")[::2] for item in not_audited or ())
-    merged = fleet_report.merge(reports, missing)
+    merged = fleet_report.merge(reports or [], missing)
     if html is not None:
         out.write(fleet_report.render_html(merged), html)
     if json_out is not None or html is None:
@@ -410,7 +410,8 @@ def parser() -> argparse.ArgumentParser:
                      "Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. "
                      "Exits 1 when a host is not audited (no report, an invalid one, or its Docker endpoint could "
                      "not be read).")
-    merge.add_argument("reports", nargs="*", type=_path, metavar="REPORT", help="JSON reports, one per host.")
+    merge.add_argument("reports", nargs="*", type=_path, default=None, metavar="REPORT",
+                       help="JSON reports, one per host.")
     merge.add_argument("--html", type=_path, metavar="PATH", help="Write the fleet HTML here (mode 0600).")
     merge.add_argument("--json", dest="json_out", type=_path, metavar="PATH",
                        help="Write the fleet JSON here (default: stdout).")
@@ -437,7 +438,7 @@ def run(argv: list[str]) -> int:
     command, chosen = arguments.pop("run", None), arguments.pop("parser", top)
     if extra and command is fleet and not any(item.startswith("-") for item in extra):
         # argparse leaves reports given after an option (`fleet a.json --html f.html b.json`) unmatched
-        arguments["reports"] += [_path(item) for item in extra]
+        arguments["reports"] = [*(arguments["reports"] or ()), *map(_path, extra)]
     elif extra:
         chosen.error(f"unrecognized arguments: {' '.join(extra)}")
     if command is None:  # no command (or `checks` alone): the help, as a usage error
