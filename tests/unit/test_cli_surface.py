@@ -80,6 +80,14 @@ def test_a_usage_error_is_one_line_naming_the_argument_and_exit_2(args, names):
     assert "--help" in lines[0]  # where to look next
 
 
+@pytest.mark.parametrize("args", [["audit", "--format", "x\x1b]52;c;Zm9v\x07\ny"],
+                                  ["audit", "--facts", FACTS, "--check", "a\x1b[2J\nb"]])
+def test_a_usage_error_shows_no_control_character_of_the_value(args):
+    """The value is echoed back: an escape or a newline in it would act on the terminal or forge a second line."""
+    done = hostaudit_cmd(*args)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "\x1b" not in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize(("args", "listed"), [([], "install-cron"), (["checks"], "explain")])
 def test_no_command_prints_the_help_as_a_usage_error(args, listed):
     done = hostaudit_cmd(*args)
