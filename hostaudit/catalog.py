@@ -10,25 +10,10 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from hostaudit.model import Result, Snapshot
+from hostaudit.severity import Severity
 
 COLLECTORS = ("host", "docker_daemon", "containers", "containerd", "runtime", "files", "audit_rules", "kubelet",
               "sockets")
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse: info 0 ... critical 4."""
-        return _RANKS[self]
-
-
-_RANKS = {severity: rank for rank, severity in enumerate(reversed(Severity))}
 
 
 class Scope(StrEnum):

@@ -1,64 +1,73 @@
-"""The `hostaudit` command line: parse options, call the engine, render, choose the exit code."""
+"""The `hostaudit` command line: parse options, call the engine, render, choose the exit code.
+
+The parser is the standard library's argparse: `--help`, `--version` and a usage error import nothing else, and each
+command imports what it needs inside its function (tests/unit/test_cli_imports.py holds that line).
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import argparse
+import math
 import os
 import sys
-import time
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
 
-import typer
+from hostaudit.options import Format, RestartMethod
+from hostaudit.severity import Severity
 
-from hostaudit.options import FailOn, Format, RestartMethod
-from hostaudit.sanitize import terminal as clean
+if TYPE_CHECKING:
+    from pathlib import Path
 
-# plain click help: typer's rich help formatter costs more start-up than the rest of `--help` together
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="Audit container-runtime hardening and container-escape preconditions on this host.")
-checks_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Show the check catalog.")
-app.add_typer(checks_app, name="checks")
-
-DockerHost = Annotated[str | None, typer.Option("--docker-host", help="Docker API URL (default: $DOCKER_HOST or "
-                                                "unix:///var/run/docker.sock).")]
-Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the Docker API.", min=0.1)]
-ContainerdState = Annotated[list[str] | None, typer.Option(
-    "--containerd-state", help="containerd state dir to read tasks from (repeatable; default: discovered).")]
-HostRoot = Annotated[Path, typer.Option(
-    "--host-root", exists=True, file_okay=False, help="Read the host through this directory, where its / is mounted "
-    "(auditing from a container: docker run --pid=host -v /:/host:ro ...; --host-root /host).")]
-PodmanRoot = Annotated[list[str] | None, typer.Option(
-    "--podman-root", help="libpod storage root to read containers from (repeatable; default: "
-    "/var/lib/containers/storage and each user's ~/.local/share/containers/storage).")]
-
-CriEndpoint = Annotated[str | None, typer.Option(
-    "--cri-endpoint", help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
-    "default: the kubelet's --container-runtime-endpoint, else containerd's config, else CRI-O's).")]
+SEVERITIES = tuple(severity.value for severity in Severity)  # --fail-on's choices, worst first
+FORMATS = tuple(fmt.value for fmt in Format)
+RESTART_METHODS = tuple(method.value for method in RestartMethod)
 
 
-def _print_version(given: bool) -> None:
-    if given:
-        from hostaudit import __version__
+def _fail(message: str) -> SystemExit:
+    """Print one line for a usage error or bad input; the caller raises the returned exit 2."""
+    from hostaudit.sanitize import terminal as clean
 
-        typer.echo(__version__)
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                   help="Print the hostaudit version and exit.")] = False) -> None:
-    """Audit container-runtime hardening and container-escape preconditions on this host."""
+    print(f"hostaudit: {clean(message)}", file=sys.stderr)
+    return SystemExit(2)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"hostaudit: {message}", err=True)
-    return typer.Exit(2)
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line and exit 2 (argparse itself prints the usage block first)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)  # `--form` is not `--format`: no guessing at prefixes
+
+    def error(self, message: str) -> NoReturn:
+        raise _fail(f"{message} (see '{self.prog} --help')")
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(seconds) and seconds >= 0.1):
+        raise argparse.ArgumentTypeError(f"must be at least 0.1 seconds, not {text!r}")
+    return seconds
+
+
+def _directory(text: str) -> Path:
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"directory {text!r} does not exist")
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
+    return _path(text)
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool, podman_root: list[str] | None = None, host_root: Path = Path("/"),
-              cri_endpoint: str | None = None):
+              quiet: bool, podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
     from hostaudit.collectors._fs import host_isdir, use_host_root
@@ -78,7 +87,7 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
                          containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()),
                          host_root=str(host_root), cri_endpoint=cri_endpoint)
     show = sys.stderr.isatty() and not quiet
-    return engine.collect(ctx, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if show else None)
+    return engine.collect(ctx, progress=(lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if show else None)
 
 
 def _baseline(path: Path):
@@ -114,35 +123,16 @@ def _waivers(path: Path | None) -> tuple:
         raise _fail(str(exc)) from exc
 
 
-@app.command()
-def audit(
-    facts: Annotated[Path | None, typer.Option("--facts", help="Evaluate a snapshot saved by 'collect'.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (mode 0600).")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when a failing finding reaches "
-                                                   "this severity.")] = None,
-    check: Annotated[list[str] | None, typer.Option("--check", help="Run only this check id (repeatable).")] = None,
-    docker_host: DockerHost = None,
-    timeout: Timeout = 5.0,
-    containerd_state: ContainerdState = None,
-    podman_root: PodmanRoot = None,
-    host_root: HostRoot = Path("/"),
-    cri_endpoint: CriEndpoint = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="A previous JSON report: mark failures new or "
-                                                  "unchanged, list the resolved ones.")] = None,
-    fail_on_new: Annotated[FailOn | None, typer.Option("--fail-on-new", help="Exit 1 when a failure that is new "
-                                                       "since --baseline reaches this severity.")] = None,
-    prometheus: Annotated[Path | None, typer.Option("--prometheus", help="Also write a node_exporter textfile here "
-                                                    "(mode 0600).")] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waiver file (TOML; default: ./hostaudit.toml or "
-                                                 "/etc/hostaudit/waivers.toml when present).")] = None,
-) -> None:
-    """Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, 2 usage or bad input,
-    3 I/O error."""
+def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None, check: list[str] | None,
+          docker_host: str | None, timeout: float, containerd_state: list[str] | None,
+          podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, verbose: bool,
+          baseline: Path | None, fail_on_new: str | None, prometheus: Path | None, waivers: Path | None) -> int:
+    """Audit this host (or a saved snapshot) and report."""
+    import dataclasses
+    import time
+
     from hostaudit import engine, renderers
     from hostaudit import output as out
-    from hostaudit.catalog import Severity
 
     started = time.monotonic()
     only = _selected(check)
@@ -150,7 +140,7 @@ def audit(
         raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
     previous = _baseline(baseline) if baseline is not None else None
     accepted = _waivers(waivers)
-    snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt is not Format.text,
+    snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt != Format.text,
                          podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
     report = dataclasses.replace(engine.audit(snapshot, only, accepted),
                                  duration_s=round(time.monotonic() - started, 3))
@@ -158,26 +148,17 @@ def audit(
         from hostaudit.baseline import compare
 
         report = compare(report, previous)
-    options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt is Format.text else {}
-    out.write(renderers.render_stream(report, fmt.value, **options), output)
+    options = {"color": output is None and sys.stdout.isatty(), "verbose": verbose} if fmt == Format.text else {}
+    out.write(renderers.render_stream(report, fmt, **options), output)
     if prometheus is not None:
         # counts only, no names: world-readable so a node_exporter running as its own user can read it
         out.write(renderers.render(report, "prometheus"), prometheus, mode=0o644)
-    raise typer.Exit(max(report.exit_code(Severity(fail_on.value) if fail_on else None),
-                         report.exit_code(Severity(fail_on_new.value) if fail_on_new else None, new_only=True)))
+    return max(report.exit_code(Severity(fail_on) if fail_on else None),
+               report.exit_code(Severity(fail_on_new) if fail_on_new else None, new_only=True))
 
 
-@app.command()
-def collect(
-    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write the snapshot here (default: stdout).")
-                        ] = None,
-    docker_host: DockerHost = None,
-    timeout: Timeout = 5.0,
-    containerd_state: ContainerdState = None,
-    podman_root: PodmanRoot = None,
-    host_root: HostRoot = Path("/"),
-    cri_endpoint: CriEndpoint = None,
-) -> None:
+def collect(out_path: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
+            podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
@@ -187,10 +168,7 @@ def collect(
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 
-@checks_app.command("list")
-def checks_list(
-    cis: Annotated[bool, typer.Option("--cis", help="Order by CIS Docker Benchmark id.")] = False,
-) -> None:
+def checks_list(cis: bool) -> None:
     """List every check: id, severity, CIS ids and title (with --cis: the checks that map to CIS ids, by id)."""
     from hostaudit import catalog
 
@@ -203,11 +181,10 @@ def checks_list(
     width = max((len(m.id) for m in rows), default=0)
     for meta in rows:
         mark = " (manual)" if meta.manual else ""
-        typer.echo(f"{meta.id:{width}} {meta.severity.value:9} {','.join(meta.cis):12} {meta.title}{mark}")
+        print(f"{meta.id:{width}} {meta.severity.value:9} {','.join(meta.cis):12} {meta.title}{mark}")
 
 
-@checks_app.command("explain")
-def checks_explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. container.privileged")]) -> None:
+def checks_explain(check_id: str) -> None:
     """Show one check's metadata: why it matters and how to fix it."""
     from hostaudit import catalog
 
@@ -220,29 +197,17 @@ def checks_explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g
                          ("references", ", ".join(meta.references) or "-"), ("needs", ", ".join(meta.needs)),
                          ("ansible key", meta.ansible_key or "-"), ("rationale", meta.rationale),
                          ("remediation", meta.remediation)):
-        typer.echo(f"{label:12} {value}")
+        print(f"{label:12} {value}")
 
 
-@app.command()
 def schema() -> None:
     """Print the JSON Schema of the JSON report."""
     from importlib import resources
 
-    typer.echo((resources.files("hostaudit") / "schemas" / "report.schema.json").read_text(encoding="utf-8"), nl=False)
+    print((resources.files("hostaudit") / "schemas" / "report.schema.json").read_text(encoding="utf-8"), end="")
 
 
-@app.command("install-cron")
-def install_cron(
-    systemd: Annotated[bool, typer.Option("--systemd", help="Print a systemd service and timer instead of writing "
-                                          "a cron.d file.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be written, write nothing.")] = False,
-    path: Annotated[Path, typer.Option("--path", help="The cron.d file to write.")] = Path("/etc/cron.d/hostaudit"),
-    report_dir: Annotated[str, typer.Option("--report-dir", help="Where the nightly report.json and previous.json "
-                                            "are kept.")] = "/var/lib/hostaudit",
-    at: Annotated[str, typer.Option("--at", help="Time of day, HH:MM.")] = "03:17",
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Also write this node_exporter textfile "
-                                                   "each night.")] = None,
-) -> None:
+def install_cron(systemd: bool, dry_run: bool, path: Path, report_dir: str, at: str, prometheus: str | None) -> None:
     """Schedule a nightly audit whose report uses the previous night's report as its baseline."""
     from hostaudit import output as out
     from hostaudit import schedule
@@ -258,45 +223,26 @@ def install_cron(
         raise _fail(f"refusing to schedule a root job: {refused}")
     if systemd:
         for name, text in schedule.systemd_units(nightly).items():
-            typer.echo(f"# /etc/systemd/system/{name}\n{text}")
-        typer.echo("# then: systemctl daemon-reload && systemctl enable --now hostaudit.timer")
+            print(f"# /etc/systemd/system/{name}\n{text}")
+        print("# then: systemctl daemon-reload && systemctl enable --now hostaudit.timer")
         return
     text = schedule.cron_file(nightly)
     if dry_run:
-        typer.echo(f"# would write {path}:\n{text}", nl=False)
+        print(f"# would write {path}:\n{text}", end="")
         return
     os.makedirs(report_dir, mode=0o700, exist_ok=True)
     out.write(text, path)
-    typer.echo(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
+    print(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
 
 
-@app.command()
-def remediate(
-    report_path: Annotated[Path, typer.Option("--from", help="A report from 'hostaudit audit --format json'.")],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Write the playbook here; the container guidance "
-                                           "goes beside it (NAME.containers.yml, NAME.pods.yml).")],
-    daemon_json: Annotated[str | None, typer.Option("--daemon-json", help="daemon.json path on the target "
-                                                    "(default /etc/docker/daemon.json).")] = None,
-    restart_method: Annotated[RestartMethod | None, typer.Option("--restart-method", help="How dockerd is "
-                                                                 "restarted (default systemd).")] = None,
-    restart_command: Annotated[str | None, typer.Option("--restart-command", help="Shell command that restarts "
-                                                        "dockerd (hosts without systemd).")] = None,
-    reload_command: Annotated[str | None, typer.Option("--reload-command", help="Shell command that makes dockerd "
-                                                       "re-read its configuration (SIGHUP).")] = None,
-    docker_host: Annotated[str | None, typer.Option("--docker-host", help="Docker API URL on the target.")] = None,
-    hosts: Annotated[str, typer.Option("--hosts", help="The play's hosts pattern.")] = "all",
-    role: Annotated[str | None, typer.Option("--role", help="Role name or path (default: the installed role).")
-                    ] = None,
-    allow_disruptive: Annotated[bool, typer.Option("--allow-disruptive", help="Also turn on userns_remap and "
-                                                   "cgroup_parent when they failed.")] = False,
-    var: Annotated[list[str] | None, typer.Option("--var", help="Role variable NAME=VALUE (repeatable), e.g. "
-                                                  "container_hardening_tls_verify_cacert=/etc/docker/ca.pem.")] = None,
-) -> None:
+def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restart_method: str | None,
+              restart_command: str | None, reload_command: str | None, docker_host: str | None, hosts: str,
+              role: str | None, allow_disruptive: bool, var: list[str] | None) -> None:
     """Write an Ansible playbook that fixes the failed host and daemon checks, and per-container guidance."""
     from hostaudit import output as out
     from hostaudit import remediation
 
-    if restart_method is RestartMethod.command and not restart_command:
+    if restart_method == RestartMethod.command and not restart_command:
         raise _fail("--restart-method command needs --restart-command")
     variables = dict(item.partition("=")[::2] for item in var or ())
     if any("=" not in item for item in var or ()):
@@ -309,9 +255,9 @@ def remediate(
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     options = remediation.PlaybookOptions(
-        daemon_json=daemon_json, restart_method=restart_method.value if restart_method else None,
-        restart_command=restart_command, reload_command=reload_command, docker_host=docker_host, hosts=hosts,
-        role=role, allow_disruptive=allow_disruptive, variables=variables)
+        daemon_json=daemon_json, restart_method=restart_method, restart_command=restart_command,
+        reload_command=reload_command, docker_host=docker_host, hosts=hosts, role=role,
+        allow_disruptive=allow_disruptive, variables=variables)
     result = remediation.remediate(report, options)
     containers_path, pods_path = remediation.companion_paths(out_path)
     out.write(result.playbook, out_path)
@@ -320,25 +266,16 @@ def remediate(
     if role is None:
         remediation.copy_role(out_path)
     on = [d.key for d in result.decisions if d.enabled]
-    typer.echo(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", err=True)
+    print(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", file=sys.stderr)
     for decision in result.decisions:
         if not decision.enabled:
-            typer.echo(f"  left off {decision.key!r}: {decision.reason}", err=True)
-    typer.echo(f"wrote {containers_path}: {result.container_count} container(s); {pods_path}: "
-               f"{result.pod_count} pod(s)", err=True)
+            print(f"  left off {decision.key!r}: {decision.reason}", file=sys.stderr)
+    print(f"wrote {containers_path}: {result.container_count} container(s); {pods_path}: "
+          f"{result.pod_count} pod(s)", file=sys.stderr)
 
 
-@app.command()
-def fleet(
-    reports: Annotated[list[Path] | None, typer.Argument(help="JSON reports, one per host.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the fleet HTML here (mode 0600).")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the fleet JSON here (default: stdout).")
-                        ] = None,
-    not_audited: Annotated[list[str] | None, typer.Option(
-        "--not-audited", help="HOST=REASON for a host that has no report this run (repeatable).")] = None,
-) -> None:
-    """Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. Exits 1 when a
-    host is not audited (no report, an invalid one, or its Docker endpoint could not be read)."""
+def fleet(reports: list[Path] | None, html: Path | None, json_out: Path | None, not_audited: list[str] | None) -> int:
+    """Merge per-host JSON reports into one fleet JSON and HTML."""
     from hostaudit import fleet as fleet_report
     from hostaudit import output as out
 
@@ -353,25 +290,167 @@ def fleet(
     if json_out is not None or html is None:
         out.write(fleet_report.render_json(merged), json_out)
     summary = merged["summary"]
-    typer.echo(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
-               f"not audited, {summary['escapable_containers']} escapable containers", err=True)
+    print(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
+          f"not audited, {summary['escapable_containers']} escapable containers", file=sys.stderr)
     for host in merged["hosts"]:
         if host["error"]:
-            typer.echo(f"  not audited: {host['name']}: {host['error']}", err=True)
-    if summary["hosts_in_error"]:
-        raise typer.Exit(1)
+            print(f"  not audited: {host['name']}: {host['error']}", file=sys.stderr)
+    return 1 if summary["hosts_in_error"] else 0
 
 
-@app.command()
 def version() -> None:
     """Print the hostaudit version."""
     from hostaudit import __version__
 
-    typer.echo(__version__)
+    print(__version__)
+
+
+def _collection_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `audit` and `collect` that say where the host's facts are read from."""
+    parser.add_argument("--docker-host", metavar="URL",
+                        help="Docker API URL (default: $DOCKER_HOST or unix:///var/run/docker.sock).")
+    parser.add_argument("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
+                        help="Seconds to wait for the Docker API, at least 0.1 (default: 5.0).")
+    parser.add_argument("--containerd-state", action="append", metavar="DIR",
+                        help="containerd state dir to read tasks from (repeatable; default: discovered).")
+    parser.add_argument("--podman-root", action="append", metavar="DIR",
+                        help="libpod storage root to read containers from (repeatable; default: "
+                        "/var/lib/containers/storage and each user's ~/.local/share/containers/storage).")
+    parser.add_argument("--host-root", type=_directory, default="/", metavar="DIR",
+                        help="Read the host through this directory, where its / is mounted (auditing from a "
+                        "container: docker run --pid=host -v /:/host:ro ...; --host-root /host) (default: /).")
+    parser.add_argument("--cri-endpoint", metavar="SOCKET",
+                        help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
+                        "default: the kubelet's --container-runtime-endpoint, else containerd's config, else "
+                        "CRI-O's).")
+
+
+def _command(commands: argparse._SubParsersAction, name: str, run: Callable[..., int | None], summary: str,
+             description: str | None = None) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description=description or summary)
+    parser.set_defaults(run=run, parser=parser)
+    return parser
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole command line; building it imports nothing beyond argparse."""
+    from hostaudit import __version__
+
+    top = _Parser(prog="hostaudit", description="Audit container-runtime hardening and container-escape "
+                  "preconditions on this host.")
+    top.add_argument("--version", action="version", version=__version__,
+                     help="Print the hostaudit version and exit.")
+    commands = top.add_subparsers(title="commands", metavar="COMMAND")
+
+    auditing = _command(commands, "audit", audit, "Audit this host (or a saved snapshot) and report.",
+                        "Audit this host (or a saved snapshot) and report. Exit 0 clean, 1 findings at --fail-on, "
+                        "2 usage or bad input, 3 I/O error.")
+    auditing.add_argument("--facts", type=_path, metavar="PATH", help="Evaluate a snapshot saved by 'collect'.")
+    auditing.add_argument("-f", "--format", dest="fmt", choices=FORMATS, default=Format.text.value,
+                          metavar="FORMAT", help=f"Report format: {', '.join(FORMATS)} (default: text).")
+    auditing.add_argument("-o", "--output", type=_path, metavar="PATH", help="Write the report here (mode 0600).")
+    auditing.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", help="Exit 1 when a failing finding "
+                          f"reaches this severity: {', '.join(SEVERITIES)}.")
+    auditing.add_argument("--check", action="append", metavar="ID", help="Run only this check id (repeatable).")
+    _collection_options(auditing)
+    auditing.add_argument("-v", "--verbose", action="store_true", help="Also list unknown results.")
+    auditing.add_argument("--baseline", type=_path, metavar="PATH", help="A previous JSON report: mark failures new "
+                          "or unchanged, list the resolved ones.")
+    auditing.add_argument("--fail-on-new", choices=SEVERITIES, metavar="SEVERITY", help="Exit 1 when a failure "
+                          "that is new since --baseline reaches this severity.")
+    auditing.add_argument("--prometheus", type=_path, metavar="PATH", help="Also write a node_exporter textfile here "
+                          "(mode 0600).")
+    auditing.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file (TOML; default: "
+                          "./hostaudit.toml or /etc/hostaudit/waivers.toml when present).")
+
+    gather = _command(commands, "collect", collect, "Collect the facts of this host into a JSON snapshot, for "
+                      "'audit --facts' elsewhere or later.")
+    gather.add_argument("-o", "--out", dest="out_path", type=_path, metavar="PATH",
+                        help="Write the snapshot here (default: stdout).")
+    _collection_options(gather)
+
+    _command(commands, "schema", schema, "Print the JSON Schema of the JSON report.")
+
+    cron = _command(commands, "install-cron", install_cron, "Schedule a nightly audit whose report uses the previous "
+                    "night's report as its baseline.")
+    cron.add_argument("--systemd", action="store_true", help="Print a systemd service and timer instead of writing "
+                      "a cron.d file.")
+    cron.add_argument("--dry-run", action="store_true", help="Print what would be written, write nothing.")
+    cron.add_argument("--path", type=_path, default="/etc/cron.d/hostaudit", metavar="PATH",
+                      help="The cron.d file to write (default: /etc/cron.d/hostaudit).")
+    cron.add_argument("--report-dir", default="/var/lib/hostaudit", metavar="DIR", help="Where the nightly "
+                      "report.json and previous.json are kept (default: /var/lib/hostaudit).")
+    cron.add_argument("--at", default="03:17", metavar="HH:MM", help="Time of day, HH:MM (default: 03:17).")
+    cron.add_argument("--prometheus", metavar="PATH", help="Also write this node_exporter textfile each night.")
+
+    fix = _command(commands, "remediate", remediate, "Write an Ansible playbook that fixes the failed host and "
+                   "daemon checks, and per-container guidance.")
+    fix.add_argument("--from", dest="report_path", type=_path, required=True, metavar="PATH",
+                     help="A report from 'hostaudit audit --format json'.")
+    fix.add_argument("-o", "--out", dest="out_path", type=_path, required=True, metavar="PATH",
+                     help="Write the playbook here; the container guidance goes beside it (NAME.containers.yml, "
+                     "NAME.pods.yml).")
+    fix.add_argument("--daemon-json", metavar="PATH", help="daemon.json path on the target (default "
+                     "/etc/docker/daemon.json).")
+    fix.add_argument("--restart-method", choices=RESTART_METHODS, metavar="METHOD", help="How dockerd is "
+                     f"restarted: {', '.join(RESTART_METHODS)} (default systemd).")
+    fix.add_argument("--restart-command", metavar="CMD", help="Shell command that restarts dockerd (hosts without "
+                     "systemd).")
+    fix.add_argument("--reload-command", metavar="CMD", help="Shell command that makes dockerd re-read its "
+                     "configuration (SIGHUP).")
+    fix.add_argument("--docker-host", metavar="URL", help="Docker API URL on the target.")
+    fix.add_argument("--hosts", default="all", metavar="PATTERN", help="The play's hosts pattern (default: all).")
+    fix.add_argument("--role", metavar="NAME", help="Role name or path (default: the installed role).")
+    fix.add_argument("--allow-disruptive", action="store_true", help="Also turn on userns_remap and cgroup_parent "
+                     "when they failed.")
+    fix.add_argument("--var", action="append", metavar="NAME=VALUE", help="Role variable NAME=VALUE (repeatable), "
+                     "e.g. container_hardening_tls_verify_cacert=/etc/docker/ca.pem.")
+
+    merge = _command(commands, "fleet", fleet, "Merge per-host JSON reports into one fleet JSON and HTML.",
+                     "Merge per-host JSON reports into one fleet JSON and HTML: hosts x checks, worst hosts first. "
+                     "Exits 1 when a host is not audited (no report, an invalid one, or its Docker endpoint could "
+                     "not be read).")
+    merge.add_argument("reports", nargs="*", type=_path, default=None, metavar="REPORT",
+                       help="JSON reports, one per host.")
+    merge.add_argument("--html", type=_path, metavar="PATH", help="Write the fleet HTML here (mode 0600).")
+    merge.add_argument("--json", dest="json_out", type=_path, metavar="PATH",
+                       help="Write the fleet JSON here (default: stdout).")
+    merge.add_argument("--not-audited", action="append", metavar="HOST=REASON",
+                       help="HOST=REASON for a host that has no report this run (repeatable).")
+
+    _command(commands, "version", version, "Print the hostaudit version.")
+
+    catalog = _command(commands, "checks", None, "Show the check catalog.")
+    about = catalog.add_subparsers(title="commands", metavar="COMMAND")
+    listing = _command(about, "list", checks_list, "List every check: id, severity, CIS ids and title (with --cis: "
+                       "the checks that map to CIS ids, by id).")
+    listing.add_argument("--cis", action="store_true", help="Order by CIS Docker Benchmark id.")
+    explain = _command(about, "explain", checks_explain, "Show one check's metadata: why it matters and how to fix it.")
+    explain.add_argument("check_id", metavar="CHECK_ID", help="A check id, e.g. container.privileged")
+    return top
+
+
+def run(argv: list[str]) -> int:
+    """Parse `argv` (without the program name) and run its command; returns the exit code."""
+    top = parser()
+    values, extra = top.parse_known_args(argv)
+    arguments = vars(values)
+    command, chosen = arguments.pop("run", None), arguments.pop("parser", top)
+    if extra and command is fleet and not any(item.startswith("-") for item in extra):
+        # argparse leaves reports given after an option (`fleet a.json --html f.html b.json`) unmatched
+        arguments["reports"] = [*(arguments["reports"] or ()), *map(_path, extra)]
+    elif extra:
+        chosen.error(f"unrecognized arguments: {' '.join(extra)}")
+    if command is None:  # no command (or `checks` alone): the help, as a usage error
+        chosen.print_help(sys.stderr)
+        return 2
+    return command(**arguments) or 0
 
 
 def _io_error(exc: OSError) -> str:
     """One line for an I/O failure: the path (when known) and the system's reason."""
+    from hostaudit.sanitize import terminal as clean
+
     where = f"{exc.filename}: " if exc.filename else ""
     return f"hostaudit: I/O error: {clean(where)}{exc.strerror or clean(str(exc))}"
 
@@ -379,7 +458,16 @@ def _io_error(exc: OSError) -> str:
 def main() -> None:
     """The console script: exit 3 with one line on any I/O error (missing directory, read-only or full disk)."""
     try:
-        app()
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader left (`hostaudit checks list | head -1`): nothing to say to it, and nothing more on exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
     except OSError as exc:
-        typer.echo(_io_error(exc), err=True)
+        print(_io_error(exc), file=sys.stderr)
         raise SystemExit(3) from None
+    except KeyboardInterrupt:
+        print("hostaudit: aborted", file=sys.stderr)
+        raise SystemExit(1) from None
+    raise SystemExit(code)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from hostaudit.catalog import Severity
-
 
 class Format(StrEnum):
     text = "text"
@@ -15,10 +13,6 @@ class Format(StrEnum):
     junit = "junit"
     csv = "csv"
     prometheus = "prometheus"
-
-
-# the severities, worst first, as a choice of its own (typer lists an enum's values)
-FailOn = StrEnum("FailOn", [(severity.value, severity.value) for severity in Severity])
 
 
 class RestartMethod(StrEnum):

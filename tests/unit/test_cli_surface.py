@@ -1,0 +1,124 @@
+"""The command line kept its surface when typer gave way to argparse, and its usage errors became one line.
+
+The oracle for the surface is `fixtures/cli_surface_typer_068f6fc.json`, recorded from the typer CLI of commit 068f6fc
+(its click command tree: every command, option string, default, choice list, required and repeatable option); the
+errors are run through the installed console script, as a user runs it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import hostaudit
+from hostaudit import cli
+from tests.unit.conftest import SNAPSHOTS
+
+RECORDED = json.loads((Path(__file__).parent / "fixtures" / "cli_surface_typer_068f6fc.json").read_text())
+FACTS = str(SNAPSHOTS / "lab" / "planted.json")
+
+
+def _surface(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[str, dict]:
+    """The argparse tree in the recorded shape: per command, its parameters (and subcommands)."""
+    entry: dict = {"params": []}
+    tree = {" ".join(path): entry}
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            entry["subcommands"] = sorted(action.choices)
+            for name, sub in action.choices.items():
+                tree.update(_surface(sub, (*path, name)))
+            continue
+        versioned = isinstance(action, argparse._VersionAction)
+        param = {"dest": action.dest, "opts": sorted(action.option_strings or [action.dest]),
+                 "required": action.required, "flag": versioned or isinstance(action, argparse._StoreTrueAction),
+                 "repeatable": isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+"),
+                 "default": False if versioned else action.default}
+        if action.choices:
+            param["choices"] = list(action.choices)
+        entry["params"].append(param)
+    return tree
+
+
+def test_every_command_option_default_and_choice_of_the_typer_cli_is_kept():
+    ours = _surface(cli.parser())
+    assert sorted(ours) == sorted(RECORDED)
+    for command, recorded in RECORDED.items():
+        assert ours[command].get("subcommands") == recorded.get("subcommands"), command
+        by_dest = {param["dest"]: param for param in ours[command]["params"]}
+        assert sorted(by_dest) == sorted(param["dest"] for param in recorded["params"]), command
+        for param in recorded["params"]:
+            assert by_dest[param["dest"]] == param, (command, param["dest"])
+
+
+def hostaudit_cmd(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["hostaudit", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("args", "names"), [
+    (["audit", "--format", "bogus"], "--format"), (["audit", "--fail-on", "HIGH"], "--fail-on"),
+    (["audit", "--timeout", "0"], "--timeout"), (["audit", "--timeout", "nan"], "--timeout"),
+    (["audit", "--timeout", "abc"], "--timeout"), (["audit", "--host-root", "/nonexistent"], "--host-root"),
+    (["audit", "--host-root", "/etc/hostname"], "--host-root"), (["audit", "-f"], "-f/--format"),
+    (["audit", "--bogus"], "--bogus"), (["audit", "--form", "json"], "--form"), (["nosuchcommand"], "nosuchcommand"),
+    (["remediate"], "--from"), (["remediate", "--from", "r.json", "--restart-method", "reboot"], "--restart-method"),
+    (["checks", "explain"], "CHECK_ID"), (["checks", "explain", "a", "b"], "b"),
+    (["checks", "list", "--nope"], "--nope"),
+    (["fleet", "a.json", "--html", "f.html", "--nope", "b.json"], "--nope"),
+])
+def test_a_usage_error_is_one_line_naming_the_argument_and_exit_2(args, names):
+    """typer printed a Usage block, a hint and a boxed error (three lines and more) for these; a prefix such as
+    `--form` is refused rather than guessed."""
+    done = hostaudit_cmd(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hostaudit: ") and names in lines[0], done.stderr
+    assert "--help" in lines[0]  # where to look next
+
+
+@pytest.mark.parametrize("args", [["audit", "--format", "x\x1b]52;c;Zm9v\x07\ny"],
+                                  ["audit", "--facts", FACTS, "--check", "a\x1b[2J\nb"]])
+def test_a_usage_error_shows_no_control_character_of_the_value(args):
+    """The value is echoed back: an escape or a newline in it would act on the terminal or forge a second line."""
+    done = hostaudit_cmd(*args)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "\x1b" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("args", "listed"), [([], "install-cron"), (["checks"], "explain")])
+def test_no_command_prints_the_help_as_a_usage_error(args, listed):
+    done = hostaudit_cmd(*args)
+    assert done.returncode == 2 and done.stdout == "" and "COMMAND" in done.stderr and listed in done.stderr
+
+
+def test_version_option_and_command_print_the_package_version():
+    assert hostaudit_cmd("--version").stdout == hostaudit_cmd("version").stdout == f"{hostaudit.__version__}\n"
+
+
+def test_fleet_takes_reports_before_and_after_options(tmp_path):
+    """argparse matches a `*` positional once: reports after an option would be 'unrecognized' without run()'s fix."""
+    reports = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / f"{name}.json"
+        done = hostaudit_cmd("audit", "--facts", FACTS, "--format", "json", "--output", str(path))
+        assert done.returncode == 0, done.stderr
+        reports.append(str(path))
+    merged = tmp_path / "fleet.json"
+    done = hostaudit_cmd("fleet", reports[0], "--json", str(merged), reports[1], "--html", str(tmp_path / "f.html"),
+                         reports[2])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(merged.read_text())["summary"]["hosts"] == 3
+
+
+def test_options_reach_the_command(tmp_path):
+    """A parsed value arrives where typer delivered it: --fail-on sets the exit code, --check narrows the run."""
+    assert hostaudit_cmd("audit", "--facts", FACTS, "--fail-on", "critical").returncode == 1
+    out = tmp_path / "r.json"
+    done = hostaudit_cmd("audit", "--facts", FACTS, "-f", "json", "-o", str(out), "--check", "container.privileged",
+                         "--check", "daemon.icc_enabled", "--fail-on", "info")
+    assert done.returncode in (0, 1), done.stderr
+    assert {f["check_id"] for f in json.loads(out.read_text())["findings"]} <= {"container.privileged",
+                                                                                 "daemon.icc_enabled"}
