@@ -10,8 +10,14 @@ their file name.
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +55,13 @@ class HostEntry:
         return (self.error is None, *(-self.failing[s] for s in SEVERITIES), -len(self.escapable), self.name)
 
 
+FAIL = "fail"
+_CHECK_AND_STATUS = itemgetter("check_id", "status")
+CELL_RANK = {status: rank for rank, status in enumerate(CELL_ORDER)}
+MAX_WORKERS = 8  # processes reading reports at once (never more than the CPUs this process may use)
+REPORTS_PER_WORKER = 4  # fewer reports than this per process: read them in this one
+
+
 def _cell(finding: dict[str, Any]) -> str:
     return shown_status(str(finding.get("status")), finding.get("waiver"))
 
@@ -56,7 +69,7 @@ def _cell(finding: dict[str, Any]) -> str:
 def _worse(a: str | None, b: str) -> str:
     if a is None:
         return b
-    return min(a, b, key=lambda s: CELL_ORDER.index(s) if s in CELL_ORDER else len(CELL_ORDER))
+    return min(a, b, key=lambda s: CELL_RANK.get(s, len(CELL_ORDER)))
 
 
 class InvalidReport(ValueError):
@@ -68,8 +81,34 @@ def _optional_str(data: dict[str, Any], key: str, where: str) -> None:
         raise InvalidReport(f"{where}.{key} is not a string")
 
 
-def read_report(path: Path) -> dict[str, Any]:
-    """A host report checked for size, nesting depth and the types the fleet reads, or InvalidReport."""
+def _check_meta(meta: dict[str, Any], check_id: str) -> None:
+    for key in ("title", "severity"):
+        _optional_str(meta, key, f"the metadata of {check_id}")
+
+
+def _results(findings: list[Any]) -> Counter[tuple[str, str]]:
+    """How many findings have each (check id, status), counted at C speed; InvalidReport naming the first finding
+    that is not an object with a check id string and a known status."""
+    try:
+        results = Counter(map(_CHECK_AND_STATUS, findings))
+    except (TypeError, KeyError):  # a finding that is not an object, or lacks a key
+        results = None
+    if results is not None and all(isinstance(check_id, str) and isinstance(status, str) and status in STATUSES
+                                   for check_id, status in results):
+        return results
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict) or not isinstance(finding.get("check_id"), str):
+            raise InvalidReport(f"findings[{index}] has no check_id string")
+        status = finding.get("status")
+        if not isinstance(status, str) or status not in STATUSES:
+            raise InvalidReport(f"findings[{index}] has an unknown status")
+    raise AssertionError("unreachable: some finding was invalid")
+
+
+def read_report(path: Path) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
+    """A host report checked for size, nesting depth and the types the fleet reads (each finding's check id and
+    status; the title and severity of each check once, from the version 2 table), or InvalidReport; with how many
+    findings have each (check id, status)."""
     try:
         report = report_file.check(load_json(path, "report"))
     except ValueError as exc:
@@ -84,23 +123,21 @@ def read_report(path: Path) -> dict[str, Any]:
         _optional_str(report.get("host") or {}, key, "host")
     for key in ("collected_at", "hostaudit_version"):
         _optional_str(report, key, "report")
-    for index, finding in enumerate(report["findings"]):
-        where = f"findings[{index}]"
-        if not isinstance(finding, dict) or not isinstance(finding.get("check_id"), str):
-            raise InvalidReport(f"{where} has no check_id string")
-        if finding.get("status") not in STATUSES:
-            raise InvalidReport(f"{where} has an unknown status")
+    table = report.get("checks") if report["report_version"] >= 2 else None
     for check_id, meta in (report.get("checks") or {}).items():
         if not isinstance(meta, dict):
             raise InvalidReport(f"checks.{check_id} is not an object")
-    for finding, meta in report_file.with_checks(report):
-        for key in ("title", "severity"):
-            _optional_str(meta, key, f"the metadata of {finding['check_id']}")
+        if table is not None:
+            _check_meta(meta, check_id)
+    results = _results(report["findings"])
+    if table is None:  # version 1: each finding carries its check's metadata
+        for finding in report["findings"]:
+            _check_meta(finding, finding["check_id"])
     for index, verdict in enumerate(report.get("escapes") or ()):
         if not isinstance(verdict, dict) or not isinstance(verdict.get("paths", []), list) or not isinstance(
                 verdict.get("subject", {}), dict):
             raise InvalidReport(f"escapes[{index}] is not a verdict")
-    return report
+    return report, results
 
 
 def _docker_unreadable(report: dict[str, Any]) -> str | None:
@@ -112,38 +149,99 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
     return None
 
 
-def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
-    """One host from its report file; `checks` collects every check's id, title and severity across the fleet."""
+CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
+
+
+def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
+    """One host from its report file (its matrix row and counts: a few KB, whatever the report's size), and the
+    id, title and severity of each check it ran."""
     stem = path.name.removesuffix(".json")
-    entry = HostEntry(name=stem, source=str(path), file_name=stem)
+    entry, checks = HostEntry(name=stem, source=str(path), file_name=stem), {}
     try:
-        report = read_report(path)
+        report, results = read_report(path)
     except InvalidReport as exc:
         entry.error = f"{path.name}: {exc}"
-        return entry
+        return entry, checks
     host = report.get("host") or {}
     entry.hostname, entry.docker, entry.kernel = host.get("hostname"), host.get("docker"), host.get("kernel")
     entry.name = entry.hostname or stem
     entry.collected_at, entry.hostaudit_version = report.get("collected_at"), report.get("hostaudit_version")
     entry.error = _docker_unreadable(report)
     if entry.error:
-        return entry
+        return entry, checks
     entry.containers = len(report.get("containers") or ())
-    for finding, meta in report_file.with_checks(report):
-        check_id, severity = finding["check_id"], meta.get("severity")
-        if check_id not in checks:
-            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
-        cell, previous = _cell(finding), entry.cells.get(check_id)
-        if cell != previous:
-            entry.cells[check_id] = _worse(previous, cell)
-        if cell == "fail" and severity in entry.failing:
-            entry.failing[severity] += 1
+    if report["report_version"] >= 2:
+        _tally_by_check(report, results, entry, checks)
+    else:
+        _tally_each_finding(report, entry, checks)
     for verdict in report.get("escapes") or ():
         if verdict.get("verdict") == "escapable":
             entry.escapable.append({"container": str((verdict.get("subject") or {}).get("name")),
                                     "techniques": [str(p.get("technique")) for p in verdict.get("paths") or ()
                                                    if isinstance(p, dict)]})
-    return entry
+    return entry, checks
+
+
+def _tally_each_finding(report: dict[str, Any], entry: HostEntry, checks: CheckTable) -> None:
+    """Cells and failing counts from a version 1 report, whose findings each carry a severity."""
+    cells, failing = entry.cells, entry.failing
+    for finding, meta in report_file.with_checks(report):
+        check_id, severity = finding["check_id"], meta.get("severity")
+        if check_id not in checks:
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
+        cell, previous = _cell(finding), cells.get(check_id)
+        if cell != previous:
+            cells[check_id] = _worse(previous, cell)
+        if cell == "fail" and severity in failing:
+            failing[severity] += 1
+
+
+def _tally_by_check(report: dict[str, Any], results: Counter[tuple[str, str]], entry: HostEntry,
+                    checks: CheckTable) -> None:
+    """Cells and failing counts from a version 2 report: its results counted per (check, status), its severities
+    from the checks table (one per check), and `shown_status` once per check and status."""
+    table = report["checks"]
+    waived = Counter(f["check_id"] for f in report["findings"] if f["status"] == FAIL and f.get("waiver"))
+    cells, failing = entry.cells, entry.failing
+    for (check_id, status), count in results.items():
+        if check_id not in checks:
+            meta = table.get(check_id)
+            meta = meta if isinstance(meta, dict) else {}
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": meta.get("severity")}
+        shown = [shown_status(status, None)] if status != FAIL or count > waived[check_id] else []
+        if status == FAIL and waived[check_id]:
+            shown.append(shown_status(status, "waived"))
+        for cell in shown:
+            cells[check_id] = _worse(cells.get(check_id), cell)
+        severity = checks[check_id]["severity"]
+        if status == FAIL and severity in failing:
+            failing[severity] += count - waived[check_id]
+
+
+def _workers(reports: int) -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS, reports // REPORTS_PER_WORKER))
+
+
+def read_hosts(paths: list[Path]) -> Iterator[tuple[HostEntry, CheckTable]]:
+    """`host_entry` of each path, in the order given, read by up to MAX_WORKERS processes; a report whose process
+    ended without an answer (killed, out of memory) is that host "not audited", with the reason."""
+    workers = _workers(len(paths))
+    if workers == 1:
+        yield from map(host_entry, paths)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        futures = [pool.submit(host_entry, path) for path in paths]
+        for path, future in zip(paths, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                stem = path.name.removesuffix(".json")
+                yield HostEntry(name=stem, source=str(path), file_name=stem,
+                                error=f"{path.name}: the process reading it ended ({exc})"), {}
 
 
 def _keep_apart(hosts: list[HostEntry]) -> None:
@@ -160,8 +258,12 @@ def _keep_apart(hosts: list[HostEntry]) -> None:
 def merge(paths: list[Path], not_audited: dict[str, str] | None = None) -> dict[str, Any]:
     """The fleet document: hosts worst first, checks by severity then by how many hosts fail them, the matrix.
     `not_audited` names hosts that have no report at all (unreachable, failed) with the reason."""
-    checks: dict[str, dict[str, Any]] = {}
-    entries = [host_entry(p, checks) for p in paths]
+    checks: CheckTable = {}
+    entries = []
+    for entry, seen in read_hosts(paths):
+        entries.append(entry)
+        for check_id, meta in seen.items():
+            checks.setdefault(check_id, meta)  # the first host (in the order given) to run a check names it
     entries += [HostEntry(name=name, source="", file_name=name, error=reason)
                 for name, reason in (not_audited or {}).items()]
     _keep_apart(entries)

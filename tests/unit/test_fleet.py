@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 
@@ -27,8 +28,17 @@ def report(findings: list[tuple[str, str, str]], escapes: tuple[str, ...] = (), 
     }
 
 
-@pytest.fixture()
-def reports(tmp_path):
+def as_version_2(document: dict) -> dict:
+    """A version 1 report as version 2 writes it: each check's title and severity once in the checks table, a
+    finding without them (and without a waiver it does not have)."""
+    checks = {f["check_id"]: {"title": f["title"], "severity": f["severity"]} for f in document["findings"]}
+    findings = [{k: v for k, v in f.items() if k not in ("title", "severity") and (k != "waiver" or v)}
+                for f in document["findings"]]
+    return document | {"report_version": 2, "checks": checks, "findings": findings}
+
+
+@pytest.fixture(params=[1, 2], ids=["v1", "v2"])
+def reports(tmp_path, request):
     files = {
         "clean": report([("daemon.icc_enabled", "medium", "pass"), ("container.privileged", "critical", "pass")]),
         "bad": report([("daemon.icc_enabled", "medium", "fail"), ("container.privileged", "critical", "fail"),
@@ -40,7 +50,7 @@ def reports(tmp_path):
     for name, data in files.items():
         data["host"]["hostname"] = name
         paths.append(tmp_path / f"{name}.json")
-        paths[-1].write_text(json.dumps(data))
+        paths[-1].write_text(json.dumps(data if request.param == 1 else as_version_2(data)))
     paths.append(tmp_path / "lost.json")
     paths[-1].write_text("{not json")
     return paths
@@ -61,6 +71,9 @@ def test_matrix_cell_is_the_worst_result_over_subjects(reports):
     assert merged["matrix"]["clean"] == {"daemon.icc_enabled": "pass", "container.privileged": "pass"}
     assert [c["id"] for c in merged["checks"]] == ["container.privileged", "kernel.x", "daemon.icc_enabled"]
     assert {c["id"]: c["failing_hosts"] for c in merged["checks"]}["daemon.icc_enabled"] == 2
+    failing = {h["name"]: {s: n for s, n in h["failing"].items() if n} for h in merged["hosts"]}
+    assert failing == {"lost": {}, "bad": {"critical": 1, "medium": 1}, "mild": {"medium": 1}, "clean": {}}, \
+        "a waived failure is not counted failing"
 
 
 class _Text(HTMLParser):
@@ -164,3 +177,44 @@ def test_html_leads_with_the_matrix_and_folds_the_escapable_list(reports):
     page = fleet.render_html(fleet.merge(reports))
     assert page.index('class="matrix"') < page.index('class="hosts"'), "the matrix comes first"
     assert page.index('class="matrix"') < page.index("<details>") and "1 escapable</summary>" in page
+
+
+def many_reports(tmp_path, count: int) -> list:
+    """`count` version 2 reports, each failing a different mix of checks (so every host's row differs)."""
+    paths = []
+    for index in range(count):
+        findings = [(f"container.c{check}", ("critical", "high", "low")[check % 3],
+                     ("fail", "pass", "unknown", "waived")[(index + check) % 4]) for check in range(6)]
+        paths.append(tmp_path / f"host-{index:02d}.json")
+        paths[-1].write_text(json.dumps(as_version_2(report(findings, hostname=f"host-{index:02d}"))))
+    return paths
+
+
+def test_reports_read_by_several_processes_merge_as_in_one(tmp_path, monkeypatch):
+    paths = many_reports(tmp_path, 12)
+    assert fleet._workers(len(paths)) > 1 or (os.cpu_count() or 1) == 1
+    in_processes = fleet.merge(paths)
+    monkeypatch.setattr(fleet, "MAX_WORKERS", 1)
+    in_one = fleet.merge(paths)
+    for merged in (in_processes, in_one):
+        merged.pop("generated_at")
+    assert json.dumps(in_processes) == json.dumps(in_one)  # the same document, key order included
+
+
+_real_host_entry = fleet.host_entry
+
+
+def _dies_on_host_03(path):
+    if path.name == "host-03.json":
+        os._exit(9)  # as a worker killed for memory would
+    return _real_host_entry(path)
+
+
+def test_a_reader_process_that_dies_leaves_its_host_not_audited(tmp_path, monkeypatch):
+    if fleet._workers(12) == 1:
+        pytest.skip("one CPU: no reader processes")
+    monkeypatch.setattr(fleet, "host_entry", _dies_on_host_03)
+    merged = fleet.merge(many_reports(tmp_path, 12))
+    errors = {h["name"]: h["error"] for h in merged["hosts"] if h["error"]}
+    assert errors["host-03"].startswith("host-03.json: the process reading it ended")
+    assert all("\n" not in e for e in errors.values()) and len(merged["hosts"]) == 12
