@@ -25,6 +25,7 @@ from hostaudit import report_file
 from hostaudit.catalog import Severity
 from hostaudit.inputs import load_json
 from hostaudit.report import shown_status
+from hostaudit.sanitize import html_data, script_json
 
 FLEET_VERSION = 2
 STATUSES = frozenset({"pass", "fail", "unknown", "not_applicable"})
@@ -292,15 +293,50 @@ def render_json(fleet: dict[str, Any]) -> str:
     return json.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
 
 
+CELL_LETTERS = {"fail": "f", "unknown": "u", "waived": "w", "pass": "p", "not_applicable": "n"}
+
+
+def page_data(fleet: dict[str, Any]) -> dict[str, Any]:
+    """What the fleet page's script renders: the checks once; each host one row whose matrix cells are one letter
+    per check ("." not run); each escape technique's text once. Strings bounded, controls and bidi marks visible."""
+    column = {check["id"]: index for index, check in enumerate(fleet["checks"])}
+    techniques: dict[str, int] = {}
+    hosts = []
+    for host in fleet["hosts"]:
+        cells = None
+        if not host["error"]:
+            letters = ["."] * len(column)
+            for check_id, cell in fleet["matrix"][host["name"]].items():
+                letters[column[check_id]] = CELL_LETTERS.get(cell, ".")
+            cells = "".join(letters)
+        escapable = [[escape["container"], [techniques.setdefault(t, len(techniques)) for t in escape["techniques"]]]
+                     for escape in host["escapable"]]
+        hosts.append([host["name"], host["error"], host["hostname"], host["docker"], host["kernel"],
+                      host["collected_at"], host["containers"], [host["failing"][s] for s in SEVERITIES], cells,
+                      escapable])
+    return html_data({
+        "severities": SEVERITIES, "cells": {letter: cell for cell, letter in CELL_LETTERS.items()},
+        "checks": [[c["id"], c["title"], c["severity"], c["failing_hosts"]] for c in fleet["checks"]],
+        "techniques": list(techniques), "hosts": hosts})
+
+
 def render_html(fleet: dict[str, Any]) -> str:
-    """One self-contained page (no network): autoescaped Jinja2, control characters made visible."""
+    """One self-contained page (no network): the summary by autoescaped Jinja2, the hosts and checks as JSON data
+    that the page's script shows filtered, a page of hosts at a time."""
     from importlib import resources
 
     from jinja2 import Environment, StrictUndefined
+    from markupsafe import Markup
 
-    from hostaudit.renderers.html import visible
+    from hostaudit.renderers.html import csp_hash, visible
 
-    text = (resources.files("hostaudit.reports") / "templates" / "fleet.html.j2").read_text(encoding="utf-8")
+    templates = resources.files("hostaudit.reports") / "templates"
+    text = (templates / "fleet.html.j2").read_text(encoding="utf-8")
+    script = (templates / "fleet.js").read_text(encoding="utf-8")
     env = Environment(autoescape=True, finalize=visible, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True)
-    return env.from_string(text).render(fleet=fleet, severities=SEVERITIES)
+    return env.from_string(text).render(
+        fleet=fleet, severities=SEVERITIES,
+        data=Markup(script_json(page_data(fleet))),  # <, >, & escaped: inert inside <script>
+        script=Markup(script),  # our own package file, never report data
+        csp=f"default-src 'none'; style-src 'unsafe-inline'; script-src {csp_hash(script)}")

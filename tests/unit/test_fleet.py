@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -76,28 +77,36 @@ def test_matrix_cell_is_the_worst_result_over_subjects(reports):
         "a waived failure is not counted failing"
 
 
-class _Text(HTMLParser):
+class _Page(HTMLParser):
+    """The tags of a page and the text of each script element."""
+
     def __init__(self):
         super().__init__()
         self.tags: list[str] = []
-        self.text: list[str] = []
+        self.scripts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        if tag == "script":
+            self.scripts.append("")
 
     def handle_data(self, data):
-        self.text.append(data)
+        if self.tags and self.tags[-1] == "script":
+            self.scripts[-1] += data
 
 
-def test_html_escapes_hostile_names_and_loads_nothing(reports):
+def test_html_carries_hostile_names_as_inert_data_and_loads_nothing(reports):
     page = fleet.render_html(fleet.merge(reports))
-    parsed = _Text()
+    parsed = _Page()
     parsed.feed(page)
-    assert "script" not in parsed.tags
-    text = "".join(parsed.text)
-    assert "<script>alert(1)</script>\\x1b[31m" in text, "the name is shown as text, control characters visible"
+    assert parsed.tags.count("script") == 2 and "img" not in parsed.tags  # the JSON data and the page's script
+    data = json.loads(parsed.scripts[0])
+    (bad,) = [h for h in data["hosts"] if h[0] == "bad"]
+    assert bad[9][0][0] == "<script>alert(1)</script>\\x1b[31m", "the name as data, control characters visible"
+    assert "</script>" not in parsed.scripts[0] and "not audited" not in parsed.scripts[0]
     assert not re.search(r"(src|href)=\"?https?:", page)
-    assert "not audited: lost.json" in text
+    csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1))
+    assert re.fullmatch(r"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'", csp)
 
 
 def test_cli_writes_json_and_html(tmp_path, reports):
@@ -173,10 +182,16 @@ def test_a_deeply_nested_report_does_not_crash(tmp_path):
     assert "not audited: deep: deep.json: nested too deeply" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_html_leads_with_the_matrix_and_folds_the_escapable_list(reports):
-    page = fleet.render_html(fleet.merge(reports))
-    assert page.index('class="matrix"') < page.index('class="hosts"'), "the matrix comes first"
-    assert page.index('class="matrix"') < page.index("<details>") and "1 escapable</summary>" in page
+def test_html_page_data_has_a_cell_per_host_and_check(reports):
+    merged = fleet.merge(reports)
+    data = fleet.page_data(merged)
+    columns = [c[0] for c in data["checks"]]
+    for host in data["hosts"]:
+        if host[1] is None:  # audited: one letter per check, decoded by the page's own table
+            cells = {c: data["cells"].get(letter, "") for c, letter in zip(columns, host[8], strict=True)}
+            assert {c: v for c, v in cells.items() if v} == merged["matrix"][host[0]]
+        else:
+            assert host[8] is None and host[1].startswith("lost.json")
 
 
 def many_reports(tmp_path, count: int) -> list:
