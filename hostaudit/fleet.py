@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class HostEntry:
 
 FAIL = "fail"
 _CHECK_AND_STATUS = itemgetter("check_id", "status")
+_WAIVER = methodcaller("get", "waiver")
 CELL_RANK = {status: rank for rank, status in enumerate(CELL_ORDER)}
 MAX_WORKERS = 8  # processes reading reports at once (never more than the CPUs this process may use)
 REPORTS_PER_WORKER = 4  # fewer reports than this per process: read them in this one
@@ -202,7 +204,9 @@ def _tally_by_check(report: dict[str, Any], results: Counter[tuple[str, str]], e
     """Cells and failing counts from a version 2 report: its results counted per (check, status), its severities
     from the checks table (one per check), and `shown_status` once per check and status."""
     table = report["checks"]
-    waived = Counter(f["check_id"] for f in report["findings"] if f["status"] == FAIL and f.get("waiver"))
+    findings = report["findings"]
+    with_waiver = compress(map(_CHECK_AND_STATUS, findings), map(_WAIVER, findings))  # C speed: few have one
+    waived = Counter(check_id for check_id, status in with_waiver if status == FAIL)
     cells, failing = entry.cells, entry.failing
     for (check_id, status), count in results.items():
         if check_id not in checks:
