@@ -9,12 +9,14 @@ their file name.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import compress
@@ -152,6 +154,19 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
     return None
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Decoding a report makes some hundred thousand objects, and with them several full passes of the cycle
+    collector over every live object; decoded JSON has no cycles, so the collector waits until the report is read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
 
 
@@ -161,7 +176,8 @@ def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
     stem = path.name.removesuffix(".json")
     entry, checks = HostEntry(name=stem, source=str(path), file_name=stem), {}
     try:
-        report, results = read_report(path)
+        with _without_cycle_collection():
+            report, results = read_report(path)
     except InvalidReport as exc:
         entry.error = f"{path.name}: {exc}"
         return entry, checks
