@@ -19,8 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import compress
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,6 @@ class HostEntry:
 
 FAIL = "fail"
 _CHECK_AND_STATUS = itemgetter("check_id", "status")
-_WAIVER = methodcaller("get", "waiver")
 CELL_RANK = {status: rank for rank, status in enumerate(CELL_ORDER)}
 MAX_WORKERS = 8  # processes reading reports at once (never more than the CPUs this process may use)
 REPORTS_PER_WORKER = 4  # fewer reports than this per process: read them in this one
@@ -156,8 +154,8 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
 
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
-    """Decoding a report makes some hundred thousand objects, and with them several full passes of the cycle
-    collector over every live object; decoded JSON has no cycles, so the collector waits until the report is read."""
+    """Decoding a report makes some hundred thousand objects, and with them dozens of passes of the cycle collector;
+    decoded JSON has no cycles, so the collector waits until the report is read and freed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -173,11 +171,15 @@ CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
 def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
     """One host from its report file (its matrix row and counts: a few KB, whatever the report's size), and the
     id, title and severity of each check it ran."""
+    with _without_cycle_collection():  # until the decoded report is freed, on return from _read_host
+        return _read_host(path)
+
+
+def _read_host(path: Path) -> tuple[HostEntry, CheckTable]:
     stem = path.name.removesuffix(".json")
     entry, checks = HostEntry(name=stem, source=str(path), file_name=stem), {}
     try:
-        with _without_cycle_collection():
-            report, results = read_report(path)
+        report, results = read_report(path)
     except InvalidReport as exc:
         entry.error = f"{path.name}: {exc}"
         return entry, checks
@@ -220,9 +222,7 @@ def _tally_by_check(report: dict[str, Any], results: Counter[tuple[str, str]], e
     """Cells and failing counts from a version 2 report: its results counted per (check, status), its severities
     from the checks table (one per check), and `shown_status` once per check and status."""
     table = report["checks"]
-    findings = report["findings"]
-    with_waiver = compress(map(_CHECK_AND_STATUS, findings), map(_WAIVER, findings))  # C speed: few have one
-    waived = Counter(check_id for check_id, status in with_waiver if status == FAIL)
+    waived = Counter(f["check_id"] for f in report["findings"] if f["status"] == FAIL and f.get("waiver"))
     cells, failing = entry.cells, entry.failing
     for (check_id, status), count in results.items():
         if check_id not in checks:
