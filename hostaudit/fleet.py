@@ -9,9 +9,17 @@ their file name.
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +27,7 @@ from hostaudit import report_file
 from hostaudit.catalog import Severity
 from hostaudit.inputs import load_json
 from hostaudit.report import shown_status
+from hostaudit.sanitize import html_data, script_json
 
 FLEET_VERSION = 2
 STATUSES = frozenset({"pass", "fail", "unknown", "not_applicable"})
@@ -49,6 +58,13 @@ class HostEntry:
         return (self.error is None, *(-self.failing[s] for s in SEVERITIES), -len(self.escapable), self.name)
 
 
+FAIL = "fail"
+_CHECK_AND_STATUS = itemgetter("check_id", "status")
+CELL_RANK = {status: rank for rank, status in enumerate(CELL_ORDER)}
+MAX_WORKERS = 8  # processes reading reports at once (never more than the CPUs this process may use)
+REPORTS_PER_WORKER = 4  # fewer reports than this per process: read them in this one
+
+
 def _cell(finding: dict[str, Any]) -> str:
     return shown_status(str(finding.get("status")), finding.get("waiver"))
 
@@ -56,7 +72,7 @@ def _cell(finding: dict[str, Any]) -> str:
 def _worse(a: str | None, b: str) -> str:
     if a is None:
         return b
-    return min(a, b, key=lambda s: CELL_ORDER.index(s) if s in CELL_ORDER else len(CELL_ORDER))
+    return min(a, b, key=lambda s: CELL_RANK.get(s, len(CELL_ORDER)))
 
 
 class InvalidReport(ValueError):
@@ -68,8 +84,34 @@ def _optional_str(data: dict[str, Any], key: str, where: str) -> None:
         raise InvalidReport(f"{where}.{key} is not a string")
 
 
-def read_report(path: Path) -> dict[str, Any]:
-    """A host report checked for size, nesting depth and the types the fleet reads, or InvalidReport."""
+def _check_meta(meta: dict[str, Any], check_id: str) -> None:
+    for key in ("title", "severity"):
+        _optional_str(meta, key, f"the metadata of {check_id}")
+
+
+def _results(findings: list[Any]) -> Counter[tuple[str, str]]:
+    """How many findings have each (check id, status), counted at C speed; InvalidReport naming the first finding
+    that is not an object with a check id string and a known status."""
+    try:
+        results = Counter(map(_CHECK_AND_STATUS, findings))
+    except (TypeError, KeyError):  # a finding that is not an object, or lacks a key
+        results = None
+    if results is not None and all(isinstance(check_id, str) and isinstance(status, str) and status in STATUSES
+                                   for check_id, status in results):
+        return results
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict) or not isinstance(finding.get("check_id"), str):
+            raise InvalidReport(f"findings[{index}] has no check_id string")
+        status = finding.get("status")
+        if not isinstance(status, str) or status not in STATUSES:
+            raise InvalidReport(f"findings[{index}] has an unknown status")
+    raise AssertionError("unreachable: some finding was invalid")
+
+
+def read_report(path: Path) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
+    """A host report checked for size, nesting depth and the types the fleet reads (each finding's check id and
+    status; the title and severity of each check once, from the version 2 table), or InvalidReport; with how many
+    findings have each (check id, status)."""
     try:
         report = report_file.check(load_json(path, "report"))
     except ValueError as exc:
@@ -84,23 +126,21 @@ def read_report(path: Path) -> dict[str, Any]:
         _optional_str(report.get("host") or {}, key, "host")
     for key in ("collected_at", "hostaudit_version"):
         _optional_str(report, key, "report")
-    for index, finding in enumerate(report["findings"]):
-        where = f"findings[{index}]"
-        if not isinstance(finding, dict) or not isinstance(finding.get("check_id"), str):
-            raise InvalidReport(f"{where} has no check_id string")
-        if finding.get("status") not in STATUSES:
-            raise InvalidReport(f"{where} has an unknown status")
+    table = report.get("checks") if report["report_version"] >= 2 else None
     for check_id, meta in (report.get("checks") or {}).items():
         if not isinstance(meta, dict):
             raise InvalidReport(f"checks.{check_id} is not an object")
-    for finding, meta in report_file.with_checks(report):
-        for key in ("title", "severity"):
-            _optional_str(meta, key, f"the metadata of {finding['check_id']}")
+        if table is not None:
+            _check_meta(meta, check_id)
+    results = _results(report["findings"])
+    if table is None:  # version 1: each finding carries its check's metadata
+        for finding in report["findings"]:
+            _check_meta(finding, finding["check_id"])
     for index, verdict in enumerate(report.get("escapes") or ()):
         if not isinstance(verdict, dict) or not isinstance(verdict.get("paths", []), list) or not isinstance(
                 verdict.get("subject", {}), dict):
             raise InvalidReport(f"escapes[{index}] is not a verdict")
-    return report
+    return report, results
 
 
 def _docker_unreadable(report: dict[str, Any]) -> str | None:
@@ -112,38 +152,117 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
     return None
 
 
-def host_entry(path: Path, checks: dict[str, dict[str, Any]]) -> HostEntry:
-    """One host from its report file; `checks` collects every check's id, title and severity across the fleet."""
-    stem = path.name.removesuffix(".json")
-    entry = HostEntry(name=stem, source=str(path), file_name=stem)
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Decoding a report makes some hundred thousand objects, and with them dozens of passes of the cycle collector;
+    decoded JSON has no cycles, so the collector waits until the report is read and freed."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        report = read_report(path)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
+
+
+def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
+    """One host from its report file (its matrix row and counts: a few KB, whatever the report's size), and the
+    id, title and severity of each check it ran."""
+    with _without_cycle_collection():  # until the decoded report is freed, on return from _read_host
+        return _read_host(path)
+
+
+def _read_host(path: Path) -> tuple[HostEntry, CheckTable]:
+    stem = path.name.removesuffix(".json")
+    entry, checks = HostEntry(name=stem, source=str(path), file_name=stem), {}
+    try:
+        report, results = read_report(path)
     except InvalidReport as exc:
         entry.error = f"{path.name}: {exc}"
-        return entry
+        return entry, checks
     host = report.get("host") or {}
     entry.hostname, entry.docker, entry.kernel = host.get("hostname"), host.get("docker"), host.get("kernel")
     entry.name = entry.hostname or stem
     entry.collected_at, entry.hostaudit_version = report.get("collected_at"), report.get("hostaudit_version")
     entry.error = _docker_unreadable(report)
     if entry.error:
-        return entry
+        return entry, checks
     entry.containers = len(report.get("containers") or ())
-    for finding, meta in report_file.with_checks(report):
-        check_id, severity = finding["check_id"], meta.get("severity")
-        if check_id not in checks:
-            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
-        cell, previous = _cell(finding), entry.cells.get(check_id)
-        if cell != previous:
-            entry.cells[check_id] = _worse(previous, cell)
-        if cell == "fail" and severity in entry.failing:
-            entry.failing[severity] += 1
+    if report["report_version"] >= 2:
+        _tally_by_check(report, results, entry, checks)
+    else:
+        _tally_each_finding(report, entry, checks)
     for verdict in report.get("escapes") or ():
         if verdict.get("verdict") == "escapable":
             entry.escapable.append({"container": str((verdict.get("subject") or {}).get("name")),
                                     "techniques": [str(p.get("technique")) for p in verdict.get("paths") or ()
                                                    if isinstance(p, dict)]})
-    return entry
+    return entry, checks
+
+
+def _tally_each_finding(report: dict[str, Any], entry: HostEntry, checks: CheckTable) -> None:
+    """Cells and failing counts from a version 1 report, whose findings each carry a severity."""
+    cells, failing = entry.cells, entry.failing
+    for finding, meta in report_file.with_checks(report):
+        check_id, severity = finding["check_id"], meta.get("severity")
+        if check_id not in checks:
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": severity}
+        cell, previous = _cell(finding), cells.get(check_id)
+        if cell != previous:
+            cells[check_id] = _worse(previous, cell)
+        if cell == "fail" and severity in failing:
+            failing[severity] += 1
+
+
+def _tally_by_check(report: dict[str, Any], results: Counter[tuple[str, str]], entry: HostEntry,
+                    checks: CheckTable) -> None:
+    """Cells and failing counts from a version 2 report: its results counted per (check, status), its severities
+    from the checks table (one per check), and `shown_status` once per check and status."""
+    table = report["checks"]
+    waived = Counter(f["check_id"] for f in report["findings"] if f["status"] == FAIL and f.get("waiver"))
+    cells, failing = entry.cells, entry.failing
+    for (check_id, status), count in results.items():
+        if check_id not in checks:
+            meta = table.get(check_id)
+            meta = meta if isinstance(meta, dict) else {}
+            checks[check_id] = {"id": check_id, "title": meta.get("title"), "severity": meta.get("severity")}
+        shown = [shown_status(status, None)] if status != FAIL or count > waived[check_id] else []
+        if status == FAIL and waived[check_id]:
+            shown.append(shown_status(status, "waived"))
+        for cell in shown:
+            cells[check_id] = _worse(cells.get(check_id), cell)
+        severity = checks[check_id]["severity"]
+        if status == FAIL and severity in failing:
+            failing[severity] += count - waived[check_id]
+
+
+def _workers(reports: int) -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS, reports // REPORTS_PER_WORKER))
+
+
+def read_hosts(paths: list[Path]) -> Iterator[tuple[HostEntry, CheckTable]]:
+    """`host_entry` of each path, in the order given, read by up to MAX_WORKERS processes; a report whose process
+    ended without an answer (killed, out of memory) is that host "not audited", with the reason."""
+    workers = _workers(len(paths))
+    if workers == 1:
+        yield from map(host_entry, paths)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        futures = [pool.submit(host_entry, path) for path in paths]
+        for path, future in zip(paths, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                stem = path.name.removesuffix(".json")
+                yield HostEntry(name=stem, source=str(path), file_name=stem,
+                                error=f"{path.name}: the process reading it ended ({exc})"), {}
 
 
 def _keep_apart(hosts: list[HostEntry]) -> None:
@@ -160,8 +279,12 @@ def _keep_apart(hosts: list[HostEntry]) -> None:
 def merge(paths: list[Path], not_audited: dict[str, str] | None = None) -> dict[str, Any]:
     """The fleet document: hosts worst first, checks by severity then by how many hosts fail them, the matrix.
     `not_audited` names hosts that have no report at all (unreachable, failed) with the reason."""
-    checks: dict[str, dict[str, Any]] = {}
-    entries = [host_entry(p, checks) for p in paths]
+    checks: CheckTable = {}
+    entries = []
+    for entry, seen in read_hosts(paths):
+        entries.append(entry)
+        for check_id, meta in seen.items():
+            checks.setdefault(check_id, meta)  # the first host (in the order given) to run a check names it
     entries += [HostEntry(name=name, source="", file_name=name, error=reason)
                 for name, reason in (not_audited or {}).items()]
     _keep_apart(entries)
@@ -190,15 +313,50 @@ def render_json(fleet: dict[str, Any]) -> str:
     return json.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
 
 
+CELL_LETTERS = {"fail": "f", "unknown": "u", "waived": "w", "pass": "p", "not_applicable": "n"}
+
+
+def page_data(fleet: dict[str, Any]) -> dict[str, Any]:
+    """What the fleet page's script renders: the checks once; each host one row whose matrix cells are one letter
+    per check ("." not run); each escape technique's text once. Strings bounded, controls and bidi marks visible."""
+    column = {check["id"]: index for index, check in enumerate(fleet["checks"])}
+    techniques: dict[str, int] = {}
+    hosts = []
+    for host in fleet["hosts"]:
+        cells = None
+        if not host["error"]:
+            letters = ["."] * len(column)
+            for check_id, cell in fleet["matrix"][host["name"]].items():
+                letters[column[check_id]] = CELL_LETTERS.get(cell, ".")
+            cells = "".join(letters)
+        escapable = [[escape["container"], [techniques.setdefault(t, len(techniques)) for t in escape["techniques"]]]
+                     for escape in host["escapable"]]
+        hosts.append([host["name"], host["error"], host["hostname"], host["docker"], host["kernel"],
+                      host["collected_at"], host["containers"], [host["failing"][s] for s in SEVERITIES], cells,
+                      escapable])
+    return html_data({
+        "severities": SEVERITIES, "cells": {letter: cell for cell, letter in CELL_LETTERS.items()},
+        "checks": [[c["id"], c["title"], c["severity"], c["failing_hosts"]] for c in fleet["checks"]],
+        "techniques": list(techniques), "hosts": hosts})
+
+
 def render_html(fleet: dict[str, Any]) -> str:
-    """One self-contained page (no network): autoescaped Jinja2, control characters made visible."""
+    """One self-contained page (no network): the summary by autoescaped Jinja2, the hosts and checks as JSON data
+    that the page's script shows filtered, a page of hosts at a time."""
     from importlib import resources
 
     from jinja2 import Environment, StrictUndefined
+    from markupsafe import Markup
 
-    from hostaudit.renderers.html import visible
+    from hostaudit.renderers.html import csp_hash, visible
 
-    text = (resources.files("hostaudit.reports") / "templates" / "fleet.html.j2").read_text(encoding="utf-8")
+    templates = resources.files("hostaudit.reports") / "templates"
+    text = (templates / "fleet.html.j2").read_text(encoding="utf-8")
+    script = (templates / "fleet.js").read_text(encoding="utf-8")
     env = Environment(autoescape=True, finalize=visible, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True)
-    return env.from_string(text).render(fleet=fleet, severities=SEVERITIES)
+    return env.from_string(text).render(
+        fleet=fleet, severities=SEVERITIES,
+        data=Markup(script_json(page_data(fleet))),  # <, >, & escaped: inert inside <script>
+        script=Markup(script),  # our own package file, never report data
+        csp=f"default-src 'none'; style-src 'unsafe-inline'; script-src {csp_hash(script)}")

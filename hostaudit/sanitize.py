@@ -60,6 +60,29 @@ def html_text(value: object) -> str:
     return _CONTROL_BUT_LINES.sub(lambda m: f"\\x{ord(m.group()):02x}", _common(value))
 
 
+def html_data(value: Any) -> Any:
+    """For JSON data a page's script shows as text: `json_value` bounds it, then every string (keys too) goes through
+    `html_text`, so the script shows controls and bidi marks as visible escapes."""
+    return _html_all(json_value(value))
+
+
+def _html_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return html_text(value)
+    if isinstance(value, dict):
+        return {html_text(str(k)): _html_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_html_all(v) for v in value]
+    return value
+
+
+def script_json(value: Any) -> str:
+    """JSON for a `<script type="application/json">` element: `<`, `>` and `&` escaped, so no text in it can close
+    the element or open a comment; JSON.parse reads the escapes back."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def prometheus_label(value: object) -> str:
     """For a label value of the Prometheus text format: backslash, double quote and newline escaped, other
     controls shown as `?`."""

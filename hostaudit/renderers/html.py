@@ -14,7 +14,7 @@ from importlib import resources
 from hostaudit.catalog import Severity
 from hostaudit.pss import describe
 from hostaudit.report import ContainerSummary, Finding, Report
-from hostaudit.sanitize import html_text, json_value
+from hostaudit.sanitize import html_data, html_text, json_value, script_json
 from hostaudit.serde import to_jsonable
 
 TEMPLATES = "templates"
@@ -81,17 +81,6 @@ def visible(value: object) -> object:
     return value
 
 
-def _visible_all(value: object) -> object:
-    """`visible` applied to every string (keys too) of a JSON-ready value, bounded like every JSON value."""
-    if isinstance(value, str):
-        return html_text(value)
-    if isinstance(value, dict):
-        return {html_text(str(k)): _visible_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_visible_all(v) for v in value]
-    return value
-
-
 def data(report: Report) -> dict[str, object]:
     """What the page's script renders the findings from: checks, groups and subjects once each; each finding a row
     `[check id, subject index, status, evidence index, detail, waiver, baseline]`, equal evidence stored once."""
@@ -115,19 +104,13 @@ def data(report: Report) -> dict[str, object]:
                                separators=(",", ":"))
             rows.append([f.check_id, subjects[f.subject.key], status_of(f), evidence.setdefault(shown, len(evidence)),
                          f.detail, f.waiver, f.baseline])
-    return _visible_all(json_value({
+    return html_data({
         "checks": checks, "groups": groups, "subjects": subject_rows,
-        "evidence": [json.loads(text) for text in evidence], "findings": rows}))
+        "evidence": [json.loads(text) for text in evidence], "findings": rows})
 
 
-def _script_data(value: object) -> str:
-    """JSON for a `<script type="application/json">` element: `<`, `>` and `&` escaped, so no text in it can close
-    the element or open a comment; JSON.parse reads the escapes back."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """A Content-Security-Policy source that allows exactly this inline script or style."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
@@ -146,10 +129,10 @@ def render(report: Report) -> str:
         chart=_chart(report.counts()),
         chart_width=CHART_WIDTH,
         severities=SEVERITIES,
-        findings=Markup(_script_data(data(report))),  # JSON with <, >, & escaped: inert inside <script>
+        findings=Markup(script_json(data(report))),  # JSON with <, >, & escaped: inert inside <script>
         new_failures=sum(1 for f in report.findings if f.failing and f.baseline == "new"),
         describe=describe,
         css=Markup(css),  # our own package files, never report data
         script=Markup(script),
-        csp=f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; img-src data:",
+        csp=f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(script)}; img-src data:",
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -27,8 +29,17 @@ def report(findings: list[tuple[str, str, str]], escapes: tuple[str, ...] = (), 
     }
 
 
-@pytest.fixture()
-def reports(tmp_path):
+def as_version_2(document: dict) -> dict:
+    """A version 1 report as version 2 writes it: each check's title and severity once in the checks table, a
+    finding without them (and without a waiver it does not have)."""
+    checks = {f["check_id"]: {"title": f["title"], "severity": f["severity"]} for f in document["findings"]}
+    findings = [{k: v for k, v in f.items() if k not in ("title", "severity") and (k != "waiver" or v)}
+                for f in document["findings"]]
+    return document | {"report_version": 2, "checks": checks, "findings": findings}
+
+
+@pytest.fixture(params=[1, 2], ids=["v1", "v2"])
+def reports(tmp_path, request):
     files = {
         "clean": report([("daemon.icc_enabled", "medium", "pass"), ("container.privileged", "critical", "pass")]),
         "bad": report([("daemon.icc_enabled", "medium", "fail"), ("container.privileged", "critical", "fail"),
@@ -40,7 +51,7 @@ def reports(tmp_path):
     for name, data in files.items():
         data["host"]["hostname"] = name
         paths.append(tmp_path / f"{name}.json")
-        paths[-1].write_text(json.dumps(data))
+        paths[-1].write_text(json.dumps(data if request.param == 1 else as_version_2(data)))
     paths.append(tmp_path / "lost.json")
     paths[-1].write_text("{not json")
     return paths
@@ -61,30 +72,41 @@ def test_matrix_cell_is_the_worst_result_over_subjects(reports):
     assert merged["matrix"]["clean"] == {"daemon.icc_enabled": "pass", "container.privileged": "pass"}
     assert [c["id"] for c in merged["checks"]] == ["container.privileged", "kernel.x", "daemon.icc_enabled"]
     assert {c["id"]: c["failing_hosts"] for c in merged["checks"]}["daemon.icc_enabled"] == 2
+    failing = {h["name"]: {s: n for s, n in h["failing"].items() if n} for h in merged["hosts"]}
+    assert failing == {"lost": {}, "bad": {"critical": 1, "medium": 1}, "mild": {"medium": 1}, "clean": {}}, \
+        "a waived failure is not counted failing"
 
 
-class _Text(HTMLParser):
+class _Page(HTMLParser):
+    """The tags of a page and the text of each script element."""
+
     def __init__(self):
         super().__init__()
         self.tags: list[str] = []
-        self.text: list[str] = []
+        self.scripts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        if tag == "script":
+            self.scripts.append("")
 
     def handle_data(self, data):
-        self.text.append(data)
+        if self.tags and self.tags[-1] == "script":
+            self.scripts[-1] += data
 
 
-def test_html_escapes_hostile_names_and_loads_nothing(reports):
+def test_html_carries_hostile_names_as_inert_data_and_loads_nothing(reports):
     page = fleet.render_html(fleet.merge(reports))
-    parsed = _Text()
+    parsed = _Page()
     parsed.feed(page)
-    assert "script" not in parsed.tags
-    text = "".join(parsed.text)
-    assert "<script>alert(1)</script>\\x1b[31m" in text, "the name is shown as text, control characters visible"
+    assert parsed.tags.count("script") == 2 and "img" not in parsed.tags  # the JSON data and the page's script
+    data = json.loads(parsed.scripts[0])
+    (bad,) = [h for h in data["hosts"] if h[0] == "bad"]
+    assert bad[9][0][0] == "<script>alert(1)</script>\\x1b[31m", "the name as data, control characters visible"
+    assert "</script>" not in parsed.scripts[0] and "not audited" not in parsed.scripts[0]
     assert not re.search(r"(src|href)=\"?https?:", page)
-    assert "not audited: lost.json" in text
+    csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1))
+    assert re.fullmatch(r"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'", csp)
 
 
 def test_cli_writes_json_and_html(tmp_path, reports):
@@ -139,6 +161,12 @@ for _ in range(70):
      "findings[0] has no check_id string"),
     ({"report_version": 2, "checks": {}, "findings": [{"check_id": "x", "status": "exploded"}]},
      "findings[0] has an unknown status"),
+    ({"report_version": 2, "checks": {}, "findings": [{"check_id": "x", "status": "fail"}, {"check_id": ["x"]}]},
+     "findings[1] has no check_id string"),
+    ({"report_version": 2, "checks": {}, "findings": [{"check_id": "x", "status": ["fail"]}]},
+     "findings[0] has an unknown status"),
+    ({"report_version": 2, "checks": {}, "findings": [{"check_id": "x", "status": "fail"}, "x"]},
+     "findings[1] has no check_id string"),
     ({"report_version": 2, "checks": {"x": {"title": 5}}, "findings": [{"check_id": "x", "status": "fail"}]},
      "the metadata of x.title is not a string"),
     ({"report_version": 1, "findings": [], "host": ["not", "a", "dict"]}, "host is not an object"),
@@ -160,7 +188,54 @@ def test_a_deeply_nested_report_does_not_crash(tmp_path):
     assert "not audited: deep: deep.json: nested too deeply" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_html_leads_with_the_matrix_and_folds_the_escapable_list(reports):
-    page = fleet.render_html(fleet.merge(reports))
-    assert page.index('class="matrix"') < page.index('class="hosts"'), "the matrix comes first"
-    assert page.index('class="matrix"') < page.index("<details>") and "1 escapable</summary>" in page
+def test_html_page_data_has_a_cell_per_host_and_check(reports):
+    merged = fleet.merge(reports)
+    data = fleet.page_data(merged)
+    columns = [c[0] for c in data["checks"]]
+    for host in data["hosts"]:
+        if host[1] is None:  # audited: one letter per check, decoded by the page's own table
+            cells = {c: data["cells"].get(letter, "") for c, letter in zip(columns, host[8], strict=True)}
+            assert {c: v for c, v in cells.items() if v} == merged["matrix"][host[0]]
+        else:
+            assert host[8] is None and host[1].startswith("lost.json")
+
+
+def many_reports(tmp_path, count: int) -> list:
+    """`count` version 2 reports, each failing a different mix of checks (so every host's row differs)."""
+    paths = []
+    for index in range(count):
+        findings = [(f"container.c{check}", ("critical", "high", "low")[check % 3],
+                     ("fail", "pass", "unknown", "waived")[(index + check) % 4]) for check in range(6)]
+        paths.append(tmp_path / f"host-{index:02d}.json")
+        paths[-1].write_text(json.dumps(as_version_2(report(findings, hostname=f"host-{index:02d}"))))
+    return paths
+
+
+def test_reports_read_by_several_processes_merge_as_in_one(tmp_path, monkeypatch):
+    paths = many_reports(tmp_path, 12)
+    assert fleet._workers(len(paths)) > 1 or (os.cpu_count() or 1) == 1
+    in_processes = fleet.merge(paths)
+    monkeypatch.setattr(fleet, "MAX_WORKERS", 1)
+    in_one = fleet.merge(paths)
+    for merged in (in_processes, in_one):
+        merged.pop("generated_at")
+    assert json.dumps(in_processes) == json.dumps(in_one)  # the same document, key order included
+
+
+_real_host_entry = fleet.host_entry
+
+
+def _dies_on_host_03(path):
+    if path.name == "host-03.json":
+        os._exit(9)  # as a worker killed for memory would
+    return _real_host_entry(path)
+
+
+def test_a_reader_process_that_dies_leaves_its_host_not_audited(tmp_path, monkeypatch):
+    if fleet._workers(12) == 1:
+        pytest.skip("one CPU: no reader processes")
+    monkeypatch.setattr(fleet, "host_entry", _dies_on_host_03)
+    merged = fleet.merge(many_reports(tmp_path, 12))
+    errors = {h["name"]: h["error"] for h in merged["hosts"] if h["error"]}
+    assert errors["host-03"].startswith("host-03.json: the process reading it ended")
+    assert all("\n" not in e for e in errors.values()) and len(merged["hosts"]) == 12

@@ -189,3 +189,31 @@ def test_load_snapshot_rejects_deep_nesting_with_value_error():
         assert "snapshot" in str(exc)
     else:
         raise AssertionError("a 100000-deep document is not a snapshot")
+
+
+def _depth(value: object) -> int:
+    """Oracle: how deep lists and objects nest in a decoded value (a scalar is 0), by plain recursion."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+# Strings full of what the text-level reader must not mistake for structure: brackets, quotes, backslashes.
+TRICKY_TEXT = st.lists(st.sampled_from(['"', "\\", "[", "]", "{", "}", '\\"', "é", "\u202e", "\n", "a"]),
+                       max_size=8).map("".join)
+DEEP_JSON = st.recursive(st.none() | st.integers() | st.text(max_size=4) | TRICKY_TEXT,
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TRICKY_TEXT, inner, max_size=3),
+                         max_leaves=30)
+
+
+@FUZZ
+@given(value=DEEP_JSON, ascii_only=st.booleans(), indent=st.sampled_from([None, 1]))
+def test_json_depth_read_from_the_text_equals_the_depth_of_the_value(value, ascii_only, indent):
+    from hostaudit.inputs import json_deeper_than
+
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=indent).encode()
+    depth = _depth(value)
+    assert [json_deeper_than(text, limit) for limit in range(depth + 2)] == [limit < depth
+                                                                            for limit in range(depth + 2)]

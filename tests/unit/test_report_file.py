@@ -62,9 +62,8 @@ def test_baseline_reads_both_versions_alike(version_1, version_2):
 def test_fleet_reads_both_versions_alike(tmp_path, version_1, version_2):
     for name, document in (("old", version_1), ("new", version_2)):
         (tmp_path / f"{name}.json").write_text(json.dumps(document))
-    checks_old: dict = {}
-    checks_new: dict = {}
-    old, new = fleet.host_entry(tmp_path / "old.json", checks_old), fleet.host_entry(tmp_path / "new.json", checks_new)
+    (old, checks_old), (new, checks_new) = fleet.host_entry(tmp_path / "old.json"), fleet.host_entry(
+        tmp_path / "new.json")
     assert old.error is None and new.error is None
     assert (old.cells, old.failing, old.escapable) == (new.cells, new.failing, new.escapable)
     assert checks_old == checks_new
