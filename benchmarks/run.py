@@ -4,12 +4,12 @@
     python -m benchmarks.run --sizes 10,100 --repeat 5 --out /tmp/bench
     python -m benchmarks.run --sizes 40,100,1000 --docker-bench /tmp/docker-bench-security --fleet 1000
 
-Plants busybox `sleep` containers through the Docker API (in parallel), then times
-`hostaudit audit --format json --docker-host ...` under `/usr/bin/time -v`, and `hostaudit --help` beside the
-interpreter's own start-up. With --docker-bench (a checkout of docker-bench-security, never part of this repository)
-its container_runtime section runs on the same lab at each size up to --docker-bench-max, alternating with hostaudit.
-With --fleet N, N copies of the 100-container report (one hostname each) are merged by `hostaudit fleet`; with
---fleet-report FILE too, copies of that report instead, and no lab is started (the fleet case alone).
+Plants busybox `sleep` containers through the Docker API (in parallel), byte-compiles hostaudit (as `pip install`
+does), then times `hostaudit audit --format json --docker-host ...` under `/usr/bin/time -v`, and `hostaudit --help`
+beside the interpreter's own start-up. With --docker-bench (a checkout of docker-bench-security, never part of this
+repository) its container_runtime section runs on the same lab at each size up to --docker-bench-max, alternating
+with hostaudit. With --fleet N, N copies of the 100-container report (one hostname each) are merged by `hostaudit
+fleet`; with --fleet-report FILE too, copies of that report instead, and no lab is started (the fleet case alone).
 Writes results.md and results.json, and exits 1 when a target is missed (2 when the lab cannot be set up).
 """
 
@@ -94,6 +94,15 @@ def _hostaudit() -> str:
         return found
     resolved = subprocess.run(["pyenv", "which", "hostaudit"], capture_output=True, text=True, check=False)
     return resolved.stdout.strip() if resolved.returncode == 0 and resolved.stdout.strip() else found
+
+
+def compile_bytecode(python: str) -> None:
+    """Byte-compile the hostaudit that `python` imports, as `pip install` does: an editable install run with
+    PYTHONDONTWRITEBYTECODE set would otherwise compile its ~160 modules again in every timed run."""
+    subprocess.run([python, "-c", "import compileall, hostaudit, hostaudit.checks, hostaudit.reports\n"
+                    "for package in (hostaudit, hostaudit.checks, hostaudit.reports):\n"
+                    "    for folder in package.__path__:\n"
+                    "        compileall.compile_dir(folder, quiet=1)"], check=True)
 
 
 def plant(docker_url: str, first: int, count: int, start: bool) -> tuple[int, list[str]]:
@@ -346,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     exit_on_signals()  # SIGTERM/SIGHUP also reach the teardown below
     counts = sorted(int(c) for c in args.sizes.split(","))
     hostaudit = _hostaudit()
+    compile_bytecode(interpreter(hostaudit))
     base = lab_dir("hb-")
     docker = PrivateDocker(base / "docker")
     sizes: list[SizeResult] = []

@@ -48,6 +48,18 @@ def _run(name: str, function: Callable[[], Any]) -> tuple[Any, CollectorStatus]:
     return facts, CollectorStatus(name, state, message, round(time.perf_counter() - started, 4))
 
 
+def _merged(first: tuple[Any, CollectorStatus], second: tuple[Any, CollectorStatus]) -> tuple[Any, CollectorStatus]:
+    """One collector's facts and status from two runs of it over parts of its input (facts are dicts)."""
+    (facts_a, status_a), (facts_b, status_b) = first, second
+    failed = [s for s in (status_a, status_b) if s.state is not CollectorState.OK]
+    status = CollectorStatus(status_a.name, failed[0].state if failed else CollectorState.OK,
+                             "; ".join(s.message for s in failed if s.message),
+                             round(status_a.duration_s + status_b.duration_s, 4))
+    if facts_a is None and facts_b is None:
+        return None, status
+    return {**(facts_a or {}), **(facts_b or {})}, status
+
+
 def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     """Read every source, each fault-isolated, into one snapshot."""
     from hostaudit.collectors import (
@@ -79,8 +91,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     }
     ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
     ctx.docker_engines  # noqa: B018 - and find every dockerd once
-    with ThreadPoolExecutor(max_workers=len(first)) as pool:
+    with ThreadPoolExecutor(max_workers=len(first) + 1) as pool:
         futures = {name: pool.submit(_run, name, fn) for name, fn in first.items()}
+        listed = futures["containers"].result()[0] or ()
+        # /proc of Docker's running containers is read while the slower sources (the host's binaries) still answer
+        docker_runtime = pool.submit(_run, "runtime", lambda: runtime.collect(ctx, tuple(listed)))
         done = {name: future.result() for name, future in futures.items()}
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
@@ -91,11 +106,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     cri_facts, statuses["cri"] = _run("cri", lambda: cri.collect(ctx, facts["kubelet"]))
     cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()
     containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known, cri_ids))
-    everything = (tuple(docker_containers) + (cri_facts.containers if cri_facts else ())
-                  + (containerd_facts.containers if containerd_facts else ())
-                  + (facts["podman"].containers if facts["podman"] else ()))
-    say(f"reading /proc for {sum(1 for c in everything if c.pid)} running containers")
-    runtime_facts, statuses["runtime"] = _run("runtime", lambda: runtime.collect(ctx, everything))
+    others = ((cri_facts.containers if cri_facts else ()) + (containerd_facts.containers if containerd_facts else ())
+              + (facts["podman"].containers if facts["podman"] else ()))
+    say(f"reading /proc for {sum(1 for c in tuple(docker_containers) + others if c.pid)} running containers")
+    runtime_facts, statuses["runtime"] = _merged(docker_runtime.result(),
+                                                 _run("runtime", lambda: runtime.collect(ctx, others)))
     file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
     _docker.release(ctx)
     return Snapshot(

@@ -227,7 +227,8 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
                 rationale=meta.rationale, remediation=meta.remediation, cis=meta.cis, references=meta.references,
                 ansible_key=meta.ansible_key,
             ))
-    findings.sort(key=lambda f: (-f.severity.rank, f.check_id, f.subject.key))
+    rank = {check_id: checks[check_id].meta.severity.rank for check_id in results}
+    findings.sort(key=lambda f: (-rank[f.check_id], f.check_id, f.subject.key))
     return Report(
         report_version=REPORT_VERSION,
         hostaudit_version=snapshot.hostaudit_version,

@@ -26,6 +26,11 @@ def to_jsonable(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
+    # the plain containers first: most of a report's values are evidence dicts and lists
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [to_jsonable(v) for v in value]
     names = _field_names(kind)
     if names is not None:
         return {name: to_jsonable(getattr(value, name)) for name in names}

@@ -34,13 +34,18 @@ def _within(path: str, parent: str) -> str | None:
     return path[len(parent) + 1:] if path.startswith(parent + "/") else None
 
 
-def covering(mounts: tuple[MountInfo, ...], path: str) -> MountInfo | None:
-    """The mount that `path` resolves to: the deepest mount point at or above it, the later one on a tie."""
+def _points(mounts: tuple[MountInfo, ...]) -> list[tuple[str, str, MountInfo]]:
+    """Each mount with its normalized mount point, and that point as a directory prefix."""
+    return [(point, point + "/", mount) for mount in mounts for point in (_normpath(mount.mount_point),)]
+
+
+def _covering(points: list[tuple[str, str, MountInfo]], path: str) -> MountInfo | None:
+    """The mount that the normalized `path` resolves to (`points`: its mounts' `_points`): the deepest mount point
+    at or above it, the later one on a tie."""
     best: MountInfo | None = None
     best_depth = -1
-    for mount in mounts:
-        point = _normpath(mount.mount_point)
-        if len(point) >= best_depth and _within(path, point) is not None:
+    for point, prefix, mount in points:
+        if len(point) >= best_depth and (path == point or point == "/" or path.startswith(prefix)):
             best, best_depth = mount, len(point)
     return best
 
@@ -50,6 +55,7 @@ def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_
     """Container paths where `fs_path` of a filesystem of `fstypes` (None: whatever each mount shows) can be
     written: a read-write mount reaches it and no other mount covers it."""
     found = []
+    points = None
     for mount in mounts:
         if mount.fstype not in fstypes:
             continue
@@ -57,7 +63,9 @@ def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_
         if relative is None:
             continue
         place = posixpath.normpath(posixpath.join(mount.mount_point, relative))
-        top = covering(mounts, place)
+        if points is None:
+            points = _points(mounts)
+        top = _covering(points, place)
         if top is not None and top.fstype in fstypes and top.rw and place not in found:
             found.append(place)
     return found

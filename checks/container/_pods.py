@@ -7,17 +7,38 @@ from typing import Any
 
 from hostaudit.model import Container, Pod, Snapshot
 
+from ._subjects import once_per_snapshot
+
 # What a Kubernetes pod's containers share with its sandbox (the PID namespace only with shareProcessNamespace).
 POD_SHARED = ("network", "ipc", "uts", "pid")
 _PROC_NS = re.compile(r"^path:/proc/(\d+)/ns/\w+$")
+
+
+@once_per_snapshot
+def _sandboxes(facts: Snapshot) -> dict[tuple[str, str], Container]:
+    """Pod sandbox tasks by (id, namespace), the first of each as the snapshot lists them."""
+    found: dict[tuple[str, str], Container] = {}
+    for c in facts.all_containers:
+        if c.pod is not None and not c.pod.container_name:
+            found.setdefault((c.id, c.namespace), c)
+    return found
+
+
+@once_per_snapshot
+def _by_pid(facts: Snapshot) -> dict[int, list[Container]]:
+    """Containers by init pid, in the snapshot's order."""
+    found: dict[int, list[Container]] = {}
+    for c in facts.all_containers:
+        if c.pid is not None:
+            found.setdefault(c.pid, []).append(c)
+    return found
 
 
 def sandbox_of(facts: Snapshot, ctr: Container) -> Container | None:
     """The sandbox (pause) task of a Kubernetes container's pod, when it was found."""
     if ctr.pod is None or not ctr.pod.container_name:
         return None
-    return next((c for c in facts.all_containers if c.pod is not None and not c.pod.container_name
-                 and c.id == ctr.pod.sandbox_id and c.namespace == ctr.namespace), None)
+    return _sandboxes(facts).get((ctr.pod.sandbox_id, ctr.namespace))
 
 
 def namespace_owner(facts: Snapshot, ctr: Container, kind: str) -> Container | None:
@@ -28,8 +49,7 @@ def namespace_owner(facts: Snapshot, ctr: Container, kind: str) -> Container | N
         return None
     match = _PROC_NS.match(declared)
     if match:
-        pid = int(match.group(1))
-        owner = next((c for c in facts.all_containers if c.pid == pid and c.key != ctr.key), None)
+        owner = next((c for c in _by_pid(facts).get(int(match.group(1)), ()) if c.key != ctr.key), None)
         if owner is not None:
             return owner
     return sandbox_of(facts, ctr) if kind in POD_SHARED else None

@@ -21,9 +21,10 @@ META = CheckMeta(
 LXCFS = "/var/lib/lxcfs"
 
 
-def judge(facts: Snapshot, ctr: Container) -> Judgement:
+def judge(facts: Snapshot, ctr: Container, host_lxcfs: bool) -> Judgement:
+    """`host_lxcfs`: whether the host runs lxcfs (a host fact: its mount table grows with the containers, so it is
+    read once per audit, not once per container)."""
     # a mount of / or /var exposes lxcfs only where the host runs it; a mount of lxcfs files is one by itself
-    host_lxcfs = facts.host is not None and any(m.fstype == "fuse.lxcfs" for m in facts.host.mounts)
     declared = [m.source for m in host_mounts(ctr) if m.rw and (
         m.source.startswith(LXCFS + "/") or m.source.rstrip("/") == LXCFS or (host_lxcfs and exposes(m, LXCFS)))]
     evidence = {"lxcfs.declared_rw": declared, "host.lxcfs_mounted": host_lxcfs}
@@ -37,4 +38,5 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
 
 @register(META)
 def evaluate(facts: Snapshot):
-    return per_container(facts, lambda ctr: judge(facts, ctr))
+    host_lxcfs = facts.host is not None and any(m.fstype == "fuse.lxcfs" for m in facts.host.mounts)
+    return per_container(facts, lambda ctr: judge(facts, ctr, host_lxcfs))

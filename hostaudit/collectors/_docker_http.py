@@ -8,11 +8,12 @@ API version, so there is nothing to negotiate.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
+import math
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -35,13 +36,47 @@ def expect_shape(value: Any, expect: type, endpoint: str) -> Any:
     return value
 
 
+class _DeadlineSocket(socket.socket):
+    """A socket whose every send and receive ends by its `deadline` (on the time.monotonic() clock), which the
+    client sets per exchange: a server that trickles bytes cannot stretch one answer past the timeout."""
+
+    deadline = math.inf
+
+    def _bound(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.settimeout(left)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self._bound()
+        return super().recv_into(buffer, nbytes, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self._bound()
+        super().sendall(data, flags)
+
+
+def _tcp_connection(address: tuple[str, int], timeout: float, source_address: Any = None) -> _DeadlineSocket:
+    plain = socket.create_connection(address, timeout, source_address)
+    sock = _DeadlineSocket(fileno=plain.detach())
+    sock.settimeout(timeout)
+    return sock
+
+
+class _TcpConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._create_connection = _tcp_connection
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__("docker", timeout=timeout)
         self.path = path
 
     def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = _DeadlineSocket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
             sock.connect(self.path)
@@ -68,7 +103,7 @@ class DockerAPI:
             if isinstance(self.address, str):
                 conn = _UnixConnection(self.address, self.timeout)
             else:
-                conn = http.client.HTTPConnection(*self.address, timeout=self.timeout)
+                conn = _TcpConnection(*self.address, timeout=self.timeout)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -76,20 +111,14 @@ class DockerAPI:
 
     def _exchange(self, endpoint: str) -> tuple[int, bytes]:
         """Status and body of `GET endpoint`, all of it within `timeout` seconds whatever the server sends (a
-        trickle of bytes included) and at most MAX_RESPONSE bytes; TimeoutError or DockerAPIError otherwise."""
+        trickle of bytes included: each receive waits only for what is left of the exchange's time, see
+        `_DeadlineSocket`) and at most MAX_RESPONSE bytes; TimeoutError or DockerAPIError otherwise."""
         conn = self._connection()
-        expired = threading.Event()
-
-        def expire() -> None:
-            expired.set()
-            sock = conn.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        timer = threading.Timer(self.timeout, expire)
-        timer.start()
+        deadline = time.monotonic() + self.timeout
         try:
+            if conn.sock is None:
+                conn.connect()
+            conn.sock.deadline = deadline
             conn.request("GET", endpoint)
             response = conn.getresponse()
             body = bytearray()
@@ -100,14 +129,9 @@ class DockerAPI:
                     raise DockerAPIError(response.status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            if expired.is_set():
+            if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
                 raise TimeoutError(f"no complete answer to {endpoint} within {self.timeout:g}s (timed out)") from exc
             raise
-        finally:
-            timer.cancel()
-        if expired.is_set():
-            conn.close()
-            raise TimeoutError(f"no complete answer to {endpoint} within {self.timeout:g}s (timed out)")
         return response.status, bytes(body)
 
     def get(self, endpoint: str) -> Any:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -91,12 +92,12 @@ def binary_version(path: str) -> str | None:
 
 def runtime_binaries() -> dict[str, str]:
     """Path -> version for each runtime binary found; a binary that fails or times out is left out."""
-    versions = {}
-    for path in _candidates().values():
-        version = binary_version(path)
-        if version:
-            versions[path] = version
-    return versions
+    paths = list(_candidates().values())
+    if not paths:
+        return {}
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:  # each run is mostly the binary's own start-up
+        versions = list(pool.map(binary_version, paths))
+    return {path: version for path, version in zip(paths, versions, strict=True) if version}
 
 
 def running_binary_version(pid: int, name: str) -> tuple[str | None, str | None]:
@@ -121,6 +122,8 @@ def parse_dpkg_status(text: str, wanted: tuple[str, ...]) -> dict[str, str]:
     """Package -> version of the installed (`install ok installed`) packages in `wanted`, from dpkg's status file."""
     found = {}
     for stanza in text.split("\n\n"):
+        if not any(name in stanza for name in wanted):
+            continue  # most of the file: a stanza that cannot name a wanted package
         fields: dict[str, str] = {}
         for line in stanza.splitlines():
             key, sep, value = line.partition(":")

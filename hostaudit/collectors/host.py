@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from hostaudit.collectors import CollectContext
 from hostaudit.collectors._fs import host_isdir, host_root, read_text
@@ -63,6 +64,12 @@ def _hostname() -> str:
 
 
 def collect(ctx: CollectContext) -> HostFacts:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        binaries = pool.submit(runtime_binaries)  # mostly the binaries' own start-up: run while the rest is read
+        return _facts(ctx, binaries)
+
+
+def _facts(ctx: CollectContext, binaries: Future[dict[str, str]]) -> HostFacts:
     import distro
 
     # from /etc/os-release and the release files only: the default would run `lsb_release` and `uname` from $PATH
@@ -104,7 +111,7 @@ def collect(ctx: CollectContext) -> HostFacts:
         sudoers_docker=tuple(sorted({g.principal for g in sudo_grants})),
         sudo_grants=sudo_grants,
         sudoers_unreadable=sudoers_unreadable,
-        runtime_binaries=runtime_binaries(),
+        runtime_binaries=binaries.result(),
         runtime_packages=runtime_packages(),
         kernel_modules=read_kernel_modules(uname.release),
     )

@@ -17,16 +17,24 @@ from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
 CHECK_FIELDS = ("title", "severity", "scope", "rationale", "remediation", "cis", "references", "ansible_key")
-RESULT_FIELDS = ("subject", "status", "evidence", "detail", "waiver", "baseline")
 OPTIONAL = ("waiver", "baseline")  # absent when None
 
 
 def _finding_item(finding: Finding) -> dict[str, Any]:
-    """One finding, not yet made JSON-safe; a subject's pod, the waiver and the baseline mark are left out when there
-    is none."""
-    item = {"check_id": finding.check_id} | {name: to_jsonable(getattr(finding, name)) for name in RESULT_FIELDS}
-    item["subject"] = {key: value for key, value in item["subject"].items() if value is not None}
-    return {key: value for key, value in item.items() if value is not None or key not in OPTIONAL}
+    """One finding, not yet made JSON-safe: check id, subject, status, evidence, detail, then the waiver and the
+    baseline mark when there is one; a subject's pod is left out when there is none."""
+    subject = finding.subject
+    item = {"check_id": finding.check_id,
+            "subject": {"key": subject.key, "kind": subject.kind, "name": subject.name},
+            "status": finding.status.value, "evidence": to_jsonable(finding.evidence),
+            "detail": finding.detail}
+    if subject.pod is not None:
+        item["subject"]["pod"] = subject.pod
+    for name in OPTIONAL:
+        value = getattr(finding, name)
+        if value is not None:
+            item[name] = value
+    return item
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

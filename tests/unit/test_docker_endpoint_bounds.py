@@ -14,6 +14,7 @@ import pytest
 
 from hostaudit.collectors import CollectContext, CollectorError, PartialFacts, docker_daemon
 from hostaudit.collectors import containers as containers_collector
+from hostaudit.collectors._docker_http import DockerAPI
 
 TIMEOUT = 1.0
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
@@ -21,12 +22,16 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r
 
 def _answer(path: str, mode: str) -> Iterator[bytes]:
     """What the fake daemon sends for `path` in each mode."""
-    if path == "/_ping" and mode != "drip":
+    if path == "/_ping" and mode not in ("drip", "stall"):
         yield OK % (2, b"OK")
     elif mode == "drip":  # one byte at a time, each well within the socket timeout, forever
         for byte in iter(lambda: b"H", None):
             yield byte
             time.sleep(0.2)
+    elif mode == "stall":  # the start of an answer shortly before the timeout, then silence
+        time.sleep(0.8 * TIMEOUT)
+        yield b"HTTP/1.1 200 OK\r\n"
+        time.sleep(30)
     elif mode == "chunked":
         yield b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
         chunk = b"[" + b"0," * 32767 + b"0"
@@ -110,3 +115,15 @@ def test_a_version_answer_that_is_a_list_is_an_error_of_the_docker_source(endpoi
     outcome, _ = within(20, lambda: containers_collector.collect(ctx))
     assert isinstance(outcome, CollectorError) and "/containers/json is a JSON str" in str(outcome)
 
+
+
+@pytest.mark.parametrize("mode", ["stall"])
+def test_a_call_ends_at_its_timeout_when_the_answer_stops_shortly_before(endpoint, mode):
+    """Each wait for more of an answer is only what is left of the call's time, not a fresh timeout."""
+    address = endpoint.removeprefix("unix://") if endpoint.startswith("unix://") else \
+        ("127.0.0.1", int(endpoint.rpartition(":")[2]))
+    api = DockerAPI(address, TIMEOUT)
+    outcome, elapsed = within(20, lambda: api.get("/info"))
+    api.close()
+    assert isinstance(outcome, TimeoutError) and "within 1s" in str(outcome)
+    assert elapsed < 1.5 * TIMEOUT
