@@ -9,7 +9,7 @@
 # It prints mutmut's results (survivors and timeouts) and the kill ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m mutmut --version >/dev/null 2>&1 || python3 -m pip install --quiet 'mutmut>=3.8,<4'
+python3 -c 'import mutmut' 2>/dev/null || python3 -m pip install --quiet 'mutmut>=3.8,<4'
 if [ "$#" -eq 0 ]; then
   set -- 'checks/*' hostaudit/escape.py hostaudit/caps.py hostaudit/collectors/docker_daemon.py \
     hostaudit/collectors/runtime.py hostaudit/collectors/normalize.py hostaudit/collectors/containerd.py
@@ -32,7 +32,7 @@ PY
 {
   printf '[mutmut]\nsource_paths=\n    hostaudit\nonly_mutate=\n'
   printf '    %s\n' "${@/#checks\//hostaudit/checks/}"
-  printf 'also_copy=\n    ansible\n    reports\n    checks\n'
+  printf 'also_copy=\n    ansible\n    reports\n    checks\n    scripts\n'
   printf 'pytest_add_cli_args_test_selection=\n    tests/unit\n'
   printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -x\n'
 } > "$work/setup.cfg"
