@@ -32,7 +32,7 @@ PY
 {
   printf '[mutmut]\nsource_paths=\n    hostaudit\nonly_mutate=\n'
   printf '    %s\n' "${@/#checks\//hostaudit/checks/}"
-  printf 'also_copy=\n    ansible\n    reports\n    checks\n    scripts\n'
+  printf 'also_copy=\n    ansible\n    reports\n    checks\n    deploy\n    scripts\n'
   printf 'pytest_add_cli_args_test_selection=\n    tests/unit\n'
   printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -x\n'
 } > "$work/setup.cfg"
