@@ -138,6 +138,7 @@ def test_collect_reads_the_dockerd_serving_the_socket_its_config_and_its_listene
     assert facts.started_at == psutil.Process().create_time()
     assert facts.proxy_processes == 0
     assert TcpListener("127.0.0.1", port, True, True, "listening") in facts.tcp_listeners
+    assert [(s.path, s.presence, s.mode) for s in facts.sockets] == [("/run/docker.sock", Presence.PRESENT, 0o660)]
 
 
 @pytest.mark.parametrize(("extra_options", "flags", "expected"), [
@@ -150,6 +151,14 @@ def test_rootless_and_userns_come_from_the_api_when_it_answers(root, extra_optio
     with recorded_dockerd(root, "/run/docker.sock", info) as url:
         facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock", *flags),), url))
     assert (facts.rootless, facts.userns_remap) == expected
+
+
+def test_the_sockets_are_the_dockerd_s_and_the_endpoint_as_host_paths(root):
+    argv = ("-H", "unix:///run/second.sock", "-H", "unix:///run/docker.sock")  # second.sock: named, absent
+    with recorded_dockerd(root, "/run/docker.sock") as url:
+        facts = docker_daemon.collect(context((dockerd(os.getpid(), *argv),), url))
+    assert [(s.path, s.presence) for s in facts.sockets] == [
+        ("/run/second.sock", Presence.ABSENT), ("/run/docker.sock", Presence.PRESENT)]
 
 
 def test_a_docker_proxy_child_of_the_dockerd_is_counted(root, tmp_path):
@@ -171,6 +180,7 @@ def test_the_command_line_and_daemon_json_decide_when_the_api_does_not_answer(ro
     assert (facts.pid, facts.rootless, facts.userns_remap) == (os.getpid(), True, True)
     assert (facts.image_count, facts.container_count, facts.stopped_container_count) == (None, None, None)
     assert TcpListener("0.0.0.0", 2375, False, False, "daemon.json") in facts.tcp_listeners
+    assert [(s.path, s.presence) for s in facts.sockets] == [("/run/docker.sock", Presence.ABSENT)]
 
 
 def test_without_socket_dockerd_or_daemon_json_docker_is_skipped(root, monkeypatch):
@@ -189,3 +199,4 @@ def test_a_daemon_json_without_socket_or_dockerd_is_still_read(root, monkeypatch
     assert str(raised.value) == facts.error == f"docker: no socket at unix://{root}/var/run/docker.sock"
     assert (facts.pid, facts.argv, facts.flags, facts.proxy_processes, facts.started_at) == (None, (), {}, None, None)
     assert (facts.config.path, facts.config.data) == ("/etc/docker/daemon.json", {"icc": False})
+    assert [(s.path, s.presence) for s in facts.sockets] == [("/var/run/docker.sock", Presence.ABSENT)]
