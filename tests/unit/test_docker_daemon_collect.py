@@ -200,3 +200,37 @@ def test_a_daemon_json_without_socket_or_dockerd_is_still_read(root, monkeypatch
     assert (facts.pid, facts.argv, facts.flags, facts.proxy_processes, facts.started_at) == (None, (), {}, None, None)
     assert (facts.config.path, facts.config.data) == ("/etc/docker/daemon.json", {"icc": False})
     assert [(s.path, s.presence) for s in facts.sockets] == [("/var/run/docker.sock", Presence.ABSENT)]
+
+
+def test_the_dockerd_behind_a_tcp_endpoint_is_the_process_listening_on_its_port(root):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        table = (dockerd(child(), "-H", "tcp://127.0.0.1:1"), dockerd(os.getpid(), "-H", f"tcp://127.0.0.1:{port}"))
+        for url in (f"tcp://127.0.0.1:{port}", f"http://127.0.0.1:{port}/", f"https://localhost:{port}"):
+            assert docker_daemon.find_dockerd(context(table, url)) == table[1], url
+    assert docker_daemon.find_dockerd(context(table, f"tcp://127.0.0.1:{port}")) is None  # nobody listens now
+    assert docker_daemon.find_dockerd(context(table, "tcp://127.0.0.1")) is None  # no port: nothing to look up
+
+
+def test_a_dockerd_that_is_not_the_socket_s_server_is_found_by_its_h_flags(root):
+    (root / "run").mkdir()
+    (root / "run/link.sock").symlink_to("docker.sock")
+    with recorded_dockerd(root, "/run/docker.sock") as url:  # served by this process, which is no dockerd here
+        others = (dockerd(child(), "-H", "unix:///run/other.sock"), dockerd(child(), "-H", "fd://"))
+        named = dockerd(child(), "-H", "unix:///run/other.sock", "-H", "unix:///run/docker.sock")
+        linked = dockerd(child(), "--host=unix:///run/link.sock")
+        assert docker_daemon.find_dockerd(context((*others, named), url)) == named
+        assert docker_daemon.find_dockerd(context((*others, linked), url)) == linked
+        assert docker_daemon.find_dockerd(context(others, url)) is None
+
+
+def test_the_only_dockerd_is_taken_for_the_default_socket_only(root):
+    """A socket-activated dockerd (-H fd://) names no socket: when it is the only one, the default socket is its."""
+    activated = dockerd(child(), "-H", "fd://")
+    with recorded_dockerd(root, "/var/run/docker.sock") as url:
+        assert docker_daemon.find_dockerd(context((activated,), url)) == activated
+        assert docker_daemon.find_dockerd(context((activated, dockerd(child(), "-H", "fd://")), url)) is None
+    with recorded_dockerd(root, "/run/elsewhere.sock") as url:
+        assert docker_daemon.find_dockerd(context((activated,), url)) is None
