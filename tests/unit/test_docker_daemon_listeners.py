@@ -127,3 +127,13 @@ def test_swarm_ports_are_not_api_listeners_in_an_active_swarm(state, listed, mon
         monkeypatch.setattr(docker_daemon, "SWARM_PORTS", (port,))
         found = _from_argv("-H", "fd://", pid=os.getpid(), info={"Swarm": {"LocalNodeState": state}})
     assert (TcpListener("127.0.0.1", port, False, False, "listening") in found) is listed
+
+
+def test_established_connections_are_not_listeners():
+    """Only sockets in LISTEN state are listeners: a connection of the daemon (its local port is ephemeral) is not."""
+    with _listening_port() as server, socket.create_connection(server.getsockname()) as client:
+        accepted, _ = server.accept()
+        with accepted:
+            ports = {t.port for t in _from_argv("-H", "fd://", pid=os.getpid())}
+        assert server.getsockname()[1] in ports
+        assert client.getsockname()[1] not in ports
