@@ -234,3 +234,10 @@ def test_the_only_dockerd_is_taken_for_the_default_socket_only(root):
         assert docker_daemon.find_dockerd(context((activated, dockerd(child(), "-H", "fd://")), url)) is None
     with recorded_dockerd(root, "/run/elsewhere.sock") as url:
         assert docker_daemon.find_dockerd(context((activated,), url)) is None
+
+
+def test_counts_of_a_wrong_type_are_unknown(root):
+    info = {**RECORDED["info"], "Images": True, "Containers": "37", "ContainersStopped": None}
+    with recorded_dockerd(root, "/run/docker.sock", info) as url:
+        facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
+    assert (facts.image_count, facts.container_count, facts.stopped_container_count) == (None, None, None)
