@@ -2,6 +2,7 @@
 # Mutation testing of the code that decides escapes (not part of CI: the full set takes hours on 2 cores).
 #
 #   bash scripts/mutation.sh [GLOB...]
+#   MUTANTS='hostaudit.escape.x__kernel__mutmut_* ...' bash scripts/mutation.sh GLOB...   # only these mutants
 #
 # GLOBs are mutmut `only_mutate` patterns; the default is the whole target: every check, the escape verdicts and
 # the collectors that decide escape paths. mutmut (PyPI) runs in a throw-away copy of the tree under /tmp, with the
@@ -38,7 +39,8 @@ PY
 } > "$work/setup.cfg"
 cd "$work"
 echo "mutating in $work: $*" >&2
-nice -n 10 python3 -m mutmut run --max-children "${MUTATION_JOBS:-1}" >mutmut-run.log 2>&1 || true
+read -r -a names <<<"${MUTANTS:-}"  # mutmut's own name patterns, not expanded by the shell
+nice -n 10 python3 -m mutmut run --max-children "${MUTATION_JOBS:-1}" "${names[@]}" >mutmut-run.log 2>&1 || true
 python3 -m mutmut results --all true >mutmut-results.txt 2>&1 || python3 -m mutmut results >mutmut-results.txt 2>&1
 tr '\r' '\n' <mutmut-run.log | tail -n 2
 grep -E ': (survived|timeout|suspicious|segfault)' mutmut-results.txt || true
