@@ -17,6 +17,7 @@ import shutil
 import socket
 import socketserver
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,21 +39,23 @@ from tests.unit.conftest import SNAPSHOTS
 from tests.unit.test_docker_endpoint_bounds import serve
 
 RECORDED = json.loads((SNAPSHOTS / "lab/planted.json").read_text())["docker_daemon"]
-OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+ANSWER = b"HTTP/1.1 %d -\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
 
 
-def _recorded_api(info: dict) -> type[socketserver.StreamRequestHandler]:
-    """Answers /_ping, /info and /version as the recorded dockerd did (`info` in place of its /info)."""
-    bodies = {"/_ping": b"OK", "/info": json.dumps(info).encode(), "/version": json.dumps(RECORDED["version"]).encode()}
+def _recorded_api(info: object, info_status: int = 200) -> type[socketserver.StreamRequestHandler]:
+    """Answers /_ping, /info and /version as the recorded dockerd did (`info` and `info_status` in place of its
+    /info)."""
+    bodies = {"/_ping": (200, b"OK"), "/info": (info_status, json.dumps(info).encode()),
+              "/version": (200, json.dumps(RECORDED["version"]).encode())}
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
             request = self.rfile.readline().decode().split(" ")
             while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                 pass
-            body = bodies.get(request[1] if len(request) > 1 else "", b'{"message": "page not found"}')
+            status, body = bodies.get(request[1] if len(request) > 1 else "", (404, b'{"message": "page not found"}'))
             with contextlib.suppress(OSError):  # a client that hung up
-                self.wfile.write(OK % (len(body), body))
+                self.wfile.write(ANSWER % (status, len(body), body))
 
     return Handler
 
@@ -70,10 +73,11 @@ def root(tmp_path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def recorded_dockerd(root: Path, path: str, info: dict | None = None) -> Iterator[str]:
+def recorded_dockerd(root: Path, path: str, info: object = None, info_status: int = 200) -> Iterator[str]:
     """The recorded API served on the host path `path` (under `root`); yields the endpoint URL as the audit sees it."""
     (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
-    server = serve(socketserver.ThreadingUnixStreamServer(f"{root}{path}", _recorded_api(info or RECORDED["info"])))
+    answers = _recorded_api(RECORDED["info"] if info is None else info, info_status)
+    server = serve(socketserver.ThreadingUnixStreamServer(f"{root}{path}", answers))
     try:
         yield f"unix://{root}{path}"
     finally:
@@ -161,12 +165,24 @@ def test_the_sockets_are_the_dockerd_s_and_the_endpoint_as_host_paths(root):
         ("/run/second.sock", Presence.ABSENT), ("/run/docker.sock", Presence.PRESENT)]
 
 
-def test_a_docker_proxy_child_of_the_dockerd_is_counted(root, tmp_path):
-    pid = child(str(tmp_path / "docker-proxy"))
-    assert psutil.Process(pid).name() == "docker-proxy"
-    with recorded_dockerd(root, "/run/docker.sock") as url:
-        facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
-    assert facts.proxy_processes == 1
+def test_the_docker_proxy_children_of_the_dockerd_are_counted(root, tmp_path):
+    """The "dockerd" is a shell whose child is a copy of sleep named docker-proxy; this test process is not its
+    parent, so only the dockerd's own children can give the count."""
+    proxy = tmp_path / "docker-proxy"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", proxy)
+    shell = subprocess.Popen(["/bin/sh", "-c", f"{proxy} 60 & {proxy} 60 & wait"])
+    _SPAWNED.append(shell)
+    try:
+        for _ in range(100):  # until the shell has started both
+            if len(psutil.Process(shell.pid).children()) == 2:
+                break
+            time.sleep(0.02)
+        with recorded_dockerd(root, "/run/docker.sock") as url:  # served by this process: found by its -H flag
+            facts = docker_daemon.collect(context((dockerd(shell.pid, "-H", "unix:///run/docker.sock"),), url))
+        assert (facts.pid, facts.proxy_processes) == (shell.pid, 2)
+    finally:
+        for proc in psutil.Process(shell.pid).children():
+            proc.kill()
 
 
 def test_the_command_line_and_daemon_json_decide_when_the_api_does_not_answer(root):
@@ -237,7 +253,32 @@ def test_the_only_dockerd_is_taken_for_the_default_socket_only(root):
 
 
 def test_counts_of_a_wrong_type_are_unknown(root):
-    info = {**RECORDED["info"], "Images": True, "Containers": "37", "ContainersStopped": None}
+    info = {**RECORDED["info"], "Images": True, "Containers": "37", "ContainersStopped": None,
+            "SecurityOptions": {"name=rootless": "a mapping, not the list of strings the API sends"}}
     with recorded_dockerd(root, "/run/docker.sock", info) as url:
         facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
     assert (facts.image_count, facts.container_count, facts.stopped_container_count) == (None, None, None)
+    assert facts.rootless is False
+
+
+def test_an_info_answer_of_the_wrong_type_names_the_endpoint(root):
+    with recorded_dockerd(root, "/run/docker.sock", ["a", "list"]) as url, pytest.raises(PartialFacts) as raised:
+        docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
+    assert "/info is a JSON list" in str(raised.value)
+
+
+def test_an_api_error_names_the_endpoint(root):
+    with recorded_dockerd(root, "/run/docker.sock", {"message": "daemon broken"}, 500) as url, \
+            pytest.raises(PartialFacts) as raised:
+        docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
+    assert str(raised.value).startswith(f"docker: API call failed at {url}: ")
+
+
+def test_without_a_dockerd_the_only_socket_is_the_audited_endpoint(root, monkeypatch):
+    """No dockerd runs: the default socket path is not claimed as its socket, only the endpoint is recorded."""
+    (root / "etc/docker").mkdir()
+    (root / "etc/docker/daemon.json").write_text("{}")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{root}/run/other.sock")
+    with pytest.raises(PartialFacts) as raised:
+        docker_daemon.collect(context((), None))
+    assert [(s.path, s.presence) for s in raised.value.facts.sockets] == [("/run/other.sock", Presence.ABSENT)]
