@@ -215,6 +215,7 @@ def test_a_daemon_json_without_socket_or_dockerd_is_still_read(root, monkeypatch
     assert str(raised.value) == facts.error == f"docker: no socket at unix://{root}/var/run/docker.sock"
     assert (facts.pid, facts.argv, facts.flags, facts.proxy_processes, facts.started_at) == (None, (), {}, None, None)
     assert (facts.config.path, facts.config.data) == ("/etc/docker/daemon.json", {"icc": False})
+    assert (facts.rootless, facts.userns_remap) == (False, False)  # configured nowhere
     assert [(s.path, s.presence) for s in facts.sockets] == [("/var/run/docker.sock", Presence.ABSENT)]
 
 
@@ -282,3 +283,13 @@ def test_without_a_dockerd_the_only_socket_is_the_audited_endpoint(root, monkeyp
     with pytest.raises(PartialFacts) as raised:
         docker_daemon.collect(context((), None))
     assert [(s.path, s.presence) for s in raised.value.facts.sockets] == [("/run/other.sock", Presence.ABSENT)]
+
+
+def test_the_swarm_ports_of_an_active_swarm_are_not_api_listeners(root, monkeypatch):
+    info = {**RECORDED["info"], "Swarm": {**RECORDED["info"]["Swarm"], "LocalNodeState": "active"}}
+    with recorded_dockerd(root, "/run/docker.sock", info) as url, socket.socket() as gossip:
+        gossip.bind(("127.0.0.1", 0))
+        gossip.listen()
+        monkeypatch.setattr(docker_daemon, "SWARM_PORTS", (gossip.getsockname()[1],))
+        facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
+        assert gossip.getsockname()[1] not in {t.port for t in facts.tcp_listeners}
