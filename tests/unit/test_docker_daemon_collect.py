@@ -293,3 +293,15 @@ def test_the_swarm_ports_of_an_active_swarm_are_not_api_listeners(root, monkeypa
         monkeypatch.setattr(docker_daemon, "SWARM_PORTS", (gossip.getsockname()[1],))
         facts = docker_daemon.collect(context((dockerd(os.getpid(), "-H", "unix:///run/docker.sock"),), url))
         assert gossip.getsockname()[1] not in {t.port for t in facts.tcp_listeners}
+
+
+def test_the_dockerd_behind_an_ipv6_tcp_endpoint_is_found_by_its_port(root):
+    try:
+        listener = socket.socket(socket.AF_INET6)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with listener:
+        listener.listen()
+        table = (dockerd(os.getpid(), "-H", f"tcp://[::1]:{listener.getsockname()[1]}"),)
+        assert docker_daemon.find_dockerd(context(table, f"tcp://[::1]:{listener.getsockname()[1]}")) == table[0]

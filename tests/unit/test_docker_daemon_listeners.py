@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -137,3 +139,17 @@ def test_established_connections_are_not_listeners():
             ports = {t.port for t in _from_argv("-H", "fd://", pid=os.getpid())}
         assert server.getsockname()[1] in ports
         assert client.getsockname()[1] not in ports
+
+
+def test_the_listeners_are_those_of_the_daemon_process_not_of_the_auditor():
+    code = ("import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\n"
+            "print(s.getsockname()[1], flush=True)\ntime.sleep(60)\n")
+    daemon = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(daemon.stdout.readline())
+        with _listening_port() as own:
+            ports = {t.port for t in _from_argv("-H", "fd://", pid=daemon.pid)}
+            assert (port in ports, own.getsockname()[1] in ports) == (True, False)
+    finally:
+        daemon.kill()
+        daemon.wait()
