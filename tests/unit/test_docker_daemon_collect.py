@@ -305,3 +305,10 @@ def test_the_dockerd_behind_an_ipv6_tcp_endpoint_is_found_by_its_port(root):
         listener.listen()
         table = (dockerd(os.getpid(), "-H", f"tcp://[::1]:{listener.getsockname()[1]}"),)
         assert docker_daemon.find_dockerd(context(table, f"tcp://[::1]:{listener.getsockname()[1]}")) == table[0]
+
+
+def test_the_kernel_s_word_on_the_socket_s_server_wins_over_h_flags(root):
+    """Two dockerds name the same socket (one stale, say): the one SO_PEERCRED reports serving it is the one."""
+    with recorded_dockerd(root, "/run/docker.sock") as url:
+        stale, serving = (dockerd(pid, "-H", "unix:///run/docker.sock") for pid in (child(), os.getpid()))
+        assert docker_daemon.find_dockerd(context((stale, serving), url)) == serving
