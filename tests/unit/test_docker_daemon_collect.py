@@ -225,7 +225,8 @@ def test_the_dockerd_behind_a_tcp_endpoint_is_the_process_listening_on_its_port(
         listener.listen()
         port = listener.getsockname()[1]
         table = (dockerd(child(), "-H", "tcp://127.0.0.1:1"), dockerd(os.getpid(), "-H", f"tcp://127.0.0.1:{port}"))
-        for url in (f"tcp://127.0.0.1:{port}", f"http://127.0.0.1:{port}/", f"https://localhost:{port}/a/b"):
+        for url in (f"tcp://127.0.0.1:{port}", f"http://127.0.0.1:{port}/", f"https://localhost:{port}/a/b",
+                    f"tcp://127.0.0.1:{port}/a://b"):
             assert docker_daemon.find_dockerd(context(table, url)) == table[1], url
     assert docker_daemon.find_dockerd(context(table, f"tcp://127.0.0.1:{port}")) is None  # nobody listens now
     assert docker_daemon.find_dockerd(context(table, "tcp://127.0.0.1")) is None  # no port: nothing to look up
