@@ -177,35 +177,44 @@ def _kernel(cve: str, name: str, requires: tuple[str, ...] = (), any_of: tuple[s
     return check_id, Technique(f"{cve}: {name}", (check_id, *requires), any_of, condition)
 
 
-DIRECT_CVES: dict[str, Technique] = dict([
-    _kernel("CVE-2016-5195", "Dirty COW: overwrite the host's vDSO or read-only files"),
-    _kernel("CVE-2022-0847", "Dirty Pipe: overwrite read-only host files such as runc"),
-    _kernel("CVE-2026-31431", "Copy Fail: AF_ALG writes into page-cache pages of host binaries"),
-    _kernel("CVE-2026-43500", "Dirty Frag (RxRPC): page-cache writes through an AF_RXRPC socket"),
-    _kernel("CVE-2026-43284", "Dirty Frag (ESP): page-cache writes through an xfrm state", (ROOT,), NETFILTER),
-    _kernel("CVE-2021-22600", "AF_PACKET double free with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
-    _kernel("CVE-2024-50264", "vsock use-after-free through an AF_VSOCK socket", (ROOT,)),
-    _kernel("CVE-2025-21756", "vsock binding use-after-free through an AF_VSOCK socket", (ROOT,)),
-    _kernel("CVE-2022-2602", "io_uring / unix GC use-after-free through io_uring_setup"),
-    _kernel("CVE-2022-29582", "io_uring timeout use-after-free through io_uring_setup"),
-    _kernel("CVE-2023-2598", "io_uring fixed-buffer physical memory access through io_uring_setup"),
-    _kernel("CVE-2020-14386", "AF_PACKET overflow with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
-    _kernel("CVE-2022-0492", "release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
-            (ROOT, "container.seccomp_unconfined"), when=_no_lsm),
-    _kernel("CVE-2022-0185", "fsconfig heap overflow from a user namespace", (ROOT,), USERNS),
-    _kernel("CVE-2021-4154", "cgroup fsconfig use-after-free from a user namespace", (ROOT,), USERNS),
-    _kernel("CVE-2023-0386", "overlayfs setuid copy-up from a user namespace", (ROOT,), USERNS),
-    _kernel("CVE-2021-22555", "netfilter x_tables heap write", (ROOT,), NETFILTER),
-    _kernel("CVE-2022-25636", "netfilter offload heap write", (ROOT,), NETFILTER),
-    _kernel("CVE-2022-32250", "nf_tables use-after-free", (ROOT,), NETFILTER),
-    _kernel("CVE-2022-2586", "nf_tables cross-table use-after-free", (ROOT,), NETFILTER),
-    _kernel("CVE-2023-32233", "nf_tables anonymous set use-after-free", (ROOT,), NETFILTER),
-    _kernel("CVE-2024-1086", "nf_tables verdict double free", (ROOT,), NETFILTER),
-    _kernel("CVE-2022-2588", "cls_route4 use-after-free", (ROOT,), NETFILTER),
-    ("runtime.cve_2020_15257", Technique("CVE-2020-15257: containerd-shim API on an abstract socket, reached from "
-                                         "the host network", ("runtime.cve_2020_15257", ROOT,
-                                                              "container.host_network"))),
-])
+# (CVE, technique, further failing checks it requires, at least one of these, a further condition)
+KERNEL_CVES: tuple[tuple, ...] = (
+    ("CVE-2016-5195", "Dirty COW: overwrite the host's vDSO or read-only files"),
+    ("CVE-2022-0847", "Dirty Pipe: overwrite read-only host files such as runc"),
+    ("CVE-2026-31431", "Copy Fail: AF_ALG writes into page-cache pages of host binaries"),
+    ("CVE-2026-43500", "Dirty Frag (RxRPC): page-cache writes through an AF_RXRPC socket"),
+    ("CVE-2026-43284", "Dirty Frag (ESP): page-cache writes through an xfrm state", (ROOT,), NETFILTER),
+    ("CVE-2021-22600", "AF_PACKET double free with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
+    ("CVE-2024-50264", "vsock use-after-free through an AF_VSOCK socket", (ROOT,)),
+    ("CVE-2025-21756", "vsock binding use-after-free through an AF_VSOCK socket", (ROOT,)),
+    ("CVE-2022-2602", "io_uring / unix GC use-after-free through io_uring_setup"),
+    ("CVE-2022-29582", "io_uring timeout use-after-free through io_uring_setup"),
+    ("CVE-2023-2598", "io_uring fixed-buffer physical memory access through io_uring_setup"),
+    ("CVE-2020-14386", "AF_PACKET overflow with CAP_NET_RAW", (ROOT, "container.cap_net_raw")),
+    ("CVE-2022-0492", "release_agent from an unprivileged user namespace (no seccomp, no LSM, root)",
+     (ROOT, "container.seccomp_unconfined"), (), _no_lsm),
+    ("CVE-2022-0185", "fsconfig heap overflow from a user namespace", (ROOT,), USERNS),
+    ("CVE-2021-4154", "cgroup fsconfig use-after-free from a user namespace", (ROOT,), USERNS),
+    ("CVE-2023-0386", "overlayfs setuid copy-up from a user namespace", (ROOT,), USERNS),
+    ("CVE-2021-22555", "netfilter x_tables heap write", (ROOT,), NETFILTER),
+    ("CVE-2022-25636", "netfilter offload heap write", (ROOT,), NETFILTER),
+    ("CVE-2022-32250", "nf_tables use-after-free", (ROOT,), NETFILTER),
+    ("CVE-2022-2586", "nf_tables cross-table use-after-free", (ROOT,), NETFILTER),
+    ("CVE-2023-32233", "nf_tables anonymous set use-after-free", (ROOT,), NETFILTER),
+    ("CVE-2024-1086", "nf_tables verdict double free", (ROOT,), NETFILTER),
+    ("CVE-2022-2588", "cls_route4 use-after-free", (ROOT,), NETFILTER),
+)
+RUNTIME_CVES = {
+    "runtime.cve_2020_15257": Technique("CVE-2020-15257: containerd-shim API on an abstract socket, reached from "
+                                        "the host network", ("runtime.cve_2020_15257", ROOT, "container.host_network")),
+}
+
+
+def direct_cves() -> dict[str, Technique]:
+    """Kernel and runtime CVE check id -> the technique that makes it a direct escape. Built on each call, not
+    at import, so that mutation testing reaches `_kernel` (mutmut switches mutants only inside calls)."""
+    return {**dict(_kernel(*row) for row in KERNEL_CVES), **RUNTIME_CVES}
+
 
 # Failing checks that remove a defence layer without being an escape by themselves.
 WEAKENING_CHECKS = (
@@ -230,9 +239,10 @@ def _root_without_userns(results: Results) -> bool:
 
 def _cve_paths(results: Results) -> list[EscapePath]:
     paths = []
+    cves = direct_cves()
     for check_id in sorted(c for c, r in results.host.items() if c.startswith(CVE_PREFIXES)
                            and r.status is Status.FAIL):
-        technique = DIRECT_CVES.get(check_id)
+        technique = cves.get(check_id)
         if technique is not None and technique.holds(results):
             paths.append(EscapePath(technique.name, technique.chain(results), DIRECT))
         elif results.failed(ROOT):

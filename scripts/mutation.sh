@@ -2,6 +2,7 @@
 # Mutation testing of the code that decides escapes (not part of CI: the full set takes hours on 2 cores).
 #
 #   bash scripts/mutation.sh [GLOB...]
+#   MUTANTS='hostaudit.escape.x__kernel__mutmut_* ...' bash scripts/mutation.sh GLOB...   # only these mutants
 #
 # GLOBs are mutmut `only_mutate` patterns; the default is the whole target: every check, the escape verdicts and
 # the collectors that decide escape paths. mutmut (PyPI) runs in a throw-away copy of the tree under /tmp, with the
@@ -9,7 +10,7 @@
 # It prints mutmut's results (survivors and timeouts) and the kill ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m mutmut --version >/dev/null 2>&1 || python3 -m pip install --quiet 'mutmut>=3.8,<4'
+python3 -c 'import mutmut' 2>/dev/null || python3 -m pip install --quiet 'mutmut>=3.8,<4'
 if [ "$#" -eq 0 ]; then
   set -- 'checks/*' hostaudit/escape.py hostaudit/caps.py hostaudit/collectors/docker_daemon.py \
     hostaudit/collectors/runtime.py hostaudit/collectors/normalize.py hostaudit/collectors/containerd.py
@@ -32,13 +33,14 @@ PY
 {
   printf '[mutmut]\nsource_paths=\n    hostaudit\nonly_mutate=\n'
   printf '    %s\n' "${@/#checks\//hostaudit/checks/}"
-  printf 'also_copy=\n    ansible\n    reports\n    checks\n'
+  printf 'also_copy=\n    ansible\n    reports\n    checks\n    deploy\n    scripts\n'
   printf 'pytest_add_cli_args_test_selection=\n    tests/unit\n'
   printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -x\n'
 } > "$work/setup.cfg"
 cd "$work"
 echo "mutating in $work: $*" >&2
-nice -n 10 python3 -m mutmut run --max-children "${MUTATION_JOBS:-1}" >mutmut-run.log 2>&1 || true
+read -r -a names <<<"${MUTANTS:-}"  # mutmut's own name patterns, not expanded by the shell
+nice -n 10 python3 -m mutmut run --max-children "${MUTATION_JOBS:-1}" "${names[@]}" >mutmut-run.log 2>&1 || true
 python3 -m mutmut results --all true >mutmut-results.txt 2>&1 || python3 -m mutmut results >mutmut-results.txt 2>&1
 tr '\r' '\n' <mutmut-run.log | tail -n 2
 grep -E ': (survived|timeout|suspicious|segfault)' mutmut-results.txt || true

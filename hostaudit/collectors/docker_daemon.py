@@ -7,7 +7,7 @@ import os
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
 from hostaudit.collectors._docker_http import expect_shape
-from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info
+from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info, to_host
 from hostaudit.daemon_settings import configured
 from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
@@ -186,9 +186,9 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         error = str(exc)
     except Exception as exc:  # the SDK raises requests/urllib3 errors too
         error = str(api_error(ctx.docker_url, exc))
-    endpoint_path = unix_path(ctx.docker_url)
+    endpoint_path = unix_path(ctx.docker_url)  # where this process reaches it: under the host root, if any
     socket_paths = dict.fromkeys([*(unix_sockets(flags, settings) if dockerd else ()),
-                                  *([endpoint_path] if endpoint_path else [])])
+                                  *([to_host(endpoint_path)] if endpoint_path else [])])
     security_options = (info or {}).get("SecurityOptions")
     security_options = security_options if isinstance(security_options, list) else []
     facts = DockerDaemonFacts(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -127,3 +129,27 @@ def test_swarm_ports_are_not_api_listeners_in_an_active_swarm(state, listed, mon
         monkeypatch.setattr(docker_daemon, "SWARM_PORTS", (port,))
         found = _from_argv("-H", "fd://", pid=os.getpid(), info={"Swarm": {"LocalNodeState": state}})
     assert (TcpListener("127.0.0.1", port, False, False, "listening") in found) is listed
+
+
+def test_established_connections_are_not_listeners():
+    """Only sockets in LISTEN state are listeners: a connection of the daemon (its local port is ephemeral) is not."""
+    with _listening_port() as server, socket.create_connection(server.getsockname()) as client:
+        accepted, _ = server.accept()
+        with accepted:
+            ports = {t.port for t in _from_argv("-H", "fd://", pid=os.getpid())}
+        assert server.getsockname()[1] in ports
+        assert client.getsockname()[1] not in ports
+
+
+def test_the_listeners_are_those_of_the_daemon_process_not_of_the_auditor():
+    code = ("import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\n"
+            "print(s.getsockname()[1], flush=True)\ntime.sleep(60)\n")
+    daemon = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(daemon.stdout.readline())
+        with _listening_port() as own:
+            ports = {t.port for t in _from_argv("-H", "fd://", pid=daemon.pid)}
+            assert (port in ports, own.getsockname()[1] in ports) == (True, False)
+    finally:
+        daemon.kill()
+        daemon.wait()

@@ -152,7 +152,7 @@ def test_every_check_id_the_analysis_names_is_in_the_catalog():
     from hostaudit import catalog
 
     known = set(catalog.load())
-    techniques = (*escape.DIRECT_TECHNIQUES, *escape.DIRECT_CVES.values())
+    techniques = (*escape.DIRECT_TECHNIQUES, *escape.direct_cves().values())
     named = {c for t in techniques for c in (*t.requires, *t.any_of, *t.supporting)}
     named |= set(escape.WEAKENING_CHECKS) | {escape.ROOT}
     assert named - known == set()
@@ -267,3 +267,26 @@ def test_kernel_cve_blocked_by_selinux_is_not_direct():
     recorded = results({"container.seccomp_unconfined", "container.runs_as_root", "container.apparmor_unconfined"},
                        passing={"container.selinux_disabled"}, host_failing={"kernel.cve_2022_0492"})
     assert only_verdict(recorded).verdict == escape.WEAKENED
+
+
+def test_a_direct_cve_path_comes_before_a_conditional_one_of_an_earlier_check_id():
+    """kernel.cve_2021_4154 (a user namespace is needed: conditional here) sorts before kernel.cve_2022_0847
+    (direct): the direct path still leads."""
+    paths = only_verdict(results({"container.runs_as_root"},
+                                 host_failing={"kernel.cve_2021_4154", "kernel.cve_2022_0847"})).paths
+    assert [(p.kind, p.technique.split(":")[0]) for p in paths[:2]] == [
+        (escape.DIRECT, "CVE-2022-0847"), (escape.CONDITIONAL, "kernel.cve_2021_4154")]
+
+
+def test_a_chain_link_joins_the_evidence_keys_with_commas_and_keeps_a_text_of_exactly_the_limit():
+    two = escape.Results({"container.runs_as_root": Result.failed(CTR, {"user": "0", "uid_map": "0 0 1"})}, {})
+    assert escape.link("container.runs_as_root", two) == "container.runs_as_root: user=0, uid_map=0 0 1"
+    exact = escape.Results({"container.runs_as_root": Result.failed(CTR, {"user": "x" * 235})}, {})
+    assert escape.link("container.runs_as_root", exact) == "container.runs_as_root: user=" + "x" * 235
+
+
+def test_a_passing_rootless_check_is_not_a_link_of_the_chain():
+    verdict = only_verdict(results({"container.host_root_mounted"}, passing={"container.rootless_owner_exposed"},
+                                   evidence={**ROOTLESS, "container.host_root_mounted": {"mount.rw": True}}))
+    limited = [p for p in verdict.paths if "lands as alice" in p.technique]
+    assert limited and not any(s.startswith("container.rootless_owner_exposed") for p in limited for s in p.evidence)

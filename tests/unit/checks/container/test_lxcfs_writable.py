@@ -1,5 +1,7 @@
 import dataclasses
 
+import pytest
+
 from hostaudit.model import HostMount, Mount, Status
 from tests.unit.checks.container._proc import add_mounts, mount
 from tests.unit.conftest import assert_unknown_without_docker, replace_container, results_by_subject
@@ -42,3 +44,16 @@ def test_a_root_mount_exposes_lxcfs_only_where_the_host_runs_it(lab_snapshot):
     with_lxcfs = dataclasses.replace(snapshot, host=dataclasses.replace(
         snapshot.host, mounts=(*snapshot.host.mounts, lxcfs)))
     assert results_by_subject(CHECK, with_lxcfs)["hardened-stopped"].status is Status.FAIL
+
+
+@pytest.mark.parametrize(("source", "rw", "status"), [
+    ("/var/lib/lxcfs/proc/meminfo", True, Status.FAIL),  # the usual -v /var/lib/lxcfs/proc/meminfo:/proc/meminfo
+    ("/var/lib/lxcfs/", True, Status.FAIL),
+    ("/var/lib/lxcfs/proc/meminfo", False, Status.PASS),
+    ("/var/lib/lxcfs-backup", True, Status.PASS),  # a sibling directory, not lxcfs
+])
+def test_declared_lxcfs_sources_of_a_stopped_container(lab_snapshot, source, rw, status):
+    binds = (Mount(source, "/proc/meminfo", "bind", rw),)
+    result = results_by_subject(CHECK, replace_container(lab_snapshot, "hardened-stopped", mounts=binds))
+    assert result["hardened-stopped"].status is status
+    assert result["hardened-stopped"].evidence["lxcfs.declared_rw"] == ([source] if status is Status.FAIL else [])
