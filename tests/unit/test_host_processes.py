@@ -44,8 +44,9 @@ def impostors(tmp_path):
     """`dockerd` and `kubelet` (copies of sleep) in new mount and PID namespaces, and a `containerd` on the host."""
     for name in ("dockerd", "kubelet", "containerd"):
         shutil.copy(shutil.which("sleep"), tmp_path / name)
-    procs = [subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--mount-proc", str(tmp_path / name), "60"])
-             for name in ("dockerd", "kubelet")]
+    # --kill-child: the namespace's init (the impostor) dies with unshare, not 60 s later as a stray "dockerd"
+    procs = [subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
+                               str(tmp_path / name), "60"]) for name in ("dockerd", "kubelet")]
     procs.append(subprocess.Popen([str(tmp_path / "containerd"), "60"]))
     time.sleep(0.5)
     yield tmp_path, procs[-1].pid
