@@ -7,6 +7,7 @@ command imports what it needs inside its function (tests/unit/test_cli_imports.p
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import sys
@@ -457,6 +458,9 @@ def _io_error(exc: OSError) -> str:
 
 def main() -> None:
     """The console script: exit 3 with one line on any I/O error (missing directory, read-only or full disk)."""
+    # An audit builds objects that nearly all live to its end; the cyclic collector's default thresholds (700, 10,
+    # 10) traverse them again and again: 6-12 % of the CPU of a 1000-container audit (paired medians), same peak RSS.
+    gc.set_threshold(50_000, 20, 100)
     try:
         code = run(sys.argv[1:])
         sys.stdout.flush()
