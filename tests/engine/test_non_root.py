@@ -43,19 +43,26 @@ def denied_docker():
 
 def run_as_nobody(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     """`hostaudit ARGS` as uid/gid 65534 with no groups, in `tmp` (a directory nobody can enter). The interpreter may
-    live under /root (pyenv), which nobody cannot enter: a private mount namespace binds its prefix at a path nobody
-    can reach (nothing on the host moves)."""
+    live under /root (pyenv), which nobody cannot enter: a private mount namespace binds its installation prefix at a
+    path nobody can reach (nothing on the host moves). A virtualenv's packages are taken where they are."""
     tmp.chmod(0o755)
     prefix = tmp / "python"
     prefix.mkdir(mode=0o755)
-    site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
-    python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
-    program = (f"import site, sys; site.addsitedir({str(prefix / site)!r}); sys.argv = ['hostaudit', *sys.argv[1:]]; "
-               "from hostaudit.cli import main; main()")
+    installation = Path(sys.base_prefix)
+    packages = []  # the virtualenv's (if any), then the installation's, the latter at its bound path
+    for folder in (sysconfig.get_paths()["purelib"],
+                   sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})["purelib"]):
+        seen = Path(folder)
+        seen = prefix / seen.relative_to(installation) if seen.is_relative_to(installation) else seen
+        if str(seen) not in packages:
+            packages.append(str(seen))
+    python = Path(sys.executable).resolve().relative_to(installation.resolve())
+    program = (f"import site, sys; [site.addsitedir(d) for d in {packages!r}]; "
+               "sys.argv = ['hostaudit', *sys.argv[1:]]; from hostaudit.cli import main; main()")
     inner = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "env", "-i",
              "PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={tmp}", str(prefix / python), "-c", program, *args]
     script = f'mount --bind "$1" "$2" && shift 2 && cd "{tmp}" && exec "$@"'
-    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", sys.prefix,
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", sys.base_prefix,
                            str(prefix), *inner], capture_output=True, text=True, timeout=300)
 
 
