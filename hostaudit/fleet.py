@@ -9,14 +9,12 @@ their file name.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -152,30 +150,12 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
     return None
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Decoding a report makes some hundred thousand objects, and with them dozens of passes of the cycle collector;
-    decoded JSON has no cycles, so the collector waits until the report is read and freed."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
 
 
 def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
     """One host from its report file (its matrix row and counts: a few KB, whatever the report's size), and the
     id, title and severity of each check it ran."""
-    with _without_cycle_collection():  # until the decoded report is freed, on return from _read_host
-        return _read_host(path)
-
-
-def _read_host(path: Path) -> tuple[HostEntry, CheckTable]:
     stem = path.name.removesuffix(".json")
     entry, checks = HostEntry(name=stem, source=str(path), file_name=stem), {}
     try:
