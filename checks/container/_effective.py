@@ -10,9 +10,11 @@ from typing import Any
 
 from hostaudit import caps
 from hostaudit.model import Container, Snapshot
+from hostaudit.parsers import parse_kernel_release, parse_version
 
 from ..daemon._settings import setting
 from ._pods import is_pod_namespace_file, namespace_owner
+from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,31 @@ def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
         return None
     value = setting(daemon, "seccomp-profile").value
     return value if isinstance(value, str) and value not in ("", "builtin") else None
+
+
+def seccomp_in_force(facts: Snapshot, ctr: Container) -> tuple[ProfileView | bool | None, dict[str, Any]]:
+    """The container's effective seccomp filter, as the dangerous syscalls it lets through: a view of its own profile
+    or of Docker's default for its capabilities; True when no filter applies; None when the profile's content is
+    not recorded (a custom one, or the daemon's replacement of Docker's default); with evidence saying which."""
+    disabled, evidence = seccomp_disabled(facts, ctr)
+    if disabled:
+        evidence |= {"seccomp.profile": "none (see container.seccomp_unconfined)", "seccomp.allows": list(DANGEROUS)}
+        return True, evidence
+    caps = capabilities(facts, ctr).names
+    kernel = parse_kernel_release(facts.host.kernel_release) if facts.host else None
+    if ctr.seccomp_profile is not None:
+        evidence["seccomp.profile"] = "from the container's spec"
+        return evaluate_profile(ctr.seccomp_profile, caps, kernel), evidence
+    if ctr.source == "docker" and ctr.seccomp == "default":
+        daemon_profile = docker_daemon_seccomp_profile(facts)
+        if daemon_profile is not None:
+            evidence["seccomp.daemon_profile"] = daemon_profile
+            return (True if daemon_profile == "unconfined" else None), evidence
+        version = parse_version(((facts.docker_daemon.version or {}).get("Version")) if facts.docker_daemon else None)
+        evidence["seccomp.profile"] = "Docker's default (built in, for the container's capabilities)"
+        return docker_default(caps, kernel, version), evidence
+    evidence["seccomp.profile"] = "custom, content not in the runtime's record"
+    return None, evidence
 
 
 def runs_as_root(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, Any]]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.model import Container, Snapshot, Status
-from hostaudit.parsers import parse_kernel_release, parse_version
+from hostaudit.model import Container, Snapshot
 
-from ._effective import capabilities, docker_daemon_seccomp_profile, seccomp_disabled
-from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
+from ._effective import seccomp_in_force
+from ._seccomp import ProfileView
 from ._subjects import Judgement, per_container
 
 META = CheckMeta(
@@ -44,27 +43,10 @@ def _verdict(view: ProfileView, evidence: dict[str, Any]) -> Judgement:
 
 
 def judge(facts: Snapshot, ctr: Container) -> Judgement:
-    disabled, evidence = seccomp_disabled(facts, ctr)
-    if disabled:
-        evidence |= {"seccomp.profile": "none (see container.seccomp_unconfined)", "seccomp.allows": list(DANGEROUS)}
-        return True, evidence
-    caps = capabilities(facts, ctr).names
-    kernel = parse_kernel_release(facts.host.kernel_release) if facts.host else None
-    if ctr.seccomp_profile is not None:
-        evidence["seccomp.profile"] = "from the container's spec"
-        return _verdict(evaluate_profile(ctr.seccomp_profile, caps, kernel), evidence)
-    if ctr.source == "docker" and ctr.seccomp == "default":
-        daemon_profile = docker_daemon_seccomp_profile(facts)
-        if daemon_profile is not None:
-            evidence["seccomp.daemon_profile"] = daemon_profile
-            if daemon_profile == "unconfined":
-                return True, evidence
-            return Status.UNKNOWN, evidence  # the daemon's own default profile is not collected
-        version = parse_version(((facts.docker_daemon.version or {}).get("Version")) if facts.docker_daemon else None)
-        evidence["seccomp.profile"] = "Docker's default (built in, for the container's capabilities)"
-        return _verdict(docker_default(caps, kernel, version), evidence)
-    evidence["seccomp.profile"] = "custom, content not in the runtime's record"
-    return None, evidence
+    view, evidence = seccomp_in_force(facts, ctr)
+    if isinstance(view, ProfileView):
+        return _verdict(view, evidence)
+    return view, evidence  # True: no filter at all; None: its content is not recorded
 
 
 @register(META)

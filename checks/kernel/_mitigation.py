@@ -22,14 +22,13 @@ from hostaudit.cves import Cve
 from hostaudit.model import Container, KernelModules, Snapshot
 from hostaudit.parsers import parse_kernel_release, parse_version
 
-from ..container._effective import capabilities, docker_daemon_seccomp_profile, seccomp_disabled
-from ..container._seccomp import (
-    DOCKER_DEFAULT_DENIED_FAMILIES,
-    docker_default,
-    evaluate_profile,
-    family_name,
-    socket_family_allowed,
+from ..container._effective import (
+    capabilities,
+    docker_daemon_seccomp_profile,
+    seccomp_disabled,
+    seccomp_in_force,
 )
+from ..container._seccomp import DOCKER_DEFAULT_DENIED_FAMILIES, ProfileView, family_name, socket_family_allowed
 from ..container._subjects import audited
 
 # precondition kinds whose "no container meets it" holds for a container started with the runtime's defaults
@@ -105,27 +104,14 @@ def family_reach(facts: Snapshot, family: int) -> FamilyReach:
                        tuple(sorted(n for n, v in verdicts.items() if v is None)), default_denies)
 
 
-def _kernel(facts: Snapshot) -> tuple[int, int, int] | None:
-    return parse_kernel_release(facts.host.kernel_release) if facts.host else None
-
-
 def _docker_version(facts: Snapshot) -> tuple[int, ...] | None:
     return parse_version(((facts.docker_daemon.version or {}).get("Version")) if facts.docker_daemon else None)
 
 
 def syscall_allowed(facts: Snapshot, ctr: Container, syscall: str) -> bool | None:
     """Whether the container's effective seccomp filter lets it call `syscall` (one of _seccomp.DANGEROUS)."""
-    if seccomp_disabled(facts, ctr)[0]:
-        return True
-    caps = capabilities(facts, ctr).names
-    if ctr.seccomp_profile is not None:
-        return syscall in evaluate_profile(ctr.seccomp_profile, caps, _kernel(facts)).allowed
-    if ctr.source == "docker" and ctr.seccomp == "default":
-        daemon_profile = docker_daemon_seccomp_profile(facts)
-        if daemon_profile is not None:
-            return True if daemon_profile == "unconfined" else None
-        return syscall in docker_default(caps, _kernel(facts), _docker_version(facts)).allowed
-    return None
+    view = seccomp_in_force(facts, ctr)[0]
+    return syscall in view.allowed if isinstance(view, ProfileView) else view
 
 
 def io_uring_sysctl(facts: Snapshot) -> tuple[str | None, str]:

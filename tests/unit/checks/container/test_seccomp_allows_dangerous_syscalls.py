@@ -101,3 +101,16 @@ def test_custom_profile_without_content_is_unknown(lab_snapshot):
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
     assert_unknown_without_docker(CHECK, lab_snapshot)
+
+
+def test_docker_default_replaced_by_the_daemon_is_judged_by_that_profile(lab_snapshot):
+    """A container on Docker's default gets the daemon's `seccomp-profile` instead: unconfined lets everything
+    through; a custom file's content is not collected, so unknown, never Docker's built-in verdict (a pass)."""
+    from tests.unit.checks.daemon._variants import with_daemon
+
+    assert results_by_subject(CHECK, lab_snapshot)["hardened-stopped"].status is Status.PASS
+    unconfined = results_by_subject(CHECK, with_daemon(lab_snapshot, config={"seccomp-profile": "unconfined"}))
+    assert unconfined["hardened-stopped"].status is Status.FAIL
+    assert unconfined["hardened-stopped"].evidence["seccomp.daemon_profile"] == "unconfined"
+    custom = results_by_subject(CHECK, with_daemon(lab_snapshot, config={"seccomp-profile": "/etc/docker/sc.json"}))
+    assert custom["hardened-stopped"].status is Status.UNKNOWN
