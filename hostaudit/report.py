@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from hostaudit.catalog import Check, Severity
+from hostaudit.catalog import Check, CheckMeta, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
 from hostaudit.pss import PodSecurity
 
@@ -16,42 +16,72 @@ WAIVED = "waived"
 def shown_status(status: str, waiver: str | None) -> str:
     """A finding's status as reports show and count it: a failure a waiver covers is `waived` (the one definition,
     also for findings read back from a JSON report)."""
-    return WAIVED if status == Status.FAIL.value and waiver else status
+    return WAIVED if waiver and status == Status.FAIL else status
 
 REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Finding:
-    check_id: str
-    title: str
-    severity: Severity
-    scope: str
+    """One result of one check, with the check's metadata (`check`, shared by all of its findings, never copied)."""
+
+    check: CheckMeta
     subject: Subject
     status: Status
     evidence: dict[str, Any]
     detail: str
-    rationale: str
-    remediation: str
-    cis: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    ansible_key: str | None = None
     waiver: str | None = None  # the reason, when a waiver covers this failure
     baseline: str | None = None  # new / unchanged, when compared with a previous report
 
     @property
+    def check_id(self) -> str:
+        return self.check.id
+
+    @property
+    def title(self) -> str:
+        return self.check.title
+
+    @property
+    def severity(self) -> Severity:
+        return self.check.severity
+
+    @property
+    def scope(self) -> str:
+        return self.check.scope.value
+
+    @property
+    def rationale(self) -> str:
+        return self.check.rationale
+
+    @property
+    def remediation(self) -> str:
+        return self.check.remediation
+
+    @property
+    def cis(self) -> tuple[str, ...]:
+        return self.check.cis
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return self.check.references
+
+    @property
+    def ansible_key(self) -> str | None:
+        return self.check.ansible_key
+
+    @property
     def identity(self) -> str:
         """One identity everywhere (fingerprints, baselines, waivers): check id + subject key, never text."""
-        return f"{self.check_id}|{self.subject.key}"
+        return f"{self.check.id}|{self.subject.key}"
 
     @property
     def failing(self) -> bool:
         """A failure that counts: failed and not waived."""
-        return shown_status(self.status.value, self.waiver) == Status.FAIL.value
+        return shown_status(self.status, self.waiver) == Status.FAIL
 
     @property
     def shown_status(self) -> str:
-        return shown_status(self.status.value, self.waiver)
+        return shown_status(self.status, self.waiver)
 
 
 @dataclass(frozen=True)
@@ -123,12 +153,12 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """Failing findings per severity (waived ones excluded)."""
-        tally = Counter(f.severity.value for f in self.findings if f.failing)
-        return {s.value: tally.get(s.value, 0) for s in Severity}
+        tally = Counter(f.check.severity for f in self.findings if f.failing)
+        return {s.value: tally[s] for s in Severity}
 
     def status_counts(self) -> dict[str, int]:
-        tally = Counter(f.shown_status for f in self.findings)
-        return {name: tally.get(name, 0) for name in (*[s.value for s in Status], WAIVED)}
+        tally = Counter(shown_status(f.status, f.waiver) for f in self.findings)
+        return {name: tally[name] for name in (*[s.value for s in Status], WAIVED)}
 
     @property
     def pod_count(self) -> int:
@@ -217,18 +247,10 @@ def pod_summaries(snapshot: Snapshot, results: dict[str, list[Result]]) -> tuple
 
 def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[Result]],
           escapes: tuple[EscapeVerdict, ...] = (), pods: tuple[PodSummary, ...] = ()) -> Report:
-    findings = []
-    for check_id, check_results in results.items():
-        meta = checks[check_id].meta
-        for result in check_results:
-            findings.append(Finding(
-                check_id=check_id, title=meta.title, severity=meta.severity, scope=meta.scope.value,
-                subject=result.subject, status=result.status, evidence=result.evidence, detail=result.detail,
-                rationale=meta.rationale, remediation=meta.remediation, cis=meta.cis, references=meta.references,
-                ansible_key=meta.ansible_key,
-            ))
+    findings = [Finding(checks[check_id].meta, result.subject, result.status, result.evidence, result.detail)
+                for check_id, check_results in results.items() for result in check_results]
     rank = {check_id: checks[check_id].meta.severity.rank for check_id in results}
-    findings.sort(key=lambda f: (-rank[f.check_id], f.check_id, f.subject.key))
+    findings.sort(key=lambda f: (-rank[f.check.id], f.check.id, f.subject.key))
     return Report(
         report_version=REPORT_VERSION,
         hostaudit_version=snapshot.hostaudit_version,

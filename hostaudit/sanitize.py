@@ -11,7 +11,10 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
+
+from hostaudit.serde import json_key, to_jsonable
 
 MAX_FIELD = 4096  # characters of one printed value
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -93,6 +96,8 @@ def prometheus_label(value: object) -> str:
 def bidi_escaped(encoded: str) -> str:
     """Encoded JSON with bidi controls written as `\\uXXXX` escapes: the same data to a parser, but `cat` and an
     editor show the text in its real order (outside strings JSON has no such characters)."""
+    if encoded.isascii():
+        return encoded
     return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
@@ -100,27 +105,48 @@ def json_value(value: Any, depth: int = 0) -> Any:
     """A JSON-safe copy: strings bounded and without lone surrogates, non-finite floats as their name ("inf",
     "nan"), so the output is strict JSON (RFC 8259) that every parser reads."""
     if isinstance(value, str):
+        if len(value) <= MAX_FIELD and value.isascii():  # most values: nothing to bound or replace
+            return value
         return _SURROGATE.sub("\ufffd", bounded(value))
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if depth > 64:
         return "…(nested too deep)"
     if isinstance(value, dict):
-        return {json_value(str(k), depth + 1): json_value(v, depth + 1) for k, v in value.items()}
+        return {json_value(json_key(k), depth + 1): json_value(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_value(v, depth + 1) for v in value]
     return value
 
 
 def json_text(value: Any, encoder: json.JSONEncoder) -> str:
-    """`bidi_escaped(encoder.encode(json_value(value)))` for a value with string keys (as `serde.to_jsonable` makes
-    them), without the copy when the plain text shows nothing it would change: no text longer than one field (so no
-    string is), no lone surrogate, no more brackets than the depth limit, and no non-finite number (the encoder
-    raises: then the copy is made)."""
-    try:
-        text = encoder.encode(value)
-    except (TypeError, ValueError):
-        return bidi_escaped(encoder.encode(json_value(value)))
-    if len(text) > MAX_FIELD or _SURROGATE.search(text) or text.count("{") + text.count("[") > 64:
-        return bidi_escaped(encoder.encode(json_value(value)))
-    return bidi_escaped(text)
+    """`bidi_escaped(encoder.encode(json_value(to_jsonable(value))))`, for an encoder whose `default` is
+    `serde.to_jsonable` (see `json_joined`)."""
+    return json_joined((value,), encoder, "")
+
+
+def json_joined(values: Iterable[Any], encoder: json.JSONEncoder, separator: str) -> str:
+    """`separator.join(json_text(v, encoder) for v in values)`, for an encoder whose `default` is
+    `serde.to_jsonable`, without copying a value whose plain text shows nothing the copy would change: no text longer
+    than one field (so no string is), no more brackets than the depth limit, no lone surrogate and no non-finite
+    number (the encoder raises) — the surrogate and bidi scans made once over the joined text."""
+    values = tuple(values)
+
+    def sanitized(value: Any) -> str:
+        return encoder.encode(json_value(to_jsonable(value)))
+
+    texts = []
+    for value in values:
+        try:
+            text = encoder.encode(value)
+        except (TypeError, ValueError):
+            text = sanitized(value)
+        else:
+            if len(text) > MAX_FIELD or text.count("{") + text.count("[") > 64:
+                text = sanitized(value)
+        texts.append(text)
+    joined = separator.join(texts)
+    if not joined.isascii() and _SURROGATE.search(joined):
+        joined = separator.join(sanitized(v) if _SURROGATE.search(t) else t for v, t in zip(values, texts,
+                                                                                              strict=True))
+    return bidi_escaped(joined)

@@ -21,14 +21,27 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
+_KEY_WORDS = {True: "true", False: "false", None: "null"}
+
+
+def json_key(key: Any) -> str:
+    """A dict key as text, as the `json` module writes a key it is given (true, false, null, numbers): converting a
+    value first or letting an encoder convert it gives the same document."""
+    if isinstance(key, str):
+        return str(key)
+    if key is None or isinstance(key, bool):
+        return _KEY_WORDS[key]
+    return str(key)
+
+
 def to_jsonable(value: Any) -> Any:
-    """Turn dataclasses, enums and tuples into dicts, strings and lists."""
+    """Turn dataclasses, enums and tuples into dicts, strings and lists (also fit as a JSON encoder's `default`)."""
     kind = type(value)
     if kind in _SCALARS:
         return value
     # the plain containers first: most of a report's values are evidence dicts and lists
     if kind is dict:
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {json_key(k): to_jsonable(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [to_jsonable(v) for v in value]
     names = _field_names(kind)
@@ -37,7 +50,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {json_key(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in value]
     return value

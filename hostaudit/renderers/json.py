@@ -12,33 +12,33 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import bidi_escaped, json_text, json_value
+from hostaudit.sanitize import bidi_escaped, json_joined, json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
 CHECK_FIELDS = ("title", "severity", "scope", "rationale", "remediation", "cis", "references", "ansible_key")
-OPTIONAL = ("waiver", "baseline")  # absent when None
+FINDINGS_PER_CHUNK = 500  # findings encoded, checked and written together
 
 
 def _finding_item(finding: Finding) -> dict[str, Any]:
-    """One finding, not yet made JSON-safe: check id, subject, status, evidence, detail, then the waiver and the
-    baseline mark when there is one; a subject's pod is left out when there is none."""
+    """One finding, not yet made JSON-safe (its evidence as the check wrote it): check id, subject, status,
+    evidence, detail, then the waiver and the baseline mark when there is one; a subject's pod is left out when there
+    is none."""
     subject = finding.subject
-    item = {"check_id": finding.check_id,
+    item = {"check_id": finding.check.id,
             "subject": {"key": subject.key, "kind": subject.kind, "name": subject.name},
-            "status": finding.status.value, "evidence": to_jsonable(finding.evidence),
-            "detail": finding.detail}
+            "status": finding.status, "evidence": finding.evidence, "detail": finding.detail}
     if subject.pod is not None:
         item["subject"]["pod"] = subject.pod
-    for name in OPTIONAL:
-        value = getattr(finding, name)
-        if value is not None:
-            item[name] = value
+    if finding.waiver is not None:
+        item["waiver"] = finding.waiver
+    if finding.baseline is not None:
+        item["baseline"] = finding.baseline
     return item
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
-    return json_value(_finding_item(finding))
+    return json_value(to_jsonable(_finding_item(finding)))
 
 
 def _checks(report: Report) -> dict[str, dict[str, Any]]:
@@ -72,18 +72,20 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def chunks(report: Report) -> Iterator[str]:
-    """The report's text one finding at a time (a line each): at 1000 containers (60k findings) neither the whole
-    document nor the whole text is ever held in memory."""
+    """The report's text a few hundred findings at a time (a line each): at 1000 containers (60k findings) neither
+    the whole document nor the whole text is ever held in memory."""
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
-    line = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    line = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=to_jsonable)
     # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
     before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
-    if not report.findings:
+    findings = report.findings
+    if not findings:
         yield bidi_escaped(before + FINDINGS_KEY + after + "\n")
         return
     yield bidi_escaped(before + '"findings": [')
-    for index, finding in enumerate(report.findings):
-        yield ("," if index else "") + "\n    " + json_text(_finding_item(finding), line)
+    for start in range(0, len(findings), FINDINGS_PER_CHUNK):
+        part = findings[start:start + FINDINGS_PER_CHUNK]
+        yield ("," if start else "") + "\n    " + json_joined(map(_finding_item, part), line, ",\n    ")
     yield bidi_escaped("\n  ]" + after + "\n")
 
 

@@ -65,8 +65,8 @@ def test_unknown_is_never_resolved(lab_report):
     assert identity not in baseline.compare(blind, previous(lab_report)).resolved
     # containers missing because the container source failed: a source-level unknown, nothing resolved
     source = Subject("source:containers", "source", "docker containers")
-    unknown = dataclasses.replace(lab_report.findings[0], subject=source, status=Status.UNKNOWN,
-                                  check_id="container.docker_socket_mounted")
+    socket_check = next(f.check for f in lab_report.findings if f.check_id == "container.docker_socket_mounted")
+    unknown = dataclasses.replace(lab_report.findings[0], subject=source, status=Status.UNKNOWN, check=socket_check)
     missing = dataclasses.replace(lab_report, findings=(unknown, *(
         f for f in lab_report.findings if not f.subject.key.startswith("docker:"))))
     assert identity not in baseline.compare(missing, previous(lab_report)).resolved

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hostaudit.catalog import Severity
+from hostaudit.catalog import CheckMeta, Scope, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Status, Subject
 from hostaudit.pss import BASELINE, RESTRICTED, ControlResult, PodSecurity
 from hostaudit.report import ContainerSummary, EscapePath, EscapeVerdict, Finding, PodSummary, Report
@@ -35,10 +35,12 @@ HOST = Subject("host", "host", "host")
 
 def finding(check_id: str, severity: Severity, subject: Subject, status: Status, evidence: dict, **extra) -> Finding:
     scope = check_id.split(".")[0] if check_id.split(".")[0] in ("container", "daemon") else "host"
-    return Finding(
-        check_id=check_id, title=extra.pop("title", f"Title of {check_id}"), severity=severity, scope=scope,
-        subject=subject, status=status, evidence=evidence, detail=extra.pop("detail", ""),
-        rationale=f"Why {check_id} matters.", remediation=f"How to fix {check_id}.", **extra)
+    meta = CheckMeta(id=check_id, title=extra.pop("title", f"Title of {check_id}"), severity=severity,
+                     scope=Scope(scope), rationale=f"Why {check_id} matters.", remediation=f"How to fix {check_id}.",
+                     needs=(), cis=extra.pop("cis", ()), references=extra.pop("references", ()),
+                     ansible_key=extra.pop("ansible_key", None))
+    return Finding(check=meta, subject=subject, status=status, evidence=evidence, detail=extra.pop("detail", ""),
+                   **extra)
 
 
 def sample_report() -> Report:

@@ -11,7 +11,9 @@ import jsonschema
 import pytest
 
 from hostaudit import engine, sanitize
+from hostaudit.model import Status, Subject
 from hostaudit.renderers import json as json_renderer
+from hostaudit.serde import to_jsonable
 from tests.unit.conftest import load
 
 from .conftest import HOSTILE_NAME
@@ -88,11 +90,19 @@ def test_pods_and_their_level_validate(sample, validator):
     {"surrogate": "a\ud800b"},
     {"\udfffkey": 1},
     {"nan": float("nan"), "inf": float("-inf")},
-    {"int key": {1: "one"}},
+    {"int key": {1: "one"}, "word keys": {True: "t", False: "f", None: "n"}, "float key": {1.5: "x"}},
     {"tuple key": {("a", 1): "pair"}},
     {"deep": functools.reduce(lambda inner, _: {"d": inner}, range(80), {})},
     {"wide": [[[]] for _ in range(70)]},
+    {"status": Status.FAIL, "subject": Subject("k", "container", "n\u202e"), "set": frozenset({"a"}),
+     "tuple": ("a", 1)},
+    {"dataclass": Subject("k", "container", "z" * 5000), "and nan": float("nan")},
+    {"bidi": "\u202eevil", "ascii": "plain"},
 ])
 def test_fast_json_text_equals_the_sanitized_copy(value):
-    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    assert sanitize.json_text(value, encoder) == encoder.encode(sanitize.json_value(value))
+    """The fast path (the encoder converts dataclasses and enums itself) writes what converting and sanitizing
+    first writes, bidi marks escaped."""
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=to_jsonable)
+    expected = sanitize.bidi_escaped(encoder.encode(sanitize.json_value(to_jsonable(value))))
+    assert sanitize.json_text(value, encoder) == expected
+    assert sanitize.json_joined([value, {"x": 1}, value], encoder, ",") == ",".join([expected, '{"x":1}', expected])

@@ -15,7 +15,7 @@ import pytest
 
 from hostaudit import renderers
 from hostaudit.model import Subject
-from hostaudit.sanitize import bounded
+from hostaudit.sanitize import MAX_FIELD, bounded
 
 ESCAPES = "\x1b[2J\x1b]52;c;ZXZpbA==\x07\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\\x07"
 BIDI = "\u202egnp.exe\u2066x\u2069"
@@ -59,6 +59,29 @@ def test_json_is_strict_and_keeps_non_finite_numbers_as_names(hostile):
     evidence = document["findings"][0]["evidence"]
     assert evidence["ratio"] == "inf" and evidence["nan"] == "nan"
     json.loads(renderers.render(hostile, "sarif"), parse_constant=refuse)
+
+
+def test_every_json_string_is_bounded(hostile):
+    """A container-sized value (plain ASCII, in the findings and in the report's head) is cut to one field."""
+    huge = "y" * 10_000
+    first = dataclasses.replace(hostile.findings[0], evidence={"big": huge, "nested": [{"deep": huge}]})
+    report = dataclasses.replace(hostile, host={**hostile.host, "hostname": huge}, findings=(first,))
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield key
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    for fmt in ("json", "sarif"):
+        found = list(strings(json.loads(renderers.render(report, fmt))))
+        assert max(map(len, found)) <= MAX_FIELD
+        assert sum("sha256" in text for text in found) >= 2, fmt
 
 
 def test_csv_cells_hold_no_control_characters(hostile):
