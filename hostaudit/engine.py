@@ -95,7 +95,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         futures = {name: pool.submit(_run, name, fn) for name, fn in first.items()}
         listed = futures["containers"].result()[0] or ()
         # /proc of Docker's running containers is read while the slower sources (the host's binaries) still answer
-        docker_runtime = pool.submit(_run, "runtime", lambda: runtime.collect(ctx, tuple(listed)))
+        docker_runtime = pool.submit(_run, "runtime", lambda: runtime.collect(tuple(listed)))
         done = {name: future.result() for name, future in futures.items()}
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
@@ -110,7 +110,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
               + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in tuple(docker_containers) + others if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _merged(docker_runtime.result(),
-                                                 _run("runtime", lambda: runtime.collect(ctx, others)))
+                                                 _run("runtime", lambda: runtime.collect(others)))
     file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
     _docker.release(ctx)
     return Snapshot(

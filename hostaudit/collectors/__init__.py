@@ -100,6 +100,61 @@ def initial_namespaces() -> NamespaceReference:
                               None)
 
 
+MAX_CMDLINE = 1024 * 1024  # bytes of one process's argv read: the kernel allows a few MiB, nobody needs them
+
+
+def _proc_bytes(path: str, limit: int) -> bytes | None:
+    """Up to `limit` bytes of a /proc file, None when it cannot be read (the process has gone)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        size = 0
+        while size < limit and (data := os.read(fd, min(65536, limit - size))):
+            chunks.append(data)
+            size += len(data)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def split_cmdline(data: str) -> tuple[str, ...]:
+    """A /proc/<pid>/cmdline as argv: NUL-separated; a process that rewrote its arguments into one NUL-terminated
+    string (or none) is split on its spaces, as `ps` shows it."""
+    if not data:
+        return ()
+    separator = "\0" if data.endswith("\0") else " "
+    argv = data.removesuffix(separator).split(separator)
+    if separator == "\0" and len(argv) == 1 and " " in argv[0]:
+        argv = argv[0].split(" ")
+    return tuple(argv)
+
+
+def process_table() -> tuple[ProcessEntry, ...]:
+    """Every process of the host's /proc with its name and argv (a process that vanishes while read is left out).
+    The name is the kernel's 15-character `comm`, or argv[0]'s base name when that extends it (as psutil names
+    processes: `containerd-shim` is `containerd-shim-runc-v2`); the text is decoded as the file system's."""
+    proc = host_path("/proc")
+    entries = []
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        comm = _proc_bytes(f"{proc}/{name}/comm", 4096)
+        raw_argv = _proc_bytes(f"{proc}/{name}/cmdline", MAX_CMDLINE)
+        if comm is None or raw_argv is None:
+            continue
+        short = os.fsdecode(comm.removesuffix(b"\n"))
+        argv = split_cmdline(os.fsdecode(raw_argv))
+        full = os.path.basename(argv[0]) if argv else ""
+        entries.append(ProcessEntry(int(name), full if len(short) >= 15 and full.startswith(short) else short,
+                                    argv))
+    return tuple(sorted(entries, key=lambda entry: entry.pid))
+
+
 def in_container_cgroup(cgroup_text: str) -> bool:
     """Whether a /proc/<pid>/cgroup text places the process in a container's cgroup."""
     return any(_CONTAINER_CGROUP.search(line.split(":", 2)[-1]) for line in cgroup_text.splitlines())
@@ -128,14 +183,8 @@ class CollectContext:
 
     @cached_property
     def processes(self) -> tuple[ProcessEntry, ...]:
-        """Every process with its argv, read once with psutil (processes that vanish are skipped)."""
-        import psutil
-
-        entries = []
-        for proc in psutil.process_iter(["pid", "name", "cmdline"]):
-            info = proc.info
-            entries.append(ProcessEntry(info["pid"], info.get("name") or "", tuple(info.get("cmdline") or ())))
-        return tuple(entries)
+        """Every process with its name and argv, read once (`process_table`)."""
+        return process_table()
 
     @property
     def narrowed(self) -> bool:

@@ -1,4 +1,4 @@
-"""The host's kubelet: its command line (psutil) and the KubeletConfiguration file its --config names.
+"""The host's kubelet: its command line (the process table) and the KubeletConfiguration file its --config names.
 
 Only a kubelet process in the host's initial namespaces counts, so no container can make the audit read a file."""
 

@@ -8,11 +8,12 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
 
-from hostaudit.collectors import CollectContext, in_container_cgroup, initial_namespaces
+from hostaudit.collectors import CollectContext, in_container_cgroup, initial_namespaces, process_table, split_cmdline
 from hostaudit.model import Status
 from tests.unit.conftest import results_by_subject
 
@@ -97,3 +98,48 @@ def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture()
+def named_processes(tmp_path):
+    """Processes whose names the table must get right: a long name (the kernel keeps 15 characters of it), a name
+    with spaces and parentheses, an argv[0] that is not the file run, and an argument holding spaces."""
+    long_name = tmp_path / "containerd-shim-runc-v2"
+    odd_name = tmp_path / "a (b) c"
+    for path in (long_name, odd_name):
+        shutil.copy(shutil.which("sleep"), path)
+    procs = [subprocess.Popen([str(long_name), "60"]), subprocess.Popen([str(odd_name), "60"]),
+             subprocess.Popen(["bash", "-c", 'exec -a "/usr/bin/dockerd --fake" sleep 60']),
+             subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "two words"])]
+    time.sleep(0.3)
+    yield [p.pid for p in procs]
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_process_table_names_processes_as_psutil_does(named_processes):
+    """The oracle is psutil, reading the same /proc its own way: names (extended past the kernel's 15 characters
+    from argv[0]) and argv agree for every process of the host, the crafted ones included."""
+    import psutil
+
+    table = {entry.pid: (entry.name, entry.argv) for entry in process_table()}
+    for pid in named_processes:
+        process = psutil.Process(pid)
+        assert table[pid] == (process.name(), tuple(process.cmdline()))
+    assert table[named_processes[0]][0] == "containerd-shim-runc-v2"
+    assert table[named_processes[1]][0] == "a (b) c"
+    expected = {p.pid: (p.info["name"], tuple(p.info["cmdline"] or ())) for p in
+                psutil.process_iter(["name", "cmdline"])}
+    # processes may start or end between the two reads, and kernel workers (no argv) rename themselves as they run
+    both = {pid for pid in set(table) & set(expected) if expected[pid][1]}
+    assert len(both) > 10
+    assert {pid: table[pid] for pid in both} == {pid: expected[pid] for pid in both}
+
+
+def test_an_argv_rewritten_into_one_string_is_split_on_spaces():
+    assert split_cmdline("nginx: master process /usr/sbin/nginx\0") == ("nginx:", "master", "process",
+                                                                        "/usr/sbin/nginx")
+    assert split_cmdline("/usr/bin/dockerd\0-H\0fd://\0") == ("/usr/bin/dockerd", "-H", "fd://")
+    assert split_cmdline("no terminator at all") == ("no", "terminator", "at", "all")
+    assert split_cmdline("") == ()
