@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -148,7 +147,7 @@ def _lean_client(url: str, address: str | tuple[str, int], timeout: float) -> Do
     api = DockerAPI(address, timeout)
     try:
         api.ping()
-    except (OSError, HTTPException, DockerAPIError) as exc:
+    except (OSError, DockerAPIError) as exc:
         api.close()
         raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
     return api
