@@ -45,6 +45,7 @@ def full_mask(cap_last_cap: int) -> int:
     return (1 << max(0, min(cap_last_cap + 1, MASK_BITS))) - 1
 
 
+@lru_cache(maxsize=1024)  # every check of capabilities asks again for every container, most with the same lists
 def declared(cap_add: tuple[str, ...], cap_drop: tuple[str, ...], privileged: bool) -> frozenset[str]:
     """The bounding set Docker would give a container from its CapAdd/CapDrop (ALL handled)."""
     if privileged:

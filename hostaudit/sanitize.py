@@ -121,32 +121,24 @@ def json_value(value: Any, depth: int = 0) -> Any:
 
 def json_text(value: Any, encoder: json.JSONEncoder) -> str:
     """`bidi_escaped(encoder.encode(json_value(to_jsonable(value))))`, for an encoder whose `default` is
-    `serde.to_jsonable` (see `json_joined`)."""
-    return json_joined((value,), encoder, "")
+    `serde.to_jsonable` (see `json_texts`)."""
+    return bidi_escaped(json_texts((value,), encoder)[0])
 
 
-def json_joined(values: Iterable[Any], encoder: json.JSONEncoder, separator: str) -> str:
-    """`separator.join(json_text(v, encoder) for v in values)`, for an encoder whose `default` is
-    `serde.to_jsonable`, without copying a value whose plain text shows nothing the copy would change: no text longer
-    than one field (so no string is), no more brackets than the depth limit, no lone surrogate and no non-finite
-    number (the encoder raises) — the surrogate and bidi scans made once over the joined text."""
-    values = tuple(values)
-
-    def sanitized(value: Any) -> str:
-        return encoder.encode(json_value(to_jsonable(value)))
-
+def json_texts(values: Iterable[Any], encoder: json.JSONEncoder) -> list[str]:
+    """`encoder.encode(json_value(to_jsonable(v)))` for each value (bidi marks not yet escaped: `bidi_escaped` the
+    text they end up in), for an encoder whose `default` is `serde.to_jsonable`, without the copy when a value's plain
+    text shows nothing it would change: no text longer than one field (so no string is), no more brackets than the
+    depth limit, no lone surrogate (only non-ASCII text is searched) and no non-finite number (the encoder
+    raises)."""
     texts = []
     for value in values:
         try:
             text = encoder.encode(value)
         except (TypeError, ValueError):
-            text = sanitized(value)
-        else:
-            if len(text) > MAX_FIELD or text.count("{") + text.count("[") > 64:
-                text = sanitized(value)
+            text = None
+        if text is None or len(text) > MAX_FIELD or text.count("{") + text.count("[") > 64 or (
+                not text.isascii() and _SURROGATE.search(text)):
+            text = encoder.encode(json_value(to_jsonable(value)))
         texts.append(text)
-    joined = separator.join(texts)
-    if not joined.isascii() and _SURROGATE.search(joined):
-        joined = separator.join(sanitized(v) if _SURROGATE.search(t) else t for v, t in zip(values, texts,
-                                                                                              strict=True))
-    return bidi_escaped(joined)
+    return texts

@@ -15,6 +15,7 @@ from hostaudit.parsers import parse_kernel_release, parse_version
 from ..daemon._settings import setting
 from ._pods import is_pod_namespace_file, namespace_owner
 from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
+from ._subjects import once_per_snapshot
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,25 @@ def declared_capabilities(ctr: Container) -> frozenset[str]:
     return caps.declared(ctr.cap_add, ctr.cap_drop, ctr.privileged)
 
 
+@once_per_snapshot
+def _capability_views(facts: Snapshot) -> dict[str, CapabilityView]:
+    """Each container's view, made on first asking: some 40 checks ask for every container."""
+    return {}
+
+
 def capabilities(facts: Snapshot, ctr: Container) -> CapabilityView:
     """The capabilities any process of the container can hold: its bounding set."""
-    declared = declared_capabilities(ctr)
-    proc = facts.process(ctr)
-    if proc is not None and proc.cap_bnd is not None:
-        return CapabilityView(caps.names(proc.cap_bnd), "/proc CapBnd", declared)
-    return CapabilityView(declared, "declared", declared)
+    views = _capability_views(facts)
+    view = views.get(ctr.key)
+    if view is None:
+        declared = declared_capabilities(ctr)
+        proc = facts.process(ctr)
+        if proc is not None and proc.cap_bnd is not None:
+            view = CapabilityView(caps.names(proc.cap_bnd), "/proc CapBnd", declared)
+        else:
+            view = CapabilityView(declared, "declared", declared)
+        views[ctr.key] = view
+    return view
 
 
 def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int = 0

@@ -34,20 +34,22 @@ def _within(path: str, parent: str) -> str | None:
     return path[len(parent) + 1:] if path.startswith(parent + "/") else None
 
 
-def _points(mounts: tuple[MountInfo, ...]) -> list[tuple[str, str, MountInfo]]:
-    """Each mount with its normalized mount point, and that point as a directory prefix."""
-    return [(point, point + "/", mount) for mount in mounts for point in (_normpath(mount.mount_point),)]
+def _tops(mounts: tuple[MountInfo, ...]) -> dict[str, MountInfo]:
+    """Each normalized mount point with the mount on top there (the later one of mounts stacked on one point)."""
+    return {_normpath(mount.mount_point): mount for mount in mounts}
 
 
-def _covering(points: list[tuple[str, str, MountInfo]], path: str) -> MountInfo | None:
-    """The mount that the normalized `path` resolves to (`points`: its mounts' `_points`): the deepest mount point
-    at or above it, the later one on a tie."""
-    best: MountInfo | None = None
-    best_depth = -1
-    for point, prefix, mount in points:
-        if len(point) >= best_depth and (path == point or point == "/" or path.startswith(prefix)):
-            best, best_depth = mount, len(point)
-    return best
+def _covering(tops: dict[str, MountInfo], path: str) -> MountInfo | None:
+    """The mount that the normalized `path` resolves to (`tops`: its mounts' `_tops`): the one on top at the
+    deepest mount point at or above it."""
+    while True:
+        mount = tops.get(path)
+        if mount is not None:
+            return mount
+        parent = posixpath.dirname(path)
+        if parent == path:  # "/" (or a relative path used up): only a mount on / covers it
+            return tops.get("/")
+        path = parent
 
 
 def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_path: str | None = None
@@ -55,7 +57,7 @@ def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_
     """Container paths where `fs_path` of a filesystem of `fstypes` (None: whatever each mount shows) can be
     written: a read-write mount reaches it and no other mount covers it."""
     found = []
-    points = None
+    tops = None
     for mount in mounts:
         if mount.fstype not in fstypes:
             continue
@@ -63,9 +65,9 @@ def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_
         if relative is None:
             continue
         place = posixpath.normpath(posixpath.join(mount.mount_point, relative))
-        if points is None:
-            points = _points(mounts)
-        top = _covering(points, place)
+        if tops is None:
+            tops = _tops(mounts)
+        top = _covering(tops, place)
         if top is not None and top.fstype in fstypes and top.rw and place not in found:
             found.append(place)
     return found

@@ -12,11 +12,6 @@ Judgement = tuple[bool | Status | None, dict[str, Any]]
 T = TypeVar("T")
 
 
-def audited(facts: Snapshot) -> list[Container]:
-    """Every container, with pod sandboxes (pause containers) folded into their pods rather than reported."""
-    return [c for c in facts.all_containers if not c.is_sandbox]
-
-
 def once_per_snapshot(build: Callable[[Snapshot], T]) -> Callable[[Snapshot], T]:
     """`build(facts)`, kept for the last snapshot seen: a fact every container check of one audit asks for (an index,
     a list) is built once per audit instead of once per check or per container."""
@@ -34,6 +29,12 @@ def once_per_snapshot(build: Callable[[Snapshot], T]) -> Callable[[Snapshot], T]
 
 
 @once_per_snapshot
+def audited(facts: Snapshot) -> tuple[Container, ...]:
+    """Every container, with pod sandboxes (pause containers) folded into their pods rather than reported."""
+    return tuple(c for c in facts.all_containers if not c.is_sandbox)
+
+
+@once_per_snapshot
 def _with_subjects(facts: Snapshot) -> tuple[tuple[Container, Subject], ...]:
     """The audited containers, each with its subject (one Subject per container, shared by every check)."""
     return tuple((ctr, container_subject(ctr)) for ctr in audited(facts))
@@ -45,8 +46,8 @@ def per_container(facts: Snapshot, judge: Callable[[Container], Judgement]) -> I
         if isinstance(verdict, Status):
             yield Result(subject, verdict, evidence)
         elif verdict is None:
-            yield Result.unknown(subject, evidence)
+            yield Result(subject, Status.UNKNOWN, evidence)
         elif verdict:
-            yield Result.failed(subject, evidence)
+            yield Result(subject, Status.FAIL, evidence)
         else:
-            yield Result.passed(subject, evidence)
+            yield Result(subject, Status.PASS, evidence)

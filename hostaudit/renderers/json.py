@@ -11,8 +11,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from hostaudit.model import Subject
 from hostaudit.report import Finding, Report
-from hostaudit.sanitize import bidi_escaped, json_joined, json_value
+from hostaudit.sanitize import bidi_escaped, json_texts, json_value
 from hostaudit.serde import to_jsonable
 
 FINDINGS_KEY = '"findings": []'
@@ -20,16 +21,18 @@ CHECK_FIELDS = ("title", "severity", "scope", "rationale", "remediation", "cis",
 FINDINGS_PER_CHUNK = 500  # findings encoded, checked and written together
 
 
-def _finding_item(finding: Finding) -> dict[str, Any]:
-    """One finding, not yet made JSON-safe (its evidence as the check wrote it): check id, subject, status,
-    evidence, detail, then the waiver and the baseline mark when there is one; a subject's pod is left out when there
-    is none."""
-    subject = finding.subject
-    item = {"check_id": finding.check.id,
-            "subject": {"key": subject.key, "kind": subject.kind, "name": subject.name},
-            "status": finding.status, "evidence": finding.evidence, "detail": finding.detail}
+def _subject_item(subject: Subject) -> dict[str, Any]:
+    """A finding's subject; its pod is left out when there is none."""
+    item = {"key": subject.key, "kind": subject.kind, "name": subject.name}
     if subject.pod is not None:
-        item["subject"]["pod"] = subject.pod
+        item["pod"] = subject.pod
+    return item
+
+
+def _after_subject(finding: Finding) -> dict[str, Any]:
+    """What a finding says after its check id and subject: status, evidence (as the check wrote it), detail, then
+    the waiver and the baseline mark when there is one."""
+    item = {"status": finding.status, "evidence": finding.evidence, "detail": finding.detail}
     if finding.waiver is not None:
         item["waiver"] = finding.waiver
     if finding.baseline is not None:
@@ -38,7 +41,38 @@ def _finding_item(finding: Finding) -> dict[str, Any]:
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
-    return json_value(to_jsonable(_finding_item(finding)))
+    return json_value(to_jsonable({"check_id": finding.check.id, "subject": _subject_item(finding.subject)}
+                                  | _after_subject(finding)))
+
+
+class _FindingLines:
+    """Findings as compact JSON lines, each `_finding`'s text: the check id and the subject (shared by every
+    finding of a check, of a container) encoded once each, the rest of each finding on its own."""
+
+    def __init__(self) -> None:
+        self.encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                                        default=to_jsonable)
+        self._ids: dict[str, str] = {}
+        self._subjects: dict[int, tuple[Subject, str]] = {}  # by id(): the subject is kept, so its id stays its own
+
+    def _subject(self, subject: Subject) -> str:
+        known = self._subjects.get(id(subject))
+        if known is None:
+            known = (subject, json_texts((_subject_item(subject),), self.encoder)[0])
+            self._subjects[id(subject)] = known
+        return known[1]
+
+    def _check_id(self, check_id: str) -> str:
+        text = self._ids.get(check_id)
+        if text is None:
+            text = self._ids[check_id] = json_texts((check_id,), self.encoder)[0]
+        return text
+
+    def joined(self, findings: tuple[Finding, ...], separator: str) -> str:
+        rests = json_texts(map(_after_subject, findings), self.encoder)  # each "{...}": its "{" replaced below
+        return bidi_escaped(separator.join(
+            f'{{"check_id":{self._check_id(f.check.id)},"subject":{self._subject(f.subject)},{rest[1:]}'
+            for f, rest in zip(findings, rests, strict=True)))
 
 
 def _checks(report: Report) -> dict[str, dict[str, Any]]:
@@ -75,7 +109,6 @@ def chunks(report: Report) -> Iterator[str]:
     """The report's text a few hundred findings at a time (a line each): at 1000 containers (60k findings) neither
     the whole document nor the whole text is ever held in memory."""
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
-    line = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=to_jsonable)
     # keys and strings are JSON-escaped, so the only bare `"findings": []` is the placeholder itself
     before, after = encoder.encode(_head(report, [])).split(FINDINGS_KEY, 1)
     findings = report.findings
@@ -83,9 +116,10 @@ def chunks(report: Report) -> Iterator[str]:
         yield bidi_escaped(before + FINDINGS_KEY + after + "\n")
         return
     yield bidi_escaped(before + '"findings": [')
+    lines = _FindingLines()
     for start in range(0, len(findings), FINDINGS_PER_CHUNK):
         part = findings[start:start + FINDINGS_PER_CHUNK]
-        yield ("," if start else "") + "\n    " + json_joined(map(_finding_item, part), line, ",\n    ")
+        yield ("," if start else "") + "\n    " + lines.joined(part, ",\n    ")
     yield bidi_escaped("\n  ]" + after + "\n")
 
 
