@@ -193,9 +193,10 @@ class _Connection:
             if size > MAX_RESPONSE:
                 raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
             return self._exactly(size), keep
-        while self._receive(at_end_ok=True):  # no length: the body ends with the connection
-            if len(self._pending) > MAX_RESPONSE:
-                raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+        while len(self._pending) <= MAX_RESPONSE and self._receive(at_end_ok=True):
+            pass  # no length: the body ends with the connection
+        if len(self._pending) > MAX_RESPONSE:
+            raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
         body = bytes(self._pending)
         self._pending.clear()
         return body, False
