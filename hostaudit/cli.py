@@ -464,6 +464,7 @@ def main() -> None:
     try:
         code = run(sys.argv[1:])
         sys.stdout.flush()
+        sys.stderr.flush()
     except BrokenPipeError:
         # the reader left (`hostaudit checks list | head -1`): nothing to say to it, and nothing more on exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -474,4 +475,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("hostaudit: aborted", file=sys.stderr)
         raise SystemExit(1) from None
-    raise SystemExit(code)
+    # Done: every file is written and closed, the output flushed, no thread or child left. The interpreter's own
+    # exit would free the audit's objects one by one (over a million at 1000 containers: 0.15-0.3 s of teardown for
+    # nothing); the kernel takes them back at once.
+    os._exit(code)
