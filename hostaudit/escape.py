@@ -237,9 +237,8 @@ def _root_without_userns(results: Results) -> bool:
                                      or results.read(HOST_USERNS, "container.host_userns") is True)
 
 
-def _cve_paths(results: Results) -> list[EscapePath]:
+def _cve_paths(results: Results, cves: dict[str, Technique]) -> list[EscapePath]:
     paths = []
-    cves = direct_cves()
     for check_id in sorted(c for c, r in results.host.items() if c.startswith(CVE_PREFIXES)
                            and r.status is Status.FAIL):
         technique = cves.get(check_id)
@@ -261,10 +260,10 @@ def _direct_path(technique: Technique, results: Results) -> EscapePath:
     return EscapePath(f"{technique.name} - rootless engine: lands as {user}, not host root", chain, CONDITIONAL)
 
 
-def verdict(subject: Subject, results: Results) -> EscapeVerdict:
-    """The verdict of one container and the paths that make it, direct ones first."""
+def verdict(subject: Subject, results: Results, cves: dict[str, Technique]) -> EscapeVerdict:
+    """The verdict of one container and the paths that make it (`cves`: `direct_cves()`), direct ones first."""
     paths = [_direct_path(t, results) for t in DIRECT_TECHNIQUES if t.holds(results)]
-    paths += _cve_paths(results)
+    paths += _cve_paths(results, cves)
     if _root_without_userns(results):
         paths.append(EscapePath("root without a user namespace: container root is host root",
                                 (link(ROOT, results),), WEAKENING))
@@ -288,4 +287,5 @@ def analyse(results: dict[str, Iterable[Result]]) -> tuple[EscapeVerdict, ...]:
                 subjects[result.subject.key] = result.subject
             elif result.subject.kind in ("host", "daemon"):
                 host[check_id] = result
-    return tuple(verdict(subjects[key], Results(own[key], host, subjects[key])) for key in sorted(own))
+    cves = direct_cves()
+    return tuple(verdict(subjects[key], Results(own[key], host, subjects[key]), cves) for key in sorted(own))
