@@ -15,7 +15,7 @@ from hostaudit.parsers import parse_kernel_release, parse_version
 from ..daemon._settings import setting
 from ._pods import is_pod_namespace_file, namespace_owner
 from ._seccomp import DANGEROUS, ProfileView, docker_default, evaluate_profile
-from ._subjects import once_per_snapshot
+from ._subjects import once_per_container
 
 
 @dataclass(frozen=True)
@@ -39,25 +39,14 @@ def declared_capabilities(ctr: Container) -> frozenset[str]:
     return caps.declared(ctr.cap_add, ctr.cap_drop, ctr.privileged)
 
 
-@once_per_snapshot
-def _capability_views(facts: Snapshot) -> dict[str, CapabilityView]:
-    """Each container's view, made on first asking: some 40 checks ask for every container."""
-    return {}
-
-
+@once_per_container  # some 40 checks ask for every container
 def capabilities(facts: Snapshot, ctr: Container) -> CapabilityView:
     """The capabilities any process of the container can hold: its bounding set."""
-    views = _capability_views(facts)
-    view = views.get(ctr.key)
-    if view is None:
-        declared = declared_capabilities(ctr)
-        proc = facts.process(ctr)
-        if proc is not None and proc.cap_bnd is not None:
-            view = CapabilityView(caps.names(proc.cap_bnd), "/proc CapBnd", declared)
-        else:
-            view = CapabilityView(declared, "declared", declared)
-        views[ctr.key] = view
-    return view
+    declared = declared_capabilities(ctr)
+    proc = facts.process(ctr)
+    if proc is not None and proc.cap_bnd is not None:
+        return CapabilityView(caps.names(proc.cap_bnd), "/proc CapBnd", declared)
+    return CapabilityView(declared, "declared", declared)
 
 
 def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int = 0
@@ -128,7 +117,14 @@ def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
 def seccomp_in_force(facts: Snapshot, ctr: Container) -> tuple[ProfileView | bool | None, dict[str, Any]]:
     """The container's effective seccomp filter, as the dangerous syscalls it lets through: a view of its own profile
     or of Docker's default for its capabilities; True when no filter applies; None when the profile's content is
-    not recorded (a custom one, or the daemon's replacement of Docker's default); with evidence saying which."""
+    not recorded (a custom one, or the daemon's replacement of Docker's default); with evidence saying which (the
+    caller's own copy)."""
+    view, evidence = _seccomp_filter(facts, ctr)
+    return view, dict(evidence)
+
+
+@once_per_container  # the dangerous-syscalls check and each io_uring CVE ask for every container
+def _seccomp_filter(facts: Snapshot, ctr: Container) -> tuple[ProfileView | bool | None, dict[str, Any]]:
     disabled, evidence = seccomp_disabled(facts, ctr)
     if disabled:
         evidence |= {"seccomp.profile": "none (see container.seccomp_unconfined)", "seccomp.allows": list(DANGEROUS)}

@@ -13,7 +13,7 @@ from typing import Any
 from hostaudit.model import Container, MountInfo, Snapshot
 
 from ._mounts import exposes, host_mounts
-from ._subjects import Judgement
+from ._subjects import Judgement, once_per_container
 
 PROC = ("proc",)
 SYSFS = ("sysfs",)
@@ -34,9 +34,12 @@ def _within(path: str, parent: str) -> str | None:
     return path[len(parent) + 1:] if path.startswith(parent + "/") else None
 
 
-def _tops(mounts: tuple[MountInfo, ...]) -> dict[str, MountInfo]:
-    """Each normalized mount point with the mount on top there (the later one of mounts stacked on one point)."""
-    return {_normpath(mount.mount_point): mount for mount in mounts}
+@once_per_container  # seven checks ask for every running container
+def _tops(facts: Snapshot, ctr: Container) -> dict[str, MountInfo]:
+    """Each normalized mount point of the container's /proc view with the mount on top there (the later one of
+    mounts stacked on one point)."""
+    proc = facts.process(ctr)
+    return {_normpath(mount.mount_point): mount for mount in proc.mounts} if proc is not None else {}
 
 
 def _covering(tops: dict[str, MountInfo], path: str) -> MountInfo | None:
@@ -52,22 +55,22 @@ def _covering(tops: dict[str, MountInfo], path: str) -> MountInfo | None:
         path = parent
 
 
-def writable_places(mounts: tuple[MountInfo, ...], fstypes: tuple[str, ...], fs_path: str | None = None
+def writable_places(facts: Snapshot, ctr: Container, fstypes: tuple[str, ...], fs_path: str | None = None
                     ) -> list[str]:
     """Container paths where `fs_path` of a filesystem of `fstypes` (None: whatever each mount shows) can be
-    written: a read-write mount reaches it and no other mount covers it."""
-    found = []
-    tops = None
-    for mount in mounts:
+    written, by the container's /proc view: a read-write mount reaches it and no other mount covers it."""
+    proc = facts.process(ctr)
+    found: list[str] = []
+    if proc is None:
+        return found
+    for mount in proc.mounts:
         if mount.fstype not in fstypes:
             continue
         relative = _within(fs_path, mount.root or "/") if fs_path is not None else ""
         if relative is None:
             continue
         place = posixpath.normpath(posixpath.join(mount.mount_point, relative))
-        if tops is None:
-            tops = _tops(mounts)
-        top = _covering(tops, place)
+        top = _covering(_tops(facts, ctr), place)
         if top is not None and top.fstype in fstypes and top.rw and place not in found:
             found.append(place)
     return found
@@ -98,7 +101,7 @@ def writable(facts: Snapshot, ctr: Container, path: str, fstypes: tuple[str, ...
     proc = facts.process(ctr)
     if proc is None or not proc.mounts:
         return declared, declared_evidence
-    places = writable_places(proc.mounts, fstypes, fs_path)
+    places = writable_places(facts, ctr, fstypes, fs_path)
     evidence: dict[str, Any] = {"source": "/proc mountinfo", "writable_at": places}
     if declared != bool(places):
         evidence["declared_writable"] = declared

@@ -28,6 +28,23 @@ def once_per_snapshot(build: Callable[[Snapshot], T]) -> Callable[[Snapshot], T]
     return kept
 
 
+def once_per_container(judge: Callable[[Snapshot, Container], T]) -> Callable[[Snapshot, Container], T]:
+    """`judge(facts, ctr)`, made once per container of the last snapshot seen: a fact that several checks ask of
+    every container. The value is shared by all who ask: none may change it."""
+
+    @once_per_snapshot
+    def made(_facts: Snapshot) -> dict[str, Any]:
+        return {}
+
+    def kept(facts: Snapshot, ctr: Container) -> T:
+        known = made(facts)
+        if ctr.key not in known:
+            known[ctr.key] = judge(facts, ctr)
+        return known[ctr.key]
+
+    return kept
+
+
 @once_per_snapshot
 def audited(facts: Snapshot) -> tuple[Container, ...]:
     """Every container, with pod sandboxes (pause containers) folded into their pods rather than reported."""

@@ -37,8 +37,7 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
                                 "host.core_pattern_pipes": core_pattern.startswith("|") if core_pattern else None}
     reachable = [helper for helper, path, fstypes, fs_path in HELPERS
                  if writable(facts, ctr, path, fstypes, fs_path)[0]]
-    proc = facts.process(ctr)
-    if proc is not None and writable_places(proc.mounts, BINFMT):
+    if writable_places(facts, ctr, BINFMT):
         reachable.append("binfmt_misc register")
     evidence["helpers_writable"] = reachable
     if not reachable:
