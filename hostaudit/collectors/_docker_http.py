@@ -130,17 +130,21 @@ class _Connection:
         self._pending += memoryview(self._chunk)[:count]
         return True
 
-    def _line(self) -> bytes:
-        """One CRLF-terminated line (without it), at most MAX_HEAD bytes."""
-        while (end := self._pending.find(b"\r\n")) < 0:
+    def _until(self, marker: bytes, what: str) -> bytes:
+        """The bytes before the next `marker` (consumed with it), at most MAX_HEAD of them."""
+        while (end := self._pending.find(marker)) < 0:
             if len(self._pending) > MAX_HEAD:
-                raise ProtocolError(f"a line longer than {MAX_HEAD} bytes")
+                raise ProtocolError(f"{what} longer than {MAX_HEAD} bytes")
             self._receive()
         if end > MAX_HEAD:
-            raise ProtocolError(f"a line longer than {MAX_HEAD} bytes")
-        line = bytes(self._pending[:end])
-        del self._pending[:end + 2]
-        return line
+            raise ProtocolError(f"{what} longer than {MAX_HEAD} bytes")
+        data = bytes(self._pending[:end])
+        del self._pending[:end + len(marker)]
+        return data
+
+    def _line(self) -> bytes:
+        """One CRLF-terminated line (without it)."""
+        return self._until(b"\r\n", "a line")
 
     def _exactly(self, count: int) -> bytes:
         while len(self._pending) < count:
@@ -152,14 +156,7 @@ class _Connection:
     def _head(self) -> tuple[int, dict[bytes, bytes], bool]:
         """Status, headers (lower-case names; a repeated one's values joined by commas) and whether the connection
         stays open, of the next answer."""
-        while (end := self._pending.find(b"\r\n\r\n")) < 0:
-            if len(self._pending) > MAX_HEAD:
-                raise ProtocolError(f"headers longer than {MAX_HEAD} bytes")
-            self._receive()
-        if end > MAX_HEAD:
-            raise ProtocolError(f"headers longer than {MAX_HEAD} bytes")
-        lines = bytes(self._pending[:end]).split(b"\r\n")
-        del self._pending[:end + 4]
+        lines = self._until(b"\r\n\r\n", "headers").split(b"\r\n")
         version, _, rest = lines[0].partition(b" ")
         code = rest[:3]
         if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(code) != 3 or not code.isdigit() or \
