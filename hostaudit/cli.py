@@ -290,12 +290,14 @@ def fleet(reports: list[Path] | None, html: Path | None, json_out: Path | None, 
         out.write(fleet_report.render_html(merged), html)
     if json_out is not None or html is None:
         out.write(fleet_report.render_json(merged), json_out)
+    from hostaudit.sanitize import terminal
+
     summary = merged["summary"]
     print(f"fleet: {summary['hosts']} hosts, {summary['hosts_failing']} failing, {summary['hosts_in_error']} "
           f"not audited, {summary['escapable_containers']} escapable containers", file=sys.stderr)
     for host in merged["hosts"]:
-        if host["error"]:
-            print(f"  not audited: {host['name']}: {host['error']}", file=sys.stderr)
+        if host["error"]:  # the name and the reason come from the host's report: no escape reaches the terminal
+            print(f"  not audited: {terminal(host['name'], 200)}: {terminal(host['error'], 500)}", file=sys.stderr)
     return 1 if summary["hosts_in_error"] else 0
 
 

@@ -25,7 +25,7 @@ from hostaudit import report_file
 from hostaudit.catalog import Severity
 from hostaudit.inputs import load_json
 from hostaudit.report import shown_status
-from hostaudit.sanitize import html_data, script_json
+from hostaudit.sanitize import bidi_escaped, html_data, json_value, script_json
 
 FLEET_VERSION = 2
 STATUSES = frozenset({"pass", "fail", "unknown", "not_applicable"})
@@ -290,7 +290,9 @@ def merge(paths: list[Path], not_audited: dict[str, str] | None = None) -> dict[
 
 
 def render_json(fleet: dict[str, Any]) -> str:
-    return json.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
+    """The fleet as JSON, through the reports' JSON sink (`sanitize.json_value`, `bidi_escaped`): its names and
+    messages come from other hosts' reports, which may hold lone surrogates, bidi marks or megabytes."""
+    return bidi_escaped(json.dumps(json_value(fleet), indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 CELL_LETTERS = {"fail": "f", "unknown": "u", "waived": "w", "pass": "p", "not_applicable": "n"}

@@ -239,3 +239,24 @@ def test_a_reader_process_that_dies_leaves_its_host_not_audited(tmp_path, monkey
     errors = {h["name"]: h["error"] for h in merged["hosts"] if h["error"]}
     assert errors["host-03"].startswith("host-03.json: the process reading it ended")
     assert all("\n" not in e for e in errors.values()) and len(merged["hosts"]) == 12
+
+
+def test_hostile_names_in_reports_reach_neither_the_json_nor_the_terminal(tmp_path):
+    """A report is another host's file: a hostname or a collector message with a lone surrogate (which no UTF-8
+    writer accepts: this was a traceback), bidi marks, terminal escapes or megabytes ends up bounded, escaped and
+    strict in the fleet JSON, and shown inert on stderr."""
+    evil = "evil\ud800\u202e\x1b]52;c;ZXZpbA==\x07\x1b[2J" + "x" * 10_000
+    audited = report([("daemon.icc_enabled", "medium", "fail")], hostname=evil)
+    blind = report([], hostname=evil + "-blind")
+    blind["collectors"] = {"docker_daemon": {"state": "error", "message": "\x1b[2Jgone\u202e"}}
+    paths = []
+    for index, data in enumerate((audited, as_version_2(audited), blind)):
+        paths.append(tmp_path / f"r{index}.json")
+        paths[-1].write_text(json.dumps(data))
+    done = run_hostaudit("fleet", *map(str, paths), "--json", str(tmp_path / "f.json"), check_codes=(1,))
+    assert "Traceback" not in done.stderr and "\x1b" not in done.stderr and "\u202e" not in done.stderr
+    assert "not audited: evil" in done.stderr
+    text = (tmp_path / "f.json").read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\u202e" not in text and "\\u202e" in text
+    names = [host["name"] for host in json.loads(text)["hosts"]]
+    assert all(len(name) <= 4096 and "\ufffd" in name for name in names)
