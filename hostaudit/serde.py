@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -102,65 +103,126 @@ def from_jsonable(tp: Any, data: Any) -> Any:
     """Rebuild a value of type `tp` from what `to_jsonable` produced; ValueError on a mismatch. Every dataclass
     field must be present (defaults are for code, never for a stored document), no unknown field is accepted, and
     an `Annotated[int, Bounds(...)]` value must lie in its bounds."""
+    return _reader(tp)(data)
+
+
+Reader = Callable[[Any], Any]
+
+
+@cache
+def _reader(tp: Any) -> Reader:
+    """The function that reads a value of type `tp`: the type hints are looked at once per type, not once per value
+    (a 1000-container snapshot holds half a million values)."""
     if tp is Any:
-        return data
+        return _same
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
-        value = from_jsonable(args[0], data)
+        return _annotated(tp, _reader(args[0]))
+    if origin in (typing.Union, types.UnionType):
+        return _union(tp, tuple(_reader(a) for a in args if a is not type(None)), type(None) in args)
+    if origin is tuple:
+        return _sequence(tp, _reader(args[0] if args else Any))
+    if origin is dict:
+        return _mapping(tp, _reader(args[1] if len(args) == 2 else Any))
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass(tp)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp
+    if tp is float:
+        return _float
+    if isinstance(tp, type) and tp is not type(None):
+        return _instance(tp)
+    return _none(tp)
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+def _annotated(tp: Any, inner: Reader) -> Reader:
+    def read(data: Any) -> Any:
+        value = inner(data)
         for bounds in tp.__metadata__:
             if not bounds.low <= value <= bounds.high:
                 raise ValueError(f"{value} is outside {bounds.low}..{bounds.high}")
         return value
-    if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
+    return read
+
+
+def _union(tp: Any, readers: tuple[Reader, ...], optional: bool) -> Reader:
+    def read(data: Any) -> Any:
+        if data is None and optional:
             return None
         errors = []
-        for arg in (a for a in args if a is not type(None)):
+        for reader in readers:
             try:
-                return from_jsonable(arg, data)
+                return reader(data)
             except (ValueError, TypeError) as exc:
                 errors.append(str(exc))
         raise ValueError("; ".join(errors) if len(errors) == 1 else f"no type of {tp} fits {data!r:.80}: {errors}")
-    if origin is tuple:
+    return read
+
+
+def _sequence(tp: Any, item: Reader) -> Reader:
+    def read(data: Any) -> tuple[Any, ...]:
         _require(data, list, tp)
-        item = args[0] if args else Any
-        return tuple(from_jsonable(item, v) for v in data)
-    if origin is dict:
+        return tuple(item(v) for v in data)
+    return read
+
+
+def _mapping(tp: Any, value: Reader) -> Reader:
+    def read(data: Any) -> dict[Any, Any]:
         _require(data, dict, tp)
-        value_type = args[1] if len(args) == 2 else Any
-        return {k: from_jsonable(value_type, v) for k, v in data.items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _dataclass(tp, data)
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
-    if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
+        return {k: value(v) for k, v in data.items()}
+    return read
+
+
+def _dataclass(tp: type) -> Reader:
+    names = _field_names(tp) or ()
+    fields: list[tuple[str, Reader]] = []  # filled on first use: a dataclass may name itself in its fields
+
+    def read(data: Any) -> Any:
+        _require(data, dict, tp)
+        missing = [n for n in names if n not in data]
+        if missing or len(data) != len(names):
+            unknown = sorted(k for k in data if k not in names)
+            said = [f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(unknown)}" if unknown else ""]
+            raise ValueError(f"{tp.__name__}: {'; '.join(s for s in said if s)}")
+        if not fields:
+            hints = _hints(tp)
+            fields.extend((name, _reader(hints[name])) for name in names)
+        kwargs = {}
+        for name, reader in fields:
+            try:
+                kwargs[name] = reader(data[name])
+            except ValueError as exc:
+                raise ValueError(f"{tp.__name__}.{name}: {exc}") from None
+        return tp(**kwargs)
+    return read
+
+
+def _float(data: Any) -> float:
+    if isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
-    if isinstance(tp, type) and tp is not type(None):
+    raise ValueError(f"expected float, got {type(data).__name__}")
+
+
+def _instance(tp: type) -> Reader:
+    def read(data: Any) -> Any:
         if not isinstance(data, tp) or (tp is int and isinstance(data, bool)):
             raise ValueError(f"expected {tp.__name__}, got {type(data).__name__}")
         return data
-    if tp is type(None) and data is None:
-        return None
-    raise ValueError(f"cannot read {tp} from {data!r:.80}")
+    return read
 
 
-def _dataclass(tp: type, data: Any) -> Any:
-    _require(data, dict, tp)
-    names = _field_names(tp) or ()
-    missing = [n for n in names if n not in data]
-    unknown = sorted(k for k in data if k not in names)
-    if missing or unknown:
-        said = [f"missing {', '.join(missing)}" if missing else "", f"unknown {', '.join(unknown)}" if unknown else ""]
-        raise ValueError(f"{tp.__name__}: {'; '.join(s for s in said if s)}")
-    hints = _hints(tp)
-    kwargs = {}
-    for name in names:
-        try:
-            kwargs[name] = from_jsonable(hints[name], data[name])
-        except ValueError as exc:
-            raise ValueError(f"{tp.__name__}.{name}: {exc}") from None
-    return tp(**kwargs)
+def _none(tp: Any) -> Reader:
+    def read(data: Any) -> None:
+        if tp is type(None) and data is None:
+            return None
+        raise ValueError(f"cannot read {tp} from {data!r:.80}")
+    return read
 
 
 def _require(data: Any, kind: type, tp: Any) -> None:
