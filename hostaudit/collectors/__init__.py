@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from hostaudit.collectors._fs import host_path
+from hostaudit.collectors._fs import host_path, read_start
 
 
 class CollectorError(Exception):
@@ -103,25 +103,6 @@ def initial_namespaces() -> NamespaceReference:
 MAX_CMDLINE = 1024 * 1024  # bytes of one process's argv read: the kernel allows a few MiB, nobody needs them
 
 
-def _proc_bytes(path: str, limit: int) -> bytes | None:
-    """Up to `limit` bytes of a /proc file, None when it cannot be read (the process has gone)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        chunks = []
-        size = 0
-        while size < limit and (data := os.read(fd, min(65536, limit - size))):
-            chunks.append(data)
-            size += len(data)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def split_cmdline(data: str) -> tuple[str, ...]:
     """A /proc/<pid>/cmdline as argv: NUL-separated; a process that rewrote its arguments into one NUL-terminated
     string (or none) is split on its spaces, as `ps` shows it."""
@@ -138,13 +119,12 @@ def process_table() -> tuple[ProcessEntry, ...]:
     """Every process of the host's /proc with its name and argv (a process that vanishes while read is left out).
     The name is the kernel's 15-character `comm`, or argv[0]'s base name when that extends it (as psutil names
     processes: `containerd-shim` is `containerd-shim-runc-v2`); the text is decoded as the file system's."""
-    proc = host_path("/proc")
     entries = []
-    for name in os.listdir(proc):
+    for name in os.listdir(host_path("/proc")):
         if not name.isdigit():
             continue
-        comm = _proc_bytes(f"{proc}/{name}/comm", 4096)
-        raw_argv = _proc_bytes(f"{proc}/{name}/cmdline", MAX_CMDLINE)
+        comm = read_start(f"/proc/{name}/comm", 4096)
+        raw_argv = read_start(f"/proc/{name}/cmdline", MAX_CMDLINE)
         if comm is None or raw_argv is None:
             continue
         short = os.fsdecode(comm.removesuffix(b"\n"))

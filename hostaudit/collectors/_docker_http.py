@@ -36,6 +36,10 @@ class DockerAPIError(Exception):
         self.status_code = status
 
 
+def _too_large(status: int, endpoint: str) -> DockerAPIError:
+    return DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+
+
 def expect_shape(value: Any, expect: type, endpoint: str) -> Any:
     """`value` when it is of type `expect`; a DockerAPIError naming the endpoint otherwise (a `/version` that
     answers a list is a broken source, not a crash)."""
@@ -188,12 +192,12 @@ class _Connection:
                 raise ProtocolError(f"malformed content length {length[:80]!r}")
             size = int(length)
             if size > MAX_RESPONSE:
-                raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+                raise _too_large(status, endpoint)
             return self._exactly(size), keep
         while len(self._pending) <= MAX_RESPONSE and self._receive(at_end_ok=True):
             pass  # no length: the body ends with the connection
         if len(self._pending) > MAX_RESPONSE:
-            raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+            raise _too_large(status, endpoint)
         body = bytes(self._pending)
         self._pending.clear()
         return body, False
@@ -208,7 +212,7 @@ class _Connection:
             if size == 0:
                 break
             if len(body) + size > MAX_RESPONSE:
-                raise DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+                raise _too_large(status, endpoint)
             body += self._exactly(size)
             if self._exactly(2) != b"\r\n":
                 raise ProtocolError("a chunk does not end with CRLF")

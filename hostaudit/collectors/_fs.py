@@ -149,6 +149,26 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     return TextRead(Presence.PRESENT, raw.decode("utf-8", errors="replace"), modified_at=status.st_mtime)
 
 
+def read_start(path: str, limit: int) -> bytes | None:
+    """Up to `limit` bytes of a file (its start, when it is longer), None when it cannot be read (for a /proc file:
+    its process has gone)."""
+    try:
+        fd = os.open(host_path(path), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        size = 0
+        while size < limit and (data := os.read(fd, min(65536, limit - size))):
+            chunks.append(data)
+            size += len(data)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile:
     """A configuration file parsed, or why not. A file that cannot be looked at (permissions) stays `unreadable`;
     one that exists but cannot be used (a directory, too large, malformed) is `present` with the error."""
