@@ -133,7 +133,8 @@ def test_the_process_table_names_processes_as_psutil_does(named_processes):
                 psutil.process_iter(["name", "cmdline"])}
     # processes may start or end between the two reads, and kernel workers (no argv) rename themselves as they run
     both = {pid for pid in set(table) & set(expected) if expected[pid][1]}
-    assert len(both) > 10
+    # the comparison covers at least the crafted processes and this one, however few others the machine runs
+    assert {*named_processes, os.getpid()} <= both
     assert {pid: table[pid] for pid in both} == {pid: expected[pid] for pid in both}
 
 
