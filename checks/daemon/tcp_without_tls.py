@@ -1,8 +1,11 @@
 """Docker API listens on TCP without TLS client verification."""
 
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.evidence import TCP_WITHOUT_TLSVERIFY
-from hostaudit.model import DAEMON, Result, Snapshot
+from hostaudit.daemon_settings import ARGV, DEFAULT
+from hostaudit.evidence import SETTING_SOURCE, TCP_WITHOUT_TLSVERIFY
+from hostaudit.model import DAEMON, DockerDaemonFacts, Result, Snapshot
+
+from ._settings import setting
 
 META = CheckMeta(
     id="daemon.tcp_without_tls",
@@ -20,6 +23,16 @@ META = CheckMeta(
 )
 
 
+TLS_OPTIONS = ("tlsverify", "tlscacert", "tlscert", "tlskey")  # what the fix sets
+
+
+def _tls_source(daemon: DockerDaemonFacts) -> str:
+    """Where the TLS options the fix would set come from: 'argv' when dockerd's command line gives any of them (it
+    refuses to start when daemon.json gives one too), else the first other place that sets one, else the default."""
+    sources = [setting(daemon, option).source for option in TLS_OPTIONS]
+    return ARGV if ARGV in sources else next((s for s in sources if s != DEFAULT), DEFAULT)
+
+
 @register(META)
 def evaluate(facts: Snapshot):
     listeners = facts.docker_daemon.tcp_listeners
@@ -27,5 +40,7 @@ def evaluate(facts: Snapshot):
     evidence = {"tcp_listeners": [f"{t.address}:{t.port} tls={t.tls} tlsverify={t.tls_verify}" for t in listeners]}
     if not listeners:
         return [Result.passed(DAEMON, evidence, "the daemon does not listen on TCP")]
-    return [Result.failed(DAEMON, {**evidence, TCP_WITHOUT_TLSVERIFY.name: exposed}) if exposed
-            else Result.passed(DAEMON, evidence)]
+    if not exposed:
+        return [Result.passed(DAEMON, evidence)]
+    source = _tls_source(facts.docker_daemon)
+    return [Result.failed(DAEMON, {**evidence, TCP_WITHOUT_TLSVERIFY.name: exposed, SETTING_SOURCE.name: source})]
