@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -108,10 +109,15 @@ def named_processes(tmp_path):
     odd_name = tmp_path / "a (b) c"
     for path in (long_name, odd_name):
         shutil.copy(shutil.which("sleep"), path)
-    procs = [subprocess.Popen([str(long_name), "60"]), subprocess.Popen([str(odd_name), "60"]),
-             subprocess.Popen(["bash", "-c", 'exec -a "/usr/bin/dockerd --fake" sleep 60']),
-             subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "two words"])]
-    time.sleep(0.3)
+    argvs = [[str(long_name), "60"], [str(odd_name), "60"], ["/usr/bin/dockerd --fake", "60"],
+             [sys.executable, "-c", "import time; time.sleep(60)", "two words"]]
+    procs = [subprocess.Popen(argvs[0]), subprocess.Popen(argvs[1]),
+             subprocess.Popen(["bash", "-c", 'exec -a "/usr/bin/dockerd --fake" sleep 60']), subprocess.Popen(argvs[3])]
+    deadline = time.monotonic() + 10
+    expected = {proc.pid: "\0".join(argv).encode() + b"\0" for proc, argv in zip(procs, argvs, strict=True)}
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}/cmdline").read_bytes() != cmdline
+                                              for pid, cmdline in expected.items()):
+        time.sleep(0.02)  # until each has exec'd its program (bash its sleep)
     yield [p.pid for p in procs]
     for proc in procs:
         proc.kill()
@@ -123,19 +129,21 @@ def test_the_process_table_names_processes_as_psutil_does(named_processes):
     from argv[0]) and argv agree for every process of the host, the crafted ones included."""
     import psutil
 
+    def psutil_view() -> dict[int, tuple[str, tuple[str, ...]]]:
+        return {p.pid: (p.info["name"], tuple(p.info["cmdline"] or ())) for p in
+                psutil.process_iter(["name", "cmdline"])}
+
+    before = psutil_view()
     table = {entry.pid: (entry.name, entry.argv) for entry in process_table()}
-    for pid in named_processes:
-        process = psutil.Process(pid)
-        assert table[pid] == (process.name(), tuple(process.cmdline()))
+    after = psutil_view()
     assert table[named_processes[0]][0] == "containerd-shim-runc-v2"
     assert table[named_processes[1]][0] == "a (b) c"
-    expected = {p.pid: (p.info["name"], tuple(p.info["cmdline"] or ())) for p in
-                psutil.process_iter(["name", "cmdline"])}
-    # processes may start or end between the two reads, and kernel workers (no argv) rename themselves as they run
-    both = {pid for pid in set(table) & set(expected) if expected[pid][1]}
-    # the comparison covers at least the crafted processes and this one, however few others the machine runs
-    assert {*named_processes, os.getpid()} <= both
-    assert {pid: table[pid] for pid in both} == {pid: expected[pid] for pid in both}
+    # compared: the processes psutil saw the same before and after the table was read (one may start, end or exec
+    # in between) and that have an argv (kernel workers rename themselves as they run); at least the crafted
+    # processes and this one, however few others the machine runs
+    stable = {pid for pid in set(before) & set(after) & set(table) if before[pid] == after[pid] and before[pid][1]}
+    assert {*named_processes, os.getpid()} <= stable
+    assert {pid: table[pid] for pid in stable} == {pid: before[pid] for pid in stable}
 
 
 def test_an_argv_rewritten_into_one_string_is_split_on_spaces():
