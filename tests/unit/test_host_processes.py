@@ -50,7 +50,11 @@ def impostors(tmp_path):
     procs = [subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
                                str(tmp_path / name), "60"]) for name in ("dockerd", "kubelet")]
     procs.append(subprocess.Popen([str(tmp_path / "containerd"), "60"]))
-    time.sleep(0.5)
+    impostors = {str(tmp_path / name) for name in ("dockerd", "kubelet")}
+    deadline = time.monotonic() + 10
+    while not impostors <= {entry.argv[0] for entry in process_table() if entry.argv}:
+        assert time.monotonic() < deadline, "the impostors never ran: the test would prove nothing"
+        time.sleep(0.02)  # until unshare has forked and run both in their namespaces
     yield tmp_path, procs[-1].pid
     for proc in procs:
         proc.kill()
