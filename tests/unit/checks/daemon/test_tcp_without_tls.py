@@ -1,4 +1,8 @@
+from pathlib import Path
+
 import pytest
+import yaml
+from hostaudit.checks.daemon.tcp_without_tls import TLS_OPTIONS
 
 from hostaudit.model import Status, TcpListener
 from hostaudit.remediation import PlaybookOptions, remediate
@@ -6,6 +10,7 @@ from tests.unit.checks.daemon._variants import with_daemon
 from tests.unit.conftest import results_by_subject
 
 CHECK = "daemon.tcp_without_tls"
+ROLE = Path(__file__).resolve().parents[4] / "ansible" / "roles" / "container_hardening"
 
 
 def test_unix_socket_only_passes(lab_snapshot):
@@ -62,3 +67,9 @@ def test_tls_options_only_in_daemon_json_or_unset_let_the_fix_on(lab_snapshot, c
     in_file = f"daemon.json ({snapshot.docker_daemon.config.path})"
     assert result.evidence["source"] == (in_file if config else "default")
     assert decision.enabled, decision.reason
+
+
+def test_the_options_weighed_are_those_the_role_writes():
+    """The role's own table of the daemon.json names its tls_verify key writes is the oracle."""
+    role_vars = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
+    assert set(TLS_OPTIONS) == set(role_vars["container_hardening__daemon_json_names"]["tls_verify"])
