@@ -130,6 +130,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         docker_engines=ctx.docker_engines,
         runtime_sockets=facts["sockets"] or (),
         cri=cri_facts,
+        untrusted_processes=tuple(sorted(ctx.untrusted.values(), key=lambda p: p.pid)),
     )
 
 

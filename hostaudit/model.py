@@ -14,7 +14,7 @@ from hostaudit.sanitize import bounded
 
 # Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
 # and a snapshot of another version is refused ("collect again"), never read with silent defaults.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,17 @@ class DockerDaemonFacts:
     stopped_container_count: int | None = None  # /info ContainersStopped
     started_at: float | None = None  # the dockerd process's start (epoch seconds)
     proxy_processes: int | None = None  # docker-proxy children of dockerd (userland proxy in force); None: unknown
+
+
+@dataclass(frozen=True)
+class UntrustedProcess:
+    """A host process named like a daemon, agent or kubelet that is not root's own (`collectors.root_doubt`): not
+    believed, and nothing its argv names is read. Its argv is the user's to write, so it is not kept."""
+
+    pid: int
+    name: str
+    uid: int | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -490,6 +501,7 @@ class Snapshot:
     docker_engines: tuple[DockerEngine, ...] = ()  # every dockerd found from host processes, rootless ones too
     runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
     cri: CriFacts | None = None
+    untrusted_processes: tuple[UntrustedProcess, ...] = ()  # named like the host's daemons, but not root's
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

@@ -211,6 +211,9 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     return summary
 
 
+MAX_LISTED = 20  # notes of one kind: a user can start any number of look-alike processes
+
+
 def _notes(snapshot: Snapshot) -> list[str]:
     notes = []
     if snapshot.host and not snapshot.host.running_as_root:
@@ -219,6 +222,11 @@ def _notes(snapshot: Snapshot) -> list[str]:
     for status in snapshot.collectors.values():
         if status.state is not CollectorState.OK:
             notes.append(f"{status.name} {status.state.value}: {status.message}")
+    for proc in snapshot.untrusted_processes[:MAX_LISTED]:
+        notes.append(f"not believed: process {proc.pid} named {proc.name} ({proc.reason}); only root's own "
+                     "processes count as the host's daemons and agents, and nothing its command line names is read")
+    for engine in [e for e in snapshot.docker_engines if e.error][:MAX_LISTED]:
+        notes.append(f"not counted as a Docker engine: {engine.error} ({engine.found_by})")
     gone = [key for key, proc in snapshot.runtime.items() if proc.error]
     if gone:
         notes.append(f"{len(gone)} container process(es) could not be read from /proc: " + ", ".join(sorted(gone)[:5]))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from hostaudit.collectors._fs import host_path, read_start
+from hostaudit.collectors._fs import host_path, read_start, root_only
+from hostaudit.model import UntrustedProcess
 
 
 class CollectorError(Exception):
@@ -75,6 +78,27 @@ def _status_field(pid: int, name: str) -> str | None:
     except OSError:
         return None
     return None
+
+
+def root_doubt(pid: int) -> str | None:
+    """Why process `pid` is not root's own: it does not run as root (real, effective and saved uid 0), or its
+    executable is not a root-owned file that only root can replace, in a directory chain only root can write (a
+    user's copy of dockerd, or a binary under /tmp, is the user's); None when it is root's."""
+    uids = (_status_field(pid, "Uid") or "").split()
+    if len(uids) < 3:
+        return "its uids cannot be read"
+    if uids[:3] != ["0", "0", "0"]:
+        return f"runs as uid {uids[0]} (real), {uids[1]} (effective), {uids[2]} (saved), not root"
+    exe = host_path(f"/proc/{pid}/exe")
+    try:
+        info = os.stat(exe)  # the file it runs, even when its path has since been replaced or deleted
+        path = os.readlink(exe).removesuffix(" (deleted)")
+    except OSError as exc:
+        return f"its executable cannot be looked at: {exc.strerror or exc}"
+    if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"its executable {path} is owned by uid {info.st_uid} or writable by others"
+    reason = root_only(posixpath.dirname(path)) if path.startswith("/") else "its executable has no path"
+    return f"its executable {path}: {reason}" if reason else None
 
 
 @dataclass(frozen=True)
@@ -154,6 +178,7 @@ class CollectContext:
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once
+    untrusted: dict[int, UntrustedProcess] = field(default_factory=dict)  # named like a daemon, not root's
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -198,12 +223,33 @@ class CollectContext:
             return False
         return not in_container_cgroup(cgroups)
 
-    def processes_named(self, *names: str) -> list[ProcessEntry]:
-        """The host processes (see `is_host_process`) called one of `names`; a container's processes never are."""
+    def root_doubt(self, pid: int) -> str | None:
+        """Why `pid` is not root's own process (`root_doubt`); None when it is."""
+        return root_doubt(pid)
+
+    def host_processes_named(self, *names: str) -> list[ProcessEntry]:
+        """The host processes (see `is_host_process`) called one of `names`, whoever runs them: only a rootless
+        engine's own processes are looked for this way, and what they name is a candidate its owner must serve."""
         with self._lock:
             table = self.processes
         named = [p for p in table if p.name in names or (p.argv and os.path.basename(p.argv[0]) in names)]
         return [p for p in named if self.is_host_process(p.pid)]
+
+    def processes_named(self, *names: str) -> list[ProcessEntry]:
+        """Root's host processes called one of `names` (`is_host_process` and no `root_doubt`): the only ones that
+        count as the host's daemons, agents, shims or kubelet, and whose argv may name a path root reads. A host
+        process of that name that is not root's is remembered in `untrusted` and never believed."""
+        trusted = []
+        for proc in self.host_processes_named(*names):
+            doubt = self.root_doubt(proc.pid)
+            if doubt is None:
+                trusted.append(proc)
+                continue
+            uid = (_status_field(proc.pid, "Uid") or "").split()[:1]
+            with self._lock:
+                self.untrusted.setdefault(proc.pid, UntrustedProcess(
+                    proc.pid, proc.name[:64], int(uid[0]) if uid and uid[0].isdigit() else None, doubt[:300]))
+        return trusted
 
     def named_but_unproven(self, *names: str) -> list[ProcessEntry]:
         """Processes called one of `names` that cannot be shown to be host processes because the initial namespaces

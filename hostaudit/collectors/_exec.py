@@ -13,7 +13,7 @@ import signal
 import stat
 import subprocess
 
-from hostaudit.collectors._fs import host_root
+from hostaudit.collectors._fs import host_root, root_only
 
 # the system directories the audit's fixed paths live in; nothing outside them is ever run
 SYSTEM_DIRS = ("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin", "/usr/local/sbin")
@@ -24,8 +24,8 @@ MAX_OUTPUT = 65536
 
 def trusted_binary(path: str, host_configured: bool = False) -> str | None:
     """`path` resolved, when it is a root-owned executable file in a root-owned system directory that neither group
-    nor others can write; None otherwise. A path that a root-owned host config names (a runtime's `path` in
-    daemon.json, say) may lie outside the system directories when every directory above it is root's alone. Always
+    nor others can write (`_fs.root_only`, up to /); None otherwise. A path that a root-owned host config names (a
+    runtime's `path` in daemon.json, say) may lie outside the system directories. Always
     None when the host is read through a host root (its binaries would run against this container's libraries and
     namespaces, not as they run on the host)."""
     if not os.path.isabs(path) or host_root() != "/":
@@ -34,17 +34,9 @@ def trusted_binary(path: str, host_configured: bool = False) -> str | None:
     in_system_dir = os.path.dirname(real) in SYSTEM_DIRS or os.path.dirname(path) in SYSTEM_DIRS
     if not in_system_dir and not host_configured:
         return None
-    checked_paths = [real, os.path.dirname(real)]
-    if not in_system_dir:
-        parent = os.path.dirname(real)
-        while parent != os.path.dirname(parent):
-            parent = os.path.dirname(parent)
-            checked_paths.append(parent)
+    if root_only(real) is not None:
+        return None
     try:
-        for checked in checked_paths:
-            info = os.stat(checked)
-            if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return None
         info = os.stat(real)
     except OSError:
         return None

@@ -262,3 +262,45 @@ def process_started_at(pid: int | None) -> float | None:
         return psutil.Process(pid).create_time()
     except (psutil.Error, OSError):
         return None
+
+
+def _others_can_change(mapped: str, shown: str, follow: bool) -> str | None:
+    """Why a user other than root could change the object at `mapped` (its owner, or a group or other write bit);
+    None when only root can."""
+    try:
+        info = os.stat(mapped) if follow else os.lstat(mapped)
+    except OSError as exc:
+        return f"{shown}: {exc.strerror or exc}"
+    if info.st_uid != 0:
+        return f"{shown} is owned by uid {info.st_uid}, not root"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not stat.S_ISLNK(info.st_mode):
+        return f"{shown} is writable by {'others' if info.st_mode & stat.S_IWOTH else 'its group'}"
+    return None
+
+
+def root_only(path: str) -> str | None:
+    """Why a user other than root could change what the host path `path` holds: the file itself, or any directory
+    above it as written or once its links are resolved, is owned by another uid or writable by a group or others (a
+    sticky /tmp included: anyone may create there). None when only root can; the one rule for what root trusts."""
+    if not path.startswith("/"):
+        return f"{path}: not an absolute path"
+    written = posixpath.normpath(path)
+    real = resolve(written)
+    checked: list[tuple[str, bool]] = [(real, True)]
+    for chain in (real, written):
+        parent = posixpath.dirname(chain)
+        while True:
+            checked.append((parent, chain is written))
+            if parent == "/":
+                break
+            parent = posixpath.dirname(parent)
+    seen = set()
+    for shown, as_written in checked:
+        if shown in seen:
+            continue
+        seen.add(shown)
+        # a directory above the path as written may be a link (/var/run): the link itself, which its parent guards
+        reason = _others_can_change(host_path(shown, follow=not as_written), shown, follow=not as_written)
+        if reason:
+            return reason
+    return None

@@ -1,10 +1,13 @@
 """Every dockerd on the host, rootful and rootless, and the unix sockets each serves.
 
-Candidates come from host processes only: a host `dockerd` (its `-H unix://` sockets, else the default socket) and a
-host `rootlesskit` that runs `dockerd-rootless.sh` (the rootless dockerd itself lives in rootlesskit's user and mount
-namespaces: its `-H` sockets, and the user's `$XDG_RUNTIME_DIR/docker.sock` or `/run/user/<uid>/docker.sock`). A
-candidate counts as that process's engine only when the kernel says (SO_PEERCRED) the socket is served by the same
-uid: a path a user wrote into an argv or an environment can never pass another engine off as theirs.
+Candidates come from host processes only: root's own `dockerd` (`CollectContext.processes_named`: its `-H unix://`
+sockets, else the default socket) and a host `rootlesskit`, run by any user, that runs `dockerd-rootless.sh` (the
+rootless dockerd itself lives in rootlesskit's user and mount namespaces: its `-H` sockets, and the user's
+`$XDG_RUNTIME_DIR/docker.sock` or `/run/user/<uid>/docker.sock`). A candidate counts as that process's engine only
+when the kernel says (SO_PEERCRED) the socket is served by the same uid: a path a user wrote into an argv or an
+environment can never pass another engine off as theirs. Candidates are kept per socket and uid, so a user naming
+another engine's socket can neither claim it nor hide it: every candidate is verified, the one its server's uid
+proves is the engine, and the others stay in the snapshot with the reason.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def candidates(dockerds: list[ProcessEntry], rootlesskits: list[ProcessEntry], t
                config_hosts_of: Callable[[ProcessEntry], list[str]] = lambda proc: []) -> list[Candidate]:
     """Socket paths to verify, from host dockerd and rootlesskit processes (see the module docstring); a dockerd
     without -H flags serves the `hosts` of its daemon.json, else the default socket."""
-    found: dict[str, Candidate] = {}
+    found: dict[tuple[str, int], Candidate] = {}
     for proc in dockerds:
         uid = uid_of(proc.pid)
         if uid is None:
@@ -47,7 +50,7 @@ def candidates(dockerds: list[ProcessEntry], rootlesskits: list[ProcessEntry], t
         if not hosts:
             hosts, origin = [p for p in map(unix_path, config_hosts_of(proc)) if p], "daemon.json hosts"
         for path in hosts or [DEFAULT_SOCKET]:
-            found.setdefault(path, (path, origin if hosts else "dockerd default socket", uid))
+            found.setdefault((path, uid), (path, origin if hosts else "dockerd default socket", uid))
     for kit in (p for p in rootlesskits if _runs_rootless_dockerd(p)):
         uid = uid_of(kit.pid)
         if uid is None or uid == 0:
@@ -58,7 +61,7 @@ def candidates(dockerds: list[ProcessEntry], rootlesskits: list[ProcessEntry], t
         inner = [p for p in table if p.name == "dockerd" and uid_of(p.pid) == uid]
         paths += [path for proc in inner for path in _unix_hosts(proc.argv)]
         for path in paths:
-            found.setdefault(path, (path, "rootlesskit", uid))
+            found.setdefault((path, uid), (path, "rootlesskit", uid))
     return list(found.values())
 
 
@@ -105,6 +108,6 @@ def _config_hosts(proc: ProcessEntry) -> list[str]:
 
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
     """Every dockerd socket on the host, each verified by its peer's uid."""
-    found = candidates(ctx.processes_named("dockerd"), ctx.processes_named("rootlesskit"), ctx.processes,
+    found = candidates(ctx.processes_named("dockerd"), ctx.host_processes_named("rootlesskit"), ctx.processes,
                        _uid, _runtime_dir, _config_hosts)
     return tuple(verify(c, lambda path: peer_credentials(host_path(path), ctx.docker_timeout)) for c in found)

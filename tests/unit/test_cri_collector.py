@@ -46,7 +46,8 @@ def _context(tmp_path, config: str | None, **extra) -> CollectContext:
         path.write_text(config)
         argv = ("containerd", "--config", str(path))
     ctx.__dict__["processes"] = (ProcessEntry(4242, "containerd", argv),) if argv else ()
-    ctx.is_host_process = lambda pid: True  # the made-up containerd stands for a host process
+    ctx.is_host_process = lambda pid: True  # the made-up containerd stands for root's host process
+    ctx.root_doubt = lambda pid: None
     return ctx
 
 

@@ -104,6 +104,7 @@ def context(table: tuple[ProcessEntry, ...], docker_host: str | None) -> Collect
                         reference=NamespaceReference(read_namespaces(os.getpid()), "this test process", None))
     if not ctx.is_host_process(os.getpid()):
         pytest.skip("this test process runs in a container cgroup: no process of it can be a host process")
+    ctx.root_doubt = lambda pid: None  # the made-up dockerds stand for root's (the rule: tests/unit/test_root_trust)
     return ctx
 
 

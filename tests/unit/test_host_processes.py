@@ -64,7 +64,7 @@ def impostors(tmp_path):
 def test_processes_in_other_namespaces_never_count_as_the_hosts(impostors):
     base, host_pid = impostors
     ctx = CollectContext()
-    named = ctx.processes_named("dockerd", "kubelet", "containerd")
+    named = ctx.host_processes_named("dockerd", "kubelet", "containerd")
     assert host_pid in [p.pid for p in named]
     assert not [p for p in named if p.argv and p.argv[0].startswith(str(base)) and p.pid != host_pid]
 
