@@ -4,7 +4,9 @@
    containers it started, its helper processes). A configuration file that says otherwise is drift, kept as
    evidence.
 2. Else the configuration file, but only when it has not changed since the daemon started: a file modified after
-   the daemon's start is not in force until the daemon restarts, and the setting is unknown, never a pass.
+   the daemon's start is not in force until the daemon restarts, and the setting is unknown, never a pass. So is a
+   setting of a file that exists but could not be used: unreadable, malformed, or one a user other than root could
+   have written (root trusts only root's files).
 3. Else the daemon's default.
 Collectors (which only need "what is configured") and checks read settings through this module alone.
 """
@@ -105,6 +107,9 @@ def effective(daemon: DaemonView, key: str, default: Any, json_key: str | None =
         if in_file is not _MISSING and in_file != shown.value:
             drift = {file_key: in_file, "drift": f"{daemon.where} is not in force until {daemon.name} restarts"}
         return Setting(shown.value, shown.source, evidence=drift)
+    if daemon.config is not None and daemon.config.error:
+        return Setting(None, f"{daemon.where} unusable", known=False, evidence={
+            file_key: "unknown", "in force": f"unknown: {daemon.config.error}"})
     if daemon.file_changed:
         return Setting(None, daemon.not_in_force(), known=False, evidence={
             file_key: None if in_file is _MISSING else in_file, "in force": "unknown: the daemon does not show it",

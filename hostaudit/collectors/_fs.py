@@ -171,12 +171,17 @@ def read_start(path: str, limit: int) -> bytes | None:
 
 def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile:
     """A configuration file parsed, or why not. A file that cannot be looked at (permissions) stays `unreadable`;
-    one that exists but cannot be used (a directory, too large, malformed) is `present` with the error."""
+    one that exists but cannot be used (a directory, too large, malformed, or one a user other than root could have
+    written: `root_only`) is `present` with the error."""
     found = read_text(path)
     if found.unusable:
         return ConfigFile(path, Presence.PRESENT, error=found.error)
     if found.presence is not Presence.PRESENT:
         return ConfigFile(path, found.presence, found.error)
+    doubt = root_only(path)
+    if doubt:  # root's daemon reads it, but a user could have written it: a finding, never a source
+        return ConfigFile(path, Presence.PRESENT, error=f"{path}: not root's alone ({doubt}): its settings are not "
+                          "trusted", modified_at=found.modified_at)
     try:
         return ConfigFile(path, Presence.PRESENT, data=parse(found.text or ""), modified_at=found.modified_at)
     except ValueError as exc:

@@ -81,3 +81,19 @@ def lab_snapshot() -> Snapshot:
 @pytest.fixture
 def run_check():
     return results_by_subject
+
+
+@pytest.fixture()
+def root_tmp_path():
+    """A new directory whose whole chain only root can write (under /root): configuration files root's daemons name
+    are read only from such places (`_fs.root_only`), and pytest's own tmp_path lies under the world-writable /tmp."""
+    import shutil
+    import tempfile
+
+    from hostaudit.collectors._fs import root_only
+
+    if not Path("/root").is_dir() or root_only("/root") is not None:
+        pytest.skip("no directory chain only root can write (run as root)")
+    folder = Path(tempfile.mkdtemp(dir="/root", prefix="hostaudit-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

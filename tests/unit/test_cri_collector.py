@@ -51,21 +51,22 @@ def _context(tmp_path, config: str | None, **extra) -> CollectContext:
     return ctx
 
 
-def test_endpoint_order_option_then_kubelet_then_containerd(tmp_path):
-    config = f'[grpc]\n  address = "{tmp_path}/c.sock"\n'
+def test_endpoint_order_option_then_kubelet_then_containerd(root_tmp_path):
+    config = f'[grpc]\n  address = "{root_tmp_path}/c.sock"\n'
     kubelet = KubeletFacts(1, ("kubelet",), {"container-runtime-endpoint": "unix:///run/k.sock"}, None)
-    assert endpoints(_context(tmp_path, config, cri_endpoint="unix:///x.sock"), kubelet) == [
+    assert endpoints(_context(root_tmp_path, config, cri_endpoint="unix:///x.sock"), kubelet) == [
         ("/x.sock", "--cri-endpoint")]
-    assert endpoints(_context(tmp_path, config), kubelet) == [("/run/k.sock", "kubelet --container-runtime-endpoint")]
+    assert endpoints(_context(root_tmp_path, config), kubelet) == [
+        ("/run/k.sock", "kubelet --container-runtime-endpoint")]
     from_file = KubeletFacts(1, ("kubelet",), {}, ConfigFile("/k", Presence.PRESENT,
                                                              data={"containerRuntimeEndpoint": "/run/f.sock"}))
-    assert endpoints(_context(tmp_path, config), from_file)[0][0] == "/run/f.sock"
-    assert endpoints(_context(tmp_path, config), None)[0][0] == f"{tmp_path}/c.sock"
+    assert endpoints(_context(root_tmp_path, config), from_file)[0][0] == "/run/f.sock"
+    assert endpoints(_context(root_tmp_path, config), None)[0][0] == f"{root_tmp_path}/c.sock"
 
 
-def test_containerd_with_cri_disabled_is_not_asked(tmp_path):
-    config = f'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "{tmp_path}/c.sock"\n'
-    assert endpoints(_context(tmp_path, config, containerd_state_dirs=("/run/containerd",)), None) == []
+def test_containerd_with_cri_disabled_is_not_asked(root_tmp_path):
+    config = f'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "{root_tmp_path}/c.sock"\n'
+    assert endpoints(_context(root_tmp_path, config, containerd_state_dirs=("/run/containerd",)), None) == []
 
 
 @pytest.mark.parametrize(("cgroups_path", "pod", "path"), [

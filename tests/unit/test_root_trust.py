@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,17 +44,6 @@ def start(started: list[subprocess.Popen], argv: list[str], name: str, *setpriv:
     return proc.pid
 
 
-@pytest.fixture()
-def root_only_dir() -> Iterator[Path]:
-    """A directory whose whole chain only root can write (under /root, 0700), for binaries root may trust."""
-    folder = Path(tempfile.mkdtemp(dir="/root"))
-    if root_only(str(folder)) is not None:
-        shutil.rmtree(folder)
-        pytest.skip(f"no directory chain only root can write here: {root_only(str(folder))}")
-    yield folder
-    shutil.rmtree(folder)
-
-
 def named(pid: int) -> bool:
     return pid in [p.pid for p in CollectContext().processes_named("dockerd", "kubelet", "falco")]
 
@@ -81,18 +69,18 @@ def test_a_process_not_wholly_roots_is_never_the_hosts(spawned, uids):
     assert ctx.untrusted[pid].uid is not None and "not root" in ctx.untrusted[pid].reason
 
 
-def test_roots_process_from_a_binary_others_could_replace_is_never_the_hosts(spawned, tmp_path, root_only_dir):
+def test_roots_process_from_a_binary_others_could_replace_is_never_the_hosts(spawned, tmp_path, root_tmp_path):
     # tmp_path lies under the sticky, world-writable /tmp: anyone could have put the file there first
     in_tmp = tmp_path / "falco"
     shutil.copy(SLEEP, in_tmp)
     assert root_only(str(in_tmp)) is not None
-    user_owned = root_only_dir / "dockerd"
+    user_owned = root_tmp_path / "dockerd"
     shutil.copy(SLEEP, user_owned)
     os.chown(user_owned, STRANGER, STRANGER)
-    group_writable = root_only_dir / "kubelet"
+    group_writable = root_tmp_path / "kubelet"
     shutil.copy(SLEEP, group_writable)
     group_writable.chmod(0o775)
-    trusted = root_only_dir / "trusted"
+    trusted = root_tmp_path / "trusted"
     shutil.copy(SLEEP, trusted)
     pids = {name: start(spawned, [str(path), "60"], name)
             for name, path in (("falco", in_tmp), ("dockerd", user_owned), ("kubelet", group_writable))}
@@ -104,8 +92,8 @@ def test_roots_process_from_a_binary_others_could_replace_is_never_the_hosts(spa
     assert named(start(spawned, [str(trusted), "60"], "dockerd"))  # the same copy, root's alone, is root's
 
 
-def test_a_binary_replaced_after_it_started_is_judged_by_the_file_it_runs(spawned, root_only_dir):
-    binary = root_only_dir / "dockerd"
+def test_a_binary_replaced_after_it_started_is_judged_by_the_file_it_runs(spawned, root_tmp_path):
+    binary = root_tmp_path / "dockerd"
     shutil.copy(SLEEP, binary)
     pid = start(spawned, [str(binary), "60"], "dockerd")
     binary.unlink()  # "(deleted)": the inode it runs is still root's
@@ -120,9 +108,9 @@ def test_a_binary_replaced_after_it_started_is_judged_by_the_file_it_runs(spawne
     ("root 0777 / root 0644", False), ("root 1777 / root 0644", False), ("user 0755 / root 0644", False),
     ("root 0775 / root 0644", False),
 ])
-def test_root_only_follows_the_kernels_owners_and_modes(root_only_dir, layout, trusted):
+def test_root_only_follows_the_kernels_owners_and_modes(root_tmp_path, layout, trusted):
     (dir_owner, dir_mode), (file_owner, file_mode) = (part.split() for part in layout.split(" / "))
-    folder = root_only_dir / "d"
+    folder = root_tmp_path / "d"
     folder.mkdir()
     path = folder / "f"
     path.write_text("x")
@@ -130,13 +118,13 @@ def test_root_only_follows_the_kernels_owners_and_modes(root_only_dir, layout, t
         os.chown(target, STRANGER if owner == "user" else 0, 0)
         target.chmod(int(mode, 8))
     assert (root_only(str(path)) is None) is trusted
-    link = root_only_dir / "link"
+    link = root_tmp_path / "link"
     link.symlink_to(path)  # through a link: judged by what it reaches as well
     assert (root_only(str(link)) is None) is trusted
 
 
-def test_a_link_in_a_directory_others_can_write_is_not_roots(root_only_dir, tmp_path):
-    target = root_only_dir / "config"
+def test_a_link_in_a_directory_others_can_write_is_not_roots(root_tmp_path, tmp_path):
+    target = root_tmp_path / "config"
     target.write_text("{}")
     link = tmp_path / "config"  # the link itself lies where anyone could replace it
     link.symlink_to(target)
