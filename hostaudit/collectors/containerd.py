@@ -16,6 +16,7 @@ from hostaudit.collectors._fs import (
     process_started_at,
     read_parsed,
     read_text,
+    root_only,
     socket_info,
 )
 from hostaudit.collectors._runtime_versions import running_binary_version
@@ -164,6 +165,9 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_i
         # only state dirs a host containerd names: a shim's cwd or a process's claims are never followed
         state_dirs = sorted({v[2] for v in views} | (
             {DEFAULT_STATE} if host_isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
+    # a bundle a user could have written would make their made-up task an audit subject with another's /proc view
+    untrusted = [] if ctx.containerd_state_dirs else [r for r in map(_untrusted_tasks, state_dirs) if r]
+    state_dirs = [d for d in state_dirs if not any(r.startswith(f"{d}: ") for r in untrusted)]
     if not views and not state_dirs and not host_exists(DEFAULT_CONFIG):
         raise CollectorSkipped("containerd: not running and no configuration found")
     # the standalone containerd (not the one dockerd manages under its exec-root) is the one to report on
@@ -200,9 +204,18 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_i
         started_at=process_started_at(main[0].pid if main else None),
     )
     unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
-    if unreadable:
-        raise PartialFacts(facts, "containerd: cannot list the tasks in " + "; ".join(unreadable))
+    problems = ([f"cannot list the tasks in {'; '.join(unreadable)}"] if unreadable else []) + untrusted
+    if problems:
+        raise PartialFacts(facts, "containerd: " + "; ".join(problems))
     return facts
+
+
+def _untrusted_tasks(state_dir: str) -> str | None:
+    """Why the task bundles under a discovered `state_dir` are not read (a user other than root could write them);
+    None when only root can, or there are none."""
+    tasks = os.path.join(state_dir, TASKS)
+    doubt = root_only(tasks) if host_isdir(tasks) else None
+    return f"{state_dir}: not root's alone ({doubt}): its task bundles are not read" if doubt else None
 
 
 def _unreadable_tasks(state_dir: str) -> str | None:

@@ -130,3 +130,27 @@ def test_a_link_in_a_directory_others_can_write_is_not_roots(root_tmp_path, tmp_
     link.symlink_to(target)
     assert root_only(str(target)) is None
     assert root_only(str(link)) is not None
+
+
+def test_task_bundles_a_user_could_write_are_never_audit_subjects(root_tmp_path):
+    """A root containerd's state dir whose tasks a user could write: their made-up bundle would become an audit
+    subject (with a real container's /proc facts behind its pid); it is not read, and the collector says why."""
+    import json
+
+    from hostaudit.collectors import PartialFacts, ProcessEntry
+    from hostaudit.collectors import containerd as containerd_collector
+
+    state = root_tmp_path / "state"
+    bundle = state / containerd_collector.TASKS / "k8s.io" / "made-up"
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_text(json.dumps({"ociVersion": "1.0.2", "process": {"args": ["sh"]}}))
+    ctx = CollectContext()
+    ctx.__dict__["processes"] = (ProcessEntry(4242, "containerd", ("containerd", "--state", str(state))),)
+    ctx.is_host_process = lambda pid: True  # the made-up containerd stands for root's
+    ctx.root_doubt = lambda pid: None
+    assert [c.id for c in containerd_collector.collect(ctx).containers] == ["made-up"]
+    os.chown(state / containerd_collector.TASKS, STRANGER, STRANGER)
+    with pytest.raises(PartialFacts) as refused:
+        containerd_collector.collect(ctx)
+    assert refused.value.facts.containers == ()
+    assert f"{state}: not root's alone" in str(refused.value)
