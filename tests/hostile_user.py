@@ -50,6 +50,8 @@ class HostileUser:
         the user: its kernel name (comm) is then `name` too."""
         source = source or pause_program()
         target = self.home / "bin" / name
+        if target.exists():  # already made (and maybe running: it cannot be rewritten then)
+            return target
         target.parent.mkdir(exist_ok=True)
         os.chown(target.parent, self.uid, self.gid)
         shutil.copy(source, target)

@@ -369,9 +369,14 @@ def empty_containerd_state(base: Path) -> Path:
     return state
 
 
+LAB_ROOT = Path("/srv/hostaudit-lab")
+
+
 def lab_dir(prefix: str = "ha-") -> Path:
-    """A short private directory (unix socket paths must stay under 108 bytes)."""
-    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    """A short private directory (unix socket paths must stay under 108 bytes) in a chain only root can write: the
+    audit reads a daemon's configuration only from such places (root trusts only root's files), as on a real host."""
+    LAB_ROOT.mkdir(mode=0o755, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=LAB_ROOT))
 
 
 def run_hostaudit(*args: str, check_codes: tuple[int, ...] = (0, 1), timeout: float = 300

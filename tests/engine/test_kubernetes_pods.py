@@ -145,21 +145,29 @@ def test_docker_tasks_are_not_reported_twice(lab, tmp_path):
     assert keys["docker:hardened"] == 1 and max(keys.values()) == 1
 
 
-def test_kubelet_is_read_from_its_process_and_config_file(tmp_path):
+@pytest.fixture()
+def root_dir():
+    """A directory only root can write (the audit reads root's daemons' configs only from such places)."""
+    folder = lab_dir("ha-kubelet-")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_kubelet_is_read_from_its_process_and_config_file(root_dir):
     """A process named kubelet (a shell script: comm and argv are what psutil reads) with --config and a flag."""
     import subprocess
 
-    config = tmp_path / "config.yaml"
+    config = root_dir / "config.yaml"
     config.write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
                       "authentication:\n  anonymous:\n    enabled: true\nreadOnlyPort: 0\n")
-    fake = tmp_path / "kubelet"
+    fake = root_dir / "kubelet"
     fake.write_text("#!/bin/sh\nsleep 120\n")
     fake.chmod(0o755)
-    (tmp_path / "no-containerd" / TASKS).mkdir(parents=True)  # a containerd state dir without tasks
+    (root_dir / "no-containerd" / TASKS).mkdir(parents=True)  # a containerd state dir without tasks
     process = subprocess.Popen([str(fake), "--config", str(config), "--read-only-port=10255"])
     try:
-        done = run_hostaudit("audit", "--format", "json", "--docker-host", f"unix://{tmp_path}/no-docker.sock",
-                             "--containerd-state", str(tmp_path / "no-containerd"))
+        done = run_hostaudit("audit", "--format", "json", "--docker-host", f"unix://{root_dir}/no-docker.sock",
+                             "--containerd-state", str(root_dir / "no-containerd"))
     finally:
         process.kill()
         process.wait()
