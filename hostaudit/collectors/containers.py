@@ -89,6 +89,12 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
     return tagged
 
 
+def root_ids(containers: tuple[Container, ...]) -> frozenset[str]:
+    """Ids of the containers of an engine verified (SO_PEERCRED) to run as root: only these may stand for a
+    containerd task in Docker's `moby` namespace (a rootless or unverified engine's ids never hide one)."""
+    return frozenset(c.id for c in containers if c.owner_uid == 0)
+
+
 def _read_partially(read: Callable[[], tuple[Container, ...]], errors: list[str]) -> tuple[Container, ...]:
     """What `read` returns; on PartialFacts, the containers it read, its message added to `errors`."""
     try:
