@@ -100,11 +100,12 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
     docker_containers = facts["containers"] or ()
-    # after Docker's list, so that the bundles of the containers Docker described are not read twice
-    known = frozenset(c.id for c in docker_containers) if statuses["containers"].state is CollectorState.OK \
+    # after Docker's list, so that the bundles of the containers Docker described are not read twice; only a source
+    # verified to be root's may hide a task (a user's engine naming a root task's id would make it vanish)
+    known = containers.root_ids(docker_containers) if statuses["containers"].state is CollectorState.OK \
         else frozenset()
     cri_facts, statuses["cri"] = _run("cri", lambda: cri.collect(ctx, facts["kubelet"]))
-    cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()
+    cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()  # root's server only
     containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known, cri_ids))
     others = ((cri_facts.containers if cri_facts else ()) + (containerd_facts.containers if containerd_facts else ())
               + (facts["podman"].containers if facts["podman"] else ()))

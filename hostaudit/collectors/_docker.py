@@ -86,7 +86,7 @@ def _connect(ctx: CollectContext) -> Any:
             api = docker.APIClient(base_url=url, version="auto", timeout=ctx.docker_timeout,
                                    max_pool_size=ctx.workers)
         except DockerException as exc:
-            raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+            raise CollectorError(f"docker: unreachable at {url}: {reason(exc)}") from exc
         except OSError as exc:
             raise CollectorError(f"docker: unreachable at {url}: {exc}") from exc
         ctx.docker_api = api
@@ -109,7 +109,7 @@ def _require_socket(url: str, path: str) -> None:
     except FileNotFoundError as exc:
         raise _NoSocket(path) from exc
     except OSError as exc:
-        raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+        raise CollectorError(f"docker: unreachable at {url}: {reason(exc)}") from exc
 
 
 def _dockerd_missing_socket(ctx: CollectContext, path: str) -> int | None:
@@ -149,7 +149,7 @@ def _lean_client(url: str, address: str | tuple[str, int], timeout: float) -> Do
         api.ping()
     except (OSError, DockerAPIError) as exc:
         api.close()
-        raise CollectorError(f"docker: unreachable at {url}: {_reason(exc)}") from exc
+        raise CollectorError(f"docker: unreachable at {url}: {reason(exc)}") from exc
     return api
 
 
@@ -158,7 +158,7 @@ def is_not_found(exc: BaseException) -> bool:
     return getattr(exc, "status_code", None) == 404
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     """A one-line reason a sysadmin can act on, instead of the HTTP library's nested message."""
     text = str(exc)
     for marker, reason in _REASONS:
@@ -168,7 +168,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def api_error(url: str, exc: BaseException) -> CollectorError:
-    return CollectorError(f"docker: API call failed at {url}: {_reason(exc)}")
+    return CollectorError(f"docker: API call failed at {url}: {reason(exc)}")
 
 
 def release(ctx: CollectContext) -> None:

@@ -19,6 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 MAX_RESPONSE = 128 * 1024 * 1024  # bytes of one answer: far above 10,000 containers listed, far below the RAM
+MAX_LIST_RESPONSE = 32 * 1024 * 1024  # bytes of the container list: 10,000 containers at 3 KiB each
+MAX_INSPECT_RESPONSE = 4 * 1024 * 1024  # bytes of one container's inspect (a real one is 5-50 KiB); 16 run at once
+MAX_VALUES = 1_000_000  # JSON values one answer may decode to (about 100 MB of Python objects at worst)
 MAX_HEAD = 64 * 1024  # bytes of a status line and its headers, or of one chunk-size line or trailer
 MAX_INTERIM = 8  # 1xx answers skipped before the real one
 _HEX = frozenset(b"0123456789abcdefABCDEF")
@@ -36,8 +39,16 @@ class DockerAPIError(Exception):
         self.status_code = status
 
 
-def _too_large(status: int, endpoint: str) -> DockerAPIError:
-    return DockerAPIError(status, f"answer to {endpoint} larger than {MAX_RESPONSE} bytes")
+def _too_large(status: int, endpoint: str, limit: int) -> DockerAPIError:
+    return DockerAPIError(status, f"answer to {endpoint} larger than {limit} bytes")
+
+
+def value_count_bound(body: bytes) -> int:
+    """An upper bound on the number of JSON values `body` decodes to, counted on the bytes before decoding: every
+    value but the first opens an array or object or follows a comma (commas and brackets inside strings only raise
+    the bound). `[{},{},...]` is 3 bytes a value but some 70 bytes of Python objects: the byte bound alone is not
+    enough."""
+    return body.count(b",") + body.count(b"[") + body.count(b"{") + 1
 
 
 def expect_shape(value: Any, expect: type, endpoint: str) -> Any:
@@ -103,8 +114,9 @@ class _Connection:
         self.sock = None
         self._pending.clear()
 
-    def get(self, endpoint: str, deadline: float) -> tuple[int, bytes]:
-        """Status and body of `GET endpoint`; every receive ends by `deadline` (see `_DeadlineSocket`)."""
+    def get(self, endpoint: str, deadline: float, limit: int) -> tuple[int, bytes]:
+        """Status and body (at most `limit` bytes) of `GET endpoint`; every receive ends by `deadline` (see
+        `_DeadlineSocket`)."""
         if self.sock is None:
             address = self.address
             self.sock = _unix_connection(address, self.timeout) if isinstance(address, str) else \
@@ -118,7 +130,7 @@ class _Connection:
                 break
         else:
             raise ProtocolError(f"more than {MAX_INTERIM} interim answers")
-        body, keep = self._body(status, headers, endpoint, keep)
+        body, keep = self._body(status, headers, endpoint, keep, limit)
         if not keep:
             self.close()
         return status, body
@@ -153,7 +165,8 @@ class _Connection:
     def _exactly(self, count: int) -> bytes:
         while len(self._pending) < count:
             self._receive()
-        data = bytes(self._pending[:count])
+        with memoryview(self._pending) as view:
+            data = bytes(view[:count])  # one copy: a bytearray slice would be a second one
         del self._pending[:count]
         return data
 
@@ -177,7 +190,8 @@ class _Connection:
         keep = b"keep-alive" in tokens if version == b"HTTP/1.0" else b"close" not in tokens
         return int(code), headers, keep
 
-    def _body(self, status: int, headers: dict[bytes, bytes], endpoint: str, keep: bool) -> tuple[bytes, bool]:
+    def _body(self, status: int, headers: dict[bytes, bytes], endpoint: str, keep: bool, limit: int
+              ) -> tuple[bytes, bool]:
         """The body of an answer and whether the connection can carry the next exchange."""
         if status in (204, 304):
             return b"", keep
@@ -185,24 +199,24 @@ class _Connection:
         if encoding is not None:
             if [t.strip().lower() for t in encoding.split(b",")] != [b"chunked"]:
                 raise ProtocolError(f"unsupported transfer encoding {encoding[:80]!r}")
-            return self._chunked(status, endpoint), keep
+            return self._chunked(status, endpoint, limit), keep
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit():
                 raise ProtocolError(f"malformed content length {length[:80]!r}")
             size = int(length)
-            if size > MAX_RESPONSE:
-                raise _too_large(status, endpoint)
+            if size > limit:
+                raise _too_large(status, endpoint, limit)
             return self._exactly(size), keep
-        while len(self._pending) <= MAX_RESPONSE and self._receive(at_end_ok=True):
+        while len(self._pending) <= limit and self._receive(at_end_ok=True):
             pass  # no length: the body ends with the connection
-        if len(self._pending) > MAX_RESPONSE:
-            raise _too_large(status, endpoint)
+        if len(self._pending) > limit:
+            raise _too_large(status, endpoint, limit)
         body = bytes(self._pending)
         self._pending.clear()
         return body, False
 
-    def _chunked(self, status: int, endpoint: str) -> bytes:
+    def _chunked(self, status: int, endpoint: str, limit: int) -> bytes:
         body = bytearray()
         while True:
             size_text = self._line().partition(b";")[0].strip()
@@ -211,8 +225,8 @@ class _Connection:
             size = int(size_text, 16)
             if size == 0:
                 break
-            if len(body) + size > MAX_RESPONSE:
-                raise _too_large(status, endpoint)
+            if len(body) + size > limit:
+                raise _too_large(status, endpoint, limit)
             body += self._exactly(size)
             if self._exactly(2) != b"\r\n":
                 raise ProtocolError("a chunk does not end with CRLF")
@@ -241,29 +255,34 @@ class DockerAPI:
                 self._all.append(conn)
         return conn
 
-    def _exchange(self, endpoint: str) -> tuple[int, bytes]:
-        """Status and body of `GET endpoint`, all of it within `timeout` seconds whatever the server sends (a
-        trickle of bytes included: each receive waits only for what is left of the exchange's time, see
-        `_DeadlineSocket`) and at most MAX_RESPONSE bytes; TimeoutError or DockerAPIError otherwise."""
+    def _exchange(self, endpoint: str, limit: int | None = None, deadline: float = math.inf) -> tuple[int, bytes]:
+        """Status and body of `GET endpoint`, all of it within `timeout` seconds (and by `deadline`, the end of the
+        caller's time budget) whatever the server sends (a trickle of bytes included: each receive waits only for
+        what is left of the exchange's time, see `_DeadlineSocket`) and at most `limit` (else MAX_RESPONSE) bytes;
+        TimeoutError or DockerAPIError otherwise."""
         conn = self._connection()
-        deadline = time.monotonic() + self.timeout
+        ends = min(time.monotonic() + self.timeout, deadline)
         try:
-            return conn.get(endpoint, deadline)
+            return conn.get(endpoint, ends, MAX_RESPONSE if limit is None else limit)
         except OSError as exc:
             conn.close()
-            if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
-                raise TimeoutError(f"no complete answer to {endpoint} within {self.timeout:g}s (timed out)") from exc
+            if isinstance(exc, TimeoutError) or time.monotonic() >= ends:
+                within = f"within {self.timeout:g}s" if ends < deadline else "within the time budget of its collector"
+                raise TimeoutError(f"no complete answer to {endpoint} {within} (timed out)") from exc
             raise
         except DockerAPIError:
             conn.close()
             raise
 
-    def get(self, endpoint: str) -> Any:
-        """The decoded JSON answer to `GET endpoint`; DockerAPIError on an error status, OSError (TimeoutError
-        included) when unreachable or too slow."""
-        status, body = self._exchange(endpoint)
+    def get(self, endpoint: str, limit: int | None = None, deadline: float = math.inf) -> Any:
+        """The decoded JSON answer to `GET endpoint` (see `_exchange` for `limit` and `deadline`); DockerAPIError
+        on an error status or an answer of more than MAX_VALUES values, OSError (TimeoutError included) when
+        unreachable or too slow."""
+        status, body = self._exchange(endpoint, limit, deadline)
         if status >= 400:
             raise DockerAPIError(status, body[:300].decode("utf-8", "replace").strip())
+        if value_count_bound(body) > MAX_VALUES:
+            raise DockerAPIError(status, f"answer to {endpoint} holds more than {MAX_VALUES} JSON values")
         try:
             value = json.loads(body)
         except (ValueError, RecursionError) as exc:
@@ -281,11 +300,11 @@ class DockerAPI:
     def version(self) -> Any:
         return self.get("/version")
 
-    def containers(self, all: bool = True, trunc: bool = False) -> Any:
-        return self.get(f"/containers/json?all={int(all)}&trunc_cmd={int(trunc)}")
+    def containers(self, all: bool = True, trunc: bool = False, deadline: float = math.inf) -> Any:
+        return self.get(f"/containers/json?all={int(all)}&trunc_cmd={int(trunc)}", MAX_LIST_RESPONSE, deadline)
 
-    def inspect_container(self, container_id: str) -> Any:
-        return self.get(f"/containers/{quote(container_id, safe='')}/json")
+    def inspect_container(self, container_id: str, deadline: float = math.inf) -> Any:
+        return self.get(f"/containers/{quote(container_id, safe='')}/json", MAX_INSPECT_RESPONSE, deadline)
 
     def close(self) -> None:
         with self._lock:

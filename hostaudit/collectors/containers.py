@@ -5,40 +5,64 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import cast
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, maps_root_to
-from hostaudit.collectors._docker import api_error, client, is_not_found, unix_path
-from hostaudit.collectors._docker_http import expect_shape
+from hostaudit.collectors._budget import budget_seconds, deadline
+from hostaudit.collectors._docker import api_error, client, is_not_found, reason, unix_path
+from hostaudit.collectors._docker_http import DockerAPI, expect_shape
 from hostaudit.collectors._fs import host_path
 from hostaudit.collectors.normalize import from_docker
 from hostaudit.model import Container, DockerEngine
 
+MAX_LISTED = 10_000  # containers audited from one endpoint; a longer list is cut, and the source is in error
 
-def endpoint_containers(ctx: CollectContext) -> tuple[Container, ...]:
-    """The containers of the endpoint `ctx.docker_url`."""
+
+def endpoint_containers(ctx: CollectContext, ends: float | None = None) -> tuple[Container, ...]:
+    """The containers of the endpoint `ctx.docker_url`: the list and every inspect end by `ends` (the collector's
+    time budget, `_budget.deadline`; from now when None). PartialFacts with the containers read when the list is
+    longer than MAX_LISTED or some inspects failed or did not end in time: those containers are not audited."""
+    ends = deadline(ctx.docker_timeout) if ends is None else ends
     api = client(ctx)
+    # the lean client ends each call by the budget's end too; the docker SDK's (TLS) calls are only started within it
+    budgeted = {"deadline": ends} if isinstance(api, DockerAPI) else {}
     try:
-        listed = expect_shape(api.containers(all=True, trunc=False), list, "/containers/json")
+        listed = expect_shape(api.containers(all=True, trunc=False, **budgeted), list, "/containers/json")
     except Exception as exc:
         raise api_error(ctx.docker_url, exc) from exc
 
-    def inspect(container_id: str) -> Container | None:
+    def inspect(container_id: str) -> Container | str | None:
+        """The container, None when it is gone, or why it could not be read."""
+        if time.monotonic() >= ends:
+            return f"not started within the {budget_seconds(ctx.docker_timeout):g}s time budget"
         try:
-            found = api.inspect_container(container_id)
+            found = api.inspect_container(container_id, **budgeted)
+            return from_docker(expect_shape(found, dict, f"/containers/{container_id}/json"))
         except Exception as exc:
             if is_not_found(exc):
                 return None  # removed between the list and the inspect: nothing left to audit
-            raise
-        return from_docker(expect_shape(found, dict, f"/containers/{container_id}/json"))
+            return reason(exc)
 
     ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)]
-    try:
-        with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
-            found = list(pool.map(inspect, ids))
-    except Exception as exc:
-        raise api_error(ctx.docker_url, exc) from exc
-    return tuple(sorted((c for c in found if c is not None), key=lambda c: c.name))
+    with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
+        found = list(pool.map(inspect, ids[:MAX_LISTED]))
+    containers = tuple(sorted((c for c in found if isinstance(c, Container)), key=lambda c: c.name))
+    problems = [f"{len(ids)} containers listed, only the first {MAX_LISTED} are audited"] if len(ids) > MAX_LISTED \
+        else []
+    failed = [(cid, why) for cid, why in zip(ids, found, strict=False) if isinstance(why, str)]
+    if failed:
+        reasons = sorted({why for _, why in failed})
+        problems.append(f"{len(failed)} of {len(ids[:MAX_LISTED])} inspects failed, those containers are not "
+                        f"audited ({'; '.join(reasons[:3])}; first: {', '.join(cid[:12] for cid, _ in failed[:5])})")
+    if problems and time.monotonic() >= ends:
+        problems.append(f"the collector's {budget_seconds(ctx.docker_timeout):g}s time budget ran out")
+    if problems:
+        raise PartialFacts(containers, f"docker: at {ctx.docker_url}: " + "; ".join(problems))
+    return containers
 
 
 def _same_socket(a: str, b: str | None) -> bool:
@@ -65,13 +89,29 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
     return tagged
 
 
+def root_ids(containers: tuple[Container, ...]) -> frozenset[str]:
+    """Ids of the containers of an engine verified (SO_PEERCRED) to run as root: only these may stand for a
+    containerd task in Docker's `moby` namespace (a rootless or unverified engine's ids never hide one)."""
+    return frozenset(c.id for c in containers if c.owner_uid == 0)
+
+
+def _read_partially(read: Callable[[], tuple[Container, ...]], errors: list[str]) -> tuple[Container, ...]:
+    """What `read` returns; on PartialFacts, the containers it read, its message added to `errors`."""
+    try:
+        return read()
+    except PartialFacts as exc:
+        errors.append(str(exc))
+        return cast(tuple[Container, ...], exc.facts)
+
+
 def collect(ctx: CollectContext) -> tuple[Container, ...]:
     main_path = unix_path(ctx.docker_url)
     engines = [e for e in ctx.docker_engines if e.error is None]
     main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None)
     errors = []
+    ends = deadline(ctx.docker_timeout)  # one budget for every endpoint's calls; the main endpoint's come first
     try:
-        main = endpoint_containers(ctx)
+        main = _read_partially(partial(endpoint_containers, ctx, ends), errors)
         found = _owned(main, main_engine, True) if main_engine else list(main)
         skipped = None
     except CollectorSkipped as exc:
@@ -84,6 +124,8 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
     if ctx.narrowed:
         if skipped:
             raise skipped
+        if errors:
+            raise PartialFacts(tuple(found), "; ".join(errors))
         return tuple(found)
     seen = [main_path] if main_path else []
     for engine in engines:
@@ -93,7 +135,7 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
         other = CollectContext(docker_host=f"unix://{host_path(engine.socket)}", docker_timeout=ctx.docker_timeout,
                                workers=ctx.workers)
         try:
-            found += _owned(endpoint_containers(other), engine, False)
+            found += _owned(_read_partially(partial(endpoint_containers, other, ends), errors), engine, False)
         except (CollectorError, CollectorSkipped) as exc:
             errors.append(str(exc))
     if skipped and not found and not errors and len(seen) <= 1:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts
+from hostaudit.collectors._budget import budget_seconds, deadline
 from hostaudit.collectors._cgroup import limits
+from hostaudit.collectors._docker import peer_credentials
 from hostaudit.collectors._fs import host_exists, host_path
 from hostaudit.collectors.normalize import from_oci
 from hostaudit.model import Container, CriFacts, KubeletFacts, Pod, PodRef
@@ -24,7 +28,8 @@ CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 MAX_ITEMS = 256  # labels/annotations kept per object
 MAX_VALUE = 1024  # characters kept per label key or value
 MAX_OBJECTS = 5000  # sandboxes or containers read from one runtime
-MAX_MESSAGE = 64 << 20  # bytes of one CRI answer (a list of thousands of containers exceeds gRPC's 4 MiB default)
+MAX_MESSAGE = 16 << 20  # bytes of one CRI answer (a list of thousands of containers exceeds gRPC's 4 MiB default)
+STATUS_WORKERS = 16  # status calls in flight at once
 CONTAINER_STATES = {0: "created", 1: "running", 2: "exited", 3: "unknown"}
 SANDBOX_STATES = {0: "ready", 1: "notready"}
 NODE = 2  # CRI NamespaceMode NODE: the host's namespace
@@ -66,12 +71,14 @@ def owner_of(pod_name: str, labels: dict[str, str], annotations: dict[str, str])
 
 
 def endpoints(ctx: CollectContext, kubelet: KubeletFacts | None) -> list[tuple[str, str]]:
-    """(socket path, where it came from) of the CRI runtimes to ask, the first that applies: the option, the
-    kubelet's endpoint, each containerd whose config keeps CRI on, CRI-O's default socket."""
+    """(socket path, where it came from) of the CRI runtimes to ask, in order: the option alone when given; else
+    the kubelet's endpoint, each containerd whose config keeps CRI on, CRI-O's default socket (`collect` asks the
+    first whose server is root)."""
     from hostaudit.collectors.containerd import daemon_views
 
     if ctx.cri_endpoint:
         return [(ctx.cri_endpoint.removeprefix("unix://"), "--cri-endpoint")]
+    found: list[tuple[str, str]] = []
     if kubelet is not None and not ctx.containerd_state_dirs:
         flag = kubelet.flags.get("container-runtime-endpoint")
         data = kubelet.config.data if kubelet.config and kubelet.config.data else {}
@@ -79,15 +86,14 @@ def endpoints(ctx: CollectContext, kubelet: KubeletFacts | None) -> list[tuple[s
         endpoint = flag or (configured if isinstance(configured, str) else None)
         if endpoint:
             source = "kubelet --container-runtime-endpoint" if flag else "kubelet config containerRuntimeEndpoint"
-            return [(endpoint.removeprefix("unix://"), source)]
-    found = []
+            found.append((endpoint.removeprefix("unix://"), source))
     for _proc, config, _state, socket in daemon_views(ctx):
         disabled = (config.data or {}).get("disabled_plugins")
         if isinstance(disabled, list) and ({CRI_PLUGIN, "cri"} & {str(d) for d in disabled}):
             continue
         if socket not in (f[0] for f in found):
             found.append((socket, f"containerd config {config.path}"))
-    if not found and not ctx.containerd_state_dirs and host_exists(CRIO_SOCKET):
+    if not ctx.containerd_state_dirs and host_exists(CRIO_SOCKET) and CRIO_SOCKET not in (f[0] for f in found):
         found.append((CRIO_SOCKET, "CRI-O default socket"))
     return found
 
@@ -140,68 +146,140 @@ def _unique_keys(containers: list[tuple[int, Container]]) -> list[Container]:
     return out
 
 
+def _fields_end(raw: bytes, limit: int) -> tuple[int, int]:
+    """(count, end offset) of the first `limit` top-level fields of a protobuf message's wire bytes (each entry of a
+    list answer is one): walked without decoding, so that a list of millions of tiny entries is cut, not built."""
+    def varint(pos: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            if pos >= len(raw) or shift > 63:
+                raise ValueError("malformed protobuf varint")
+            value, shift, pos = value | (raw[pos] & 0x7F) << shift, shift + 7, pos + 1
+            if raw[pos - 1] < 0x80:
+                return value, pos
+
+    pos = count = 0
+    while pos < len(raw) and count < limit:
+        tag, pos = varint(pos)
+        wire = tag & 7
+        if wire == 0:
+            _, pos = varint(pos)
+        elif wire == 2:
+            length, pos = varint(pos)
+            pos += length
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        if pos > len(raw):
+            raise ValueError("truncated protobuf message")
+        count += 1
+    return count, pos
+
+
+def _listed(channel: Any, method: str, request: Any, response_type: Any, timeout: float, errors: list[str]) -> Any:
+    """A List* answer with at most MAX_OBJECTS entries (more are cut, and said in `errors`), parsed from bytes
+    counted before they are decoded."""
+    call = channel.unary_unary(f"/runtime.v1.RuntimeService/{method}",
+                               request_serializer=type(request).SerializeToString, response_deserializer=None)
+    raw = call(request, timeout=timeout)
+    count, end = _fields_end(raw, MAX_OBJECTS)
+    if end < len(raw):
+        errors.append(f"{method}: more than {count} entries, only the first {count} are audited")
+    return response_type.FromString(raw[:end])
+
+
+def _sandbox(response: Any) -> tuple[int, Container, Pod]:
+    """(created at, sandbox as a container, pod) from a verbose PodSandboxStatus answer."""
+    status, info = response.status, _info(response)
+    meta = status.metadata
+    ref = PodRef(meta.namespace[:MAX_VALUE], meta.name[:MAX_VALUE], "", status.id)
+    labels, annotations = _bounded(status.labels), _bounded(status.annotations)
+    state = SANDBOX_STATES.get(status.state, "unknown")
+    options = status.linux.namespaces.options
+    kind, owner, owner_source = owner_of(ref.name, labels, annotations)
+    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
+    context = linux.get("security_context") if isinstance(linux.get("security_context"), dict) else {}
+    parent = linux.get("cgroup_parent") if isinstance(linux.get("cgroup_parent"), str) else ""
+    pod = Pod(
+        namespace=ref.namespace, name=ref.name, sandbox_id=status.id, sandbox_key=None, containers=(),
+        host_namespaces=tuple(k for k, mode in (("network", options.network), ("pid", options.pid),
+                                                ("ipc", options.ipc)) if mode == NODE),
+        containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
+        owner_name=owner, owner_source=owner_source, security_context=context, cgroup_parent=parent[:MAX_VALUE],
+        cgroup_limits=limits(parent) if parent else {})
+    return status.created_at, _from_status(status, info, state, status.state == 0, ref, labels), pod
+
+
 def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
+    """Every sandbox and container of the runtime at `socket`; all calls end within one time budget (`_budget`),
+    the status calls run concurrently, and those not answered by then are named in `errors`."""
     import grpc
     from cri_api.v1 import api_pb2 as pb
     from cri_api.v1 import api_pb2_grpc
 
+    ends = deadline(timeout)
+
+    def left() -> float:
+        return max(0.001, min(timeout, ends - time.monotonic()))
+
+    errors: list[str] = []
     options = [("grpc.max_receive_message_length", MAX_MESSAGE)]
     with grpc.insecure_channel(f"unix://{socket}", options=options) as channel:
         runtime = api_pb2_grpc.RuntimeServiceStub(channel)
         try:
-            version = runtime.Version(pb.VersionRequest(), timeout=timeout)
-            sandboxes = list(runtime.ListPodSandbox(pb.ListPodSandboxRequest(), timeout=timeout).items)[:MAX_OBJECTS]
-            listed = list(runtime.ListContainers(pb.ListContainersRequest(), timeout=timeout).containers)[:MAX_OBJECTS]
+            version = runtime.Version(pb.VersionRequest(), timeout=left())
+            sandboxes = _listed(channel, "ListPodSandbox", pb.ListPodSandboxRequest(), pb.ListPodSandboxResponse,
+                                left(), errors).items
+            listed = _listed(channel, "ListContainers", pb.ListContainersRequest(), pb.ListContainersResponse,
+                             left(), errors).containers
         except grpc.RpcError as exc:
             raise CollectorError(f"cri: {socket} ({source}): {exc.code().name}: {exc.details()}") from exc
-        errors: list[str] = []
-        found: list[tuple[int, Container]] = []
-        pods: list[Pod] = []
-        for sandbox in sandboxes:
+        except ValueError as exc:
+            raise CollectorError(f"cri: {socket} ({source}): malformed list answer: {exc}") from exc
+
+        def status(call: Any, request: Any, what: str) -> Any:
+            """The answer, or why there is none (an error, or the budget spent before it was asked)."""
+            if time.monotonic() >= ends:
+                return f"{what}: not asked within the {budget_seconds(timeout):g}s time budget"
             try:
-                response = runtime.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=sandbox.id,
-                                                                               verbose=True), timeout=timeout)
+                return call(request, timeout=left())
             except grpc.RpcError as exc:
-                errors.append(f"sandbox {sandbox.id[:12]}: {exc.code().name}")
-                continue
-            status, info = response.status, _info(response)
-            meta = status.metadata
-            ref = PodRef(meta.namespace[:MAX_VALUE], meta.name[:MAX_VALUE], "", status.id)
-            labels, annotations = _bounded(status.labels), _bounded(status.annotations)
-            state = SANDBOX_STATES.get(status.state, "unknown")
-            found.append((status.created_at, _from_status(status, info, state, status.state == 0, ref, labels)))
-            options = status.linux.namespaces.options
-            kind, owner, owner_source = owner_of(ref.name, labels, annotations)
-            config = info.get("config") if isinstance(info.get("config"), dict) else {}
-            linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
-            context = linux.get("security_context") if isinstance(linux.get("security_context"), dict) else {}
-            parent = linux.get("cgroup_parent") if isinstance(linux.get("cgroup_parent"), str) else ""
-            pods.append(Pod(
-                namespace=ref.namespace, name=ref.name, sandbox_id=status.id, sandbox_key=None, containers=(),
-                host_namespaces=tuple(k for k, mode in (("network", options.network), ("pid", options.pid),
-                                                        ("ipc", options.ipc)) if mode == NODE),
-                containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
-                owner_name=owner, owner_source=owner_source, security_context=context, cgroup_parent=parent[:MAX_VALUE],
-                cgroup_limits=limits(parent) if parent else {}))
-        by_sandbox = {p.sandbox_id: p for p in pods}
-        timelines: dict[str, list[tuple[str, str, int, int]]] = {}
-        for listed_container in listed:
-            try:
-                response = runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=listed_container.id,
-                                                                             verbose=True), timeout=timeout)
-            except grpc.RpcError as exc:
-                errors.append(f"container {listed_container.id[:12]}: {exc.code().name}")
-                continue
-            status, info = response.status, _info(response)
-            pod = by_sandbox.get(listed_container.pod_sandbox_id)
-            labels = _bounded(status.labels)
-            ref = PodRef(pod.namespace if pod else labels.get("io.kubernetes.pod.namespace", ""),
-                         pod.name if pod else labels.get("io.kubernetes.pod.name", ""),
-                         status.metadata.name[:MAX_VALUE] or "(unnamed)", listed_container.pod_sandbox_id)
-            state = CONTAINER_STATES.get(status.state, "unknown")
-            found.append((status.created_at, _from_status(status, info, state, status.state == 1, ref, labels)))
-            timelines.setdefault(listed_container.pod_sandbox_id, []).append(
-                (ref.container_name, state, status.started_at, status.finished_at))
+                return f"{what}: {exc.code().name}"
+
+        with ThreadPoolExecutor(max_workers=STATUS_WORKERS) as pool:
+            sandbox_answers = [pool.submit(status, runtime.PodSandboxStatus, pb.PodSandboxStatusRequest(
+                pod_sandbox_id=s.id, verbose=True), f"sandbox {s.id[:12]}") for s in sandboxes]
+            container_answers = [pool.submit(status, runtime.ContainerStatus, pb.ContainerStatusRequest(
+                container_id=c.id, verbose=True), f"container {c.id[:12]}") for c in listed]
+            sandbox_answers = [f.result() for f in sandbox_answers]
+            container_answers = [f.result() for f in container_answers]
+    found: list[tuple[int, Container]] = []
+    pods: list[Pod] = []
+    for answer in sandbox_answers:
+        if isinstance(answer, str):
+            errors.append(answer)
+            continue
+        created, sandbox, pod = _sandbox(answer)
+        found.append((created, sandbox))
+        pods.append(pod)
+    by_sandbox = {p.sandbox_id: p for p in pods}
+    timelines: dict[str, list[tuple[str, str, int, int]]] = {}
+    for listed_container, answer in zip(listed, container_answers, strict=True):
+        if isinstance(answer, str):
+            errors.append(answer)
+            continue
+        status_, info = answer.status, _info(answer)
+        pod_of = by_sandbox.get(listed_container.pod_sandbox_id)
+        labels = _bounded(status_.labels)
+        ref = PodRef(pod_of.namespace if pod_of else labels.get("io.kubernetes.pod.namespace", ""),
+                     pod_of.name if pod_of else labels.get("io.kubernetes.pod.name", ""),
+                     status_.metadata.name[:MAX_VALUE] or "(unnamed)", listed_container.pod_sandbox_id)
+        state = CONTAINER_STATES.get(status_.state, "unknown")
+        found.append((status_.created_at, _from_status(status_, info, state, status_.state == 1, ref, labels)))
+        timelines.setdefault(listed_container.pod_sandbox_id, []).append(
+            (ref.container_name, state, status_.started_at, status_.finished_at))
     containers = _unique_keys(found)
     keys: dict[str, list[str]] = {}
     sandbox_keys: dict[str, str] = {}
@@ -218,21 +296,43 @@ def _read_runtime(socket: str, source: str, timeout: float) -> CriFacts:
                     errors=tuple(errors))
 
 
+def _root_served(path: str, source: str, timeout: float) -> str | None:
+    """None when root serves the socket at `path` (SO_PEERCRED); else why it is not used. Root trusts only root:
+    a user's CRI server (named by a kubelet they run, or by mistake) would replace the node's inventory."""
+    peer = peer_credentials(path, timeout)
+    if peer is None:
+        return f"unix://{path} ({source}): no server answering"
+    if peer[1] != 0:
+        return f"unix://{path} ({source}): served by uid {peer[1]} (pid {peer[0]}), not root: not used"
+    return None
+
+
 def collect(ctx: CollectContext, kubelet: KubeletFacts | None) -> CriFacts:
-    """The first CRI runtime found; skipped (the containerd collector then reads task bundles) when there is none."""
+    """The first CRI runtime found whose server is root; skipped (the containerd collector then reads task
+    bundles) when there is none, an error naming each refused socket when there are only others' servers."""
     # a socket the host's configuration names is a host path (read through the host root); --cri-endpoint is taken
-    # as given, like --docker-host
-    found = [(s, src) for s, src in endpoints(ctx, kubelet)
-             if os.path.exists(s if src == "--cri-endpoint" else host_path(s))]
+    # as given, like --docker-host, and its server must be root too (the sysadmin named a path, not a user)
+    found = [(s if src == "--cri-endpoint" else host_path(s), src) for s, src in endpoints(ctx, kubelet)]
+    found = [(s, src) for s, src in found if os.path.exists(s)]
     if not found:
         raise CollectorSkipped("cri: no CRI runtime socket found; pods are read from containerd's task bundles "
                                "(running containers only)")
+    refused: list[str] = []
+    for socket, source in found:
+        why = _root_served(socket, source, ctx.cri_timeout)
+        if why is None:
+            break
+        refused.append(why)
+    else:
+        raise CollectorError("cri: no CRI runtime served by root: " + "; ".join(refused[:5])
+                             + "; pods are read from containerd's task bundles (running containers only)")
     try:
         import cri_api.v1.api_pb2  # noqa: F401
     except ImportError as exc:
         raise CollectorError(f"cri: the CRI client (container-runtime-interface-api) cannot be loaded: {exc}") from exc
-    socket, source = found[0]
-    facts = _read_runtime(socket if source == "--cri-endpoint" else host_path(socket), source, ctx.cri_timeout)
+    facts = _read_runtime(socket, source, ctx.cri_timeout)
+    if refused:  # said beside the source used, never silently skipped
+        facts = replace(facts, endpoint_source=f"{source} (before it, refused: {'; '.join(refused[:5])})")
     if facts.errors:
-        raise PartialFacts(facts, f"cri: {len(facts.errors)} status call(s) failed: " + "; ".join(facts.errors[:5]))
+        raise PartialFacts(facts, f"cri: {len(facts.errors)} call(s) failed: " + "; ".join(facts.errors[:5]))
     return facts

@@ -56,8 +56,9 @@ def test_endpoint_order_option_then_kubelet_then_containerd(root_tmp_path):
     kubelet = KubeletFacts(1, ("kubelet",), {"container-runtime-endpoint": "unix:///run/k.sock"}, None)
     assert endpoints(_context(root_tmp_path, config, cri_endpoint="unix:///x.sock"), kubelet) == [
         ("/x.sock", "--cri-endpoint")]
-    assert endpoints(_context(root_tmp_path, config), kubelet) == [
-        ("/run/k.sock", "kubelet --container-runtime-endpoint")]
+    assert endpoints(_context(root_tmp_path, config), kubelet)[:2] == [
+        ("/run/k.sock", "kubelet --container-runtime-endpoint"),
+        (f"{root_tmp_path}/c.sock", f"containerd config {root_tmp_path}/config.toml")]  # if the kubelet's is no root's
     from_file = KubeletFacts(1, ("kubelet",), {}, ConfigFile("/k", Presence.PRESENT,
                                                              data={"containerRuntimeEndpoint": "/run/f.sock"}))
     assert endpoints(_context(root_tmp_path, config), from_file)[0][0] == "/run/f.sock"
