@@ -43,6 +43,18 @@ class PlaybookDumper(yaml.SafeDumper):
 PlaybookDumper.add_representer(Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data)))
 
 
+class PlaybookLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that reads `!unsafe` strings (as `Unsafe`), for readers of a generated playbook."""
+
+
+PlaybookLoader.add_constructor("!unsafe", lambda loader, node: Unsafe(loader.construct_scalar(node)))
+
+
+def load_playbook(text: str) -> Any:
+    """A playbook `hostaudit remediate` wrote, as data (its `!unsafe` strings as `Unsafe`)."""
+    return yaml.load(text, Loader=PlaybookLoader)
+
+
 def path_problem(value: Any) -> str | None:
     """Why `value` is not a plain, absolute, normalised path of bounded length without template or control
     characters; None when it is one."""
