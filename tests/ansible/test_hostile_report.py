@@ -26,6 +26,7 @@ from tests.lab import lab_dir, run_hostaudit
 pytestmark = needs_ansible
 SNAPSHOT = Path(__file__).resolve().parents[1] / "unit" / "fixtures" / "snapshots" / "files" / "loose-modes-fail.json"
 SOCKET_CHECKS = ("files.docker_sock_", "files.containerd_sock_")
+DOCKER_SOCKET_CHECKS = ("files.docker_sock_",)  # the role would make it root:docker 0660
 DAEMON_JSON_CHECKS = ("files.daemon_json_",)
 WATCH_CHECK = "host.audit_rule_missing_docker_data_root"
 TEMPLATES = {
@@ -58,6 +59,11 @@ def retarget(report: dict, prefixes: tuple[str, ...], path: str) -> dict:
     for finding in hits:
         finding["subject"].update(name=path, key=f"file:{path}")
     return report
+
+
+def docker_socket_named(report: dict, base: Path, path: Path) -> dict:
+    """The report naming `path` as Docker's socket (containerd's: an absent private path)."""
+    return retarget(retarget(report, SOCKET_CHECKS, f"{base}/absent.sock"), DOCKER_SOCKET_CHECKS, str(path))
 
 
 def remediate(base: Path, report: dict) -> tuple[Path, str]:
@@ -100,18 +106,16 @@ def test_template_in_report_values_runs_nothing(real_report, base, template):
     for pod in report.get("pods") or ():
         pod["name"] = hostile
     fix, said = remediate(base, report)
-    assert said.count("refused from the report") >= 4, said
-    assert "# Refused from the report" in fix.read_text()
-    assert load_playbook(fix.read_text())[0]["vars"]["container_hardening_docker_socket_permissions_enabled"]
-
     preview = play(base, fix, "--check", "--diff")
+    assert not marker.exists(), "the check-mode preview executed a command from the report"
     assert preview.returncode == 0, preview.output[-4000:]
     assert "docker_socket_permissions | look up the files" in preview.output, "the play reached the socket key"
-    assert not marker.exists(), "the check-mode preview executed a command from the report"
 
     applied = play(base, fix, **private_daemon(base))
-    assert applied.returncode == 0, applied.output[-4000:]
     assert not marker.exists(), "the apply executed a command from the report"
+    assert applied.returncode == 0, applied.output[-4000:]
+    assert said.count("refused from the report") >= 4, said
+    assert "# Refused from the report" in fix.read_text()
 
 
 def assert_left_unchanged(run: PlayRun, path: Path, before: os.stat_result, reason: str) -> None:
@@ -126,12 +130,12 @@ def test_regular_root_file_named_as_a_socket_is_left_unchanged(real_report, base
     passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
     passwd.chmod(0o600)
     before = passwd.lstat()
-    fix, _ = remediate(base, retarget(real_report, SOCKET_CHECKS, str(passwd)))
+    fix, _ = remediate(base, docker_socket_named(real_report, base, passwd))
     preview = play(base, fix, "--check", "--diff", **private_daemon(base))
     applied = play(base, fix, **private_daemon(base))
     assert preview.returncode == 0 and applied.returncode == 0, applied.output[-4000:]
-    assert_left_unchanged(preview, passwd, before, "not a socket: a regular file")
     assert_left_unchanged(applied, passwd, before, "not a socket: a regular file")
+    assert_left_unchanged(preview, passwd, before, "not a socket: a regular file")
 
 
 def test_user_owned_socket_is_left_unchanged(real_report, base):
@@ -144,7 +148,7 @@ def test_user_owned_socket_is_left_unchanged(real_report, base):
             user.own(path)
             before = path.lstat()
             assert stat.S_ISSOCK(before.st_mode) and before.st_uid == user.uid
-            fix, _ = remediate(base, retarget(real_report, SOCKET_CHECKS, str(path)))
+            fix, _ = remediate(base, docker_socket_named(real_report, base, path))
             applied = play(base, fix, **private_daemon(base))
             assert applied.returncode == 0, applied.output[-4000:]
             assert_left_unchanged(applied, path, before, f"owned by uid {user.uid}, not root")
