@@ -215,3 +215,38 @@ def test_keys_left_off_are_recorded_in_the_playbook(result):
     left_off = load_playbook(result.playbook)[0]["vars"]["container_hardening_left_off"]
     assert "command line" in left_off["iptables"] and "needs iptables" in left_off["icc"]
     assert not any("no_such_key" in k for k in left_off)
+
+
+def test_report_paths_enter_the_playbook_as_unsafe_and_templates_are_refused_aloud():
+    """A report value is Ansible data (`!unsafe`), and a path with template or control characters is left out with
+    a comment line saying why (the oracle: PyYAML's own reading of the tags)."""
+    template = "/tmp/{{ lookup('pipe', 'id') }}"
+
+    def file_finding(check_id: str, path: str) -> dict:
+        return {"check_id": check_id, "status": "fail", "subject": {"key": f"file:{path}", "kind": "file",
+                                                                    "name": path}}
+
+    report = {"host": {"docker_endpoint": f"unix://{template}"}, "findings": [
+        file_finding("files.docker_sock_permissive_mode", "/run/d.sock"),
+        file_finding("files.containerd_sock_wrong_owner", template),
+        file_finding("host.audit_rule_missing_runc", "/usr/bin/{% if x %}runc{% endif %}"),
+        file_finding("host.audit_rule_missing_dockerd", "/usr/bin/../sbin/dockerd")]}
+    done = remediate(report, PlaybookOptions())
+    nodes = [yaml.compose(done.playbook)]
+    tagged = set()
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode):
+            tagged |= {node.value} if node.tag == "!unsafe" else set()
+        else:
+            nodes.extend(n for item in node.value for n in (item if isinstance(item, tuple) else (item,)))
+    assert "/run/d.sock" in tagged, "the report's socket path is written !unsafe"
+    loaded = load_playbook(done.playbook)[0]["vars"]
+    (socket,) = loaded["container_hardening_docker_socket_permissions_sockets"]
+    assert socket["path"] == "/run/d.sock"
+    assert "container_hardening_docker_host" not in loaded and "container_hardening_audit_rules_watches" not in loaded
+    assert "lookup" not in yaml.dump(loaded) and "{%" not in yaml.dump(loaded)
+    assert len(done.refused) == 4
+    comments = [line for line in done.playbook.splitlines() if line.startswith("#   ")]
+    assert [c.split(":")[0] for c in comments] == [f"#   {r.split(':')[0]}" for r in done.refused]
+    assert any("not normalised" in r for r in done.refused) and any("template" in r for r in done.refused)
