@@ -271,6 +271,8 @@ def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restar
     for decision in result.decisions:
         if not decision.enabled:
             print(f"  left off {decision.key!r}: {decision.reason}", file=sys.stderr)
+    for refused in result.refused:
+        print(f"  refused from the report: {refused}", file=sys.stderr)
     print(f"wrote {containers_path}: {result.container_count} container(s); {pods_path}: "
           f"{result.pod_count} pod(s)", file=sys.stderr)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hostaudit.remediation.unsafe import load_playbook
 from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, needs_ansible, needs_engine
 from tests.ansible.test_remediation_e2e import RESTART, audit, run_infra
 from tests.lab import IMAGE, PrivateDocker, lab_dir, run_hostaudit
@@ -94,13 +95,13 @@ def test_remediate_aims_at_the_audited_daemon_and_keeps_a_running_container(lab)
     run_hostaudit("remediate", "--from", str(base / "before.json"), "--out", str(base / "out" / "fix.yml"),
                   "--restart-command", restart, "--reload-command", reload_command, check_codes=(0,))
     fix = base / "out" / "fix.yml"
-    play_vars = yaml.safe_load(fix.read_text())[0]["vars"]
+    play_vars = load_playbook(fix.read_text())[0]["vars"]
     assert play_vars.get("container_hardening_daemon_json_path") == str(docker.config_file)
     assert play_vars["container_hardening_docker_host"] == docker.url
     assert {"path": str(docker.socket), "owner": "root", "group": "docker", "mode": "0660"} in play_vars[
         "container_hardening_docker_socket_permissions_sockets"]
     assert "command line" in play_vars["container_hardening_left_off"]["iptables"]
-    assert yaml.safe_load(fix.read_text())[0]["roles"] == [{"role": "container_hardening"}], "no path of this machine"
+    assert load_playbook(fix.read_text())[0]["roles"] == [{"role": "container_hardening"}], "no path of this machine"
     assert (base / "out" / "roles" / "container_hardening" / "tasks" / "main.yml").is_file(), "the role is beside it"
     extra = base / "extra.yml"
     # default-ulimits nofile 65536 is above this machine's hard limit: the probe catches it (and the role rolls

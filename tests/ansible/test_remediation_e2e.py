@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from hostaudit import report_file
+from hostaudit.remediation.unsafe import load_playbook
 from tests.ansible.conftest import ROLE, ansible_playbook, local_inventory, needs_ansible, needs_engine
 from tests.lab import IMAGE, PrivateDocker, lab_dir, run_hostaudit
 
@@ -107,7 +108,7 @@ def applied():
 
 
 def enabled_keys(applied) -> set[str]:
-    play_vars = yaml.safe_load(applied["fix"].read_text())[0]["vars"]
+    play_vars = load_playbook(applied["fix"].read_text())[0]["vars"]
     return {k.removeprefix("container_hardening_").removesuffix("_enabled") for k, v in play_vars.items()
             if k.endswith("_enabled") and v is True}
 

@@ -20,8 +20,15 @@ import yaml
 ROLE = Path(__file__).resolve().parents[2] / "ansible" / "roles" / "container_hardening"
 
 
+class _VarsLoader(yaml.SafeLoader):
+    """Reads Ansible's `!unsafe` strings (hostaudit remediate writes the report's paths so) as plain strings."""
+
+
+_VarsLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
 def _vars_of(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text()) or {}
+    data = yaml.load(path.read_text(), Loader=_VarsLoader) or {}
     if isinstance(data, list):  # a playbook: its plays' vars and the vars given to the role
         merged: dict[str, Any] = {}
         for play in data:

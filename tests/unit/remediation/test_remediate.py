@@ -10,6 +10,7 @@ import yaml
 from hostaudit import catalog
 from hostaudit.remediation import PlaybookOptions, companion_paths, load_report, remediate
 from hostaudit.remediation.fixes import fix_for
+from hostaudit.remediation.unsafe import load_playbook
 from tests.lab import run_hostaudit
 
 HOSTILE = "evil{{ lookup('pipe', 'touch /tmp/pwned') }}\n- hosts: all\n[/x]"
@@ -63,7 +64,7 @@ def result():
 
 
 def test_playbook_turns_on_only_failed_unwaived_safe_keys(result):
-    play = yaml.safe_load(result.playbook)[0]
+    play = load_playbook(result.playbook)[0]
     enabled = {k for k, v in play["vars"].items() if k.endswith("_enabled") and v is True}
     assert enabled == {"container_hardening_live_restore_enabled"}
     assert play["vars"]["container_hardening_daemon_json_path"] == "/srv/daemon.json"
@@ -94,13 +95,13 @@ def test_role_keys_come_from_the_catalog_never_from_report_text(result):
 
 def test_icc_is_on_when_iptables_is_not_blocked():
     report = {"findings": [f for f in REPORT["findings"] if f["check_id"] != "daemon.iptables_disabled"]}
-    play = yaml.safe_load(remediate(report, PlaybookOptions()).playbook)[0]
+    play = load_playbook(remediate(report, PlaybookOptions()).playbook)[0]
     assert play["vars"]["container_hardening_icc_enabled"] is True
 
 
 def test_disruptive_keys_only_when_allowed():
     done = remediate(REPORT, PlaybookOptions(allow_disruptive=True))
-    assert yaml.safe_load(done.playbook)[0]["vars"]["container_hardening_userns_remap_enabled"] is True
+    assert load_playbook(done.playbook)[0]["vars"]["container_hardening_userns_remap_enabled"] is True
 
 
 def test_report_strings_never_reach_the_playbook(result):
@@ -153,7 +154,7 @@ def test_cli_writes_three_files_and_rejects_bad_input(tmp_path):
     out = tmp_path / "fix.yml"
     run_hostaudit("remediate", "--from", str(report), "--out", str(out), check_codes=(0,))
     containers, pods = companion_paths(out)
-    assert yaml.safe_load(out.read_text())[0]["vars"]["container_hardening_live_restore_enabled"] is True
+    assert load_playbook(out.read_text())[0]["vars"]["container_hardening_live_restore_enabled"] is True
     assert (out.stat().st_mode & 0o777) == 0o600
     assert yaml.safe_load(containers.read_text())[0]["container"] == HOSTILE
     assert next(yaml.safe_load_all(pods.read_text()))["workload"]["pod"] == "risky"
@@ -193,7 +194,8 @@ def test_targets_come_from_the_report_and_hostile_paths_are_dropped():
         file_finding("host.audit_rule_missing_runc", "/usr/bin/runc\n-w / -p wa"),
         file_finding("host.audit_rule_missing_etc_docker", "/etc/docker", "pass"),
     ]}
-    assert target_variables(report) == {
+    targets = target_variables(report)
+    assert targets.variables == {
         "container_hardening_daemon_json_path": "/srv/docker/daemon.json",
         "container_hardening_docker_host": "unix:///srv/docker/d.sock",
         "container_hardening_docker_socket_permissions_sockets": [
@@ -201,13 +203,50 @@ def test_targets_come_from_the_report_and_hostile_paths_are_dropped():
             {"path": "/srv/docker/d.sock", "owner": "root", "group": "docker", "mode": "0660"}],
         "container_hardening_audit_rules_watches": ["/opt/bin/containerd-shim-runc-v2", "/srv/docker/data"],
     }
+    assert [line.split(":")[0] for line in targets.refused] == [
+        'audit watch path "relative/dockerd"', 'audit watch path "/usr/bin/runc\\n-w / -p wa"'], "said, not dropped"
     options = PlaybookOptions(daemon_json="/etc/docker/other.json", docker_host="unix:///run/d.sock")
-    play_vars = yaml.safe_load(remediate(report, options).playbook)[0]["vars"]
+    play_vars = load_playbook(remediate(report, options).playbook)[0]["vars"]
     assert play_vars["container_hardening_daemon_json_path"] == "/etc/docker/other.json", "--daemon-json wins"
     assert play_vars["container_hardening_docker_host"] == "unix:///run/d.sock"
 
 
 def test_keys_left_off_are_recorded_in_the_playbook(result):
-    left_off = yaml.safe_load(result.playbook)[0]["vars"]["container_hardening_left_off"]
+    left_off = load_playbook(result.playbook)[0]["vars"]["container_hardening_left_off"]
     assert "command line" in left_off["iptables"] and "needs iptables" in left_off["icc"]
     assert not any("no_such_key" in k for k in left_off)
+
+
+def test_report_paths_enter_the_playbook_as_unsafe_and_templates_are_refused_aloud():
+    """A report value is Ansible data (`!unsafe`), and a path with template or control characters is left out with
+    a comment line saying why (the oracle: PyYAML's own reading of the tags)."""
+    template = "/tmp/{{ lookup('pipe', 'id') }}"
+
+    def file_finding(check_id: str, path: str) -> dict:
+        return {"check_id": check_id, "status": "fail", "subject": {"key": f"file:{path}", "kind": "file",
+                                                                    "name": path}}
+
+    report = {"host": {"docker_endpoint": f"unix://{template}"}, "findings": [
+        file_finding("files.docker_sock_permissive_mode", "/run/d.sock"),
+        file_finding("files.containerd_sock_wrong_owner", template),
+        file_finding("host.audit_rule_missing_runc", "/usr/bin/{% if x %}runc{% endif %}"),
+        file_finding("host.audit_rule_missing_dockerd", "/usr/bin/../sbin/dockerd")]}
+    done = remediate(report, PlaybookOptions())
+    nodes = [yaml.compose(done.playbook)]
+    tagged = set()
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode):
+            tagged |= {node.value} if node.tag == "!unsafe" else set()
+        else:
+            nodes.extend(n for item in node.value for n in (item if isinstance(item, tuple) else (item,)))
+    assert "/run/d.sock" in tagged, "the report's socket path is written !unsafe"
+    loaded = load_playbook(done.playbook)[0]["vars"]
+    (socket,) = loaded["container_hardening_docker_socket_permissions_sockets"]
+    assert socket["path"] == "/run/d.sock"
+    assert "container_hardening_docker_host" not in loaded and "container_hardening_audit_rules_watches" not in loaded
+    assert "lookup" not in yaml.dump(loaded) and "{%" not in yaml.dump(loaded)
+    assert len(done.refused) == 4
+    comments = [line for line in done.playbook.splitlines() if line.startswith("#   ")]
+    assert [c.split(":")[0] for c in comments] == [f"#   {r.split(':')[0]}" for r in done.refused]
+    assert any("not normalised" in r for r in done.refused) and any("template" in r for r in done.refused)
