@@ -111,17 +111,22 @@ def _selected(check: list[str] | None) -> tuple[str, ...]:
     return tuple(check or ())
 
 
-def _waivers(path: Path | None) -> tuple:
+def _waivers(path: Path | None) -> tuple[tuple, tuple[str, ...]]:
+    """The waivers to apply and a note for each default waiver file refused as untrusted (printed on stderr). An
+    explicit --waivers FILE that is untrusted, malformed or unreadable is exit 2: the sysadmin asked for it."""
     from hostaudit import catalog
     from hostaudit import waivers as waiving
+    from hostaudit.sanitize import terminal as clean
 
-    path = path or waiving.default_path()
-    if path is None:
-        return ()
     try:
-        return waiving.load(path, catalog.load())
+        if path is not None:
+            return waiving.load_trusted(path, catalog.load()), ()
+        accepted, refused = waiving.discover(catalog.load())
     except waiving.WaiverError as exc:
         raise _fail(str(exc)) from exc
+    for note in refused:
+        print(f"hostaudit: {clean(note)}", file=sys.stderr)
+    return accepted, refused
 
 
 def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None, check: list[str] | None,
@@ -140,10 +145,11 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
     if fail_on_new is not None and baseline is None:
         raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
     previous = _baseline(baseline) if baseline is not None else None
-    accepted = _waivers(waivers)
+    accepted, refused = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt != Format.text,
                          podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
-    report = dataclasses.replace(engine.audit(snapshot, only, accepted),
+    report = engine.audit(snapshot, only, accepted)
+    report = dataclasses.replace(report, notes=(*report.notes, *refused),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
         from hostaudit.baseline import compare
@@ -364,7 +370,8 @@ def parser() -> argparse.ArgumentParser:
     auditing.add_argument("--prometheus", type=_path, metavar="PATH", help="Also write a node_exporter textfile here "
                           "(mode 0600).")
     auditing.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file (TOML; default: "
-                          "./hostaudit.toml or /etc/hostaudit/waivers.toml when present).")
+                          "./hostaudit.toml or /etc/hostaudit/waivers.toml when present). Read only when root owns "
+                          "it and every directory above it and nobody else can write them.")
 
     gather = _command(commands, "collect", collect, "Collect the facts of this host into a JSON snapshot, for "
                       "'audit --facts' elsewhere or later.")

@@ -10,6 +10,10 @@ expires = 2026-12-31                  # required, ISO date
 A waived failure stays in the report, marked with the reason, and no longer counts toward --fail-on. An expired
 waiver covers nothing: its failures count again and the report says so. Matching uses the finding's identity
 (check id + subject key, or the subject's name and labels), never message text.
+
+Root trusts only root: a waiver file is read only when it, and every directory on the way to it (symlinks
+followed), is owned by root (or by the invoking user, when that is not root) and writable by nobody else; a sticky
+1777 directory such as /tmp is writable by others, so a file there is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fnmatch
+import os
+import posixpath
+import stat
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +35,7 @@ from hostaudit.report import Finding, Report
 
 DEFAULT_PATHS = (Path("hostaudit.toml"), Path("/etc/hostaudit/waivers.toml"))
 FIELDS = {"check", "subject", "reason", "expires"}
+MAX_LINKS = 40  # as the kernel's path walk
 
 
 class WaiverError(ValueError):
@@ -56,9 +64,81 @@ class Waiver:
         return any(fnmatch.fnmatchcase(name, self.subject) for name in (finding.subject.key, finding.subject.name))
 
 
-def default_path() -> Path | None:
-    """./hostaudit.toml, else /etc/hostaudit/waivers.toml, when one exists."""
-    return next((path for path in DEFAULT_PATHS if path.is_file()), None)
+class UntrustedWaiverFile(WaiverError):
+    """A waiver file that someone other than root (or the invoking user) owns or could rewrite."""
+
+
+def trusted_uids() -> frozenset[int]:
+    """Root, and the invoking user when that is not root (a test, a sysadmin auditing a snapshot on a laptop)."""
+    return frozenset({0, os.geteuid()})
+
+
+def _unsafe(path: str, status: os.stat_result, uids: frozenset[int], file: bool) -> str | None:
+    """Why one step of the walk is not trusted: the wrong kind, owner, or writable by group or others."""
+    if not (stat.S_ISREG(status.st_mode) if file else stat.S_ISDIR(status.st_mode)):
+        return f"{path} is not a {'regular file' if file else 'directory'}"
+    if status.st_uid not in uids:
+        return f"{path} is owned by uid {status.st_uid}, not by root" + (
+            "" if uids == {0} else f" or uid {os.geteuid()}")
+    if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} is writable by {'others' if status.st_mode & stat.S_IWOTH else 'its group'} " \
+               f"(mode {stat.S_IMODE(status.st_mode):04o})"
+    return None
+
+
+def untrusted_reason(path: Path, uids: frozenset[int]) -> str | None:
+    """Why `path` cannot be trusted, None when it is a regular file that it and every directory its walk passes
+    through (each symlink followed as the kernel does) are owned by `uids` and writable by nobody else."""
+    pending = [part for part in os.path.abspath(path).split("/") if part]
+    done, links = "/", 0
+    reason = _unsafe(done, os.stat(done), uids, file=False)
+    while pending and reason is None:
+        part = pending.pop(0)
+        if part in (".", ".."):
+            done = posixpath.dirname(done) if part == ".." else done
+            continue
+        candidate = posixpath.join(done, part)
+        try:
+            status = os.lstat(candidate)
+            if stat.S_ISLNK(status.st_mode):
+                links += 1
+                if links > MAX_LINKS:
+                    return f"{path}: more than {MAX_LINKS} symbolic links"
+                target = os.readlink(candidate)
+                done = "/" if target.startswith("/") else done
+                pending = [p for p in target.split("/") if p] + pending
+                continue
+        except OSError as exc:
+            return f"{candidate}: {exc.strerror or exc}"
+        reason = _unsafe(candidate, status, uids, file=not pending)
+        done = candidate
+    if reason is None and not stat.S_ISREG(os.stat(done).st_mode):  # the path ended in "." or ".."
+        return f"{path} is not a regular file"
+    return reason
+
+
+def load_trusted(path: Path, known: Iterable[str]) -> tuple[Waiver, ...]:
+    """The waivers of `path`, refused with UntrustedWaiverFile unless root (see `trusted_uids`) alone controls it."""
+    if not os.path.lexists(path):
+        return load(path, known)  # "cannot read": a mistyped name, not a trust question
+    reason = untrusted_reason(path, trusted_uids())
+    if reason is not None:
+        raise UntrustedWaiverFile(f"waiver file {path} refused: {reason} (root trusts only root's files)")
+    return load(path, known)
+
+
+def discover(known: Iterable[str]) -> tuple[tuple[Waiver, ...], tuple[str, ...]]:
+    """The waivers of the first trusted default file (./hostaudit.toml, else /etc/hostaudit/waivers.toml), and a
+    note for each default file passed over because it is not trusted."""
+    refused = []
+    for path in DEFAULT_PATHS:
+        if not os.path.lexists(path):
+            continue
+        try:
+            return load_trusted(path, known), tuple(refused)
+        except UntrustedWaiverFile as exc:
+            refused.append(f"{exc}; audited without it")
+    return (), tuple(refused)
 
 
 def _expiry(value: object, where: str) -> dt.date:
