@@ -476,9 +476,12 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except BrokenPipeError:
-        # the reader left (`hostaudit checks list | head -1`): nothing to say to it, and nothing more on exit
+        # the reader left (`hostaudit audit | head -c 10`): the output is incomplete, an I/O error like a full disk;
+        # stdout goes to /dev/null so that the interpreter's exit does not try the pipe again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1) from None
+        print("hostaudit: I/O error: stdout: the reader closed the pipe before the output was complete",
+              file=sys.stderr)
+        raise SystemExit(3) from None
     except OSError as exc:
         print(_io_error(exc), file=sys.stderr)
         raise SystemExit(3) from None
