@@ -49,13 +49,20 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def _timeout(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(seconds) and seconds >= 0.1):
-        raise argparse.ArgumentTypeError(f"must be at least 0.1 seconds, not {text!r}")
+MAX_TIMEOUT = 600.0  # seconds per Docker API call; 1e10 overflowed the socket layer (a traceback)
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from `low` to `high`; anything else (nan, inf, 1e10) one clear line."""
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g} seconds, not {text!r}")
+        return value
+
     return seconds
 
 
@@ -318,8 +325,8 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
     """The options of `audit` and `collect` that say where the host's facts are read from."""
     parser.add_argument("--docker-host", metavar="URL",
                         help="Docker API URL (default: $DOCKER_HOST or unix:///var/run/docker.sock).")
-    parser.add_argument("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
-                        help="Seconds to wait for the Docker API, at least 0.1 (default: 5.0).")
+    parser.add_argument("--timeout", type=_seconds(0.1, MAX_TIMEOUT), default=5.0, metavar="SECONDS",
+                        help=f"Seconds to wait for the Docker API, from 0.1 to {MAX_TIMEOUT:g} (default: 5.0).")
     parser.add_argument("--containerd-state", action="append", metavar="DIR",
                         help="containerd state dir to read tasks from (repeatable; default: discovered).")
     parser.add_argument("--podman-root", action="append", metavar="DIR",
