@@ -39,12 +39,24 @@ def host_root() -> str:
     return _host_root
 
 
+# What a path that takes more than MAX_LINKS symlinks maps to: one component longer than any name (255 bytes), which
+# the kernel refuses (ENAMETOOLONG) before it looks anything up. Mapping the unresolved rest under the root instead
+# let the kernel follow the remaining links, absolute ones to this machine's own files.
+TOO_MANY_LINKS = "/" + "too-many-symbolic-links." * 11
+
+
 def resolve(path: str) -> str:
-    """`path` with every symlink resolved as the host would, inside the host root; a host path, not mapped."""
+    """`path` with every symlink resolved as the host would, inside the host root; a host path, not mapped. Past
+    MAX_LINKS links, the rest is left as written (as a name only: `host_path` maps it to nothing)."""
+    return _walk(path)[0]
+
+
+def _walk(path: str) -> tuple[str, bool]:
+    """`resolve`'s answer, and whether every symlink on the way was resolved (False past MAX_LINKS)."""
     if _host_root == "/":
-        return os.path.realpath(path)
+        return os.path.realpath(path), True
     if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
-        return posixpath.normpath(path)
+        return posixpath.normpath(path), True
     pending = [p for p in posixpath.normpath("/" + path).split("/") if p]
     done = "/"
     links = 0
@@ -61,11 +73,11 @@ def resolve(path: str) -> str:
             continue
         links += 1
         if links > MAX_LINKS:
-            return posixpath.join(candidate, *pending)
+            return posixpath.join(candidate, *pending), False
         if target.startswith("/"):
             done = "/"
         pending = [p for p in target.split("/") if p and p != "."] + pending
-    return done
+    return done, True
 
 
 def host_path(path: str, follow: bool = True) -> str:
@@ -75,10 +87,11 @@ def host_path(path: str, follow: bool = True) -> str:
         return path
     if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
         return _host_root + posixpath.normpath(path)
-    if follow:
-        return _host_root + resolve(path)
-    parent, name = posixpath.split(posixpath.normpath(path))
-    return _host_root + posixpath.join(resolve(parent), name)
+    parent, name = (path, "") if follow else posixpath.split(posixpath.normpath(path))
+    resolved, complete = _walk(parent)
+    if not complete:
+        return _host_root + TOO_MANY_LINKS
+    return _host_root + (posixpath.join(resolved, name) if name else resolved)
 
 
 def to_host(mapped: str) -> str:
