@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import os
 
@@ -19,7 +18,7 @@ from hostaudit.collectors._fs import (
     socket_info,
 )
 from hostaudit.collectors._runtime_versions import running_binary_version
-from hostaudit.collectors.normalize import from_oci
+from hostaudit.collectors.normalize import distinct_subjects, from_oci
 from hostaudit.containerd_config import cni_conf_dir
 from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
 from hostaudit.parsers import int_or_none, parse_json_object, parse_toml
@@ -82,12 +81,8 @@ def unique_subjects(tasks: list[tuple[str, Container]]) -> list[Container]:
     """The tasks, one subject each: tasks whose keys collide (two tasks claiming one pod and container name in their
     annotations, or one namespace/id under two state dirs) keep them only with their own state dir, namespace and
     id appended, so no task's facts ever stand for another's."""
-    counts: dict[str, int] = {}
-    for _, task in tasks:
-        counts[task.key] = counts.get(task.key, 0) + 1
-    return [task if counts[task.key] == 1 else dataclasses.replace(
-        task, key=f"{task.key}@{state_dir}/{task.namespace}/{task.id}",
-        name=f"{task.name} (task {task.namespace}/{task.id})") for state_dir, task in tasks]
+    return distinct_subjects((task, f"{state_dir}/{task.namespace}/{task.id}", f"task {task.namespace}/{task.id}")
+                             for state_dir, task in tasks)
 
 
 def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
