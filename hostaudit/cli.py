@@ -482,12 +482,12 @@ def main() -> None:
         code = run(sys.argv[1:])
         sys.stdout.flush()
         sys.stderr.flush()
-    except BrokenPipeError:
-        # the reader left (`hostaudit audit | head -c 10`): the output is incomplete, an I/O error like a full disk;
-        # stdout goes to /dev/null so that the interpreter's exit does not try the pipe again
+    except BrokenPipeError as exc:
+        # the reader left (`hostaudit audit | head -c 10`, or a FIFO --output's): the output is incomplete, an I/O
+        # error like a full disk; stdout goes to /dev/null so that the interpreter's exit does not try it again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print("hostaudit: I/O error: stdout: the reader closed the pipe before the output was complete",
-              file=sys.stderr)
+        print(_io_error(exc) if exc.filename else "hostaudit: I/O error: stdout: the reader closed the pipe before "
+              "the output was complete", file=sys.stderr)
         raise SystemExit(3) from None
     except OSError as exc:
         print(_io_error(exc), file=sys.stderr)

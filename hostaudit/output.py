@@ -52,8 +52,11 @@ def _write_in_place(pieces: Iterable[str | bytes], path: Path) -> None:
     """Write to a device or FIFO without replacing it; a FIFO nobody reads is an error, not a hang."""
     fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
     os.set_blocking(fd, True)
-    with os.fdopen(fd, "wb") as handle:
-        _write_all(handle, pieces)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_all(handle, pieces)
+    except BrokenPipeError as exc:  # named, so that the error says which output lost its reader
+        raise BrokenPipeError(exc.errno, exc.strerror, str(path)) from None
 
 
 def _write_all(handle: BinaryIO, pieces: Iterable[str | bytes]) -> None:

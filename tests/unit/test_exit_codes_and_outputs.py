@@ -117,3 +117,12 @@ def test_a_reader_that_closes_the_pipe_early_is_exit_3_in_one_line(fmt):
     stderr = auditing.stderr.read().decode()
     assert auditing.wait(timeout=120) == 3, stderr
     assert_io_error(subprocess.CompletedProcess([], 3, "", stderr), "reader closed the pipe")
+
+
+def test_a_fifo_output_whose_reader_leaves_early_is_exit_3_naming_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["head", "-c", "10", str(fifo)], stdout=subprocess.DEVNULL)
+    done = hostaudit("audit", "--facts", FACTS, "--format", "json", "--output", str(fifo), timeout=60)
+    reader.wait(timeout=30)
+    assert_io_error(done, f"{fifo}: Broken pipe")
