@@ -125,6 +125,13 @@ def host_listdir(path: str) -> list[str]:
     return os.listdir(host_path(path))
 
 
+def _why(path: str, exc: OSError) -> str:
+    """One line for a host path that could not be read: the system's reason, or the symlink limit that stopped it."""
+    if isinstance(exc.filename, str) and exc.filename.endswith(TOO_MANY_LINKS):
+        return f"{path}: more than {MAX_LINKS} symbolic links (not followed)"
+    return f"{path}: {exc.strerror or exc}"
+
+
 @dataclass(frozen=True)
 class TextRead:
     presence: Presence
@@ -142,7 +149,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     except FileNotFoundError:
         return TextRead(Presence.ABSENT)
     except OSError as exc:
-        return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return TextRead(Presence.UNREADABLE, error=_why(path, exc))
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode) and not path.startswith(("/proc/", "/sys/")):
@@ -153,7 +160,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
             data = os.read(fd, limit + 1)
             chunks.append(data)
     except OSError as exc:
-        return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return TextRead(Presence.UNREADABLE, error=_why(path, exc))
     finally:
         os.close(fd)
     raw = b"".join(chunks)
@@ -253,7 +260,7 @@ def stat_file(path: str, role: str) -> FileStat:
     except FileNotFoundError:
         return FileStat(path, role, Presence.ABSENT)
     except OSError as exc:
-        return FileStat(path, role, Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return FileStat(path, role, Presence.UNREADABLE, error=_why(path, exc))
     return FileStat(
         path, role, Presence.PRESENT, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
         owner=_owner_name(st.st_uid), group=_group_name(st.st_gid), kind=_kind(st.st_mode),
