@@ -49,13 +49,20 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def _timeout(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(seconds) and seconds >= 0.1):
-        raise argparse.ArgumentTypeError(f"must be at least 0.1 seconds, not {text!r}")
+MAX_TIMEOUT = 600.0  # seconds per Docker API call; 1e10 overflowed the socket layer (a traceback)
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from `low` to `high`; anything else (nan, inf, 1e10) one clear line."""
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g} seconds, not {text!r}")
+        return value
+
     return seconds
 
 
@@ -111,17 +118,22 @@ def _selected(check: list[str] | None) -> tuple[str, ...]:
     return tuple(check or ())
 
 
-def _waivers(path: Path | None) -> tuple:
+def _waivers(path: Path | None) -> tuple[tuple, tuple[str, ...]]:
+    """The waivers to apply and a note for each default waiver file refused as untrusted (printed on stderr). An
+    explicit --waivers FILE that is untrusted, malformed or unreadable is exit 2: the sysadmin asked for it."""
     from hostaudit import catalog
     from hostaudit import waivers as waiving
+    from hostaudit.sanitize import terminal as clean
 
-    path = path or waiving.default_path()
-    if path is None:
-        return ()
     try:
-        return waiving.load(path, catalog.load())
+        if path is not None:
+            return waiving.load_trusted(path, catalog.load()), ()
+        accepted, refused = waiving.discover(catalog.load())
     except waiving.WaiverError as exc:
         raise _fail(str(exc)) from exc
+    for note in refused:
+        print(f"hostaudit: {clean(note)}", file=sys.stderr)
+    return accepted, refused
 
 
 def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None, check: list[str] | None,
@@ -140,10 +152,11 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
     if fail_on_new is not None and baseline is None:
         raise _fail("--fail-on-new needs --baseline (a previous JSON report)")
     previous = _baseline(baseline) if baseline is not None else None
-    accepted = _waivers(waivers)
+    accepted, refused = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt != Format.text,
                          podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
-    report = dataclasses.replace(engine.audit(snapshot, only, accepted),
+    report = engine.audit(snapshot, only, accepted)
+    report = dataclasses.replace(report, notes=(*report.notes, *refused),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
         from hostaudit.baseline import compare
@@ -314,8 +327,8 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
     """The options of `audit` and `collect` that say where the host's facts are read from."""
     parser.add_argument("--docker-host", metavar="URL",
                         help="Docker API URL (default: $DOCKER_HOST or unix:///var/run/docker.sock).")
-    parser.add_argument("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
-                        help="Seconds to wait for the Docker API, at least 0.1 (default: 5.0).")
+    parser.add_argument("--timeout", type=_seconds(0.1, MAX_TIMEOUT), default=5.0, metavar="SECONDS",
+                        help=f"Seconds to wait for the Docker API, from 0.1 to {MAX_TIMEOUT:g} (default: 5.0).")
     parser.add_argument("--containerd-state", action="append", metavar="DIR",
                         help="containerd state dir to read tasks from (repeatable; default: discovered).")
     parser.add_argument("--podman-root", action="append", metavar="DIR",
@@ -366,7 +379,8 @@ def parser() -> argparse.ArgumentParser:
     auditing.add_argument("--prometheus", type=_path, metavar="PATH", help="Also write a node_exporter textfile here "
                           "(mode 0600).")
     auditing.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file (TOML; default: "
-                          "./hostaudit.toml or /etc/hostaudit/waivers.toml when present).")
+                          "./hostaudit.toml or /etc/hostaudit/waivers.toml when present). Read only when root owns "
+                          "it and every directory above it and nobody else can write them.")
 
     gather = _command(commands, "collect", collect, "Collect the facts of this host into a JSON snapshot, for "
                       "'audit --facts' elsewhere or later.")
@@ -470,10 +484,13 @@ def main() -> None:
         code = run(sys.argv[1:])
         sys.stdout.flush()
         sys.stderr.flush()
-    except BrokenPipeError:
-        # the reader left (`hostaudit checks list | head -1`): nothing to say to it, and nothing more on exit
+    except BrokenPipeError as exc:
+        # the reader left (`hostaudit audit | head -c 10`, or a FIFO --output's): the output is incomplete, an I/O
+        # error like a full disk; stdout goes to /dev/null so that the interpreter's exit does not try it again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1) from None
+        print(_io_error(exc) if exc.filename else "hostaudit: I/O error: stdout: the reader closed the pipe before "
+              "the output was complete", file=sys.stderr)
+        raise SystemExit(3) from None
     except OSError as exc:
         print(_io_error(exc), file=sys.stderr)
         raise SystemExit(3) from None

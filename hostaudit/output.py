@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write(data: str | bytes | Iterable[str], path: Path | None, mode: int = 0o600) -> None:
@@ -20,8 +21,7 @@ def write(data: str | bytes | Iterable[str], path: Path | None, mode: int = 0o60
     place, or to stdout when `path` is None."""
     pieces = [data] if isinstance(data, str | bytes) else data
     if path is None:
-        for piece in pieces:
-            sys.stdout.buffer.write(piece.encode() if isinstance(piece, str) else piece)
+        _write_all(sys.stdout.buffer, pieces)
         sys.stdout.flush()
         return
     try:
@@ -38,8 +38,7 @@ def write(data: str | bytes | Iterable[str], path: Path | None, mode: int = 0o60
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            for piece in pieces:
-                handle.write(piece.encode() if isinstance(piece, str) else piece)
+            _write_all(handle, pieces)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -53,6 +52,17 @@ def _write_in_place(pieces: Iterable[str | bytes], path: Path) -> None:
     """Write to a device or FIFO without replacing it; a FIFO nobody reads is an error, not a hang."""
     fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
     os.set_blocking(fd, True)
-    with os.fdopen(fd, "wb") as handle:
-        for piece in pieces:
-            handle.write(piece.encode() if isinstance(piece, str) else piece)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_all(handle, pieces)
+    except BrokenPipeError as exc:  # named, so that the error says which output lost its reader
+        raise BrokenPipeError(exc.errno, exc.strerror, str(path)) from None
+
+
+def _write_all(handle: BinaryIO, pieces: Iterable[str | bytes]) -> None:
+    """Write every byte of every piece: a buffered write that the reader cut short (a pipe closed by `head`)
+    returns a short count instead of raising, so the rest is written again until the OSError comes."""
+    for piece in pieces:
+        view = memoryview(piece.encode() if isinstance(piece, str) else piece)
+        while view:
+            view = view[handle.write(view):]

@@ -10,6 +10,10 @@ expires = 2026-12-31                  # required, ISO date
 A waived failure stays in the report, marked with the reason, and no longer counts toward --fail-on. An expired
 waiver covers nothing: its failures count again and the report says so. Matching uses the finding's identity
 (check id + subject key, or the subject's name and labels), never message text.
+
+Root trusts only root: a waiver file is read only when it, and every directory on the way to it (symlinks
+followed), is owned by root (or by the invoking user, when that is not root) and writable by nobody else; a sticky
+1777 directory such as /tmp is writable by others, so a file there is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fnmatch
+import os
+import stat
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +31,7 @@ from pathlib import Path
 from hostaudit.inputs import check_depth, read_text
 from hostaudit.model import Snapshot, Status
 from hostaudit.report import Finding, Report
+from hostaudit.trust import others_could_change
 
 DEFAULT_PATHS = (Path("hostaudit.toml"), Path("/etc/hostaudit/waivers.toml"))
 FIELDS = {"check", "subject", "reason", "expires"}
@@ -56,9 +63,43 @@ class Waiver:
         return any(fnmatch.fnmatchcase(name, self.subject) for name in (finding.subject.key, finding.subject.name))
 
 
-def default_path() -> Path | None:
-    """./hostaudit.toml, else /etc/hostaudit/waivers.toml, when one exists."""
-    return next((path for path in DEFAULT_PATHS if path.is_file()), None)
+class UntrustedWaiverFile(WaiverError):
+    """A waiver file that someone other than root (or the invoking user) owns or could rewrite."""
+
+
+def trusted_uids() -> frozenset[int]:
+    """Root, and the invoking user when that is not root (a test, a sysadmin auditing a snapshot on a laptop)."""
+    return frozenset({0, os.geteuid()})
+
+
+def untrusted_reason(path: Path, uids: frozenset[int]) -> str | None:
+    """Why `path` cannot be trusted (`trust.others_could_change`: a regular file that it and every directory its
+    walk passes through are owned by `uids` and writable by nobody else); None when it can."""
+    return others_could_change(os.path.abspath(path), uids, final=stat.S_ISREG, kind="regular file")
+
+
+def load_trusted(path: Path, known: Iterable[str]) -> tuple[Waiver, ...]:
+    """The waivers of `path`, refused with UntrustedWaiverFile unless root (see `trusted_uids`) alone controls it."""
+    if not os.path.lexists(path):
+        return load(path, known)  # "cannot read": a mistyped name, not a trust question
+    reason = untrusted_reason(path, trusted_uids())
+    if reason is not None:
+        raise UntrustedWaiverFile(f"waiver file {path} refused: {reason} (root trusts only root's files)")
+    return load(path, known)
+
+
+def discover(known: Iterable[str]) -> tuple[tuple[Waiver, ...], tuple[str, ...]]:
+    """The waivers of the first trusted default file (./hostaudit.toml, else /etc/hostaudit/waivers.toml), and a
+    note for each default file passed over because it is not trusted."""
+    refused = []
+    for path in DEFAULT_PATHS:
+        if not os.path.lexists(path):
+            continue
+        try:
+            return load_trusted(path, known), tuple(refused)
+        except UntrustedWaiverFile as exc:
+            refused.append(f"{exc}; audited without it")
+    return (), tuple(refused)
 
 
 def _expiry(value: object, where: str) -> dt.date:

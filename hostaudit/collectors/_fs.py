@@ -39,12 +39,24 @@ def host_root() -> str:
     return _host_root
 
 
+# What a path that takes more than MAX_LINKS symlinks maps to: one component longer than any name (255 bytes), which
+# the kernel refuses (ENAMETOOLONG) before it looks anything up. Mapping the unresolved rest under the root instead
+# let the kernel follow the remaining links, absolute ones to this machine's own files.
+TOO_MANY_LINKS = "/" + "too-many-symbolic-links." * 11
+
+
 def resolve(path: str) -> str:
-    """`path` with every symlink resolved as the host would, inside the host root; a host path, not mapped."""
+    """`path` with every symlink resolved as the host would, inside the host root; a host path, not mapped. Past
+    MAX_LINKS links, the rest is left as written (as a name only: `host_path` maps it to nothing)."""
+    return _walk(path)[0]
+
+
+def _walk(path: str) -> tuple[str, bool]:
+    """`resolve`'s answer, and whether every symlink on the way was resolved (False past MAX_LINKS)."""
     if _host_root == "/":
-        return os.path.realpath(path)
+        return os.path.realpath(path), True
     if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
-        return posixpath.normpath(path)
+        return posixpath.normpath(path), True
     pending = [p for p in posixpath.normpath("/" + path).split("/") if p]
     done = "/"
     links = 0
@@ -61,11 +73,11 @@ def resolve(path: str) -> str:
             continue
         links += 1
         if links > MAX_LINKS:
-            return posixpath.join(candidate, *pending)
+            return posixpath.join(candidate, *pending), False
         if target.startswith("/"):
             done = "/"
         pending = [p for p in target.split("/") if p and p != "."] + pending
-    return done
+    return done, True
 
 
 def host_path(path: str, follow: bool = True) -> str:
@@ -75,10 +87,11 @@ def host_path(path: str, follow: bool = True) -> str:
         return path
     if path.startswith(tuple(k + "/" for k in KERNEL_FS)) or path in KERNEL_FS:
         return _host_root + posixpath.normpath(path)
-    if follow:
-        return _host_root + resolve(path)
-    parent, name = posixpath.split(posixpath.normpath(path))
-    return _host_root + posixpath.join(resolve(parent), name)
+    parent, name = (path, "") if follow else posixpath.split(posixpath.normpath(path))
+    resolved, complete = _walk(parent)
+    if not complete:
+        return _host_root + TOO_MANY_LINKS
+    return _host_root + (posixpath.join(resolved, name) if name else resolved)
 
 
 def to_host(mapped: str) -> str:
@@ -112,6 +125,13 @@ def host_listdir(path: str) -> list[str]:
     return os.listdir(host_path(path))
 
 
+def _why(path: str, exc: OSError) -> str:
+    """One line for a host path that could not be read: the system's reason, or the symlink limit that stopped it."""
+    if isinstance(exc.filename, str) and exc.filename.endswith(TOO_MANY_LINKS):
+        return f"{path}: more than {MAX_LINKS} symbolic links (not followed)"
+    return f"{path}: {exc.strerror or exc}"
+
+
 @dataclass(frozen=True)
 class TextRead:
     presence: Presence
@@ -129,7 +149,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
     except FileNotFoundError:
         return TextRead(Presence.ABSENT)
     except OSError as exc:
-        return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return TextRead(Presence.UNREADABLE, error=_why(path, exc))
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode) and not path.startswith(("/proc/", "/sys/")):
@@ -140,7 +160,7 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
             data = os.read(fd, limit + 1)
             chunks.append(data)
     except OSError as exc:
-        return TextRead(Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return TextRead(Presence.UNREADABLE, error=_why(path, exc))
     finally:
         os.close(fd)
     raw = b"".join(chunks)
@@ -245,7 +265,7 @@ def stat_file(path: str, role: str) -> FileStat:
     except FileNotFoundError:
         return FileStat(path, role, Presence.ABSENT)
     except OSError as exc:
-        return FileStat(path, role, Presence.UNREADABLE, error=f"{path}: {exc.strerror or exc}")
+        return FileStat(path, role, Presence.UNREADABLE, error=_why(path, exc))
     return FileStat(
         path, role, Presence.PRESENT, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
         owner=_owner_name(st.st_uid), group=_group_name(st.st_gid), kind=_kind(st.st_mode),
@@ -269,43 +289,9 @@ def process_started_at(pid: int | None) -> float | None:
         return None
 
 
-def _others_can_change(mapped: str, shown: str, follow: bool) -> str | None:
-    """Why a user other than root could change the object at `mapped` (its owner, or a group or other write bit);
-    None when only root can."""
-    try:
-        info = os.stat(mapped) if follow else os.lstat(mapped)
-    except OSError as exc:
-        return f"{shown}: {exc.strerror or exc}"
-    if info.st_uid != 0:
-        return f"{shown} is owned by uid {info.st_uid}, not root"
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not stat.S_ISLNK(info.st_mode):
-        return f"{shown} is writable by {'others' if info.st_mode & stat.S_IWOTH else 'its group'}"
-    return None
-
-
 def root_only(path: str) -> str | None:
-    """Why a user other than root could change what the host path `path` holds: the file itself, or any directory
-    above it as written or once its links are resolved, is owned by another uid or writable by a group or others (a
-    sticky /tmp included: anyone may create there). None when only root can; the one rule for what root trusts."""
-    if not path.startswith("/"):
-        return f"{path}: not an absolute path"
-    written = posixpath.normpath(path)
-    real = resolve(written)
-    checked: list[tuple[str, bool]] = [(real, True)]
-    for chain in (real, written):
-        parent = posixpath.dirname(chain)
-        while True:
-            checked.append((parent, chain is written))
-            if parent == "/":
-                break
-            parent = posixpath.dirname(parent)
-    seen = set()
-    for shown, as_written in checked:
-        if shown in seen:
-            continue
-        seen.add(shown)
-        # a directory above the path as written may be a link (/var/run): the link itself, which its parent guards
-        reason = _others_can_change(host_path(shown, follow=not as_written), shown, follow=not as_written)
-        if reason:
-            return reason
-    return None
+    """Why a user other than root could change what the host path `path` holds (`trust.others_could_change`,
+    walked inside the host root); None when only root can: what root's daemons name is believed only then."""
+    from hostaudit.trust import others_could_change
+
+    return others_could_change(path, root=_host_root)

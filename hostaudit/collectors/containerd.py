@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import os
 
@@ -20,7 +19,7 @@ from hostaudit.collectors._fs import (
     socket_info,
 )
 from hostaudit.collectors._runtime_versions import running_binary_version
-from hostaudit.collectors.normalize import from_oci
+from hostaudit.collectors.normalize import distinct_subjects, from_oci
 from hostaudit.containerd_config import cni_conf_dir
 from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
 from hostaudit.parsers import int_or_none, parse_json_object, parse_toml
@@ -29,6 +28,7 @@ DEFAULT_CONFIG = "/etc/containerd/config.toml"
 DEFAULT_STATE = "/run/containerd"
 DEFAULT_SOCKET = "/run/containerd/containerd.sock"
 TASKS = "io.containerd.runtime.v2.task"
+DOCKER_NAMESPACE = "moby"  # dockerd's --containerd-namespace default
 CNI_SUFFIXES = (".conf", ".conflist", ".json")  # what libcni loads, in file-name order
 POD_NAMESPACES = ("network", "pid", "ipc", "uts")
 
@@ -82,12 +82,8 @@ def unique_subjects(tasks: list[tuple[str, Container]]) -> list[Container]:
     """The tasks, one subject each: tasks whose keys collide (two tasks claiming one pod and container name in their
     annotations, or one namespace/id under two state dirs) keep them only with their own state dir, namespace and
     id appended, so no task's facts ever stand for another's."""
-    counts: dict[str, int] = {}
-    for _, task in tasks:
-        counts[task.key] = counts.get(task.key, 0) + 1
-    return [task if counts[task.key] == 1 else dataclasses.replace(
-        task, key=f"{task.key}@{state_dir}/{task.namespace}/{task.id}",
-        name=f"{task.name} (task {task.namespace}/{task.id})") for state_dir, task in tasks]
+    return distinct_subjects((task, f"{state_dir}/{task.namespace}/{task.id}", f"task {task.namespace}/{task.id}")
+                             for state_dir, task in tasks)
 
 
 def group_pods(containers: list[Container]) -> tuple[Pod, ...]:
@@ -153,11 +149,32 @@ def daemon_views(ctx: CollectContext) -> list[tuple[ProcessEntry, ConfigFile, st
     return views
 
 
+def dockerd_namespace(proc: ProcessEntry) -> str:
+    """The containerd namespace a dockerd puts its tasks in: its --containerd-namespace, else its daemon.json's
+    `containerd-namespace`, else `moby`."""
+    from hostaudit.collectors.docker_engines import daemon_json
+    from hostaudit.parsers import parse_dockerd_argv
+
+    flagged = parse_dockerd_argv(list(proc.argv)).get("containerd-namespace", ())
+    configured = flagged[-1] if flagged else daemon_json(proc).get("containerd-namespace")
+    return configured if isinstance(configured, str) and configured else DOCKER_NAMESPACE
+
+
+def docker_namespaces(ctx: CollectContext) -> frozenset[str]:
+    """The namespaces of Docker's tasks: `moby` and that of each host dockerd that root runs. A dockerd of another
+    user is anyone's process called dockerd, its argv anything: it names none."""
+    from hostaudit.collectors.docker_engines import process_uid
+
+    return frozenset({DOCKER_NAMESPACE, *(dockerd_namespace(proc) for proc in ctx.processes_named("dockerd")
+                                          if process_uid(proc.pid) == 0)})
+
+
 def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset()
             ) -> ContainerdFacts:
-    """containerd's tasks; those of Docker's `moby` namespace that Docker listed (`docker_ids`), and those the CRI
-    API described (`cri_ids`), are counted as skipped without reading their bundles."""
+    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`) that Docker listed (`docker_ids`), and
+    those the CRI API described (`cri_ids`), are counted as skipped without reading their bundles."""
     procs = ctx.processes_named("containerd")
+    dockers = docker_namespaces(ctx) if docker_ids else frozenset()
     views = daemon_views(ctx)
     if ctx.containerd_state_dirs:
         state_dirs = [os.path.normpath(d) for d in ctx.containerd_state_dirs]
@@ -180,7 +197,7 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_i
     for state_dir in state_dirs:
         for config_path in sorted(host_glob(os.path.join(glob.escape(state_dir), TASKS, "*", "*", "config.json"))):
             namespace, task_id = os.path.dirname(config_path).rsplit("/", 2)[-2:]
-            if namespace == "moby" and task_id in docker_ids:
+            if namespace in dockers and task_id in docker_ids:
                 skipped += 1
                 continue
             if task_id in cri_ids:

@@ -78,7 +78,8 @@ def verify(candidate: Candidate, credentials: Callable[[str], tuple[int, int, in
     return DockerEngine(path, found_by, expected, uid, "root" if uid == 0 else user_name(uid), pid)
 
 
-def _uid(pid: int) -> int | None:
+def process_uid(pid: int) -> int | None:
+    """The real uid of a process, as the kernel shows it in /proc/<pid>/status."""
     for line in (read_text(f"/proc/{pid}/status").text or "").splitlines():
         if line.startswith("Uid:"):
             fields = line.split()
@@ -96,12 +97,17 @@ def _runtime_dir(pid: int) -> str | None:
     return None
 
 
-def _config_hosts(proc: ProcessEntry) -> list[str]:
-    """The `hosts` of a host dockerd's daemon.json (its --config-file, else the default)."""
+def daemon_json(proc: ProcessEntry) -> dict:
+    """The settings of a host dockerd's daemon.json (its --config-file, else the default); empty when unusable."""
     from hostaudit.collectors.docker_daemon import DEFAULT_CONFIG, read_config
 
     path = parse_dockerd_argv(list(proc.argv)).get("config-file", (DEFAULT_CONFIG,))[-1]
-    hosts = (read_config(path).data or {}).get("hosts")
+    return read_config(path).data or {}
+
+
+def _config_hosts(proc: ProcessEntry) -> list[str]:
+    """The `hosts` of a host dockerd's daemon.json."""
+    hosts = daemon_json(proc).get("hosts")
     hosts = [hosts] if isinstance(hosts, str) else hosts
     return [h for h in hosts if isinstance(h, str)] if isinstance(hosts, list) else []
 
@@ -109,5 +115,5 @@ def _config_hosts(proc: ProcessEntry) -> list[str]:
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
     """Every dockerd socket on the host, each verified by its peer's uid."""
     found = candidates(ctx.processes_named("dockerd"), ctx.host_processes_named("rootlesskit"), ctx.processes,
-                       _uid, _runtime_dir, _config_hosts)
+                       process_uid, _runtime_dir, _config_hosts)
     return tuple(verify(c, lambda path: peer_credentials(host_path(path), ctx.docker_timeout)) for c in found)

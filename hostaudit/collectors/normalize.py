@@ -5,7 +5,10 @@ Both functions are pure and tolerate hostile or malformed input: a field of the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from hostaudit.caps import normalize as cap_name
@@ -287,3 +290,14 @@ def from_oci(spec: dict[str, Any], namespace: str, task_id: str, pid: int | None
         hooks=tuple(_str(_dict(h).get("path")) for hooks in _dict(spec.get("hooks")).values()
                     for h in _list(hooks)),
     )
+
+
+def distinct_subjects(found: Iterable[tuple[Container, str, str]]) -> list[Container]:
+    """The containers, one subject each: from (container, key qualifier, name qualifier), those whose keys collide
+    (two containers with one name, as a user's own database may list them) keep them only with their qualifiers
+    appended, so that no container's facts, verdict or waiver ever stand for another's."""
+    found = list(found)
+    counts = Counter(ctr.key for ctr, _, _ in found)
+    return [ctr if counts[ctr.key] == 1 else dataclasses.replace(ctr, key=f"{ctr.key}@{key}",
+                                                                  name=f"{ctr.name} ({name})")
+            for ctr, key, name in found]

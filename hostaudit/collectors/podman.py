@@ -27,7 +27,7 @@ from hostaudit.collectors._fs import (
     read_parsed,
     user_name,
 )
-from hostaudit.collectors.normalize import from_oci
+from hostaudit.collectors.normalize import distinct_subjects, from_oci
 from hostaudit.model import Container, PodmanFacts, PodmanStore
 from hostaudit.parsers import parse_json_object, parse_toml
 
@@ -184,12 +184,12 @@ def collect(ctx: CollectContext) -> PodmanFacts:
     roots = discover_roots(ctx)
     if not roots:
         raise CollectorSkipped("podman: no libpod storage (root's or any user's)")
-    stores, containers = [], []
+    stores, found = [], []
     for root in roots:
-        store, found = read_store(root)
+        store, containers = read_store(root)
         stores.append(store)
-        containers += found
-    facts = PodmanFacts(tuple(stores), tuple(sorted(containers, key=lambda c: c.key)))
+        found += [(ctr, f"{root.path}/{ctr.id}", f"id {ctr.id[:12]}") for ctr in containers]
+    facts = PodmanFacts(tuple(stores), tuple(sorted(distinct_subjects(found), key=lambda c: c.key)))
     errors = [s.error for s in stores if s.error]
     if errors:
         raise PartialFacts(facts, "podman: " + "; ".join(errors))

@@ -68,6 +68,7 @@ def hostaudit_cmd(*args: str) -> subprocess.CompletedProcess:
     (["remediate"], "--from"), (["remediate", "--from", "r.json", "--restart-method", "reboot"], "--restart-method"),
     (["checks", "explain"], "CHECK_ID"), (["checks", "explain", "a", "b"], "b"),
     (["checks", "list", "--nope"], "--nope"),
+    *[(["audit", "--facts", FACTS, "--timeout", value], "--timeout") for value in ("1e10", "nan", "inf", "-1", "0")],
     (["fleet", "a.json", "--html", "f.html", "--nope", "b.json"], "--nope"),
 ])
 def test_a_usage_error_is_one_line_naming_the_argument_and_exit_2(args, names):

@@ -103,3 +103,26 @@ def test_a_snapshot_with_a_negative_capability_mask_is_audited_quickly(tmp_path)
                      timeout=60)
     assert done.returncode in (0, 1, 2) and "Traceback" not in done.stderr
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_reader_that_closes_the_pipe_early_is_exit_3_in_one_line(fmt):
+    """`hostaudit audit | head -c 10`: a real pipe whose reader leaves after 10 bytes (the report is larger than the
+    pipe's buffer). It was exit 1 (json) or 0 (text: the buffered write came back short and the rest was dropped)."""
+    auditing = subprocess.Popen(["hostaudit", "audit", "--facts", FACTS, "--format", fmt], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    head = subprocess.Popen(["head", "-c", "10"], stdin=auditing.stdout, stdout=subprocess.PIPE)
+    auditing.stdout.close()  # only head reads the pipe: when it exits, the pipe has no reader
+    assert len(head.communicate(timeout=120)[0]) == 10
+    stderr = auditing.stderr.read().decode()
+    assert auditing.wait(timeout=120) == 3, stderr
+    assert_io_error(subprocess.CompletedProcess([], 3, "", stderr), "reader closed the pipe")
+
+
+def test_a_fifo_output_whose_reader_leaves_early_is_exit_3_naming_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["head", "-c", "10", str(fifo)], stdout=subprocess.DEVNULL)
+    done = hostaudit("audit", "--facts", FACTS, "--format", "json", "--output", str(fifo), timeout=60)
+    reader.wait(timeout=30)
+    assert_io_error(done, f"{fifo}: Broken pipe")

@@ -18,6 +18,7 @@ from hostaudit.collectors._fs import (
     stat_file,
     use_host_root,
 )
+from hostaudit.model import Presence
 
 RECORDED_DB = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
 ALICE = 4321
@@ -77,3 +78,23 @@ def test_rootless_podman_storage_found_from_the_hosts_passwd(host):
         ("/home/alice/.local/share/containers/storage", "alice", None)]
     assert [(c.key, c.owner_uid, c.rootless) for c in facts.containers] == [
         ("podman:alice/priv", ALICE, True), ("podman:alice/sysadm", ALICE, True)]
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_chain_of_more_than_40_symlinks_never_leads_out_of_the_root(host, tmp_path, follow):
+    """/l0 -> l1 -> ... -> l41 -> <outside> inside the root: past 40 links the rest was mapped under the root as
+    written, and the kernel followed the remaining links to this machine's own file. The oracle is the kernel: the
+    same chain outside any root does lead to the secret, and the audit must read neither it nor anything else."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("auditing machine's file\n")
+    for index in range(42):
+        (host / f"l{index}").symlink_to(f"l{index + 1}")
+    (host / "l42").symlink_to(outside)
+    assert (host / "l40" / "secret").read_text() == "auditing machine's file\n"  # what the old mapping opened
+    path = "/l0/secret"
+    found = read_text(path, follow=follow)
+    assert found.text is None and found.presence is Presence.UNREADABLE and "symbolic links" in found.error, found
+    assert stat_file(path, "x").presence is Presence.UNREADABLE
+    assert not os.path.exists(host_path(path, follow)) and host_glob("/l0/sec*") == []
+    assert host_path("/run/marker") == f"{host}/run/marker"  # other paths are unaffected

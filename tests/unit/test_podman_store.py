@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from hostaudit import catalog, engine
+from hostaudit.collectors import CollectContext, podman
 from hostaudit.collectors._bolt import BoltError, BoltFile
 from hostaudit.collectors.podman import BOLT_DB, StoreRoot, container_from, read_store
+from hostaudit.model import Status
 
 RECORDED = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
 UID = os.geteuid()
@@ -89,3 +93,28 @@ def test_rootless_database_cannot_lend_its_container_another_process(tmp_path):
     assert ctr is not None and ctr.state == "running" and ctr.pid is None
     trusted = container_from(json.dumps(config), running, StoreRoot(str(tmp_path), "root", 0))
     assert trusted is not None and trusted.pid == 1
+
+
+def test_two_containers_with_one_name_in_one_store_are_two_subjects_each_judged(tmp_path, lab_snapshot):
+    """A user's database is the user's to write: it can list two containers under one name. They shared one key, so
+    one verdict stood for a privileged container and a harmless one. The records are those real Podman wrote at
+    `create` (the recorded bolt database), put in a libpod db.sql by sqlite3, the second renamed to the first."""
+    recorded = BoltFile(RECORDED.read_bytes())
+    rows = []
+    for ctr_id in recorded.bucket(b"ctr"):
+        config = json.loads(recorded.bucket(b"ctr", ctr_id)[b"config"])
+        config["name"] = "priv"  # the `sysadm` container, renamed as its owner's database may say
+        rows.append((config["id"], json.dumps(config)))
+    with sqlite3.connect(tmp_path / "db.sql") as connection:
+        connection.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, PodID TEXT, JSON TEXT)")
+        connection.execute("CREATE TABLE ContainerState (ID TEXT PRIMARY KEY, JSON TEXT)")
+        connection.executemany("INSERT INTO ContainerConfig VALUES (?, 'priv', NULL, ?)", rows)
+    facts = podman.collect(CollectContext(podman_roots=(str(tmp_path),)))
+    assert len({c.key for c in facts.containers}) == 2 and len({c.name for c in facts.containers}) == 2
+    privileged = {c.key: c.privileged for c in facts.containers}
+    results = engine.evaluate_check(catalog.load()["container.privileged"],
+                                    dataclasses.replace(lab_snapshot, podman=facts))
+    verdicts = {r.subject.key: r.status for r in results if r.subject.key in privileged}
+    assert verdicts == {key: Status.FAIL if declared else Status.PASS for key, declared in privileged.items()}
+    assert sorted(privileged.values()) == [False, True]
+    assert all(c.id[:12] in c.name for c in facts.containers)

@@ -154,3 +154,24 @@ def test_task_bundles_a_user_could_write_are_never_audit_subjects(root_tmp_path)
         containerd_collector.collect(ctx)
     assert refused.value.facts.containers == ()
     assert f"{state}: not root's alone" in str(refused.value)
+
+
+def test_root_only_walks_links_inside_the_host_root(root_tmp_path):
+    """Through --host-root, an absolute link is the host's: it is followed inside the root, never to the auditing
+    machine's own file of that name."""
+    from hostaudit.collectors._fs import use_host_root
+
+    host = root_tmp_path / "host"
+    (host / "etc").mkdir(parents=True)
+    (host / "run").mkdir()
+    (host / "etc" / "daemon.json").write_text("{}")
+    (host / "run" / "config").symlink_to("/etc/daemon.json")
+    (host / "run" / "outside").symlink_to("/work-only-on-the-auditing-machine")
+    try:
+        use_host_root(str(host))
+        assert root_only("/run/config") is None
+        assert root_only("/run/outside") is not None
+        (host / "etc").chmod(0o777)
+        assert "/etc is writable by others" in root_only("/run/config")
+    finally:
+        use_host_root("/")

@@ -1,0 +1,86 @@
+"""Docker's tasks are counted once: those in the containerd namespace a root dockerd names (`--containerd-namespace`,
+or `containerd-namespace` in its daemon.json) are Docker's, as those in `moby` are; a dockerd another user runs names
+none. The dockerds are real processes planted by the test (the kernel says who runs them and in which namespaces);
+the collector sees only them, never the rest of the host's process table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hostaudit.collectors import CollectContext, ProcessEntry, containerd, split_cmdline
+from hostaudit.model import ContainerdFacts
+from tests.hostile_user import hostile_user, pause_program
+
+DOCKER_ID = "d0c4e2" + "0" * 58  # the id Docker's API listed
+
+
+def planted_task(tmp_path: Path, namespace: str) -> Path:
+    """A containerd state dir holding one task bundle, `namespace`/DOCKER_ID."""
+    bundle = tmp_path / "state" / containerd.TASKS / namespace / DOCKER_ID
+    bundle.mkdir(parents=True)
+    (bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/x"]}}')
+    return tmp_path / "state"
+
+
+def facts_with(state: Path, dockerd: subprocess.Popen) -> ContainerdFacts:
+    """The containerd collector over `state`, seeing only the planted dockerd (its argv as the kernel shows it)."""
+    ctx = CollectContext(containerd_state_dirs=(str(state),))
+    argv = split_cmdline(Path(f"/proc/{dockerd.pid}/cmdline").read_text())
+    ctx.__dict__["processes"] = (ProcessEntry(dockerd.pid, "dockerd", argv),)
+    return containerd.collect(ctx, docker_ids=frozenset({DOCKER_ID}))
+
+
+@pytest.fixture
+def root_dockerd(tmp_path) -> Iterator:
+    """Start a do-nothing program called dockerd, as root, with the given arguments."""
+    started = []
+
+    def start(*args: str) -> subprocess.Popen:
+        binary = tmp_path / "dockerd"
+        binary.write_bytes(pause_program().read_bytes())
+        binary.chmod(0o755)
+        started.append(subprocess.Popen([str(binary), *args]))
+        expected = ("\0".join([str(binary), *args]) + "\0").encode()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{started[-1].pid}/cmdline").read_bytes() != expected:  # until it has exec'd
+            assert time.monotonic() < deadline, "the planted dockerd never ran: the test would prove nothing"
+            time.sleep(0.01)
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait()
+
+
+def test_a_root_dockerds_containerd_namespace_flag_makes_its_tasks_dockers(tmp_path, root_dockerd):
+    """Counted twice before (as docker: and as a raw containerd task): only `moby` was Docker's."""
+    facts = facts_with(planted_task(tmp_path, "moby2"), root_dockerd("--containerd-namespace", "moby2"))
+    assert [c.id for c in facts.containers] == [] and facts.skipped_docker_tasks == 1
+
+
+def test_a_root_dockerds_daemon_json_namespace_makes_its_tasks_dockers(tmp_path, root_dockerd):
+    config = tmp_path / "daemon.json"
+    config.write_text(json.dumps({"containerd-namespace": "moby3"}))
+    facts = facts_with(planted_task(tmp_path, "moby3"), root_dockerd(f"--config-file={config}"))
+    assert [c.id for c in facts.containers] == [] and facts.skipped_docker_tasks == 1
+
+
+def test_a_users_dockerd_names_no_namespace_of_dockers(tmp_path):
+    """Anyone can run a process called dockerd with any argv: its namespace hides no task."""
+    state = planted_task(tmp_path, "moby2")
+    with hostile_user() as user:
+        fake = user.spawn([str(user.binary("dockerd")), "--containerd-namespace", "moby2"], name="dockerd")
+        facts = facts_with(state, fake)
+    assert [c.id for c in facts.containers] == [DOCKER_ID] and facts.skipped_docker_tasks == 0
+
+
+def test_the_default_moby_namespace_stays_dockers(tmp_path, root_dockerd):
+    facts = facts_with(planted_task(tmp_path, "moby"), root_dockerd("--containerd-namespace", "moby2"))
+    assert facts.containers == () and facts.skipped_docker_tasks == 1
