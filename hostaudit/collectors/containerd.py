@@ -161,12 +161,9 @@ def dockerd_namespace(proc: ProcessEntry) -> str:
 
 
 def docker_namespaces(ctx: CollectContext) -> frozenset[str]:
-    """The namespaces of Docker's tasks: `moby` and that of each host dockerd that root runs. A dockerd of another
-    user is anyone's process called dockerd, its argv anything: it names none."""
-    from hostaudit.collectors.docker_engines import process_uid
-
-    return frozenset({DOCKER_NAMESPACE, *(dockerd_namespace(proc) for proc in ctx.processes_named("dockerd")
-                                          if process_uid(proc.pid) == 0)})
+    """The namespaces of Docker's tasks: `moby` and that of each dockerd root runs (`processes_named`); another
+    user's dockerd is anyone's process called dockerd, its argv anything: it names none."""
+    return frozenset({DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd"))})
 
 
 def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset()

@@ -20,12 +20,12 @@ from tests.hostile_user import hostile_user, pause_program
 DOCKER_ID = "d0c4e2" + "0" * 58  # the id Docker's API listed
 
 
-def planted_task(tmp_path: Path, namespace: str) -> Path:
+def planted_task(root_tmp_path: Path, namespace: str) -> Path:
     """A containerd state dir holding one task bundle, `namespace`/DOCKER_ID."""
-    bundle = tmp_path / "state" / containerd.TASKS / namespace / DOCKER_ID
+    bundle = root_tmp_path / "state" / containerd.TASKS / namespace / DOCKER_ID
     bundle.mkdir(parents=True)
     (bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/x"]}}')
-    return tmp_path / "state"
+    return root_tmp_path / "state"
 
 
 def facts_with(state: Path, dockerd: subprocess.Popen) -> ContainerdFacts:
@@ -37,12 +37,12 @@ def facts_with(state: Path, dockerd: subprocess.Popen) -> ContainerdFacts:
 
 
 @pytest.fixture
-def root_dockerd(tmp_path) -> Iterator:
+def root_dockerd(root_tmp_path) -> Iterator:
     """Start a do-nothing program called dockerd, as root, with the given arguments."""
     started = []
 
     def start(*args: str) -> subprocess.Popen:
-        binary = tmp_path / "dockerd"
+        binary = root_tmp_path / "dockerd"
         binary.write_bytes(pause_program().read_bytes())
         binary.chmod(0o755)
         started.append(subprocess.Popen([str(binary), *args]))
@@ -59,28 +59,28 @@ def root_dockerd(tmp_path) -> Iterator:
         process.wait()
 
 
-def test_a_root_dockerds_containerd_namespace_flag_makes_its_tasks_dockers(tmp_path, root_dockerd):
+def test_a_root_dockerds_containerd_namespace_flag_makes_its_tasks_dockers(root_tmp_path, root_dockerd):
     """Counted twice before (as docker: and as a raw containerd task): only `moby` was Docker's."""
-    facts = facts_with(planted_task(tmp_path, "moby2"), root_dockerd("--containerd-namespace", "moby2"))
+    facts = facts_with(planted_task(root_tmp_path, "moby2"), root_dockerd("--containerd-namespace", "moby2"))
     assert [c.id for c in facts.containers] == [] and facts.skipped_docker_tasks == 1
 
 
-def test_a_root_dockerds_daemon_json_namespace_makes_its_tasks_dockers(tmp_path, root_dockerd):
-    config = tmp_path / "daemon.json"
+def test_a_root_dockerds_daemon_json_namespace_makes_its_tasks_dockers(root_tmp_path, root_dockerd):
+    config = root_tmp_path / "daemon.json"
     config.write_text(json.dumps({"containerd-namespace": "moby3"}))
-    facts = facts_with(planted_task(tmp_path, "moby3"), root_dockerd(f"--config-file={config}"))
+    facts = facts_with(planted_task(root_tmp_path, "moby3"), root_dockerd(f"--config-file={config}"))
     assert [c.id for c in facts.containers] == [] and facts.skipped_docker_tasks == 1
 
 
-def test_a_users_dockerd_names_no_namespace_of_dockers(tmp_path):
+def test_a_users_dockerd_names_no_namespace_of_dockers(root_tmp_path):
     """Anyone can run a process called dockerd with any argv: its namespace hides no task."""
-    state = planted_task(tmp_path, "moby2")
+    state = planted_task(root_tmp_path, "moby2")
     with hostile_user() as user:
         fake = user.spawn([str(user.binary("dockerd")), "--containerd-namespace", "moby2"], name="dockerd")
         facts = facts_with(state, fake)
     assert [c.id for c in facts.containers] == [DOCKER_ID] and facts.skipped_docker_tasks == 0
 
 
-def test_the_default_moby_namespace_stays_dockers(tmp_path, root_dockerd):
-    facts = facts_with(planted_task(tmp_path, "moby"), root_dockerd("--containerd-namespace", "moby2"))
+def test_the_default_moby_namespace_stays_dockers(root_tmp_path, root_dockerd):
+    facts = facts_with(planted_task(root_tmp_path, "moby"), root_dockerd("--containerd-namespace", "moby2"))
     assert facts.containers == () and facts.skipped_docker_tasks == 1
