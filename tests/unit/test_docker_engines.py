@@ -49,3 +49,45 @@ def test_a_user_cannot_pass_the_rootful_socket_off_as_their_rootless_engine():
 def test_socket_without_a_server_is_not_counted():
     engine = verify(("/run/user/2901/docker.sock", "rootlesskit", 2901), lambda path: None)
     assert engine.error and not engine.rootless
+
+
+def test_a_user_naming_another_users_socket_neither_claims_nor_hides_it():
+    """Two users' rootlesskits name one socket (user A's dockerd points its -H at user B's): both candidates are
+    verified, the kernel (SO_PEERCRED of a real socket served as B) proves it B's, and A's claim stays beside it
+    with the reason. First-come per socket kept A's failed claim alone: B's engine vanished with no note."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    from hostaudit.collectors._docker import peer_credentials
+
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"):
+        pytest.skip("needs root and the system's python3 to serve a socket as another uid")
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))  # where the user can reach
+    os.chown(folder, 2302, 2302)
+    path = folder / "b.sock"
+    server = subprocess.Popen(["setpriv", "--reuid=2302", "--regid=2302", "--clear-groups", "/usr/bin/python3", "-c",
+                               "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); "
+                               "s.listen(); time.sleep(60)", str(path)])
+    try:
+        deadline = time.monotonic() + 10
+        while not path.exists():
+            assert time.monotonic() < deadline and server.poll() is None, "the user's server never listened"
+            time.sleep(0.01)
+        kit_a, kit_b = (ProcessEntry(pid, "rootlesskit", KIT.argv) for pid in (700, 800))
+        inner_a, inner_b = (ProcessEntry(pid, "dockerd", ("dockerd", "-H", f"unix://{path}")) for pid in (701, 801))
+        uids = {700: 2301, 701: 2301, 800: 2302, 801: 2302}
+        found = candidates([], [kit_a, kit_b], [inner_a, inner_b], uids.get, lambda pid: None)
+        engines = [verify(c, lambda socket_path: peer_credentials(socket_path, 2.0)) for c in found
+                   if c[0] == str(path)]
+        assert [(e.expected_uid, e.uid, e.error is None) for e in engines] == [(2301, 2302, False), (2302, 2302, True)]
+        assert "served by uid 2302, not by uid 2301" in engines[0].error
+    finally:
+        server.kill()
+        server.wait()
+        shutil.rmtree(folder)
