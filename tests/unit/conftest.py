@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from hostaudit import catalog, engine
+from hostaudit.collectors import CollectContext
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
 from tests import check_gate
-from tests.unit.live_host.sitecustomize import REFUSAL, LiveHostCollect, guarded
+from tests.unit.live_host.sitecustomize import REFUSAL, LiveHostCollect, guarded, live_root
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
 LIVE_HOST_GUARD = Path(__file__).parent / "live_host"
@@ -32,11 +33,23 @@ def _refuse() -> None:
     raise LiveHostCollect(REFUSAL)
 
 
+def _live_proc() -> bool:
+    """Whether the collectors' /proc is this machine's (no host root, or one whose /proc links to it)."""
+    from hostaudit.collectors._fs import host_path
+
+    return os.path.realpath(host_path("/proc")) == "/proc"
+
+
 @pytest.fixture(autouse=True)
 def never_the_live_host(monkeypatch: pytest.MonkeyPatch) -> None:
     """No unit test collects from the machine it runs on: `engine.collect` (the CLI's collect path too) refuses a
-    context without a fixture root, here and in every Python subprocess (tests/unit/live_host/sitecustomize.py)."""
-    monkeypatch.setattr(engine, "collect", guarded(engine.collect, _refuse))
+    context without a fixture root, here and in every Python subprocess (tests/unit/live_host/sitecustomize.py),
+    and a collection context never lists this machine's processes (`CollectContext.processes`)."""
+    import hostaudit.collectors
+
+    monkeypatch.setattr(engine, "collect", guarded(engine.collect, live_root, _refuse))
+    monkeypatch.setattr(hostaudit.collectors, "process_table",
+                        guarded(hostaudit.collectors.process_table, _live_proc, _refuse))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(LIVE_HOST_GUARD),
                                                                     os.environ.get("PYTHONPATH")))))
 
@@ -52,6 +65,14 @@ def recorded_program(folder: Path) -> str:
     program.write_text(f'#!/bin/sh\nexec {installed} "$@" --facts {SNAPSHOTS / "lab" / "planted.json"}\n')
     program.chmod(0o755)
     return str(program)
+
+
+def context_without_processes(**fields) -> CollectContext:
+    """A collection context whose process table is empty: the collector under test never lists this machine's
+    processes (another user's fake daemon, or one whose /proc blocks)."""
+    ctx = CollectContext(**fields)
+    ctx.__dict__["processes"] = ()
+    return ctx
 
 
 def load(name: str) -> Snapshot:

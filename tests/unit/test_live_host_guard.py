@@ -28,6 +28,18 @@ def test_collecting_the_live_host_is_refused_in_a_subprocess(tmp_path, argv):
     assert (done.returncode, done.stderr, done.stdout) == (LIVE_HOST_EXIT, REFUSAL + "\n", "")
 
 
+def test_listing_the_live_hosts_processes_is_refused(tmp_path):
+    with pytest.raises(LiveHostCollect):
+        CollectContext().processes  # noqa: B018 - the property reads the process table
+    (tmp_path / "proc").symlink_to("/proc")  # a host root whose /proc is this machine's is no fixture
+    use_host_root(str(tmp_path))
+    try:
+        with pytest.raises(LiveHostCollect):
+            CollectContext(host_root=str(tmp_path)).processes  # noqa: B018
+    finally:
+        use_host_root("/")
+
+
 def test_a_fixture_root_is_collected(tmp_path):
     """An empty host tree: every collector answers for it (absent or failed), none is refused."""
     (tmp_path / "proc").mkdir()

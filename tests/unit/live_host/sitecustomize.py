@@ -4,7 +4,8 @@ tests/unit/conftest.py wraps `hostaudit.engine.collect` with `guarded` and puts 
 PYTHONPATH of the suite's subprocesses, where Python imports this file at startup as `sitecustomize`: it wraps
 `collect` the same way as soon as something imports `hostaudit.engine`, so `hostaudit audit` without `--facts` (the
 CLI, the nightly cron line) ends with exit code `LIVE_HOST_EXIT` and one line saying why, without reading the host.
-A collection is allowed only through a fixture root (`host_root` other than /). This file shadows Debian's own
+A collection is allowed only through a fixture root (`host_root` other than /); in the test process, the
+process table too is read only from a fixture root whose /proc is not this machine's. This file shadows Debian's own
 `sitecustomize` (which only installs apport's exception hook) in those subprocesses.
 """
 
@@ -28,17 +29,22 @@ class LiveHostCollect(AssertionError):
     """A unit test tried to collect facts from the machine it runs on."""
 
 
-def guarded(collect: Callable[..., Any], refuse: Callable[[], Any]) -> Callable[..., Any]:
-    """`collect` that calls `refuse()` instead of reading the live host, i.e. when its context's root is /."""
+def guarded(function: Callable[..., Any], reads_live_host: Callable[..., bool],
+            refuse: Callable[[], Any]) -> Callable[..., Any]:
+    """`function` that calls `refuse()` instead, when `reads_live_host(*its arguments)`."""
 
-    @functools.wraps(collect)
-    def refusing(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-        if os.path.realpath(getattr(ctx, "host_root", None) or "/") == "/":
+    @functools.wraps(function)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        if reads_live_host(*args, **kwargs):
             return refuse()
-        return collect(ctx, *args, **kwargs)
+        return function(*args, **kwargs)
 
-    refusing.live_host_guard = True  # type: ignore[attr-defined]
     return refusing
+
+
+def live_root(ctx: Any, *_args: Any, **_kwargs: Any) -> bool:
+    """Whether a collection context reads this machine: its host root is / (no fixture root)."""
+    return os.path.realpath(getattr(ctx, "host_root", None) or "/") == "/"
 
 
 def _exit() -> None:
@@ -60,7 +66,7 @@ class _GuardEngine(MetaPathFinder):
 
         def exec_module(module: ModuleType) -> None:
             execute(module)
-            module.collect = guarded(module.collect, _exit)  # type: ignore[attr-defined]
+            module.collect = guarded(module.collect, live_root, _exit)  # type: ignore[attr-defined]
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
