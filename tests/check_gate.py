@@ -119,6 +119,8 @@ class Gate:
         self.gaps = gaps
         self.what = what
         self.deselected = False
+        self.not_judged: str | None = None  # why the run did not judge the gate (set when the session finishes)
+        self.found: list[str] = []  # the gaps a judged run found
 
     def pytest_deselected(self, items) -> None:
         self.deselected = self.deselected or bool(items)
@@ -142,19 +144,19 @@ class Gate:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        reason = self._not_judged(session, exitstatus)
-        if reason is not None:
-            if reporter is not None:
-                reporter.write_sep("=", f"behaviour gate NOT RUN for {self.directory.name}/: {reason}; "
-                                   f"{self.what} are not judged (run the whole {self.directory.name}/ directory)",
-                                   yellow=True, bold=True)
+        self.not_judged = self._not_judged(session, exitstatus)
+        if self.not_judged is not None:
             return
-        gaps = self.gaps()
-        if not gaps:
-            return
-        if reporter is not None:
-            reporter.write_sep("=", f"behaviour gate: {len(gaps)} {self.what}", red=True)
-            for gap in gaps:
-                reporter.write_line(gap)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.found = self.gaps()
+        if self.found:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.not_judged is not None:
+            terminalreporter.write_sep(
+                "=", f"behaviour gate NOT RUN for {self.directory.name}/: {self.not_judged}; {self.what} are not "
+                f"judged (run the whole {self.directory.name}/ directory)", yellow=True, bold=True)
+        elif self.found:
+            terminalreporter.write_sep("=", f"behaviour gate: {len(self.found)} {self.what}", red=True)
+            for gap in self.found:
+                terminalreporter.write_line(gap)

@@ -37,8 +37,8 @@ def endless_podman_db(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def run_unit_tests() -> tuple[dict[str, int], float]:
-    """The former offenders run by pytest: the count of each outcome and the wall time."""
+def run_unit_tests() -> tuple[dict[str, int], float, str]:
+    """The former offenders run by pytest: the count of each outcome, the wall time and the lines naming failures."""
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *FORMER_OFFENDERS],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -55,18 +55,18 @@ def run_unit_tests() -> tuple[dict[str, int], float]:
     elapsed = time.monotonic() - started
     last = output.strip().splitlines()[-1]
     outcomes = {word: int(count) for count, word in re.findall(r"(\d+) (passed|failed|error|errors|skipped)", last)}
-    return outcomes, elapsed
+    return outcomes, elapsed, "\n".join(line for line in output.splitlines() if line.startswith(("FAILED", "ERROR")))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creates a throw-away account")
 def test_the_unit_tests_ignore_what_another_user_left(tmp_path):
-    clean, clean_time = run_unit_tests()
-    assert clean.get("passed") and not clean.get("failed") and not clean.get("error") and not clean.get("errors")
+    clean, clean_time, failures = run_unit_tests()
+    assert clean.get("passed") and not failures, failures
     with hostile_user() as user:
         db = user.write(".local/share/containers/storage/libpod/db.sql", endless_podman_db(tmp_path / "db.sql"),
                         0o600)
         for name in ("dockerd", "kubelet"):
             user.spawn([str(user.binary(name)), "--config", str(db)], name=name)
-        hostile, hostile_time = run_unit_tests()
-    assert hostile == clean
+        hostile, hostile_time, failures = run_unit_tests()
+    assert hostile == clean, failures
     assert hostile_time < 2 * clean_time + 20, f"{hostile_time:.1f} s with the user's files, {clean_time:.1f} s without"
