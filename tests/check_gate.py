@@ -6,7 +6,8 @@ returned both `fail` and `pass`, and for any evidence key of `hostaudit.evidence
 never wrote (or wrote as another type). The engine suite records which container-scope checks failed in a report of
 a real daemon (`hostaudit audit --format json` on the lab) and fails for any container check that never did, and for
 any check that raised there (`engine.checks_raised`); a check that needs an LSM the host lacks (NEEDS_LSM) is excused.
-A run of a subset (paths below the directory, node ids, -k, -m, --lf, -x, deselection) records but does not judge.
+A run of a subset (paths below the directory, node ids, -k, -m, --lf, -x, deselection) records but does not judge,
+and says so in one line of the terminal summary ("behaviour gate NOT RUN ...", with the reason).
 """
 
 from __future__ import annotations
@@ -118,29 +119,44 @@ class Gate:
         self.gaps = gaps
         self.what = what
         self.deselected = False
+        self.not_judged: str | None = None  # why the run did not judge the gate (set when the session finishes)
+        self.found: list[str] = []  # the gaps a judged run found
 
     def pytest_deselected(self, items) -> None:
         self.deselected = self.deselected or bool(items)
 
-    def _whole_run(self, session: pytest.Session) -> bool:
+    def _not_judged(self, session: pytest.Session, exitstatus: int) -> str | None:
+        """Why this run does not judge the gate (a subset of the directory, or a run that ended early), or None."""
         option = session.config.option
-        if option.keyword or option.markexpr or option.maxfail or getattr(option, "lf", False) \
-                or getattr(option, "stepwise", False) or self.deselected:
-            return False
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            return f"the run ended with exit status {int(exitstatus)}"
+        limits = (("-k", option.keyword), ("-m", option.markexpr), ("-x/--maxfail", option.maxfail),
+                  ("--lf", getattr(option, "lf", False)), ("--stepwise", getattr(option, "stepwise", False)),
+                  ("deselected tests", self.deselected))
+        chosen = [flag for flag, value in limits if value]
+        if chosen:
+            return f"a subset run ({', '.join(chosen)})"
         args = session.config.args or [str(session.config.rootpath)]
         paths = [Path(session.config.invocation_params.dir, arg).resolve() for arg in args if "::" not in arg]
-        return len(paths) == len(args) and any(p == self.directory or p in self.directory.parents for p in paths)
+        if len(paths) != len(args) or not any(p == self.directory or p in self.directory.parents for p in paths):
+            return f"a subset run ({' '.join(args)})"
+        return None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not self._whole_run(session):
+        self.not_judged = self._not_judged(session, exitstatus)
+        if self.not_judged is not None:
             return
-        gaps = self.gaps()
-        if not gaps:
-            return
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_sep("=", f"behaviour gate: {len(gaps)} {self.what}", red=True)
-            for gap in gaps:
-                reporter.write_line(gap)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.found = self.gaps()
+        if self.found:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.not_judged is not None:
+            terminalreporter.write_sep(
+                "=", f"behaviour gate NOT RUN for {self.directory.name}/: {self.not_judged}; {self.what} are not "
+                f"judged (run the whole {self.directory.name}/ directory)", yellow=True, bold=True)
+        elif self.found:
+            terminalreporter.write_sep("=", f"behaviour gate: {len(self.found)} {self.what}", red=True)
+            for gap in self.found:
+                terminalreporter.write_line(gap)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from hostaudit import catalog, engine
+from hostaudit.collectors import CollectContext
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot
 from tests import check_gate
+from tests.unit.live_host.sitecustomize import REFUSAL, LiveHostCollect, guarded, live_root
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
+LIVE_HOST_GUARD = Path(__file__).parent / "live_host"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,6 +27,52 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(check_gate.Gate(
         Path(__file__).parent, check_gate.unit_gaps,
         "checks never seen both failing and passing, or never writing the evidence keys they declare"))
+
+
+def _refuse() -> None:
+    raise LiveHostCollect(REFUSAL)
+
+
+def _live_proc() -> bool:
+    """Whether the collectors' /proc is this machine's (no host root, or one whose /proc links to it)."""
+    from hostaudit.collectors._fs import host_path
+
+    return os.path.realpath(host_path("/proc")) == "/proc"
+
+
+@pytest.fixture(autouse=True)
+def never_the_live_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No unit test collects from the machine it runs on: `engine.collect` (the CLI's collect path too) refuses a
+    context without a fixture root, here and in every Python subprocess (tests/unit/live_host/sitecustomize.py),
+    and a collection context never lists this machine's processes (`CollectContext.processes`)."""
+    import hostaudit.collectors
+
+    monkeypatch.setattr(engine, "collect", guarded(engine.collect, live_root, _refuse))
+    monkeypatch.setattr(hostaudit.collectors, "process_table",
+                        guarded(hostaudit.collectors.process_table, _live_proc, _refuse))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(LIVE_HOST_GUARD),
+                                                                    os.environ.get("PYTHONPATH")))))
+
+
+def recorded_program(folder: Path) -> str:
+    """A `hostaudit` for the nightly job that runs the installed one on the recorded lab snapshot (`--facts`), so
+    that the cron line runs as written without auditing this machine."""
+    from hostaudit import schedule
+
+    program = folder / "bin" / "hostaudit"
+    program.parent.mkdir(parents=True)
+    installed = schedule.installed_program(sys.executable, "hostaudit")
+    program.write_text(f'#!/bin/sh\nexec {installed} "$@" --facts {SNAPSHOTS / "lab" / "planted.json"}\n')
+    program.chmod(0o755)
+    return str(program)
+
+
+def context_without_processes(**fields) -> CollectContext:
+    """A collection context whose process table is empty: the collector under test never lists this machine's
+    processes (another user's fake daemon, or one whose /proc blocks)."""
+    ctx = CollectContext(**fields)
+    ctx.__dict__["processes"] = ()
+    return ctx
 
 
 def load(name: str) -> Snapshot:

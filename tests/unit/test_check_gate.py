@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from hostaudit import engine
 from hostaudit.renderers import json as json_renderer
 from tests import check_gate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -74,3 +80,50 @@ def test_a_crashing_check_is_unknown_never_silent(lab_snapshot):
     assert [(r.status, r.detail, r.evidence) for r in results] == [
         (Status.UNKNOWN, engine.RAISED, {"error": "KeyError: 'boom'"})]
     assert engine.checks_raised({"daemon.tcp_without_tls": results}) == ["daemon.tcp_without_tls"]
+
+
+GATED_CONFTEST = """
+from pathlib import Path
+
+from tests import check_gate
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(check_gate.Gate(Path(__file__).parent, lambda: ["planted gap"], "planted gaps"))
+"""
+
+
+@pytest.fixture
+def gated(tmp_path):
+    """A directory of two passing tests under a gate that always finds one gap, and a way to run pytest on it."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (suite / "conftest.py").write_text(GATED_CONFTEST)
+    (suite / "test_a.py").write_text("def test_one():\n    pass\n\n\ndef test_two():\n    pass\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), os.environ.get("PYTHONPATH", "")))}
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    return run
+
+
+def test_a_whole_run_judges_the_gate(gated):
+    done = gated("suite")
+    assert done.returncode == 1 and "behaviour gate: 1 planted gaps" in done.stdout and "planted gap" in done.stdout
+    assert "NOT RUN" not in done.stdout
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (("suite", "-k", "one"), "a subset run (-k, deselected tests)"), (("suite", "-x"), "a subset run (-x/--maxfail)"),
+    (("suite/test_a.py",), "a subset run (suite/test_a.py)"),
+    (("suite/test_a.py::test_one",), "a subset run (suite/test_a.py::test_one)"),
+    (("suite", "--deselect", "suite/test_a.py::test_two"), "a subset run (deselected tests)"),
+])
+def test_a_subset_run_says_loudly_that_the_gate_did_not_run(gated, args, reason):
+    done = gated(*args)
+    assert done.returncode == 0, done.stdout
+    notice = [line for line in done.stdout.splitlines() if "behaviour gate NOT RUN" in line]
+    assert len(notice) == 1 and f"for suite/: {reason}; planted gaps are not judged" in notice[0]

@@ -3,8 +3,9 @@
 import dataclasses
 import os
 
-from hostaudit.collectors import CollectContext, audit_rules, files
+from hostaudit.collectors import audit_rules, files
 from hostaudit.model import ConfigFile, DockerDaemonFacts, FileStat, Presence
+from tests.unit.conftest import context_without_processes
 
 
 def _daemon(root: str, userns_remap: bool = False) -> DockerDaemonFacts:
@@ -59,7 +60,7 @@ def test_audit_rules_files_that_cannot_be_read_are_listed(tmp_path, monkeypatch)
     monkeypatch.setattr(audit_rules, "_loaded", lambda: None)
     monkeypatch.setattr(audit_rules, "RULE_FILES", (str(tmp_path / "rules.d" / "*.rules"),))
     monkeypatch.setattr(audit_rules, "RULE_DIRS", (str(tmp_path / "rules.d"),))
-    facts = audit_rules.collect(CollectContext())
+    facts = audit_rules.collect(context_without_processes())
     assert [rule.path for rule in facts.rules] == ["/usr/bin/dockerd"]
     assert facts.unreadable == (str(tmp_path / "rules.d" / "broken.rules"),)
     assert facts.source == "rules files"

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from hostaudit.collectors import CollectContext, CollectorError, PartialFacts, docker_daemon
+from hostaudit.collectors import CollectorError, PartialFacts, docker_daemon
 from hostaudit.collectors import containers as containers_collector
 from hostaudit.collectors._docker_http import DockerAPI
+from tests.unit.conftest import context_without_processes
 
 TIMEOUT = 1.0
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
@@ -98,7 +99,7 @@ def within(seconds: float, call) -> BaseException | object:
 
 @pytest.mark.parametrize("mode", ["drip", "chunked"])
 def test_a_trickling_or_endless_endpoint_ends_within_the_timeout(endpoint, mode):
-    ctx = CollectContext(docker_host=endpoint, docker_timeout=TIMEOUT)
+    ctx = context_without_processes(docker_host=endpoint, docker_timeout=TIMEOUT)
     outcome, elapsed = within(20, lambda: docker_daemon.collect(ctx))
     assert isinstance(outcome, PartialFacts) and not outcome.facts.reachable
     assert "timed out" in str(outcome) or "larger than" in str(outcome)
@@ -109,7 +110,7 @@ def test_a_trickling_or_endless_endpoint_ends_within_the_timeout(endpoint, mode)
 
 @pytest.mark.parametrize("mode", ["wrong_types"])
 def test_a_version_answer_that_is_a_list_is_an_error_of_the_docker_source(endpoint, mode):
-    ctx = CollectContext(docker_host=endpoint, docker_timeout=TIMEOUT)
+    ctx = context_without_processes(docker_host=endpoint, docker_timeout=TIMEOUT)
     outcome, _ = within(20, lambda: docker_daemon.collect(ctx))
     assert isinstance(outcome, PartialFacts) and "/version is a JSON list" in str(outcome)
     outcome, _ = within(20, lambda: containers_collector.collect(ctx))

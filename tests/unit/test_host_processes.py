@@ -1,20 +1,30 @@
 """Only host processes stand for the host's daemons: the kernel's initial namespaces are the reference, and a
 process in another mount or PID namespace or in a container cgroup never counts, whatever it is called. The
-oracle is the kernel: processes started here in new namespaces with `unshare`."""
+oracle is the kernel: processes started here in new namespaces with `unshare`. The collectors read a host root whose
+/proc holds only the processes a test planted (`only_processes`): no process another user runs is ever read."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hostaudit.collectors import CollectContext, in_container_cgroup, initial_namespaces, process_table, split_cmdline
+from hostaudit.collectors import (
+    CollectContext,
+    in_container_cgroup,
+    initial_namespaces,
+    process_table,
+    split_cmdline,
+)
+from hostaudit.collectors._fs import use_host_root
 from hostaudit.model import Status
 from tests.unit.conftest import results_by_subject
 
@@ -41,6 +51,31 @@ def test_the_reference_is_the_kernels_initial_namespaces_never_a_daemons():
     assert len(reference.namespaces) == 7
 
 
+@contextlib.contextmanager
+def only_processes(root: Path, pids: list[int]) -> Iterator[None]:
+    """The collectors read the host root `root`, whose /proc holds links to this machine's /proc/<pid> for `pids`
+    and for pids 1 and 2 (the initial namespaces): the kernel answers for the planted processes, and nothing another
+    user runs on the machine (a process whose /proc blocks, a stray "dockerd") is listed or read."""
+    proc = root / "proc"
+    proc.mkdir(parents=True)
+    for pid in {1, 2, *pids}:
+        (proc / str(pid)).symlink_to(f"/proc/{pid}")
+    use_host_root(str(root))
+    try:
+        yield
+    finally:
+        use_host_root("/")
+
+
+def wait_for_exec(expected: dict[int, bytes]) -> None:
+    """Until each process has exec'd the program whose argv is its `expected` /proc/<pid>/cmdline; fails after
+    10 s rather than let a test look at processes that are not yet what it planted."""
+    deadline = time.monotonic() + 10
+    while (late := [pid for pid, cmdline in expected.items() if Path(f"/proc/{pid}/cmdline").read_bytes() != cmdline]):
+        assert time.monotonic() < deadline, f"processes {late} never ran their programs: the test would prove nothing"
+        time.sleep(0.02)
+
+
 @pytest.fixture()
 def impostors(tmp_path):
     """`dockerd` and `kubelet` (copies of sleep) in new mount and PID namespaces, and a `containerd` on the host."""
@@ -50,23 +85,34 @@ def impostors(tmp_path):
     procs = [subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
                                str(tmp_path / name), "60"]) for name in ("dockerd", "kubelet")]
     procs.append(subprocess.Popen([str(tmp_path / "containerd"), "60"]))
-    impostors = {str(tmp_path / name) for name in ("dockerd", "kubelet")}
-    deadline = time.monotonic() + 10
-    while not impostors <= {entry.argv[0] for entry in process_table() if entry.argv}:
-        assert time.monotonic() < deadline, "the impostors never ran: the test would prove nothing"
-        time.sleep(0.02)  # until unshare has forked and run both in their namespaces
-    yield tmp_path, procs[-1].pid
+    # each impostor is the child unshare forks in the new PID namespace; all three awaited until they run their
+    # program (Popen returns while the kernel may still show the child as python, with no argv)
+    children = [_child(proc.pid) for proc in procs[:2]]
+    wait_for_exec({pid: f"{tmp_path / name}\0{60}\0".encode()
+                   for pid, name in zip([*children, procs[-1].pid], ("dockerd", "kubelet", "containerd"), strict=True)})
+    yield tmp_path, procs[-1].pid, [*children, *(proc.pid for proc in procs)]
     for proc in procs:
         proc.kill()
         proc.wait()
 
 
+def _child(pid: int) -> int:
+    """The one child of process `pid` (unshare's forked child), awaited for up to 10 s."""
+    deadline = time.monotonic() + 10
+    while not (children := Path(f"/proc/{pid}/task/{pid}/children").read_text().split()):
+        assert time.monotonic() < deadline, f"process {pid} never forked"
+        time.sleep(0.02)
+    return int(children[0])
+
+
 def test_processes_in_other_namespaces_never_count_as_the_hosts(impostors):
-    base, host_pid = impostors
-    ctx = CollectContext()
-    named = ctx.host_processes_named("dockerd", "kubelet", "containerd")
-    assert host_pid in [p.pid for p in named]
-    assert not [p for p in named if p.argv and p.argv[0].startswith(str(base)) and p.pid != host_pid]
+    base, host_pid, planted = impostors
+    with only_processes(base / "host", planted):
+        ctx = CollectContext()
+        named = ctx.host_processes_named("dockerd", "kubelet", "containerd")
+        listed = {p.name for p in ctx.processes}
+    assert {"dockerd", "kubelet", "containerd"} <= listed  # the impostors were there to be refused
+    assert [p.pid for p in named] == [host_pid]
 
 
 def test_namespace_checks_are_unknown_when_the_reference_is_unreadable(lab_snapshot):
@@ -81,7 +127,7 @@ def test_namespace_checks_are_unknown_when_the_reference_is_unreadable(lab_snaps
 def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
     """A process named like a shim, whose cwd is a fake bundle (in a volume, say), adds no task: bundles are read
     only under the state dirs host containerd daemons name. The old code followed the cwd and read the fake."""
-    from hostaudit.collectors import CollectorSkipped, PartialFacts
+    from hostaudit.collectors import PartialFacts
     from hostaudit.collectors import containerd as containerd_collector
 
     bundle = tmp_path / "state" / "io.containerd.runtime.v2.task" / "evilns" / "evil"
@@ -89,20 +135,28 @@ def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
     (bundle / "config.json").write_text('{"ociVersion": "1.0.2", "process": {"args": ["/x"]}}')
     shim = tmp_path / "containerd-shim-runc-v2"
     shutil.copy(shutil.which("sleep"), shim)
-    proc = subprocess.Popen([str(shim), "60"], cwd=bundle)
+    daemon = tmp_path / "containerd"  # a host containerd naming its own state dir: a shell waiting on its stdin
+    shutil.copy("/bin/sh", daemon)
+    state = tmp_path / "daemon-state"
+    argvs = [[str(shim), "60"], [str(daemon), "-c", "read -r line", "--state", str(state), "--config",
+                                   str(tmp_path / "absent.toml")]]
+    procs = [subprocess.Popen(argvs[0], cwd=bundle), subprocess.Popen(argvs[1], stdin=subprocess.PIPE)]
     try:
-        time.sleep(0.3)
-        try:
-            facts = containerd_collector.collect(CollectContext())
-        except PartialFacts as partial:
-            facts = partial.facts
-        except CollectorSkipped:
-            return
-        assert str(tmp_path) not in " ".join(facts.state_dirs)
+        wait_for_exec({proc.pid: "\0".join(argv).encode() + b"\0" for proc, argv in zip(procs, argvs, strict=True)})
+        ctx = CollectContext()
+        ctx.root_doubt = lambda pid: None  # the planted containerd stands for root's (the rule: test_root_trust)
+        with only_processes(tmp_path / "host", [proc.pid for proc in procs]):
+            try:
+                facts = containerd_collector.collect(ctx)
+            except PartialFacts as partial:
+                facts = partial.facts
+        assert facts.pids == (procs[1].pid,) and str(state) in facts.state_dirs
+        assert not [d for d in facts.state_dirs if d.startswith(str(tmp_path / "state"))]
         assert not [c for c in facts.containers if c.id == "evil"]
     finally:
-        proc.kill()
-        proc.wait()
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture()
@@ -117,37 +171,25 @@ def named_processes(tmp_path):
              [sys.executable, "-c", "import time; time.sleep(60)", "two words"]]
     procs = [subprocess.Popen(argvs[0]), subprocess.Popen(argvs[1]),
              subprocess.Popen(["bash", "-c", 'exec -a "/usr/bin/dockerd --fake" sleep 60']), subprocess.Popen(argvs[3])]
-    deadline = time.monotonic() + 10
-    expected = {proc.pid: "\0".join(argv).encode() + b"\0" for proc, argv in zip(procs, argvs, strict=True)}
-    while time.monotonic() < deadline and any(Path(f"/proc/{pid}/cmdline").read_bytes() != cmdline
-                                              for pid, cmdline in expected.items()):
-        time.sleep(0.02)  # until each has exec'd its program (bash its sleep)
+    wait_for_exec({proc.pid: "\0".join(argv).encode() + b"\0" for proc, argv in zip(procs, argvs, strict=True)})
     yield [p.pid for p in procs]
     for proc in procs:
         proc.kill()
         proc.wait()
 
 
-def test_the_process_table_names_processes_as_psutil_does(named_processes):
-    """The oracle is psutil, reading the same /proc its own way: names (extended past the kernel's 15 characters
-    from argv[0]) and argv agree for every process of the host, the crafted ones included."""
+def test_the_process_table_names_processes_as_psutil_does(named_processes, tmp_path):
+    """The oracle is psutil, reading /proc its own way: names (extended past the kernel's 15 characters from
+    argv[0]) and argv agree for the crafted processes and this one, the only ones the table is given to read."""
     import psutil
 
-    def psutil_view() -> dict[int, tuple[str, tuple[str, ...]]]:
-        return {p.pid: (p.info["name"], tuple(p.info["cmdline"] or ())) for p in
-                psutil.process_iter(["name", "cmdline"])}
-
-    before = psutil_view()
-    table = {entry.pid: (entry.name, entry.argv) for entry in process_table()}
-    after = psutil_view()
+    mine = [*named_processes, os.getpid()]
+    oracle = {pid: (psutil.Process(pid).name(), tuple(psutil.Process(pid).cmdline())) for pid in mine}
+    with only_processes(tmp_path / "host", mine):
+        table = {entry.pid: (entry.name, entry.argv) for entry in process_table()}
     assert table[named_processes[0]][0] == "containerd-shim-runc-v2"
     assert table[named_processes[1]][0] == "a (b) c"
-    # compared: the processes psutil saw the same before and after the table was read (one may start, end or exec
-    # in between) and that have an argv (kernel workers rename themselves as they run); at least the crafted
-    # processes and this one, however few others the machine runs
-    stable = {pid for pid in set(before) & set(after) & set(table) if before[pid] == after[pid] and before[pid][1]}
-    assert {*named_processes, os.getpid()} <= stable
-    assert {pid: table[pid] for pid in stable} == {pid: before[pid] for pid in stable}
+    assert {pid: table[pid] for pid in mine} == oracle
 
 
 def test_an_argv_rewritten_into_one_string_is_split_on_spaces():

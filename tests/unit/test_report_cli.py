@@ -10,14 +10,13 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from hostaudit import schedule
 from tests.lab import run_hostaudit
-from tests.unit.conftest import SNAPSHOTS
+from tests.unit.conftest import SNAPSHOTS, recorded_program
 
 FACTS = str(SNAPSHOTS / "lab" / "planted.json")
 
@@ -113,11 +112,9 @@ def test_install_cron_systemd_units_and_bad_values():
 
 def test_nightly_command_keeps_the_previous_report_as_baseline(tmp_path):
     """The cron line itself, run twice by /bin/sh: the second report is compared with the first."""
-    nightly = schedule.Nightly(program=schedule.installed_program(sys.executable, "hostaudit"),
-                               report_dir=str(tmp_path / "reports"))
-    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}  # fast: no daemon to wait for
+    nightly = schedule.Nightly(program=recorded_program(tmp_path), report_dir=str(tmp_path / "reports"))
     for _ in range(2):
-        subprocess.run(["/bin/sh", "-c", nightly.command()], env=env, check=True, timeout=300, capture_output=True)
+        subprocess.run(["/bin/sh", "-c", nightly.command()], check=True, timeout=60, capture_output=True)
     reports = tmp_path / "reports"
     assert mode(reports / "report.json") == 0o600 and (reports / "previous.json").exists()
     first, second = (json.loads((reports / name).read_text()) for name in ("previous.json", "report.json"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hostaudit.collectors import CollectContext, root_doubt
+from hostaudit.collectors import CollectContext, ProcessEntry, root_doubt, split_cmdline
 from hostaudit.collectors._fs import root_only
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
@@ -44,8 +44,18 @@ def start(started: list[subprocess.Popen], argv: list[str], name: str, *setpriv:
     return proc.pid
 
 
+def planted(*pids: int) -> CollectContext:
+    """A collection context whose process table is the planted processes alone, as the kernel shows them (never
+    another user's processes on this machine)."""
+    ctx = CollectContext()
+    ctx.__dict__["processes"] = tuple(
+        ProcessEntry(pid, Path(f"/proc/{pid}/comm").read_text().strip(),
+                     split_cmdline(Path(f"/proc/{pid}/cmdline").read_text())) for pid in pids)
+    return ctx
+
+
 def named(pid: int) -> bool:
-    return pid in [p.pid for p in CollectContext().processes_named("dockerd", "kubelet", "falco")]
+    return pid in [p.pid for p in planted(pid).processes_named("dockerd", "kubelet", "falco")]
 
 
 def test_roots_process_from_a_system_binary_is_the_hosts(spawned):
@@ -63,7 +73,7 @@ def test_a_process_not_wholly_roots_is_never_the_hosts(spawned, uids):
     pid = start(spawned, [SLEEP, "60"], "kubelet", *uids)
     status = Path(f"/proc/{pid}/status").read_text()
     assert "\t2299\t" in next(line for line in status.splitlines() if line.startswith("Uid:"))  # the kernel's word
-    ctx = CollectContext()
+    ctx = planted(pid)
     assert pid not in [p.pid for p in ctx.processes_named("kubelet")]
     assert pid in [p.pid for p in ctx.host_processes_named("kubelet")]  # a host process all the same
     assert ctx.untrusted[pid].uid is not None and "not root" in ctx.untrusted[pid].reason
@@ -84,7 +94,7 @@ def test_roots_process_from_a_binary_others_could_replace_is_never_the_hosts(spa
     shutil.copy(SLEEP, trusted)
     pids = {name: start(spawned, [str(path), "60"], name)
             for name, path in (("falco", in_tmp), ("dockerd", user_owned), ("kubelet", group_writable))}
-    ctx = CollectContext()
+    ctx = planted(*pids.values())
     listed = [p.pid for p in ctx.processes_named("falco", "dockerd", "kubelet")]
     for name, pid in pids.items():
         assert pid not in listed, name

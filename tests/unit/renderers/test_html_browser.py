@@ -67,6 +67,15 @@ def choose(driver, select_id: str, value: str) -> None:
     Select(by_css(driver, f"#{select_id}")[0]).select_by_value(value)
 
 
+def open_details(driver, details, built, what: str):
+    """Click the summary of `details` and wait, at most 5 s, until `built(driver)` is truthy (returned): the details
+    element's toggle event, whose handler builds the content, fires asynchronously after the click."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    details.find_element("css selector", "summary").click()
+    return WebDriverWait(driver, 5).until(built, message=f"opened details never showed {what} within 5 s")
+
+
 def test_summary_renders(page):
     assert by_css(page, "#escape-verdict .big")[0].text == "2 of 6"
     bars = by_css(page, "svg.chart rect")
@@ -116,8 +125,9 @@ def test_details_are_built_when_opened(page):
     first = visible_rows(page)[0]
     details = first.find_element("css selector", "details")
     assert details.find_elements("css selector", "p") == []  # not in the page until opened
-    details.find_element("css selector", "summary").click()
-    assert "Remediation: How to fix daemon.config_invalid." in details.text  # the daemon group comes first
+    remediation = "Remediation: How to fix daemon.config_invalid."  # the daemon group comes first
+    open_details(page, details, lambda _: remediation in details.text, repr(remediation))
+    assert len(details.find_elements("css selector", "p")) == 2  # rationale and remediation: built once
     choose(page, "f-status", "")
 
 
@@ -126,9 +136,6 @@ def test_passing_results_are_counted_per_check(page):
     assert {row.get_attribute("data-check") for row in rows} == {"container.host_pid", "daemon.icc_enabled"}
     host_pid = next(row for row in rows if row.get_attribute("data-check") == "container.host_pid")
     assert "1 of 1" in host_pid.text and HOSTILE_NAME not in host_pid.text
-    host_pid.find_element("css selector", "summary").click()
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    # the details element's toggle event, which fills the list, fires asynchronously after the click
-    listed = WebDriverWait(page, 5).until(lambda _: host_pid.find_elements("css selector", "ul.passed-subjects"))
+    listed = open_details(page, host_pid, lambda _: host_pid.find_elements("css selector", "ul.passed-subjects"),
+                          "the list of passing subjects")
     assert HOSTILE_NAME in listed[0].text
