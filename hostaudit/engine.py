@@ -131,7 +131,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         docker_engines=ctx.docker_engines,
         runtime_sockets=facts["sockets"] or (),
         cri=cri_facts,
-        untrusted_processes=tuple(sorted(ctx.untrusted.values(), key=lambda p: p.pid)),
+        untrusted_processes=ctx.untrusted_processes(),
     )
 
 

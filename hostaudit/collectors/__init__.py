@@ -251,6 +251,12 @@ class CollectContext:
                     proc.pid, proc.name[:64], int(uid[0]) if uid and uid[0].isdigit() else None, doubt[:300]))
         return trusted
 
+    def untrusted_processes(self) -> tuple[UntrustedProcess, ...]:
+        """The look-alikes `processes_named` refused so far, by pid (a copy: a collector past its deadline may
+        still add to them)."""
+        with self._lock:
+            return tuple(sorted(self.untrusted.values(), key=lambda p: p.pid))
+
     def named_but_unproven(self, *names: str) -> list[ProcessEntry]:
         """Processes called one of `names` that cannot be shown to be host processes because the initial namespaces
         are unreadable (a container's look-alikes are not counted: they are proven not to be the host's)."""
