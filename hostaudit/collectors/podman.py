@@ -99,10 +99,8 @@ def _read_owned(path: str, uid: int) -> bytes | None:
 
 def _bolt_records(data: bytes) -> list[tuple[str, str]]:
     """(config JSON, state JSON) of every container in a bolt_state.db."""
-    db = BoltFile(data)
     records = []
-    for ctr_id in db.bucket(b"ctr"):
-        entry = db.bucket(b"ctr", ctr_id)
+    for entry in BoltFile(data).buckets(b"ctr").values():
         config, state = entry.get(b"config"), entry.get(b"state")
         if config:
             records.append((config.decode("utf-8", "replace"), (state or b"{}").decode("utf-8", "replace")))
