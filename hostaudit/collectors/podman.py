@@ -37,6 +37,11 @@ ROOTLESS_STORAGE = ".local/share/containers/storage"  # below a user's home
 BOLT_DB = "libpod/bolt_state.db"
 SQLITE_DB = "db.sql"
 MAX_DB = 256 * 1024 * 1024
+SQLITE_TABLES = ("ContainerConfig", "ContainerState")  # all that is read from a db.sql
+MAX_ROWS = 100_000  # containers in one database
+MAX_VALUE = 16 * 1024 * 1024  # bytes of one SQLite value (a container's config JSON is a few KiB)
+MAX_STEPS = 50_000_000  # SQLite VM steps of one query: about a second; 100,000 real rows take a few million
+STEP_CHECK = 10_000  # steps between two looks at the budget
 CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
 # libpod's ContainerStatus numbers (define/containerstate.go)
 STATES = {1: "created", 2: "created", 3: "running", 4: "stopped", 5: "paused", 6: "exited", 7: "removing",
@@ -107,13 +112,59 @@ def _bolt_records(data: bytes) -> list[tuple[str, str]]:
     return records
 
 
+def bounded_rows(connection: sqlite3.Connection, query: str, parameters: tuple = ()) -> list[tuple]:
+    """The rows of `query`; ValueError past MAX_STEPS steps of SQLite's VM or MAX_ROWS rows."""
+    steps = 0
+
+    def spend() -> bool:  # a true answer makes SQLite interrupt the query
+        nonlocal steps
+        steps += STEP_CHECK
+        return steps > MAX_STEPS
+
+    connection.set_progress_handler(spend, STEP_CHECK)
+    try:
+        rows = connection.execute(query, parameters).fetchmany(MAX_ROWS + 1)
+    except sqlite3.OperationalError as exc:
+        if steps > MAX_STEPS:
+            raise ValueError(f"query stopped after {MAX_STEPS} SQLite steps") from exc
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"more than {MAX_ROWS} rows")
+    return rows
+
+
+def _refusal(connection: sqlite3.Connection) -> str | None:
+    """Why the objects the query reads are not plain tables (a view or a virtual table can compute forever, a
+    trigger is code), or None. Names are matched as SQLite resolves them: without regard to case."""
+    names = tuple(name.lower() for name in SQLITE_TABLES)
+    objects = bounded_rows(connection, "SELECT type, name, lower(tbl_name), sql FROM sqlite_master "
+                           "WHERE lower(name) IN (?, ?) OR lower(tbl_name) IN (?, ?)", names * 2)
+    for kind, name, table, sql in objects:
+        if kind == "trigger":
+            return f"trigger {name!r} on {table}: refused"
+        if kind == "view" or (kind == "table" and str(sql or "").lstrip().upper().startswith("CREATE VIRTUAL")):
+            return f"{name} is a {'view' if kind == 'view' else 'virtual table'}, not a table: refused"
+    tables = {name.lower() for kind, name, _, _ in objects if kind == "table"}
+    missing = [name for name in SQLITE_TABLES if name.lower() not in tables]
+    return f"no table {', '.join(missing)}" if missing else None
+
+
 def _sqlite_records(data: bytes) -> list[tuple[str, str]]:
-    """(config JSON, state JSON) of every container in a db.sql, opened in memory from its bytes."""
+    """(config JSON, state JSON) of every container in a db.sql, opened in memory from its bytes, read-only, from
+    its tables only, within a budget of steps, rows and value sizes."""
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)
-        rows = connection.execute("SELECT ContainerConfig.JSON, ContainerState.JSON FROM ContainerConfig "
-                                  "LEFT JOIN ContainerState ON ContainerConfig.ID = ContainerState.ID").fetchall()
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA trusted_schema = OFF")
+        refused = _refusal(connection)
+        if refused:
+            raise ValueError(f"not a libpod SQLite database: {refused}")
+        rows = bounded_rows(connection, "SELECT ContainerConfig.JSON, ContainerState.JSON FROM ContainerConfig "
+                            "LEFT JOIN ContainerState ON ContainerConfig.ID = ContainerState.ID")
     except sqlite3.Error as exc:
         raise ValueError(f"not a libpod SQLite database: {exc}") from exc
     finally:

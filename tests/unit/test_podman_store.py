@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from hostaudit.collectors._bolt import BoltError, BoltFile
-from hostaudit.collectors.podman import BOLT_DB, StoreRoot, container_from, read_store
+from hostaudit.collectors.podman import BOLT_DB, SQLITE_DB, StoreRoot, container_from, read_store
+from tests.hostile_storage import cyclic_bolt, fanned_out_bolt, libpod_sqlite
 
 RECORDED = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
 UID = os.geteuid()
@@ -89,3 +91,73 @@ def test_rootless_database_cannot_lend_its_container_another_process(tmp_path):
     assert ctr is not None and ctr.state == "running" and ctr.pid is None
     trusted = container_from(json.dumps(config), running, StoreRoot(str(tmp_path), "root", 0))
     assert trusted is not None and trusted.pid == 1
+
+
+def _within(seconds: float, function, *args):
+    """`function(*args)` in a forked child, failed (not hung) when it takes longer than `seconds`."""
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        return pool.apply_async(function, args).get(timeout=seconds)
+    except multiprocessing.TimeoutError:
+        pytest.fail(f"{function.__name__} still running after {seconds} s")
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _sqlite_store(tmp_path: Path, **hostile: bool) -> StoreRoot:
+    libpod_sqlite(tmp_path / SQLITE_DB, **hostile)
+    return StoreRoot(str(tmp_path), "someone", UID)
+
+
+def test_endless_recursive_view_named_like_the_table_is_refused_at_once(tmp_path):
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, endless_view=True))
+    assert found == [] and "ContainerConfig" in (store.error or "") and "view" in (store.error or "")
+
+
+def test_trigger_on_a_table_read_is_refused(tmp_path):
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, trigger=True))
+    assert found == [] and "trigger" in (store.error or "")
+
+
+ENDLESS = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r WHERE n < 0"
+
+
+def _endless_query() -> list:
+    from hostaudit.collectors.podman import bounded_rows
+
+    return bounded_rows(sqlite3.connect(":memory:"), ENDLESS)
+
+
+def test_query_past_its_budget_of_steps_is_aborted():
+    """The VM-step budget stops what the table check cannot see: here sqlite's own endless recursive query."""
+    with pytest.raises(ValueError, match="steps"):
+        _within(10, _endless_query)
+
+
+def test_rows_past_the_bound_are_refused():
+    from hostaudit.collectors.podman import MAX_ROWS, bounded_rows
+
+    counting = f"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n <= {MAX_ROWS}) SELECT n FROM r"
+    with pytest.raises(ValueError, match="rows"):
+        bounded_rows(sqlite3.connect(":memory:"), counting)
+
+
+@pytest.mark.parametrize("crafted", [fanned_out_bolt, cyclic_bolt], ids=["fanned-out", "cyclic"])
+def test_bolt_pages_visited_twice_are_a_corrupt_file_found_at_once(tmp_path, crafted):
+    store, found = _within(10, read_store, _store(tmp_path, crafted()))
+    assert found == [] and "visited twice" in (store.error or "")
+
+
+def test_bolt_walk_past_its_node_budget_is_refused():
+    with pytest.raises(BoltError, match="budget"):
+        BoltFile(RECORDED.read_bytes(), budget=3).bucket(b"ctr")
+
+
+def test_value_larger_than_the_bound_is_refused(tmp_path):
+    root = _sqlite_store(tmp_path)
+    with sqlite3.connect(Path(root.path) / SQLITE_DB) as connection:
+        connection.execute("INSERT INTO ContainerConfig VALUES ('x', 'big', NULL, ?)", ("x" * (17 << 20),))
+    connection.close()
+    store, found = read_store(root)
+    assert found == [] and "too big" in (store.error or "")
