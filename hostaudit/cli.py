@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from hostaudit.options import Format, RestartMethod
+from hostaudit.options import COLLECTOR_SHARE, DEADLINE, Format, RestartMethod
 from hostaudit.severity import Severity
 
 if TYPE_CHECKING:
@@ -68,7 +68,8 @@ def _directory(text: str) -> Path:
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool, podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None):
+              quiet: bool, podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None,
+              deadline: float):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
     from hostaudit.collectors._fs import host_isdir, use_host_root
@@ -88,7 +89,8 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
                          containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()),
                          host_root=str(host_root), cri_endpoint=cri_endpoint)
     show = sys.stderr.isatty() and not quiet
-    return engine.collect(ctx, progress=(lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if show else None)
+    return engine.collect(ctx, progress=(lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if show else None,
+                          deadline=deadline)
 
 
 def _baseline(path: Path):
@@ -126,7 +128,7 @@ def _waivers(path: Path | None) -> tuple:
 
 def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None, check: list[str] | None,
           docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-          podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, verbose: bool,
+          podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, deadline: float, verbose: bool,
           baseline: Path | None, fail_on_new: str | None, prometheus: Path | None, waivers: Path | None) -> int:
     """Audit this host (or a saved snapshot) and report."""
     import dataclasses
@@ -142,7 +144,7 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
     previous = _baseline(baseline) if baseline is not None else None
     accepted = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt != Format.text,
-                         podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
+                         podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint, deadline=deadline)
     report = dataclasses.replace(engine.audit(snapshot, only, accepted),
                                  duration_s=round(time.monotonic() - started, 3))
     if previous is not None:
@@ -159,13 +161,13 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
 
 
 def collect(out_path: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-            podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None) -> None:
+            podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, deadline: float) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
 
     snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, podman_root=podman_root,
-                         host_root=host_root, cri_endpoint=cri_endpoint)
+                         host_root=host_root, cri_endpoint=cri_endpoint, deadline=deadline)
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 
@@ -326,6 +328,10 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
                         help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
                         "default: the kubelet's --container-runtime-endpoint, else containerd's config, else "
                         "CRI-O's).")
+    parser.add_argument("--deadline", type=_timeout, default=DEADLINE, metavar="SECONDS",
+                        help=f"Seconds the whole collection may take (default: {DEADLINE:g}); one source gets at "
+                        f"most {COLLECTOR_SHARE:.0%}% of it, and one past its time is reported as timed out, its "
+                        "checks unknown.")
 
 
 def _command(commands: argparse._SubParsersAction, name: str, run: Callable[..., int | None], summary: str,
