@@ -53,8 +53,9 @@ class _Bounded:
     """One collector run in a daemon thread, waited for at most `limit` seconds: a collector stuck in a loop cannot
     be killed in Python, so one past its time is left to run, its facts never read, and dies with the process."""
 
-    def __init__(self, name: str, function: Callable[[], Any], limit: float) -> None:
-        self.name, self.limit, self.started = name, max(0.0, limit), time.monotonic()
+    def __init__(self, name: str, function: Callable[[], Any], limit: float,
+                 refused: str = "the collection's deadline had passed") -> None:
+        self.name, self.limit, self.started, self.refused = name, max(0.0, limit), time.monotonic(), refused
         self._done = threading.Event()
         self._outcome: tuple[Any, CollectorStatus] | None = None
         if self.limit > 0:
@@ -69,7 +70,7 @@ class _Bounded:
         if self._done.wait(max(0.0, self.started + self.limit - time.monotonic())) and self._outcome is not None:
             return self._outcome
         message = (f"{self.name}: timed out after {round(self.limit, 1):g} s" if self.limit > 0
-                   else f"{self.name}: not started: the collection's deadline had passed")
+                   else f"{self.name}: not started: {self.refused}")
         return None, CollectorStatus(self.name, CollectorState.ERROR, message,
                                      round(time.monotonic() - self.started, 4))
 
@@ -105,11 +106,19 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
     )
 
     ends = time.monotonic() + deadline
+    refused = ""  # why no collector may start
 
     def start(name: str, function: Callable[[], Any]) -> _Bounded:
+        if refused:
+            return _Bounded(name, function, 0.0, refused)
         return _Bounded(name, function, min(deadline * COLLECTOR_SHARE, ends - time.monotonic()))
 
     use_host_root(ctx.host_root)
+    # the process table, read once before the collectors share it, and every dockerd found once: a process whose
+    # memory a user backs with a file that never answers can stall a read of its cmdline
+    shared, status = start("processes", lambda: (ctx.processes, ctx.docker_engines)).result()
+    if shared is None:
+        refused = f"the process table could not be read ({status.message})"
     say = progress or (lambda _message: None)
     say("reading host, Docker and containerd")
     first = {
@@ -121,8 +130,6 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
         "podman": lambda: podman.collect(ctx),
         "sockets": lambda: sockets.collect(ctx),
     }
-    ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
-    ctx.docker_engines  # noqa: B018 - and find every dockerd once
     running = {name: start(name, function) for name, function in first.items()}
     listed = running["containers"].result()[0] or ()
     # /proc of Docker's running containers is read while the slower sources (the host's binaries) still answer
@@ -160,7 +167,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
         podman=facts["podman"],
-        docker_engines=ctx.docker_engines,
+        docker_engines=shared[1] if shared else (),
         runtime_sockets=facts["sockets"] or (),
         cri=cri_facts,
     )

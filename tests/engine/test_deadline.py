@@ -68,38 +68,59 @@ def test_users_hostile_podman_storage_cannot_hang_the_root_audit(plant: Callable
     assert unknown and {f["status"] for f in unknown} == {"unknown"}
 
 
-# the real command line, with one collector replaced by one that never returns
+# the real command line, with the audit_rules collector (or the reading of the process table) never returning
 STUCK = """
 import sys, threading
-from hostaudit import cli
+from hostaudit import cli, collectors
 from hostaudit.collectors import audit_rules
 
-def spin(ctx):
+def spin(*args):
     while True:
         pass
 
-audit_rules.collect = spin if sys.argv[1] == "spin" else lambda ctx: threading.Event().wait()
-sys.argv[1:] = sys.argv[2:]
+def block(*args):
+    threading.Event().wait()
+
+how = sys.argv.pop(1)
+if how == "process-table":
+    collectors.process_table = block
+else:
+    audit_rules.collect = spin if how == "spin" else block
 cli.main()
 """
+DEADLINE = 8.0
+
+
+def _stuck(how: str) -> tuple[dict, float]:
+    """The report of an audit with something stuck in it, and how long the audit took."""
+    base = lab_dir("hd-")
+    out = base / "report.json"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", STUCK, how, "audit", "--format", "json", "--output", str(out),
+                           "--deadline", str(DEADLINE), *_where(base)], capture_output=True, text=True,
+                          timeout=OVERRUN, cwd=base)
+    took = time.monotonic() - started
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return json.loads(out.read_text()), took
 
 
 @pytest.mark.parametrize("how", ["spin", "block"])
 def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadline(how: str):
-    base = lab_dir("hd-")
-    out = base / "report.json"
-    deadline = 8.0
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", STUCK, how, "audit", "--format", "json", "--output", str(out),
-                           "--deadline", str(deadline), *_where(base)], capture_output=True, text=True,
-                          timeout=OVERRUN, cwd=base)
-    took = time.monotonic() - started
-    assert done.returncode in (0, 1), done.stderr[-2000:]
-    assert took < deadline + 5, f"the audit took {took:.1f} s"
-    report = json.loads(out.read_text())
+    report, took = _stuck(how)
+    assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
     stuck = report["collectors"]["audit_rules"]
-    assert stuck["state"] == "error" and stuck["message"] == f"audit_rules: timed out after {deadline / 4:g} s"
+    assert stuck["state"] == "error" and stuck["message"] == f"audit_rules: timed out after {DEADLINE / 4:g} s"
     _no_timeouts_but(report, "audit_rules")
     rules = [f for f in report["findings"] if f["check_id"].startswith("host.audit_rule_")]
     assert rules and {f["status"] for f in rules} == {"unknown"}
     assert all("timed out" in json.dumps(f["evidence"]) for f in rules)
+
+
+def test_process_table_that_cannot_be_read_in_time_leaves_every_collector_not_started_and_nothing_passed():
+    """Reading a process's cmdline can stall (its memory backed by a file that never answers): no collector may then
+    judge the host from a missing table, so none starts, and the report says why, with no result `pass`."""
+    report, took = _stuck("process-table")
+    assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
+    why = "not started: the process table could not be read (processes: timed out after 2 s)"
+    assert {name: s["state"] for name, s in report["collectors"].items() if why not in s["message"]} == {}
+    assert report["findings"] and "pass" not in {f["status"] for f in report["findings"]}
