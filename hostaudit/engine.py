@@ -114,13 +114,13 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
         return _Bounded(name, function, min(deadline * COLLECTOR_SHARE, ends - time.monotonic()))
 
     use_host_root(ctx.host_root)
+    say = progress or (lambda _message: None)
+    say("reading host, Docker and containerd")
     # the process table, read once before the collectors share it, and every dockerd found once: a process whose
     # memory a user backs with a file that never answers can stall a read of its cmdline
     shared, status = start("processes", lambda: (ctx.processes, ctx.docker_engines)).result()
     if shared is None:
         refused = f"the process table could not be read ({status.message})"
-    say = progress or (lambda _message: None)
-    say("reading host, Docker and containerd")
     first = {
         "host": lambda: host.collect(ctx),
         "docker_daemon": lambda: docker_daemon.collect(ctx),
