@@ -477,14 +477,15 @@ def main() -> None:
     except BrokenPipeError:
         # the reader left (`hostaudit checks list | head -1`): nothing to say to it, and nothing more on exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1) from None
+        code = 1
     except OSError as exc:
-        print(_io_error(exc), file=sys.stderr)
-        raise SystemExit(3) from None
+        print(_io_error(exc), file=sys.stderr, flush=True)
+        code = 3
     except KeyboardInterrupt:
-        print("hostaudit: aborted", file=sys.stderr)
-        raise SystemExit(1) from None
-    # Done: every file is written and closed, the output flushed, no thread or child left. The interpreter's own
-    # exit would free the audit's objects one by one (over a million at 1000 containers: 0.15-0.3 s of teardown for
-    # nothing); the kernel takes them back at once.
+        print("hostaudit: aborted", file=sys.stderr, flush=True)
+        code = 1
+    # Done: every file is written and closed, the output flushed. A collector left past its deadline may still run
+    # in a thread, and the interpreter's exit would wait for the workers of its pool: the process ends them at once,
+    # on an error too. The interpreter's exit would also free the audit's objects one by one (over a million at 1000
+    # containers: 0.15-0.3 s of teardown for nothing); the kernel takes them back at once.
     os._exit(code)

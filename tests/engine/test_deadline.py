@@ -71,6 +71,7 @@ def test_users_hostile_podman_storage_cannot_hang_the_root_audit(plant: Callable
 # the real command line, with the audit_rules collector (or the reading of the process table) never returning
 STUCK = """
 import sys, threading
+from concurrent.futures import ThreadPoolExecutor
 from hostaudit import cli, collectors
 from hostaudit.collectors import audit_rules
 
@@ -81,32 +82,40 @@ def spin(*args):
 def block(*args):
     threading.Event().wait()
 
+def in_pool(*args):  # a pool's worker, which the interpreter's exit waits for
+    ThreadPoolExecutor(1).submit(block).result()
+
 how = sys.argv.pop(1)
 if how == "process-table":
     collectors.process_table = block
 else:
-    audit_rules.collect = spin if how == "spin" else block
+    audit_rules.collect = {"spin": spin, "block": block, "pool": in_pool}[how]
 cli.main()
 """
 DEADLINE = 8.0
 
 
-def _stuck(how: str) -> tuple[dict, float]:
-    """The report of an audit with something stuck in it, and how long the audit took."""
+def _stuck(how: str, output: str = "report.json") -> tuple[subprocess.CompletedProcess, Path, float]:
+    """The run of an audit with something stuck in it, where it was to write its report, and how long it took."""
     base = lab_dir("hd-")
-    out = base / "report.json"
+    out = base / output
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", STUCK, how, "audit", "--format", "json", "--output", str(out),
                            "--deadline", str(DEADLINE), *_where(base)], capture_output=True, text=True,
                           timeout=OVERRUN, cwd=base)
-    took = time.monotonic() - started
+    return done, out, time.monotonic() - started
+
+
+def _report(how: str) -> tuple[dict, float]:
+    """The report of an audit with something stuck in it, and how long the audit took."""
+    done, out, took = _stuck(how)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     return json.loads(out.read_text()), took
 
 
-@pytest.mark.parametrize("how", ["spin", "block"])
+@pytest.mark.parametrize("how", ["spin", "block", "pool"])
 def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadline(how: str):
-    report, took = _stuck(how)
+    report, took = _report(how)
     assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
     stuck = report["collectors"]["audit_rules"]
     assert stuck["state"] == "error" and stuck["message"] == f"audit_rules: timed out after {DEADLINE / 4:g} s"
@@ -119,8 +128,15 @@ def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadlin
 def test_process_table_that_cannot_be_read_in_time_leaves_every_collector_not_started_and_nothing_passed():
     """Reading a process's cmdline can stall (its memory backed by a file that never answers): no collector may then
     judge the host from a missing table, so none starts, and the report says why, with no result `pass`."""
-    report, took = _stuck("process-table")
+    report, took = _report("process-table")
     assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
     why = "not started: the process table could not be read (processes: timed out after 2 s)"
     assert {name: s["state"] for name, s in report["collectors"].items() if why not in s["message"]} == {}
     assert report["findings"] and "pass" not in {f["status"] for f in report["findings"]}
+
+
+def test_stuck_collector_cannot_keep_the_process_alive_after_an_error():
+    """The report cannot be written (no such directory): exit 3 with one line, at once, though a pool's worker of
+    the collector left behind still waits (the interpreter's own exit would wait for it for ever)."""
+    done, _, took = _stuck("pool", "no-such-dir/report.json")
+    assert done.returncode == 3 and done.stderr.startswith("hostaudit: I/O error: ") and took < DEADLINE + 5
