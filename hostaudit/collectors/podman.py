@@ -4,7 +4,9 @@ Read-only from the files: the libpod database (`libpod/bolt_state.db`, or `db.sq
 container's name, state and the OCI spec Podman generated at `create`; the spec the runtime was handed
 (`<driver>-containers/<id>/userdata/config.json`) replaces it once the container was started. A user's storage
 lies in a directory the user controls: only a database file owned by that user (and not a symlink) is read, and
-only paths built from the storage root, never one the database names.
+only paths built from the storage root, never one the database names. A database is the user's to craft: db.sql is
+read from an in-memory, query-only copy, only from plain tables, within budgets of SQLite steps, rows and value
+sizes; bolt_state.db through a reader that refuses a page reached twice and has a budget of nodes (`_bolt`).
 """
 
 from __future__ import annotations
