@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -11,6 +12,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hostaudit.collectors._bolt import BoltError, BoltFile
 from hostaudit.collectors.podman import BOLT_DB, SQLITE_DB, StoreRoot, container_from, read_store
@@ -161,3 +164,15 @@ def test_value_larger_than_the_bound_is_refused(tmp_path):
     connection.close()
     store, found = read_store(root)
     assert found == [] and "too big" in (store.error or "")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2**16), st.binary(min_size=1, max_size=8)), min_size=1, max_size=12))
+def test_any_damage_to_a_bolt_database_is_a_bolt_error_never_another_exception(patches):
+    """Bytes written over the recorded file's pages (headers, counts, page ids, element offsets) are read or refused
+    with BoltError: a stray struct.error or IndexError would cost the whole collector, not this store."""
+    data = bytearray(RECORDED.read_bytes())
+    for offset, patch in patches:
+        data[offset % len(data):offset % len(data) + len(patch)] = patch
+    with contextlib.suppress(BoltError):
+        BoltFile(bytes(data)).buckets(b"ctr")
