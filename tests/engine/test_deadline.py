@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,9 +30,18 @@ STORAGE = ".local/share/containers/storage"
 OVERRUN = 60  # seconds after which the test kills the audit: far beyond any bound it has
 
 
+@pytest.fixture
+def base() -> Iterator[Path]:
+    """A short private directory for the audit's paths, removed afterwards."""
+    path = lab_dir("hd-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _endless_view(user: HostileUser) -> Path:
-    made = libpod_sqlite(lab_dir("hd-") / "db.sql", endless_view=True)
-    return user.write(f"{STORAGE}/db.sql", made.read_bytes())
+    with tempfile.TemporaryDirectory() as made:
+        data = libpod_sqlite(Path(made) / "db.sql", endless_view=True).read_bytes()
+    return user.write(f"{STORAGE}/db.sql", data)
 
 
 def _fanned_out(user: HostileUser) -> Path:
@@ -51,8 +62,8 @@ def _no_timeouts_but(report: dict, name: str) -> None:
 
 @pytest.mark.parametrize(("plant", "why"), [(_endless_view, "view"), (_fanned_out, "visited twice")],
                          ids=["db.sql-endless-view", "bolt-fanned-out"])
-def test_users_hostile_podman_storage_cannot_hang_the_root_audit(plant: Callable[[HostileUser], Path], why: str):
-    base = lab_dir("hd-")
+def test_users_hostile_podman_storage_cannot_hang_the_root_audit(plant: Callable[[HostileUser], Path], why: str,
+                                                                 base: Path):
     with hostile_user() as user:
         planted = plant(user)
         assert planted.stat().st_uid == user.uid
@@ -95,9 +106,8 @@ cli.main()
 DEADLINE = 8.0
 
 
-def _stuck(how: str, output: str = "report.json") -> tuple[subprocess.CompletedProcess, Path, float]:
+def _stuck(base: Path, how: str, output: str = "report.json") -> tuple[subprocess.CompletedProcess, Path, float]:
     """The run of an audit with something stuck in it, where it was to write its report, and how long it took."""
-    base = lab_dir("hd-")
     out = base / output
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", STUCK, how, "audit", "--format", "json", "--output", str(out),
@@ -106,16 +116,16 @@ def _stuck(how: str, output: str = "report.json") -> tuple[subprocess.CompletedP
     return done, out, time.monotonic() - started
 
 
-def _report(how: str) -> tuple[dict, float]:
+def _report(base: Path, how: str) -> tuple[dict, float]:
     """The report of an audit with something stuck in it, and how long the audit took."""
-    done, out, took = _stuck(how)
+    done, out, took = _stuck(base, how)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     return json.loads(out.read_text()), took
 
 
 @pytest.mark.parametrize("how", ["spin", "block", "pool"])
-def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadline(how: str):
-    report, took = _report(how)
+def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadline(how: str, base: Path):
+    report, took = _report(base, how)
     assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
     stuck = report["collectors"]["audit_rules"]
     assert stuck["state"] == "error" and stuck["message"] == f"audit_rules: timed out after {DEADLINE / 4:g} s"
@@ -125,18 +135,19 @@ def test_stuck_collector_times_out_and_the_report_is_complete_within_the_deadlin
     assert all("timed out" in json.dumps(f["evidence"]) for f in rules)
 
 
-def test_process_table_that_cannot_be_read_in_time_leaves_every_collector_not_started_and_nothing_passed():
+def test_process_table_that_cannot_be_read_in_time_leaves_every_collector_not_started_and_nothing_passed(
+        base: Path):
     """Reading a process's cmdline can stall (its memory backed by a file that never answers): no collector may then
     judge the host from a missing table, so none starts, and the report says why, with no result `pass`."""
-    report, took = _report("process-table")
+    report, took = _report(base, "process-table")
     assert took < DEADLINE + 5, f"the audit took {took:.1f} s"
     why = "not started: the process table could not be read (processes: timed out after 2 s)"
     assert {name: s["state"] for name, s in report["collectors"].items() if why not in s["message"]} == {}
     assert report["findings"] and "pass" not in {f["status"] for f in report["findings"]}
 
 
-def test_stuck_collector_cannot_keep_the_process_alive_after_an_error():
+def test_stuck_collector_cannot_keep_the_process_alive_after_an_error(base: Path):
     """The report cannot be written (no such directory): exit 3 with one line, at once, though a pool's worker of
     the collector left behind still waits (the interpreter's own exit would wait for it for ever)."""
-    done, _, took = _stuck("pool", "no-such-dir/report.json")
+    done, _, took = _stuck(base, "pool", "no-such-dir/report.json")
     assert done.returncode == 3 and done.stderr.startswith("hostaudit: I/O error: ") and took < DEADLINE + 5
