@@ -13,13 +13,27 @@ ENDLESS_VIEW = ("CREATE VIEW ContainerConfig AS WITH RECURSIVE r(n) AS (SELECT 1
                 "SELECT CAST(n AS TEXT) AS ID, '{}' AS JSON FROM r WHERE n < 0")
 
 
-def libpod_sqlite(path: Path, *, endless_view: bool = False, trigger: bool = False) -> Path:
+# a column computed as it is read: 12 nested replace() over 16 MB, about half a second a row, in one step of SQLite's
+# VM; the length of the row's ID keeps SQLite from computing it once for all rows
+SLOW_COLUMN = "hex(zeroblob(8000000 + length(ID)))"
+for _ in range(12):
+    SLOW_COLUMN = f"replace({SLOW_COLUMN}, '0', '1')"
+
+
+def libpod_sqlite(path: Path, *, endless_view: bool = False, trigger: bool = False, slow_rows: int = 0) -> Path:
     """A db.sql in libpod's table layout; `endless_view`: ContainerConfig is a view that never returns a row;
-    `trigger`: a trigger hangs on ContainerConfig."""
+    `trigger`: a trigger hangs on ContainerConfig; `slow_rows`: that many rows whose JSON is a generated column
+    that takes long to compute."""
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE ContainerState (ID TEXT PRIMARY KEY, JSON TEXT)")
         if endless_view:
             connection.execute(ENDLESS_VIEW)
+        elif slow_rows:  # the rows first: SQLite computes the column as each is inserted too
+            connection.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, PodID TEXT)")
+            connection.executemany("INSERT INTO ContainerConfig VALUES (?, 'slow', NULL)",
+                                   [(str(row),) for row in range(slow_rows)])
+            connection.execute(f"ALTER TABLE ContainerConfig ADD COLUMN JSON TEXT GENERATED ALWAYS AS "
+                               f"(length({SLOW_COLUMN})) VIRTUAL")
         else:
             connection.execute("CREATE TABLE ContainerConfig (ID TEXT PRIMARY KEY, Name TEXT, PodID TEXT, JSON TEXT)")
         if trigger:

@@ -138,8 +138,8 @@ def bounded_rows(connection: sqlite3.Connection, query: str, parameters: tuple =
 
 
 def _refusal(connection: sqlite3.Connection) -> str | None:
-    """Why the objects the query reads are not plain tables (a view or a virtual table can compute forever, a
-    trigger is code), or None. Names are matched as SQLite resolves them: without regard to case."""
+    """Why the objects the query reads are not plain tables (a view, a virtual table or a generated column can compute
+    for ever, a trigger is code), or None. Names are matched as SQLite resolves them: without regard to case."""
     names = tuple(name.lower() for name in SQLITE_TABLES)
     objects = bounded_rows(connection, "SELECT type, name, lower(tbl_name), sql FROM sqlite_master "
                            "WHERE lower(name) IN (?, ?) OR lower(tbl_name) IN (?, ?)", names * 2)
@@ -150,7 +150,13 @@ def _refusal(connection: sqlite3.Connection) -> str | None:
             return f"{name} is a {'view' if kind == 'view' else 'virtual table'}, not a table: refused"
     tables = {name.lower() for kind, name, _, _ in objects if kind == "table"}
     missing = [name for name in SQLITE_TABLES if name.lower() not in tables]
-    return f"no table {', '.join(missing)}" if missing else None
+    if missing:
+        return f"no table {', '.join(missing)}"
+    for table in SQLITE_TABLES:  # computed as it is read, in one VM step however long it takes
+        generated = bounded_rows(connection, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", (table,))
+        if generated:
+            return f"{table}.{generated[0][0]} is a generated column: refused"
+    return None
 
 
 def _sqlite_records(data: bytes) -> list[tuple[str, str]]:

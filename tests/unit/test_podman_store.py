@@ -108,7 +108,7 @@ def _within(seconds: float, function, *args):
         pool.join()
 
 
-def _sqlite_store(tmp_path: Path, **hostile: bool) -> StoreRoot:
+def _sqlite_store(tmp_path: Path, **hostile: int) -> StoreRoot:
     libpod_sqlite(tmp_path / SQLITE_DB, **hostile)
     return StoreRoot(str(tmp_path), "someone", UID)
 
@@ -116,6 +116,13 @@ def _sqlite_store(tmp_path: Path, **hostile: bool) -> StoreRoot:
 def test_endless_recursive_view_named_like_the_table_is_refused_at_once(tmp_path):
     store, found = _within(10, read_store, _sqlite_store(tmp_path, endless_view=True))
     assert found == [] and "ContainerConfig" in (store.error or "") and "view" in (store.error or "")
+
+
+def test_generated_column_computed_as_it_is_read_is_refused(tmp_path):
+    """100 rows of a column that takes half a second each to compute, each in a single step the step budget never
+    sees."""
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, slow_rows=100))
+    assert found == [] and "ContainerConfig.JSON is a generated column" in (store.error or "")
 
 
 def test_trigger_on_a_table_read_is_refused(tmp_path):
