@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from hostaudit.options import Format, RestartMethod
+from hostaudit.options import COLLECTOR_SHARE, DEADLINE, Format, RestartMethod
 from hostaudit.severity import Severity
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def _path(text: str) -> Path:
 
 
 MAX_TIMEOUT = 600.0  # seconds per Docker API call; 1e10 overflowed the socket layer (a traceback)
+MAX_DEADLINE = 86400.0  # seconds of a whole collection: a day
 
 
 def _seconds(low: float, high: float) -> Callable[[str], float]:
@@ -75,7 +76,8 @@ def _directory(text: str) -> Path:
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-              quiet: bool, podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None):
+              quiet: bool, podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None,
+              deadline: float):
     from hostaudit import engine
     from hostaudit.collectors import CollectContext
     from hostaudit.collectors._fs import host_isdir, use_host_root
@@ -95,7 +97,8 @@ def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, conta
                          containerd_state_dirs=tuple(containerd_state or ()), podman_roots=tuple(podman_root or ()),
                          host_root=str(host_root), cri_endpoint=cri_endpoint)
     show = sys.stderr.isatty() and not quiet
-    return engine.collect(ctx, progress=(lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if show else None)
+    return engine.collect(ctx, progress=(lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if show else None,
+                          deadline=deadline)
 
 
 def _baseline(path: Path):
@@ -138,7 +141,7 @@ def _waivers(path: Path | None) -> tuple[tuple, tuple[str, ...]]:
 
 def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None, check: list[str] | None,
           docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-          podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, verbose: bool,
+          podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, deadline: float, verbose: bool,
           baseline: Path | None, fail_on_new: str | None, prometheus: Path | None, waivers: Path | None) -> int:
     """Audit this host (or a saved snapshot) and report."""
     import dataclasses
@@ -154,7 +157,7 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
     previous = _baseline(baseline) if baseline is not None else None
     accepted, refused = _waivers(waivers)
     snapshot = _snapshot(facts, docker_host, timeout, containerd_state, quiet=fmt != Format.text,
-                         podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint)
+                         podman_root=podman_root, host_root=host_root, cri_endpoint=cri_endpoint, deadline=deadline)
     report = engine.audit(snapshot, only, accepted)
     report = dataclasses.replace(report, notes=(*report.notes, *refused),
                                  duration_s=round(time.monotonic() - started, 3))
@@ -172,13 +175,13 @@ def audit(facts: Path | None, fmt: str, output: Path | None, fail_on: str | None
 
 
 def collect(out_path: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
-            podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None) -> None:
+            podman_root: list[str] | None, host_root: Path, cri_endpoint: str | None, deadline: float) -> None:
     """Collect the facts of this host into a JSON snapshot, for 'audit --facts' elsewhere or later."""
     from hostaudit import engine
     from hostaudit import output as out
 
     snapshot = _snapshot(None, docker_host, timeout, containerd_state, quiet=False, podman_root=podman_root,
-                         host_root=host_root, cri_endpoint=cri_endpoint)
+                         host_root=host_root, cri_endpoint=cri_endpoint, deadline=deadline)
     out.write(engine.snapshot_to_json(snapshot) + "\n", out_path)
 
 
@@ -341,6 +344,10 @@ def _collection_options(parser: argparse.ArgumentParser) -> None:
                         help="CRI runtime socket (unix:///run/containerd/containerd.sock, /var/run/crio/crio.sock; "
                         "default: the kubelet's --container-runtime-endpoint, else containerd's config, else "
                         "CRI-O's).")
+    parser.add_argument("--deadline", type=_seconds(1.0, MAX_DEADLINE), default=DEADLINE, metavar="SECONDS",
+                        help=f"Seconds the whole collection may take (default: {DEADLINE:g}); one source gets at "
+                        f"most {COLLECTOR_SHARE:.0%}% of it, and one past its time is reported as timed out, its "
+                        "checks unknown.")
 
 
 def _command(commands: argparse._SubParsersAction, name: str, run: Callable[..., int | None], summary: str,
@@ -489,15 +496,16 @@ def main() -> None:
         # error like a full disk; stdout goes to /dev/null so that the interpreter's exit does not try it again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         print(_io_error(exc) if exc.filename else "hostaudit: I/O error: stdout: the reader closed the pipe before "
-              "the output was complete", file=sys.stderr)
-        raise SystemExit(3) from None
+              "the output was complete", file=sys.stderr, flush=True)
+        code = 3
     except OSError as exc:
-        print(_io_error(exc), file=sys.stderr)
-        raise SystemExit(3) from None
+        print(_io_error(exc), file=sys.stderr, flush=True)
+        code = 3
     except KeyboardInterrupt:
-        print("hostaudit: aborted", file=sys.stderr)
-        raise SystemExit(1) from None
-    # Done: every file is written and closed, the output flushed, no thread or child left. The interpreter's own
-    # exit would free the audit's objects one by one (over a million at 1000 containers: 0.15-0.3 s of teardown for
-    # nothing); the kernel takes them back at once.
+        print("hostaudit: aborted", file=sys.stderr, flush=True)
+        code = 1
+    # Done: every file is written and closed, the output flushed. A collector left past its deadline may still run
+    # in a thread, and the interpreter's exit would wait for the workers of its pool: the process ends them at once,
+    # on an error too. The interpreter's exit would also free the audit's objects one by one (over a million at 1000
+    # containers: 0.15-0.3 s of teardown for nothing); the kernel takes them back at once.
     os._exit(code)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from hostaudit.model import (
     Status,
     Subject,
 )
+from hostaudit.options import COLLECTOR_SHARE, DEADLINE
 from hostaudit.report import Report
 from hostaudit.serde import check_document, from_jsonable, to_jsonable
 
@@ -48,6 +49,32 @@ def _run(name: str, function: Callable[[], Any]) -> tuple[Any, CollectorStatus]:
     return facts, CollectorStatus(name, state, message, round(time.perf_counter() - started, 4))
 
 
+class _Bounded:
+    """One collector run in a daemon thread, waited for at most `limit` seconds: a collector stuck in a loop cannot
+    be killed in Python, so one past its time is left to run, its facts never read, and dies with the process."""
+
+    def __init__(self, name: str, function: Callable[[], Any], limit: float,
+                 refused: str = "the collection's deadline had passed") -> None:
+        self.name, self.limit, self.started, self.refused = name, max(0.0, limit), time.monotonic(), refused
+        self._done = threading.Event()
+        self._outcome: tuple[Any, CollectorStatus] | None = None
+        if self.limit > 0:
+            threading.Thread(target=self._work, args=(function,), name=f"collector:{name}", daemon=True).start()
+
+    def _work(self, function: Callable[[], Any]) -> None:
+        self._outcome = _run(self.name, function)
+        self._done.set()
+
+    def result(self) -> tuple[Any, CollectorStatus]:
+        """The collector's facts and status, or none and an error once its time is up."""
+        if self._done.wait(max(0.0, self.started + self.limit - time.monotonic())) and self._outcome is not None:
+            return self._outcome
+        message = (f"{self.name}: timed out after {round(self.limit, 1):g} s" if self.limit > 0
+                   else f"{self.name}: not started: {self.refused}")
+        return None, CollectorStatus(self.name, CollectorState.ERROR, message,
+                                     round(time.monotonic() - self.started, 4))
+
+
 def _merged(first: tuple[Any, CollectorStatus], second: tuple[Any, CollectorStatus]) -> tuple[Any, CollectorStatus]:
     """One collector's facts and status from two runs of it over parts of its input (facts are dicts)."""
     (facts_a, status_a), (facts_b, status_b) = first, second
@@ -60,8 +87,9 @@ def _merged(first: tuple[Any, CollectorStatus], second: tuple[Any, CollectorStat
     return {**(facts_a or {}), **(facts_b or {})}, status
 
 
-def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
-    """Read every source, each fault-isolated, into one snapshot."""
+def collect(ctx: CollectContext, progress: Progress | None = None, deadline: float = DEADLINE) -> Snapshot:
+    """Read every source, each fault-isolated, into one snapshot within `deadline` seconds: a collector gets at most
+    COLLECTOR_SHARE of it (and what is left of it), and one past its time is an error, its checks `unknown`."""
     from hostaudit.collectors import (
         _docker,
         audit_rules,
@@ -77,9 +105,22 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         sockets,
     )
 
+    ends = time.monotonic() + deadline
+    refused = ""  # why no collector may start
+
+    def start(name: str, function: Callable[[], Any]) -> _Bounded:
+        if refused:
+            return _Bounded(name, function, 0.0, refused)
+        return _Bounded(name, function, min(deadline * COLLECTOR_SHARE, ends - time.monotonic()))
+
     use_host_root(ctx.host_root)
     say = progress or (lambda _message: None)
     say("reading host, Docker and containerd")
+    # the process table, read once before the collectors share it, and every dockerd found once: a process whose
+    # memory a user backs with a file that never answers can stall a read of its cmdline
+    shared, status = start("processes", lambda: (ctx.processes, ctx.docker_engines)).result()
+    if shared is None:
+        refused = f"the process table could not be read ({status.message})"
     first = {
         "host": lambda: host.collect(ctx),
         "docker_daemon": lambda: docker_daemon.collect(ctx),
@@ -89,14 +130,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         "podman": lambda: podman.collect(ctx),
         "sockets": lambda: sockets.collect(ctx),
     }
-    ctx.processes  # noqa: B018 - read the process table once, before the collectors share it
-    ctx.docker_engines  # noqa: B018 - and find every dockerd once
-    with ThreadPoolExecutor(max_workers=len(first) + 1) as pool:
-        futures = {name: pool.submit(_run, name, fn) for name, fn in first.items()}
-        listed = futures["containers"].result()[0] or ()
-        # /proc of Docker's running containers is read while the slower sources (the host's binaries) still answer
-        docker_runtime = pool.submit(_run, "runtime", lambda: runtime.collect(tuple(listed)))
-        done = {name: future.result() for name, future in futures.items()}
+    running = {name: start(name, function) for name, function in first.items()}
+    listed = running["containers"].result()[0] or ()
+    # /proc of Docker's running containers is read while the slower sources (the host's binaries) still answer
+    docker_runtime = start("runtime", lambda: runtime.collect(tuple(listed)))
+    done = {name: bounded.result() for name, bounded in running.items()}
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
     docker_containers = facts["containers"] or ()
@@ -104,15 +142,17 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
     # verified to be root's may hide a task (a user's engine naming a root task's id would make it vanish)
     known = containers.root_ids(docker_containers) if statuses["containers"].state is CollectorState.OK \
         else frozenset()
-    cri_facts, statuses["cri"] = _run("cri", lambda: cri.collect(ctx, facts["kubelet"]))
+    cri_facts, statuses["cri"] = start("cri", lambda: cri.collect(ctx, facts["kubelet"])).result()
     cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()  # root's server only
-    containerd_facts, statuses["containerd"] = _run("containerd", lambda: containerd.collect(ctx, known, cri_ids))
+    containerd_facts, statuses["containerd"] = start(
+        "containerd", lambda: containerd.collect(ctx, known, cri_ids)).result()
     others = ((cri_facts.containers if cri_facts else ()) + (containerd_facts.containers if containerd_facts else ())
               + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in tuple(docker_containers) + others if c.pid)} running containers")
     runtime_facts, statuses["runtime"] = _merged(docker_runtime.result(),
-                                                 _run("runtime", lambda: runtime.collect(others)))
-    file_facts, statuses["files"] = _run("files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts))
+                                                 start("runtime", lambda: runtime.collect(others)).result())
+    file_facts, statuses["files"] = start(
+        "files", lambda: files.collect(ctx, facts["docker_daemon"], containerd_facts)).result()
     _docker.release(ctx)
     return Snapshot(
         schema_version=SCHEMA_VERSION,
@@ -128,7 +168,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None) -> Snapshot:
         audit_rules=facts["audit_rules"],
         kubelet=facts["kubelet"],
         podman=facts["podman"],
-        docker_engines=ctx.docker_engines,
+        docker_engines=shared[1] if shared else (),
         runtime_sockets=facts["sockets"] or (),
         cri=cri_facts,
         untrusted_processes=ctx.untrusted_processes(),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+DEADLINE = 300.0  # seconds the collection of an audit may take (--deadline)
+COLLECTOR_SHARE = 0.25  # of it, what one collector may take
+
 
 class Format(StrEnum):
     text = "text"

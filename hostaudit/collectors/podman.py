@@ -4,7 +4,9 @@ Read-only from the files: the libpod database (`libpod/bolt_state.db`, or `db.sq
 container's name, state and the OCI spec Podman generated at `create`; the spec the runtime was handed
 (`<driver>-containers/<id>/userdata/config.json`) replaces it once the container was started. A user's storage
 lies in a directory the user controls: only a database file owned by that user (and not a symlink) is read, and
-only paths built from the storage root, never one the database names.
+only paths built from the storage root, never one the database names. A database is the user's to craft: db.sql is
+read from an in-memory, query-only copy, only from plain tables, within budgets of SQLite steps, rows and value
+sizes; bolt_state.db through a reader that refuses a page reached twice and has a budget of nodes (`_bolt`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ ROOTLESS_STORAGE = ".local/share/containers/storage"  # below a user's home
 BOLT_DB = "libpod/bolt_state.db"
 SQLITE_DB = "db.sql"
 MAX_DB = 256 * 1024 * 1024
+SQLITE_TABLES = ("ContainerConfig", "ContainerState")  # all that is read from a db.sql
+MAX_ROWS = 100_000  # containers in one database
+MAX_VALUE = 16 * 1024 * 1024  # bytes of one SQLite value (a container's config JSON is a few KiB)
+MAX_STEPS = 50_000_000  # SQLite VM steps of one query: about a second; 100,000 real rows take a few million
+STEP_CHECK = 10_000  # steps between two looks at the budget
 CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
 # libpod's ContainerStatus numbers (define/containerstate.go)
 STATES = {1: "created", 2: "created", 3: "running", 4: "stopped", 5: "paused", 6: "exited", 7: "removing",
@@ -99,23 +106,73 @@ def _read_owned(path: str, uid: int) -> bytes | None:
 
 def _bolt_records(data: bytes) -> list[tuple[str, str]]:
     """(config JSON, state JSON) of every container in a bolt_state.db."""
-    db = BoltFile(data)
     records = []
-    for ctr_id in db.bucket(b"ctr"):
-        entry = db.bucket(b"ctr", ctr_id)
+    for entry in BoltFile(data).buckets(b"ctr").values():
         config, state = entry.get(b"config"), entry.get(b"state")
         if config:
             records.append((config.decode("utf-8", "replace"), (state or b"{}").decode("utf-8", "replace")))
     return records
 
 
+def bounded_rows(connection: sqlite3.Connection, query: str, parameters: tuple = ()) -> list[tuple]:
+    """The rows of `query`; ValueError past MAX_STEPS steps of SQLite's VM or MAX_ROWS rows."""
+    steps = 0
+
+    def spend() -> bool:  # a true answer makes SQLite interrupt the query
+        nonlocal steps
+        steps += STEP_CHECK
+        return steps > MAX_STEPS
+
+    connection.set_progress_handler(spend, STEP_CHECK)
+    try:
+        rows = connection.execute(query, parameters).fetchmany(MAX_ROWS + 1)
+    except sqlite3.OperationalError as exc:
+        if steps > MAX_STEPS:
+            raise ValueError(f"query stopped after {MAX_STEPS} SQLite steps") from exc
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"more than {MAX_ROWS} rows")
+    return rows
+
+
+def _refusal(connection: sqlite3.Connection) -> str | None:
+    """Why the objects the query reads are not plain tables (a view, a virtual table or a generated column can compute
+    for ever, a trigger is code), or None. Names are matched as SQLite resolves them: without regard to case."""
+    names = tuple(name.lower() for name in SQLITE_TABLES)
+    objects = bounded_rows(connection, "SELECT type, name, lower(tbl_name), sql FROM sqlite_master "
+                           "WHERE lower(name) IN (?, ?) OR lower(tbl_name) IN (?, ?)", names * 2)
+    for kind, name, table, sql in objects:
+        if kind == "trigger":
+            return f"trigger {name!r} on {table}: refused"
+        if kind == "view" or (kind == "table" and str(sql or "").lstrip().upper().startswith("CREATE VIRTUAL")):
+            return f"{name} is a {'view' if kind == 'view' else 'virtual table'}, not a table: refused"
+    tables = {name.lower() for kind, name, _, _ in objects if kind == "table"}
+    missing = [name for name in SQLITE_TABLES if name.lower() not in tables]
+    if missing:
+        return f"no table {', '.join(missing)}"
+    for table in SQLITE_TABLES:  # computed as it is read, in one VM step however long it takes
+        generated = bounded_rows(connection, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)", (table,))
+        if generated:
+            return f"{table}.{generated[0][0]} is a generated column: refused"
+    return None
+
+
 def _sqlite_records(data: bytes) -> list[tuple[str, str]]:
-    """(config JSON, state JSON) of every container in a db.sql, opened in memory from its bytes."""
+    """(config JSON, state JSON) of every container in a db.sql, opened in memory from its bytes, read-only, from
+    its tables only, within a budget of steps, rows and value sizes."""
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)
-        rows = connection.execute("SELECT ContainerConfig.JSON, ContainerState.JSON FROM ContainerConfig "
-                                  "LEFT JOIN ContainerState ON ContainerConfig.ID = ContainerState.ID").fetchall()
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA trusted_schema = OFF")
+        refused = _refusal(connection)
+        if refused:
+            raise ValueError(f"not a libpod SQLite database: {refused}")
+        rows = bounded_rows(connection, "SELECT ContainerConfig.JSON, ContainerState.JSON FROM ContainerConfig "
+                            "LEFT JOIN ContainerState ON ContainerConfig.ID = ContainerState.ID")
     except sqlite3.Error as exc:
         raise ValueError(f"not a libpod SQLite database: {exc}") from exc
     finally:

@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hostaudit import catalog, engine
 from hostaudit.collectors import CollectContext, podman
 from hostaudit.collectors._bolt import BoltError, BoltFile
-from hostaudit.collectors.podman import BOLT_DB, StoreRoot, container_from, read_store
+from hostaudit.collectors.podman import BOLT_DB, SQLITE_DB, StoreRoot, container_from, read_store
 from hostaudit.model import Status
+from tests.hostile_storage import cyclic_bolt, fanned_out_bolt, libpod_sqlite
 
 RECORDED = Path(__file__).parent / "fixtures" / "podman" / "two-created-bolt_state.db"
 UID = os.geteuid()
@@ -118,3 +123,92 @@ def test_two_containers_with_one_name_in_one_store_are_two_subjects_each_judged(
     assert verdicts == {key: Status.FAIL if declared else Status.PASS for key, declared in privileged.items()}
     assert sorted(privileged.values()) == [False, True]
     assert all(c.id[:12] in c.name for c in facts.containers)
+
+
+def _within(seconds: float, function, *args):
+    """`function(*args)` in a forked child, failed (not hung) when it takes longer than `seconds`."""
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        return pool.apply_async(function, args).get(timeout=seconds)
+    except multiprocessing.TimeoutError:
+        pytest.fail(f"{function.__name__} still running after {seconds} s")
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _sqlite_store(tmp_path: Path, **hostile: int) -> StoreRoot:
+    libpod_sqlite(tmp_path / SQLITE_DB, **hostile)
+    return StoreRoot(str(tmp_path), "someone", UID)
+
+
+def test_endless_recursive_view_named_like_the_table_is_refused_at_once(tmp_path):
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, endless_view=True))
+    assert found == [] and "ContainerConfig" in (store.error or "") and "view" in (store.error or "")
+
+
+def test_generated_column_computed_as_it_is_read_is_refused(tmp_path):
+    """100 rows of a column that takes half a second each to compute, each in a single step the step budget never
+    sees."""
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, slow_rows=100))
+    assert found == [] and "ContainerConfig.JSON is a generated column" in (store.error or "")
+
+
+def test_trigger_on_a_table_read_is_refused(tmp_path):
+    store, found = _within(10, read_store, _sqlite_store(tmp_path, trigger=True))
+    assert found == [] and "trigger" in (store.error or "")
+
+
+ENDLESS = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r WHERE n < 0"
+
+
+def _endless_query() -> list:
+    from hostaudit.collectors.podman import bounded_rows
+
+    return bounded_rows(sqlite3.connect(":memory:"), ENDLESS)
+
+
+def test_query_past_its_budget_of_steps_is_aborted():
+    """The VM-step budget stops what the table check cannot see: here sqlite's own endless recursive query."""
+    with pytest.raises(ValueError, match="steps"):
+        _within(10, _endless_query)
+
+
+def test_rows_past_the_bound_are_refused():
+    from hostaudit.collectors.podman import MAX_ROWS, bounded_rows
+
+    counting = f"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n <= {MAX_ROWS}) SELECT n FROM r"
+    with pytest.raises(ValueError, match="rows"):
+        bounded_rows(sqlite3.connect(":memory:"), counting)
+
+
+@pytest.mark.parametrize("crafted", [fanned_out_bolt, cyclic_bolt], ids=["fanned-out", "cyclic"])
+def test_bolt_pages_visited_twice_are_a_corrupt_file_found_at_once(tmp_path, crafted):
+    store, found = _within(10, read_store, _store(tmp_path, crafted()))
+    assert found == [] and "visited twice" in (store.error or "")
+
+
+def test_bolt_walk_past_its_node_budget_is_refused():
+    with pytest.raises(BoltError, match="budget"):
+        BoltFile(RECORDED.read_bytes(), budget=3).bucket(b"ctr")
+
+
+def test_value_larger_than_the_bound_is_refused(tmp_path):
+    root = _sqlite_store(tmp_path)
+    with sqlite3.connect(Path(root.path) / SQLITE_DB) as connection:
+        connection.execute("INSERT INTO ContainerConfig VALUES ('x', 'big', NULL, ?)", ("x" * (17 << 20),))
+    connection.close()
+    store, found = read_store(root)
+    assert found == [] and "too big" in (store.error or "")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2**16), st.binary(min_size=1, max_size=8)), min_size=1, max_size=12))
+def test_any_damage_to_a_bolt_database_is_a_bolt_error_never_another_exception(patches):
+    """Bytes written over the recorded file's pages (headers, counts, page ids, element offsets) are read or refused
+    with BoltError: a stray struct.error or IndexError would cost the whole collector, not this store."""
+    data = bytearray(RECORDED.read_bytes())
+    for offset, patch in patches:
+        data[offset % len(data):offset % len(data) + len(patch)] = patch
+    with contextlib.suppress(BoltError):
+        BoltFile(bytes(data)).buckets(b"ctr")
