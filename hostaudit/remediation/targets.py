@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hostaudit.remediation.unsafe import mark, path_problem, shown
+from hostaudit.remediation.unsafe import Unsafe, path_problem, shown
 
 DAEMON_JSON_CHECKS = ("files.daemon_json_permissive_mode", "files.daemon_json_wrong_owner")
 # failing socket checks -> the group that may use the socket
@@ -23,18 +23,19 @@ UNIX = "unix://"
 
 @dataclass
 class Targets:
-    """Role variables from the report (strings marked `Unsafe`), and one line per report value refused."""
+    """Role variables aimed at the report's paths (each path taken from it marked `Unsafe`; our own values, such as
+    a mode, stay plain so that Ansible types them as it always does), and one line per report value refused."""
 
     variables: dict[str, Any] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
 
-    def accept(self, value: Any, what: str) -> str | None:
-        """`value` when it is a plain absolute path, else None with the refusal recorded."""
+    def accept(self, value: Any, what: str) -> Unsafe | None:
+        """`value`, marked `Unsafe`, when it is a plain absolute path; else None with the refusal recorded."""
         problem = path_problem(value)
         if problem:
             self.refused.append(f"{what} {shown(value)}: {problem}")
             return None
-        return value
+        return Unsafe(value)
 
 
 def _file_findings(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -70,7 +71,7 @@ def target_variables(report: dict[str, Any]) -> Targets:
     endpoint = host.get("docker_endpoint")
     if isinstance(endpoint, str) and endpoint.startswith(UNIX):
         if targets.accept(endpoint.removeprefix(UNIX), "docker endpoint"):
-            targets.variables["container_hardening_docker_host"] = endpoint
+            targets.variables["container_hardening_docker_host"] = Unsafe(endpoint)
     elif endpoint is not None:
         targets.refused.append(f"docker endpoint {shown(endpoint)}: not a unix:// socket (give one with "
                                "--docker-host)")
@@ -87,5 +88,4 @@ def target_variables(report: dict[str, Any]) -> Targets:
                                               "audit watch path")})
     if watches:
         targets.variables["container_hardening_audit_rules_watches"] = watches
-    targets.variables = mark(targets.variables)
     return targets

@@ -25,17 +25,6 @@ class Unsafe(str):
     """A string from a report: written as `!unsafe`, so Ansible never templates it."""
 
 
-def mark(value: Any) -> Any:
-    """`value` with every string in it (dict values, list items; not the keys, which are ours) made `Unsafe`."""
-    if isinstance(value, str):
-        return Unsafe(value)
-    if isinstance(value, dict):
-        return {k: mark(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mark(v) for v in value]
-    return value
-
-
 class PlaybookDumper(yaml.SafeDumper):
     """yaml.SafeDumper that writes `Unsafe` strings with Ansible's `!unsafe` tag."""
 

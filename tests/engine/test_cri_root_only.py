@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -75,22 +76,48 @@ def test_a_user_s_kubelet_and_cri_server_do_not_replace_the_node_s_inventory():
             while not socket.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert socket.exists(), "the user's CRI server did not start"
-            user.spawn([str(user.binary("kubelet")), "--container-runtime-endpoint", f"unix://{socket}"],
-                       name="kubelet")
-            out = base / "facts.json"
-            run_hostaudit("collect", "--out", str(out), "--docker-host", f"unix://{base}/no-docker.sock")
-            snapshot = json.loads(out.read_text())
+            kubelet = user.spawn([str(user.binary("kubelet")), "--container-runtime-endpoint", f"unix://{socket}"],
+                                 name="kubelet")
+            by_user = collect(base / "by-user.json")
+            kubelet.kill()
+            kubelet.wait()
+            # root's own kubelet (a root-owned system binary named kubelet) told to use the user's socket
+            root_kubelet = subprocess.Popen(["bash", "-c", 'exec -a kubelet "$@"', "kubelet", "/usr/bin/python3", "-c",
+                                             "import time; time.sleep(120)", "--container-runtime-endpoint",
+                                             f"unix://{socket}"])
+            try:
+                wait_for_argv0(root_kubelet.pid, "kubelet")
+                by_root = collect(base / "by-root.json")
+            finally:
+                root_kubelet.kill()
+                root_kubelet.wait()
     finally:
         containerd.stop()
         shutil.rmtree(base, ignore_errors=True)
-    cri, status = snapshot["cri"], snapshot["collectors"]["cri"]
+    # the user's kubelet is not believed at all: it names no endpoint, and the report says so
+    assert kubelet.pid in {p["pid"] for p in by_user["untrusted_processes"]}
+    # root's kubelet naming the user's socket: the server is not root, so its inventory is not taken, and said
     refusal = f"unix://{socket} (kubelet --container-runtime-endpoint): served by uid {user.uid}"
-    # never the user's inventory; the refusal said in the status, or beside a root runtime that was used instead
-    assert cri is None or cri["endpoint"] != f"unix://{socket}"
+    cri, status = by_root["cri"], by_root["collectors"]["cri"]
     assert refusal in status["message"] or (cri is not None and refusal in cri["endpoint_source"])
-    tasks = {c["id"]: c for c in snapshot["containerd"]["containers"]}
-    cri_ids = {c["id"] for c in cri["containers"]} if cri else set()
-    assert VICTIM in tasks or VICTIM in cri_ids  # the privileged task is audited, not hidden
+    for snapshot in (by_user, by_root):
+        cri = snapshot["cri"]
+        assert cri is None or cri["endpoint"] != f"unix://{socket}"  # never the user's inventory
+        tasks = {c["id"]: c for c in snapshot["containerd"]["containers"]}
+        cri_ids = {c["id"] for c in cri["containers"]} if cri else set()
+        assert VICTIM in tasks or VICTIM in cri_ids  # the privileged task is audited, not hidden
+
+
+def collect(out: Path) -> dict:
+    run_hostaudit("collect", "--out", str(out), "--docker-host", f"unix://{out.parent}/no-docker.sock")
+    return json.loads(out.read_text())
+
+
+def wait_for_argv0(pid: int, name: str) -> None:
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0] != name.encode():
+        assert time.monotonic() < deadline, f"{name} never ran"
+        time.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)

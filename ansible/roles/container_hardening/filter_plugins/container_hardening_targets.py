@@ -29,10 +29,19 @@ def target_refusal(stat: dict[str, Any], kind: str) -> str:
     return ""
 
 
+def mode_refusal(mode: Any) -> str:
+    """Why `mode` is no octal mode string such as '0660' (YAML reads an unquoted 0660 as the integer 432, whose
+    digits would be taken for permission bits); '' when it is one."""
+    if isinstance(mode, str) and 3 <= len(mode) <= 4 and all(c in "01234567" for c in mode):
+        return ""
+    return f"mode {mode!r} is not an octal string such as '0660'"
+
+
 def judge_targets(results: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     """Registered stat loop `results` of existing paths, each as {item, refused} (`refused` the reason, or '');
     an item's own `kind` wins over `kind`."""
-    return [{"item": r["item"], "refused": target_refusal(r["stat"], r["item"].get("kind", kind))}
+    return [{"item": r["item"], "refused": mode_refusal(r["item"].get("mode"))
+             or target_refusal(r["stat"], r["item"].get("kind", kind))}
             for r in results if r.get("stat", {}).get("exists")]
 
 
