@@ -66,7 +66,8 @@ def test_endpoint_order_option_then_kubelet_then_containerd(root_tmp_path):
 
 
 def test_containerd_with_cri_disabled_is_not_asked(root_tmp_path):
-    config = f'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "{root_tmp_path}/c.sock"\n'
+    config = (f'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+              f'[grpc]\n  address = "{root_tmp_path}/c.sock"\n')
     assert endpoints(_context(root_tmp_path, config, containerd_state_dirs=("/run/containerd",)), None) == []
 
 
