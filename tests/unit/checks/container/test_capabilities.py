@@ -1,10 +1,9 @@
 """Rows of the dangerous-capability family."""
 
-import dataclasses
-
 import pytest
 
 from hostaudit.model import Status
+from tests.unit.checks.container._proc import with_proc
 from tests.unit.conftest import assert_unknown_without_docker, replace_container, results_by_subject
 
 ROWS = {
@@ -62,12 +61,6 @@ KERNEL_BITS = {"DAC_READ_SEARCH": 2, "NET_ADMIN": 12, "NET_RAW": 13, "SYS_MODULE
 FAMILY = sorted(f"container.cap_{name.lower()}" for name in KERNEL_BITS)
 
 
-def _with_cap_bnd(snapshot, name: str, cap_bnd: int):
-    key = next(c.key for c in snapshot.containers if c.name == name)
-    return dataclasses.replace(snapshot, runtime={**snapshot.runtime,
-                                                  key: dataclasses.replace(snapshot.runtime[key], cap_bnd=cap_bnd)})
-
-
 @pytest.mark.parametrize("check_id", FAMILY)
 def test_proc_bounding_set_wins_over_a_declaration_that_grants_nothing(lab_snapshot, check_id):
     """`hardened` declares --cap-drop ALL; its /proc says what the kernel recorded for `sysadmin` (a real CapBnd):
@@ -75,7 +68,7 @@ def test_proc_bounding_set_wins_over_a_declaration_that_grants_nothing(lab_snaps
     cap_bnd = lab_snapshot.runtime["docker:sysadmin"].cap_bnd
     name = check_id.removeprefix("container.cap_").upper()
     held = bool(cap_bnd >> KERNEL_BITS[name] & 1)
-    result = results_by_subject(check_id, _with_cap_bnd(lab_snapshot, "hardened", cap_bnd))["hardened"]
+    result = results_by_subject(check_id, with_proc(lab_snapshot, "hardened", cap_bnd=cap_bnd))["hardened"]
     assert result.status is (Status.FAIL if held else Status.PASS)
     assert result.evidence["capabilities.source"] == "/proc CapBnd"
     assert result.evidence[f"capabilities.has_{name}"] is held
@@ -86,7 +79,7 @@ def test_proc_bounding_set_wins_over_a_declaration_that_grants_nothing(lab_snaps
 def test_proc_bounding_set_wins_over_a_declaration_that_grants_sys_admin(lab_snapshot):
     """`sysadmin` declares --cap-add SYS_ADMIN; its /proc says the kernel's empty set recorded for `hardened`."""
     assert lab_snapshot.runtime["docker:hardened"].cap_bnd == 0
-    result = results_by_subject("container.cap_sys_admin", _with_cap_bnd(lab_snapshot, "sysadmin", 0))["sysadmin"]
+    result = results_by_subject("container.cap_sys_admin", with_proc(lab_snapshot, "sysadmin", cap_bnd=0))["sysadmin"]
     assert result.status is Status.PASS
     assert result.evidence["capabilities.has_SYS_ADMIN"] is False
     assert "SYS_ADMIN" in result.evidence["capabilities.declared_differs"]
