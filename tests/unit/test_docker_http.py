@@ -83,16 +83,21 @@ class Server(socketserver.ThreadingUnixStreamServer):
         pass  # a client that stops reading an answer it refused: a broken pipe here, expected
 
 
-@pytest.fixture()
-def api(tmp_path) -> Iterator[DockerAPI]:
+def _served(socket: str, handler: type[Handler]) -> Iterator[DockerAPI]:
+    """A client of `handler` served on `socket` by a server thread, both closed after the test."""
     Handler.connections = []
-    server = Server(str(tmp_path / "docker.sock"), Handler)
+    server = Server(socket, handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    client = DockerAPI(str(tmp_path / "docker.sock"), timeout=2.0)
+    client = DockerAPI(socket, timeout=2.0)
     yield client
     client.close()
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture()
+def api(tmp_path) -> Iterator[DockerAPI]:
+    yield from _served(str(tmp_path / "docker.sock"), Handler)
 
 
 @pytest.mark.parametrize("path", ["/length", "/chunked", "/to-the-end", "/interim"])
@@ -145,14 +150,7 @@ class Http10Handler(Handler):
 
 @pytest.fixture()
 def api_http10(tmp_path) -> Iterator[DockerAPI]:
-    Handler.connections = []
-    server = Server(str(tmp_path / "docker10.sock"), Http10Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    client = DockerAPI(str(tmp_path / "docker10.sock"), timeout=2.0)
-    yield client
-    client.close()
-    server.shutdown()
-    server.server_close()
+    yield from _served(str(tmp_path / "docker.sock"), Http10Handler)
 
 
 def test_an_http_1_0_answer_ends_its_connection(api_http10):
