@@ -13,9 +13,9 @@ import tomllib
 
 import pytest
 
-from hostaudit.collectors import CollectContext, ProcessEntry
 from hostaudit.collectors.cri import endpoints
 from hostaudit.containerd_config import cri_disabled
+from tests.unit.test_cri_collector import _context
 
 # (config version, the name in disabled_plugins) -> what containerd 1.6 does: CRI "loaded", "disabled", or the config
 # "refused" (containerd exits)
@@ -40,11 +40,7 @@ def test_cri_is_disabled_exactly_when_containerd_disables_it(version, name):
 
 @pytest.mark.parametrize(("version", "name"), sorted(CONTAINERD_1_6))
 def test_the_cri_collector_asks_containerd_unless_it_disabled_cri(root_tmp_path, version, name):
-    path = root_tmp_path / "config.toml"
-    path.write_text(config_text(version, name, f"{root_tmp_path}/c.sock"))
-    ctx = CollectContext(containerd_state_dirs=("/run/containerd",))
-    ctx.__dict__["processes"] = (ProcessEntry(4242, "containerd", ("containerd", "--config", str(path))),)
-    ctx.is_host_process = lambda pid: True  # the made-up containerd stands for root's host process
-    ctx.root_doubt = lambda pid: None
+    ctx = _context(root_tmp_path, config_text(version, name, f"{root_tmp_path}/c.sock"),
+                   containerd_state_dirs=("/run/containerd",))
     asked = [socket for socket, _source in endpoints(ctx, None)]
     assert asked == ([f"{root_tmp_path}/c.sock"] if CONTAINERD_1_6[version, name] == "loaded" else [])
