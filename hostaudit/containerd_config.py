@@ -30,9 +30,12 @@ def cri_section(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def cri_disabled(data: dict[str, Any]) -> bool:
+    """Whether `disabled_plugins` turns the CRI plugin off, as containerd matches the names: a version 1 config by
+    plugin id (`cri`; the URI there disables nothing), later versions by URI (containerd 1.6 refuses to start on a
+    bare id there, so no CRI is served either). Measured: tests/engine/test_containerd_disabled_plugins.py."""
     disabled = data.get("disabled_plugins")
     names = {str(n) for n in disabled} if isinstance(disabled, list) else set()
-    return bool(names & {CRI_V2, "cri", CRI_V3_RUNTIME})
+    return bool(names & ({"cri"} if version(data) == 1 else {CRI_V2, "cri", CRI_V3_RUNTIME}))
 
 
 def default_runtime(section: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -20,11 +20,11 @@ from hostaudit.collectors._cgroup import limits
 from hostaudit.collectors._docker import peer_credentials
 from hostaudit.collectors._fs import host_exists, host_path
 from hostaudit.collectors.normalize import from_oci
+from hostaudit.containerd_config import cri_disabled
 from hostaudit.model import Container, CriFacts, KubeletFacts, Pod, PodRef
 from hostaudit.parsers import parse_json_object
 
 CRIO_SOCKET = "/var/run/crio/crio.sock"
-CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 MAX_ITEMS = 256  # labels/annotations kept per object
 MAX_VALUE = 1024  # characters kept per label key or value
 MAX_OBJECTS = 5000  # sandboxes or containers read from one runtime
@@ -88,8 +88,7 @@ def endpoints(ctx: CollectContext, kubelet: KubeletFacts | None) -> list[tuple[s
             source = "kubelet --container-runtime-endpoint" if flag else "kubelet config containerRuntimeEndpoint"
             found.append((endpoint.removeprefix("unix://"), source))
     for _proc, config, _state, socket in daemon_views(ctx):
-        disabled = (config.data or {}).get("disabled_plugins")
-        if isinstance(disabled, list) and ({CRI_PLUGIN, "cri"} & {str(d) for d in disabled}):
+        if cri_disabled(config.data or {}):
             continue
         if socket not in (f[0] for f in found):
             found.append((socket, f"containerd config {config.path}"))

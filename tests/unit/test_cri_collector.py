@@ -66,7 +66,8 @@ def test_endpoint_order_option_then_kubelet_then_containerd(root_tmp_path):
 
 
 def test_containerd_with_cri_disabled_is_not_asked(root_tmp_path):
-    config = f'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "{root_tmp_path}/c.sock"\n'
+    config = (f'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+              f'[grpc]\n  address = "{root_tmp_path}/c.sock"\n')
     assert endpoints(_context(root_tmp_path, config, containerd_state_dirs=("/run/containerd",)), None) == []
 
 
@@ -81,3 +82,67 @@ def test_pod_cgroup_from_the_sandbox_cgroups_path_either_driver(cgroups_path, po
 
     assert pod_cgroup(cgroups_path) == pod
     assert (cgroup_path(pod) if pod else None) == path
+
+
+@pytest.fixture()
+def cri_server(tmp_path):
+    """A CRI v1 server this test starts (grpc on a unix socket) answering the containers that `serve` names as
+    (id, state, pid in the verbose info); the runtime spec is empty."""
+    import json
+    from concurrent import futures
+
+    import grpc
+    from cri_api.v1 import api_pb2 as pb
+    from cri_api.v1 import api_pb2_grpc
+
+    served: dict[str, tuple[int, int]] = {}
+
+    class Runtime(api_pb2_grpc.RuntimeServiceServicer):
+        def Version(self, request, context):
+            return pb.VersionResponse(version="0.1.0", runtime_name="containerd", runtime_version="1.6",
+                                      runtime_api_version="v1")
+
+        def ListPodSandbox(self, request, context):
+            return pb.ListPodSandboxResponse()
+
+        def ListContainers(self, request, context):
+            return pb.ListContainersResponse(containers=[pb.Container(id=i, state=s) for i, (s, _) in served.items()])
+
+        def ContainerStatus(self, request, context):
+            state, pid = served[request.container_id]
+            return pb.ContainerStatusResponse(
+                status=pb.ContainerStatus(id=request.container_id, state=state,
+                                          metadata=pb.ContainerMetadata(name=request.container_id)),
+                info={"info": json.dumps({"pid": pid, "runtimeSpec": {}})})
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    api_pb2_grpc.add_RuntimeServiceServicer_to_server(Runtime(), server)
+    socket = tmp_path / "cri.sock"
+    server.add_insecure_port(f"unix://{socket}")
+    server.start()
+
+    def serve(**containers: tuple[int, int]) -> str:
+        served.update(containers)
+        return str(socket)
+
+    yield serve
+    server.stop(None)
+
+
+def test_an_exited_container_s_pid_is_not_trusted_for_its_proc_facts(cri_server):
+    """The verbose status of an exited container still holds the pid it ran as; the kernel may have given that
+    number to another process since (here a live `sleep`): only a running container's pid is the container's."""
+    import subprocess
+
+    from hostaudit.collectors.cri import _read_runtime
+
+    other = subprocess.Popen(["sleep", "60"])  # the process now holding the number
+    try:
+        socket = cri_server(gone=(2, other.pid), live=(1, other.pid), made=(0, other.pid))
+        found = {c.pod.container_name: c for c in _read_runtime(socket, "test", 5.0).containers}
+    finally:
+        other.kill()
+        other.wait()
+    assert (found["gone"].state, found["gone"].pid) == ("exited", None)
+    assert (found["made"].state, found["made"].pid) == ("created", None)
+    assert (found["live"].state, found["live"].pid) == ("running", other.pid)

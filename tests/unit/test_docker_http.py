@@ -83,16 +83,21 @@ class Server(socketserver.ThreadingUnixStreamServer):
         pass  # a client that stops reading an answer it refused: a broken pipe here, expected
 
 
-@pytest.fixture()
-def api(tmp_path) -> Iterator[DockerAPI]:
+def _served(socket: str, handler: type[Handler]) -> Iterator[DockerAPI]:
+    """A client of `handler` served on `socket` by a server thread, both closed after the test."""
     Handler.connections = []
-    server = Server(str(tmp_path / "docker.sock"), Handler)
+    server = Server(socket, handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    client = DockerAPI(str(tmp_path / "docker.sock"), timeout=2.0)
+    client = DockerAPI(socket, timeout=2.0)
     yield client
     client.close()
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture()
+def api(tmp_path) -> Iterator[DockerAPI]:
+    yield from _served(str(tmp_path / "docker.sock"), Handler)
 
 
 @pytest.mark.parametrize("path", ["/length", "/chunked", "/to-the-end", "/interim"])
@@ -135,3 +140,21 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(api, monkeypatch):
     for path in ("/length", "/chunked", "/to-the-end"):
         with pytest.raises(DockerAPIError, match="larger than 1000 bytes"):
             api.get(path)
+
+
+class Http10Handler(Handler):
+    """The standard library's server speaking HTTP/1.0: a length, no Connection header, then it closes."""
+
+    protocol_version = "HTTP/1.0"
+
+
+@pytest.fixture()
+def api_http10(tmp_path) -> Iterator[DockerAPI]:
+    yield from _served(str(tmp_path / "docker.sock"), Http10Handler)
+
+
+def test_an_http_1_0_answer_ends_its_connection(api_http10):
+    """HTTP/1.0 without `Connection: keep-alive` closes after each answer: every exchange needs a new connection."""
+    for path in ("/length", "/to-the-end", "/length", "/length"):
+        assert api_http10.get(path) == BODY
+    assert len(Handler.connections) == 4

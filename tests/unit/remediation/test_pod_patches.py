@@ -129,8 +129,13 @@ def test_every_socket_and_host_path_volume_is_named_and_unmounted():
     assert "volumes" not in spec and not spec["containers"][0].get("volumeMounts")
 
 
-@pytest.mark.parametrize(("runtime", "asked"), [("containerd 1.6.20~ds1", False), ("containerd 2.0.2", True),
-                                                ("cri-o 1.24.1", False), ("cri-o 1.30.0", True)])
+# containerd's docs/user-namespaces: Kubernetes 1.27+ pod user namespaces need containerd 2.0 or later (1.7 served only
+# the 1.25/1.26 design; 1.6 and older silently ignore hostUsers: false); CRI-O from 1.25
+@pytest.mark.parametrize(("runtime", "asked"), [("containerd 1.6.20~ds1", False), ("containerd 1.7.24", False),
+                                                ("containerd 1.7.99", False), ("containerd 2.0", True),
+                                                ("containerd 2.0.0", True), ("containerd 2.0.2", True),
+                                                ("cri-o 1.24.1", False), ("cri-o 1.25.0", True),
+                                                ("cri-o 1.30.0", True)])
 def test_host_users_only_where_the_runtime_honours_it(runtime, asked):
     key = "k8s:shop/privileged-deployment-pod/app"
     finding = {"check_id": "container.host_userns", "subject": {"key": key}, "_container": "app"}

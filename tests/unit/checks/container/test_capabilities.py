@@ -3,6 +3,7 @@
 import pytest
 
 from hostaudit.model import Status
+from tests.unit.checks.container._proc import with_proc
 from tests.unit.conftest import assert_unknown_without_docker, replace_container, results_by_subject
 
 ROWS = {
@@ -51,3 +52,34 @@ def test_containerd_bounding_set_is_read_from_the_oci_spec(lab_snapshot):
 
 def test_unknown_when_docker_cannot_be_listed(lab_snapshot):
     assert_unknown_without_docker("container.cap_sys_admin", lab_snapshot)
+
+
+# bit numbers of the family's capabilities, as linux/capability.h defines them (the kernel's ABI, not hostaudit.caps)
+KERNEL_BITS = {"DAC_READ_SEARCH": 2, "NET_ADMIN": 12, "NET_RAW": 13, "SYS_MODULE": 16, "SYS_RAWIO": 17,
+               "SYS_PTRACE": 19, "SYS_ADMIN": 21, "SYS_BOOT": 22, "SYS_TIME": 25, "MAC_OVERRIDE": 32,
+               "MAC_ADMIN": 33, "SYSLOG": 34, "PERFMON": 38, "BPF": 39}
+FAMILY = sorted(f"container.cap_{name.lower()}" for name in KERNEL_BITS)
+
+
+@pytest.mark.parametrize("check_id", FAMILY)
+def test_proc_bounding_set_wins_over_a_declaration_that_grants_nothing(lab_snapshot, check_id):
+    """`hardened` declares --cap-drop ALL; its /proc says what the kernel recorded for `sysadmin` (a real CapBnd):
+    each row fails exactly when the kernel's bit is set, and says the declaration differs."""
+    cap_bnd = lab_snapshot.runtime["docker:sysadmin"].cap_bnd
+    name = check_id.removeprefix("container.cap_").upper()
+    held = bool(cap_bnd >> KERNEL_BITS[name] & 1)
+    result = results_by_subject(check_id, with_proc(lab_snapshot, "hardened", cap_bnd=cap_bnd))["hardened"]
+    assert result.status is (Status.FAIL if held else Status.PASS)
+    assert result.evidence["capabilities.source"] == "/proc CapBnd"
+    assert result.evidence[f"capabilities.has_{name}"] is held
+    differs = set(result.evidence["capabilities.declared_differs"]) & set(KERNEL_BITS)
+    assert differs == {n for n, bit in KERNEL_BITS.items() if cap_bnd >> bit & 1}  # the declaration grants none
+
+
+def test_proc_bounding_set_wins_over_a_declaration_that_grants_sys_admin(lab_snapshot):
+    """`sysadmin` declares --cap-add SYS_ADMIN; its /proc says the kernel's empty set recorded for `hardened`."""
+    assert lab_snapshot.runtime["docker:hardened"].cap_bnd == 0
+    result = results_by_subject("container.cap_sys_admin", with_proc(lab_snapshot, "sysadmin", cap_bnd=0))["sysadmin"]
+    assert result.status is Status.PASS
+    assert result.evidence["capabilities.has_SYS_ADMIN"] is False
+    assert "SYS_ADMIN" in result.evidence["capabilities.declared_differs"]

@@ -39,3 +39,12 @@ def test_kubelet_pod_pids_limit_counts_when_the_pod_cgroup_was_not_read(lab_snap
     assert limited["sysadmin"].evidence["kubelet.podPidsLimit"] == 1024
     default = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", kubelet_config={}))
     assert default["sysadmin"].status is Status.FAIL  # KubeletConfiguration default -1: unlimited
+
+
+# The kubelet gives a pod cgroup a pids limit only `if m.podPidsLimit > 0` (kubernetes pkg/kubelet/cm/
+# pod_container_manager_linux.go); KubeletConfiguration documents only "Default: -1". So 0, like -1, is no limit.
+@pytest.mark.parametrize("value", [-1, 0, 1, 1024])
+def test_kubelet_pod_pids_limit_limits_only_when_positive(lab_snapshot, value):
+    result = results_by_subject(CHECK, in_pod(lab_snapshot, "sysadmin", kubelet_config={"podPidsLimit": value}))
+    assert result["sysadmin"].status is (Status.PASS if value > 0 else Status.FAIL)
+    assert result["sysadmin"].evidence["kubelet.podPidsLimit"] == value
