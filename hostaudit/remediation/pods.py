@@ -31,10 +31,12 @@ HOST_NAMESPACE_FIELDS = {"network": "hostNetwork", "pid": "hostPID", "ipc": "hos
 # the check whose fix answers each PSS control (hostaudit.pss)
 CONTROL_CHECKS = {
     "privileged": "container.privileged", "capabilities_baseline": "container.capabilities_added",
-    "capabilities_restricted": "container.capabilities_added", "seccomp": "container.seccomp_unconfined",
-    "seccomp_profile": "container.seccomp_unconfined", "apparmor": "container.apparmor_unconfined",
-    "proc_mount": "container.masked_paths_removed", "privilege_escalation": "container.no_new_privileges_unset",
-    "run_as_non_root": "container.runs_as_root",
+    "capabilities_restricted": "container.capabilities_added",
+    "seccompProfile_baseline": "container.seccomp_unconfined",
+    "seccompProfile_restricted": "container.seccomp_unconfined", "appArmorProfile": "container.apparmor_unconfined",
+    "procMount": "container.masked_paths_removed", "procMount_restricted": "container.masked_paths_removed",
+    "allowPrivilegeEscalation": "container.no_new_privileges_unset", "runAsNonRoot": "container.runs_as_root",
+    "runAsUser": "container.runs_as_root",
 }
 # runtimes that map a pod into a user namespace for hostUsers: false (KEP-127): containerd 2.0, CRI-O 1.25
 USERNS_RUNTIMES = {"containerd": (2, 0), "cri-o": (1, 25)}
