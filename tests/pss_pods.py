@@ -10,6 +10,9 @@ reach the node (runAsNonRoot, volume types other than hostPath) are simply not s
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +34,12 @@ from kubernetes.client import (
     V1VolumeMount,
 )
 
-from tests.cri_lab import MASKED, READONLY
+from tests.cri_lab import MASKED, READONLY, PrivateCri
+from tests.lab import CTR_IMAGE, lab_dir
 
 NS = "pss-lab"
 BASELINE, RESTRICTED = "baseline", "restricted"
+STRICTNESS = {"privileged": 0, BASELINE: 1, RESTRICTED: 2}
 
 
 @dataclass(frozen=True)
@@ -196,3 +201,100 @@ def cri_requests(pb: Any, pod: V1Pod, cgroup_parent: str, log_dir: str) -> tuple
 def _selinux(pb: Any, options: V1SELinuxOptions) -> Any:
     return pb.SELinuxOption(user=options.user or "", role=options.role or "", type=options.type or "",
                             level=options.level or "")
+
+
+# the oracle's own copy of the upstream lists (kubernetes/pod-security-admission policy/check_capabilities_baseline.go,
+# check_seLinuxOptions.go 1.31, check_sysctls.go 1.37), for judging a PodSpec without hostaudit
+UPSTREAM_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+                 "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+UPSTREAM_SELINUX_TYPES = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+UPSTREAM_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+                    "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
+                    "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+                    "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem",
+                    "net.ipv4.tcp_wmem", "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"}
+
+
+def baseline_violations(spec: dict[str, Any]) -> set[str]:
+    """The baseline controls a PodSpec (camelCase, as the API serves it) violates, per the upstream definitions."""
+    pod_ctx = spec.get("securityContext") or {}
+    containers = [*(spec.get("initContainers") or ()), *(spec.get("containers") or ())]
+    contexts = [pod_ctx, *(c.get("securityContext") or {} for c in containers)]
+    found = set()
+    if any((c.get("securityContext") or {}).get("privileged") for c in containers):
+        found.add("privileged")
+    if any(spec.get(f) for f in ("hostNetwork", "hostPID", "hostIPC")):
+        found.add("hostNamespaces")
+    if any(p.get("hostPort") for c in containers for p in c.get("ports") or ()):
+        found.add("hostPorts")
+    if any("hostPath" in v for v in spec.get("volumes") or ()):
+        found.add("hostPathVolumes")
+    if any(set(((c.get("securityContext") or {}).get("capabilities") or {}).get("add") or ()) - UPSTREAM_CAPS
+           for c in containers):
+        found.add("capabilities_baseline")
+    if any((ctx.get("appArmorProfile") or {}).get("type", "RuntimeDefault") not in ("RuntimeDefault", "Localhost")
+           for ctx in contexts):
+        found.add("appArmorProfile")
+    if any((o := ctx.get("seLinuxOptions") or {}).get("type", "") not in UPSTREAM_SELINUX_TYPES or o.get("user")
+           or o.get("role") for ctx in contexts):
+        found.add("seLinuxOptions")
+    if any((c.get("securityContext") or {}).get("procMount", "Default") != "Default" for c in containers):
+        found.add("procMount")
+    if any((ctx.get("seccompProfile") or {}).get("type") == "Unconfined" for ctx in contexts):
+        found.add("seccompProfile_baseline")
+    if {s["name"] for s in pod_ctx.get("sysctls") or ()} - UPSTREAM_SYSCTLS:
+        found.add("sysctls")
+    return found
+
+
+def container_statuses(pss: dict[str, Any], control: str) -> set[str]:
+    """The statuses a pod's `pss` (as in the JSON report) gives `control` for the pod itself and its container `c`."""
+    return {c["status"] for c in pss.get("controls", ()) if c["control"] == control and c["container"] in ("", "c")}
+
+
+def assert_upstream_verdict(case: Case, pss: dict[str, Any]) -> None:
+    """The pod's `pss` agrees with the upstream verdict on `case`: a violated control is not passed and the pod is
+    below its level; a met control is not failed, and a pod violating no baseline control is proven baseline (every
+    case's baseline controls are observable on a node, see the module docstring)."""
+    for control in case.violates:
+        found = container_statuses(pss, control)
+        assert found & {"fail", "unknown"} and "pass" not in found, (control, pss)
+        assert STRICTNESS[pss["level"]] < STRICTNESS[level_of_control(control)], (control, pss)
+    for control in case.meets:
+        found = container_statuses(pss, control)
+        assert found and "fail" not in found, (control, pss)
+    if case.meets and BASELINE not in {level_of_control(c) for c in case.violates}:
+        assert pss["level"] == BASELINE, pss
+
+
+def plant(cri: PrivateCri, case: Case) -> None:
+    """RunPodSandbox, CreateContainer and StartContainer as kubelet would for the case's pod."""
+    from cri_api.v1 import api_pb2 as pb
+
+    pod = pod_of(case, str(cri.base / "host-dir"))
+    logs = cri.base / "logs" / case.name
+    logs.mkdir(parents=True, exist_ok=True)
+    sandbox_config, containers = cri_requests(pb, pod, f"{cri.cgroup_parent}/pod{pod.metadata.uid}", str(logs))
+    sandbox = cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=sandbox_config), timeout=60).pod_sandbox_id
+    cri.pods.append(sandbox)
+    for config in containers:
+        config.image.image = CTR_IMAGE
+        config.command.extend(["/bin/sleep", "3600"])
+        created = cri.runtime.CreateContainer(pb.CreateContainerRequest(
+            pod_sandbox_id=sandbox, config=config, sandbox_config=sandbox_config), timeout=60).container_id
+        cri.runtime.StartContainer(pb.StartContainerRequest(container_id=created), timeout=60)
+
+
+@contextlib.contextmanager
+def pss_lab() -> Iterator[PrivateCri]:
+    """A private containerd with CRI running every case's pod; stopped and removed afterwards."""
+    cri = PrivateCri(lab_dir("hapss-"))
+    try:
+        cri.start()
+        (cri.base / "host-dir").mkdir()
+        for case in CASES:
+            plant(cri, case)
+        yield cri
+    finally:
+        cri.stop()
+        shutil.rmtree(cri.base, ignore_errors=True)
