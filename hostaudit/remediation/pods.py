@@ -28,15 +28,30 @@ SANDBOX = "(sandbox)"
 HOST_PATH_CHECKS = MOUNT_DESTINATION.writers  # the checks that name the host mount they found
 NON_ROOT_ID = 10000  # a uid/gid to run as when the image names none; the workload must be able to run as it
 HOST_NAMESPACE_FIELDS = {"network": "hostNetwork", "pid": "hostPID", "ipc": "hostIPC"}
-# the check whose fix answers each PSS control (hostaudit.pss)
+# the check whose fix answers each PSS control (hostaudit.pss; ids as in pod-security-admission policy/check_<id>.go)
 CONTROL_CHECKS = {
     "privileged": "container.privileged", "capabilities_baseline": "container.capabilities_added",
     "capabilities_restricted": "container.capabilities_added",
     "seccompProfile_baseline": "container.seccomp_unconfined",
-    "seccompProfile_restricted": "container.seccomp_unconfined", "appArmorProfile": "container.apparmor_unconfined",
+    "seccompProfile_restricted": "container.seccomp_unconfined",
     "procMount": "container.masked_paths_removed", "procMount_restricted": "container.masked_paths_removed",
     "allowPrivilegeEscalation": "container.no_new_privileges_unset", "runAsNonRoot": "container.runs_as_root",
     "runAsUser": "container.runs_as_root",
+}
+# controls no container check answers: a strategic-merge null deletes the field, so the pod falls back to what the
+# runtime applies when nothing is asked (an allowed value): AppArmor's default where the node has AppArmor (asking
+# for RuntimeDefault would stop the pod on a node without it), the runtime's SELinux type, no custom user or role
+UNSET_SELINUX = {"seLinuxOptions": {"user": None, "role": None, "type": None}}
+CONTROL_FIXES = {
+    "appArmorProfile": Fix({"appArmorProfile": None}, {"appArmorProfile": None}),
+    "seLinuxOptions": Fix(UNSET_SELINUX, UNSET_SELINUX),
+    "sysctls": Fix(pod_context={"sysctls": None}),
+}
+# controls a patch cannot fix from what the node knows: what to do instead
+CONTROL_NOTES = {
+    "hostPorts": "hostPorts: remove the hostPort of every container port (the node does not say which container "
+                 "declares it); a Service gives the same reach without binding the node's port",
+    "sysctls": "sysctls: the patch removes them all; add back only the safe ones the workload needs",
 }
 # runtimes that map a pod into a user namespace for hostUsers: false (KEP-127): containerd 2.0, CRI-O 1.25
 USERNS_RUNTIMES = {"containerd": (2, 0), "cri-o": (1, 25)}
@@ -89,9 +104,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fixes(controls: set[str], checks: set[str]) -> list[Fix]:
-    """The fixes a container needs: those of its failing checks and of the checks behind its failing PSS controls."""
+    """The fixes a container needs: those of its failing checks and of its failing PSS controls."""
     wanted = set(checks) | {CONTROL_CHECKS[c] for c in controls if c in CONTROL_CHECKS}
-    return [fix for fix in map(fix_for, sorted(wanted)) if fix is not None]
+    found = [fix for fix in map(fix_for, sorted(wanted)) if fix is not None]
+    return found + [CONTROL_FIXES[c] for c in sorted(controls) if c in CONTROL_FIXES]
 
 
 def _host_path_mounts(pod: dict[str, Any], findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]
@@ -134,6 +150,11 @@ def pod_patch(report: dict[str, Any], pod: dict[str, Any], findings: list[dict[s
         notes.append("the cgroup namespace has no PodSpec field: on cgroup v2 the runtime gives each container its "
                      "own; on cgroup v1 upgrade the node")
     pod_context: dict[str, Any] = {}
+    for control in sorted({c for names in controls.values() for c in names}):
+        if control in CONTROL_NOTES:
+            notes.append(CONTROL_NOTES[control])
+        if control in controls[""] and control in CONTROL_FIXES:
+            pod_context = _merge(pod_context, CONTROL_FIXES[control].pod_context)
     names = sorted((set(controls) | set(checks)) - {"", SANDBOX})
     patched = []
     mounts = _host_path_mounts(pod, findings, containers)
