@@ -38,6 +38,12 @@ CONTROL_CHECKS = {
     "allowPrivilegeEscalation": "container.no_new_privileges_unset", "runAsNonRoot": "container.runs_as_root",
     "runAsUser": "container.runs_as_root",
 }
+# control names of reports written before the upstream check ids were used (same report_version)
+EARLIER_NAMES = {
+    "host_namespaces": "hostNamespaces", "host_path_volumes": "hostPathVolumes", "proc_mount": "procMount",
+    "seccomp": "seccompProfile_baseline", "seccomp_profile": "seccompProfile_restricted", "apparmor": "appArmorProfile",
+    "privilege_escalation": "allowPrivilegeEscalation", "run_as_non_root": "runAsNonRoot",
+}
 # controls no container check answers: a strategic-merge null deletes the field, so the pod falls back to what the
 # runtime applies when nothing is asked (an allowed value): AppArmor's default where the node has AppArmor (asking
 # for RuntimeDefault would stop the pod on a node without it), the runtime's SELinux type, no custom user or role
@@ -130,7 +136,8 @@ def pod_patch(report: dict[str, Any], pod: dict[str, Any], findings: list[dict[s
     pss = pod.get("pss") if isinstance(pod.get("pss"), dict) else {}
     controls: dict[str, set[str]] = defaultdict(set)
     for control in pss.get("failing") or ():
-        controls[str(control.get("container", ""))].add(str(control.get("control")))
+        name = str(control.get("control"))
+        controls[str(control.get("container", ""))].add(EARLIER_NAMES.get(name, name))
     checks: dict[str, set[str]] = defaultdict(set)
     for finding in findings:
         checks[_container_name(containers.get(finding["subject"].get("key", ""), {}))].add(finding.get("check_id", ""))

@@ -53,3 +53,12 @@ def test_a_pod_failing_no_control_gets_no_patch(report_pods):
     """The restricted pod: its only doubts are unknown controls, which a patch cannot answer."""
     assert report_pods["restricted"]["pss"]["failing"] == [] and report_pods["restricted"]["pss"]["unknown"]
     assert pod_patches({"host": {}, "pods": [report_pods["restricted"]]}, [], {}) == []
+
+
+def test_a_report_with_the_earlier_control_names_still_gets_its_fixes():
+    """Reports of the same report_version written before the upstream ids: `seccomp` is seccompProfile_baseline."""
+    pod = {"namespace": "shop", "name": "p", "pss": {"level": "privileged", "failing": [
+        {"control": "seccomp", "level": "baseline", "status": "fail", "container": "app", "evidence": "x"}]}}
+    (document,) = pod_patches({"host": {}, "pods": [pod]}, [], {})
+    (container,) = document["patch"]["spec"]["containers"]
+    assert container["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
