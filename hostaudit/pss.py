@@ -409,6 +409,11 @@ def from_pod_spec(spec: dict[str, Any]) -> PodSecurity:
                              f"hostPath volumes: {host_paths or 'none'}"))
     containers = [c for key in ("initContainers", "containers", "ephemeralContainers")
                   for c in spec.get(key) or () if isinstance(c, dict)]
+    ports = sorted({p.get("hostPort") for c in containers for p in c.get("ports") or ()
+                    if isinstance(p, dict) and p.get("hostPort")})
+    sysctls = sorted({str(_ctx(s).get("name")) for s in pod_context.get("sysctls") or ()} - SAFE_SYSCTLS)
+    outcomes += [_control("hostPorts", Status.FAIL if ports else Status.PASS, "", f"hostPort={ports}"),
+                 _control("sysctls", Status.FAIL if sysctls else Status.PASS, "", f"unsafe sysctls: {sysctls}")]
     for ctr in containers:
         name = str(ctr.get("name", ""))
         ctx = _ctx(ctr.get("securityContext"))
@@ -439,5 +444,10 @@ def from_pod_spec(spec: dict[str, Any]) -> PodSecurity:
                      name, f"allowPrivilegeEscalation: {ctx.get('allowPrivilegeEscalation')}"),
             _control("runAsNonRoot", fail if user == 0 or non_root is not True else Status.PASS,
                      name, f"runAsNonRoot: {non_root}, runAsUser: {user}"),
+            _control("runAsUser", fail if user == 0 else Status.PASS, name, f"runAsUser: {user}"),
         ]
+        selinux = _selinux_wrong(pod_context.get("seLinuxOptions"), "spec.securityContext") + \
+            _selinux_wrong(ctx.get("seLinuxOptions"), "securityContext")
+        outcomes.append(_control("seLinuxOptions", fail if selinux else Status.PASS, name,
+                                 "; ".join(selinux) or "no custom type, user or role"))
     return level_of(outcomes)

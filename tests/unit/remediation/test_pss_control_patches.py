@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from kubernetes.client import ApiClient
 
-from hostaudit import catalog, engine, report
+from hostaudit import catalog, engine, pss, report
 from hostaudit.remediation.pods import pod_patches
 from hostaudit.serde import to_jsonable
 from tests.kube import strategic_merge
@@ -28,6 +28,10 @@ def _spec(case, pod: dict) -> dict:
     return ApiClient().sanitize_for_serialization(pod_of(case, host_dir))["spec"]
 
 
+def _baseline_failing(spec: dict) -> set[str]:
+    return {c.control for c in pss.from_pod_spec(spec).failing if c.level == "baseline"}
+
+
 def _patched(document: dict, spec: dict) -> dict:
     """The patch merged, then the hostPath volumes it lists removed, as the document tells the operator."""
     patched = strategic_merge(spec, document["patch"]["spec"])
@@ -41,8 +45,11 @@ def test_the_patch_of_a_baseline_violation_fixes_it(report_pods, case):
     pod = report_pods[case.name]
     spec = _spec(case, pod)
     assert baseline_violations(spec) == case.violates & BASELINE_CONTROLS  # the oracle agrees with the case
+    assert _baseline_failing(spec) == baseline_violations(spec)  # hostaudit judges the spec as upstream does
     (document,) = pod_patches({"host": {"cri_runtime": "containerd 1.6.20"}, "pods": [pod]}, [], {})
-    left = baseline_violations(_patched(document, spec))
+    patched = _patched(document, spec)
+    left = baseline_violations(patched)
+    assert _baseline_failing(patched) == left
     if case.violates & {"hostPorts"}:  # the node does not say which container port: a note, not a patch
         assert left == {"hostPorts"} and any(n.startswith("hostPorts:") for n in document["notes"])
     else:
