@@ -40,6 +40,8 @@ MANAGED_SOURCES = ("/io.containerd.grpc.v1.cri/", "/var/lib/kubelet/pods/", "/ru
 CRI_NODE = 2  # NamespaceMode NODE
 CRI_RUNTIME_DEFAULT, CRI_UNCONFINED, CRI_LOCALHOST = 0, 1, 2  # SecurityProfile.ProfileType
 NOT_ON_NODE = "not observable on a node: "
+MAX_EVIDENCE = 1024  # characters of one control's evidence: values come from the pod's (hostile) author
+MAX_LISTED = 64  # entries of a CRI list (capabilities, masked paths) looked at
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _check(on: _On, check_id: str) -> Status | None:
 
 
 def _listed(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
+    return [str(v)[:MAX_EVIDENCE] for v in value[:MAX_LISTED]] if isinstance(value, list) else []
 
 
 def _profile(value: Any) -> int | None:
@@ -344,7 +346,7 @@ LEVEL_OF = {control: level for control, level, _ in CONTROLS} | {"hostPorts": BA
 
 
 def _control(control: str, status: Status, container: str, evidence: str) -> ControlResult:
-    return ControlResult(control, LEVEL_OF[control], status, container, evidence)
+    return ControlResult(control, LEVEL_OF[control], status, container, evidence[:MAX_EVIDENCE])
 
 
 def pod_controls(pod: Pod) -> list[ControlResult]:

@@ -87,3 +87,14 @@ def test_control_ids_are_the_upstream_check_ids():
                 "seccompProfile_baseline", "seccompProfile_restricted", "sysctls", "allowPrivilegeEscalation",
                 "runAsNonRoot", "runAsUser", "restrictedVolumes", "windowsHostProcess", "hostProbesAndhostLifecycle"}
     assert set(pss.LEVEL_OF) == upstream
+
+
+def test_a_huge_add_list_is_bounded_in_the_evidence(snapshot):
+    """The add list is the pod author's: a thousand long names still give one bounded, failing control."""
+    (ctr,) = [c for c in snapshot.cri.containers if c.name == f"{NS}/add-sys-admin/c"]
+    context = {**ctr.cri_security_context, "capabilities": {"add_capabilities": ["X" * 5000] * 1000}}
+    (pod,) = [p for p in snapshot.cri.pods if p.name == "add-sys-admin"]
+    found = {c.control: c for c in pss.container_controls(snapshot, pod, dataclasses.replace(
+        ctr, cri_security_context=context), {})}
+    assert found["capabilities_baseline"].status is Status.FAIL
+    assert len(found["capabilities_baseline"].evidence) <= pss.MAX_EVIDENCE
