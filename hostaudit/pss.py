@@ -243,15 +243,17 @@ def proc_mount_restricted(on: _On) -> Outcome:  # policy/check_procMount_restric
 
 
 def _seccomp_default(facts: Snapshot) -> bool | None:
-    """Whether the node's kubelet sends RuntimeDefault for an unset seccompProfile (--seccomp-default, or
-    seccompDefault in its config); None when that is not known."""
-    kubelet = facts.kubelet
-    if kubelet is None:
+    """Whether the node's running kubelet sends RuntimeDefault for an unset seccompProfile (seccompDefault), as the
+    catalog's kubelet.seccomp_default_off reads it; None when that cannot be told (no kubelet, its file unusable or
+    changed since it started)."""
+    from hostaudit.checks.kubelet.settings import ROWS, setting
+
+    if facts.kubelet is None or facts.kubelet.pid is None:
         return None
-    if "seccomp-default" in kubelet.flags:
-        return kubelet.flags["seccomp-default"] in ("", "true")
-    data = kubelet.config.data if kubelet.config and kubelet.config.data else {}
-    return data.get("seccompDefault") is True if kubelet.pid else None
+    spec = next(row.spec for row in ROWS if row.id == "kubelet.seccomp_default_off")
+    value, _source, problem = setting(facts.kubelet, spec.flag, spec.path, spec.flag_default, spec.config_default)
+    off = None if problem is not None else spec.risky(value)
+    return None if off is None else not off
 
 
 def seccomp_profile_baseline(on: _On) -> Outcome:  # policy/check_seccompProfile_baseline.go

@@ -72,13 +72,24 @@ def test_explicit_unconfined_seccomp_fails_baseline_on_a_seccomp_default_kubelet
     assert unknown == {Status.UNKNOWN.value}  # a default kubelet sends Unconfined for an unset profile too
 
 
-def pods_on_kubelet(snapshot, config: dict) -> dict[str, dict]:
-    """The pods' `pss` on a node whose running kubelet reads `config`."""
+def pods_on_kubelet(snapshot, config: dict | None, error: str | None = None) -> dict[str, dict]:
+    """The pods' `pss` on a node whose running kubelet reads `config` (None: its file could not be used)."""
     from hostaudit.model import ConfigFile, KubeletFacts, Presence
 
     kubelet = KubeletFacts(4242, ("kubelet", "--config", "/k.yaml"), {"config": "/k.yaml"},
-                           ConfigFile("/k.yaml", Presence.PRESENT, data=config))
+                           ConfigFile("/k.yaml", Presence.PRESENT, error=error, data=config))
     return _pods(dataclasses.replace(snapshot, kubelet=kubelet))
+
+
+def test_a_kubelet_file_that_cannot_be_used_leaves_seccomp_unknown(snapshot):
+    """An unreadable --config says nothing about seccompDefault: Unconfined stays unknown, RuntimeDefault too."""
+    pods = pods_on_kubelet(snapshot, None, "permission denied")
+    for name, control in (("seccomp-unconfined", "seccompProfile_baseline"),
+                          ("restricted", "seccompProfile_restricted")):
+        assert {c["status"] for c in pods[name]["controls"] if c["control"] == control} == {"unknown"}
+    without = pods_on_kubelet(snapshot, {})  # seccompDefault off: RuntimeDefault on the wire was asked for
+    assert {c["status"] for c in without["restricted"]["controls"] if c["control"] == "seccompProfile_restricted"} \
+        == {"pass"}
 
 
 def test_control_ids_are_the_upstream_check_ids():
