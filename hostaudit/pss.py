@@ -320,7 +320,8 @@ def restricted_volumes(on: _On) -> Outcome:  # policy/check_restrictedVolumes.go
 
 
 def windows_host_process(on: _On) -> Outcome:  # policy/check_windowsHostProcess.go
-    return Status.NOT_APPLICABLE, "a Linux node runs no Windows HostProcess container"
+    return Status.NOT_APPLICABLE, "a Linux node runs no Windows HostProcess container (and the API admits one only " \
+                                  "with hostNetwork, which hostNamespaces judges)"
 
 
 def host_probes_and_host_lifecycle(on: _On) -> Outcome:  # policy/check_hostProbesAndhostLifecycle.go
