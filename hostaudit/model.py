@@ -303,6 +303,9 @@ class Container:
     hooks: tuple[str, ...] = ()  # OCI hook programs (prestart, createRuntime...) by path
     owner: str = ""  # the user whose engine runs the container ("root"; a user name for a rootless engine)
     owner_uid: int | None = None  # that user's uid on the host; None when not known
+    # the container's linux.security_context as kubelet sent it to the CRI runtime (snake_case keys, as the runtime's
+    # verbose info holds it); None when the container was not read through CRI
+    cri_security_context: dict[str, Any] | None = None
 
     @property
     def rootless(self) -> bool:
@@ -342,6 +345,9 @@ class Pod:
     # limits of the pod's cgroup as the kernel holds them: pids, memory (bytes), cpu_quota (us per period); a key is
     # missing when its file could not be read, and None means unlimited ("max")
     cgroup_limits: dict[str, int | None] = field(default_factory=dict)
+    # from the sandbox's CRI config: host ports of its port mappings and its sysctls; None when not read through CRI
+    host_ports: tuple[int, ...] | None = None
+    sysctls: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

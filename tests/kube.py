@@ -37,12 +37,15 @@ def pod_spec_of(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def strategic_merge(target: Any, patch: Any, field: str = "") -> Any:
-    """`patch` merged into a copy of `target`: maps recursively, keyed lists by their merge key (with
-    `$patch: delete` removing an item), other values replaced."""
+    """`patch` merged into a copy of `target`: maps recursively (a null deleting the key), keyed lists by their
+    merge key (with `$patch: delete` removing an item), other values replaced."""
     if isinstance(target, dict) and isinstance(patch, dict):
         merged = copy.deepcopy(target)
         for key, value in patch.items():
-            merged[key] = strategic_merge(merged.get(key), value, key) if key in merged else _plain(value)
+            if value is None:  # a null deletes the field
+                merged.pop(key, None)
+            else:
+                merged[key] = strategic_merge(merged.get(key), value, key) if key in merged else _plain(value)
         return merged
     if isinstance(target, list) and isinstance(patch, list) and field in MERGE_KEYS:
         key = MERGE_KEYS[field]
@@ -62,8 +65,8 @@ def strategic_merge(target: Any, patch: Any, field: str = "") -> Any:
 
 def _plain(value: Any) -> Any:
     """A patch value as it lands in the object (directives dropped)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "$patch"}
+    if isinstance(value, dict):  # a null for a field the object lacks has nothing to delete
+        return {k: _plain(v) for k, v in value.items() if k != "$patch" and v is not None}
     if isinstance(value, list):
         return [_plain(v) for v in value if not (isinstance(v, dict) and v.get("$patch") == "delete")]
     return copy.deepcopy(value)

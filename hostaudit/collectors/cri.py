@@ -115,6 +115,17 @@ def _pid(info: dict[str, Any], running: bool) -> int | None:
     return None
 
 
+def _linux(info: dict[str, Any]) -> dict[str, Any]:
+    """The `linux` part of the CRI config kubelet sent (sandbox or container), {} when the runtime gave none."""
+    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    return config.get("linux") if isinstance(config.get("linux"), dict) else {}
+
+
+def _security_context(info: dict[str, Any]) -> dict[str, Any]:
+    context = _linux(info).get("security_context")
+    return context if isinstance(context, dict) else {}
+
+
 def _from_status(status: Any, info: dict[str, Any], state: str, running: bool, pod: PodRef, labels: dict[str, str]
                  ) -> Container:
     spec = info.get("runtimeSpec")
@@ -122,7 +133,15 @@ def _from_status(status: Any, info: dict[str, Any], state: str, running: bool, p
     name = f"{pod.namespace}/{pod.name}/{pod.container_name or '(sandbox)'}"
     image = getattr(status, "image", None)
     return replace(container, key=f"k8s:{name}", name=name, pod=pod, labels=labels,
-                   image=(image.image[:MAX_VALUE] if image is not None and image.image else container.image))
+                   image=(image.image[:MAX_VALUE] if image is not None and image.image else container.image),
+                   cri_security_context=_security_context(info) if isinstance(info.get("config"), dict) else None)
+
+
+def _host_ports(config: dict[str, Any]) -> tuple[int, ...]:
+    """The non-zero host ports of a sandbox config's port mappings (at most MAX_ITEMS)."""
+    mappings = config.get("port_mappings") if isinstance(config.get("port_mappings"), list) else []
+    ports = (m.get("host_port") for m in mappings[:MAX_ITEMS] if isinstance(m, dict))
+    return tuple(p for p in ports if isinstance(p, int) and not isinstance(p, bool) and p != 0)
 
 
 def init_containers(timeline: list[tuple[str, str, int, int]]) -> tuple[str, ...]:
@@ -198,8 +217,8 @@ def _sandbox(response: Any) -> tuple[int, Container, Pod]:
     options = status.linux.namespaces.options
     kind, owner, owner_source = owner_of(ref.name, labels, annotations)
     config = info.get("config") if isinstance(info.get("config"), dict) else {}
-    linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
-    context = linux.get("security_context") if isinstance(linux.get("security_context"), dict) else {}
+    linux, context = _linux(info), _security_context(info)
+    sysctls = linux.get("sysctls") if isinstance(linux.get("sysctls"), dict) else {}
     parent = linux.get("cgroup_parent") if isinstance(linux.get("cgroup_parent"), str) else ""
     pod = Pod(
         namespace=ref.namespace, name=ref.name, sandbox_id=status.id, sandbox_key=None, containers=(),
@@ -207,7 +226,8 @@ def _sandbox(response: Any) -> tuple[int, Container, Pod]:
                                                 ("ipc", options.ipc)) if mode == NODE),
         containerd_namespace="k8s.io", uid=meta.uid[:MAX_VALUE], state=state, owner_kind=kind,
         owner_name=owner, owner_source=owner_source, security_context=context, cgroup_parent=parent[:MAX_VALUE],
-        cgroup_limits=limits(parent) if parent else {})
+        cgroup_limits=limits(parent) if parent else {},
+        host_ports=_host_ports(config) if config else None, sysctls=_bounded(sysctls) if config else None)
     return status.created_at, _from_status(status, info, state, status.state == 0, ref, labels), pod
 
 

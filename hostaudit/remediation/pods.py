@@ -28,13 +28,36 @@ SANDBOX = "(sandbox)"
 HOST_PATH_CHECKS = MOUNT_DESTINATION.writers  # the checks that name the host mount they found
 NON_ROOT_ID = 10000  # a uid/gid to run as when the image names none; the workload must be able to run as it
 HOST_NAMESPACE_FIELDS = {"network": "hostNetwork", "pid": "hostPID", "ipc": "hostIPC"}
-# the check whose fix answers each PSS control (hostaudit.pss)
+# the check whose fix answers each PSS control (hostaudit.pss; ids as in pod-security-admission policy/check_<id>.go)
 CONTROL_CHECKS = {
     "privileged": "container.privileged", "capabilities_baseline": "container.capabilities_added",
-    "capabilities_restricted": "container.capabilities_added", "seccomp": "container.seccomp_unconfined",
-    "seccomp_profile": "container.seccomp_unconfined", "apparmor": "container.apparmor_unconfined",
-    "proc_mount": "container.masked_paths_removed", "privilege_escalation": "container.no_new_privileges_unset",
-    "run_as_non_root": "container.runs_as_root",
+    "capabilities_restricted": "container.capabilities_added",
+    "seccompProfile_baseline": "container.seccomp_unconfined",
+    "seccompProfile_restricted": "container.seccomp_unconfined",
+    "procMount": "container.masked_paths_removed", "procMount_restricted": "container.masked_paths_removed",
+    "allowPrivilegeEscalation": "container.no_new_privileges_unset", "runAsNonRoot": "container.runs_as_root",
+    "runAsUser": "container.runs_as_root",
+}
+# control names of reports written before the upstream check ids were used (same report_version)
+EARLIER_NAMES = {
+    "host_namespaces": "hostNamespaces", "host_path_volumes": "hostPathVolumes", "proc_mount": "procMount",
+    "seccomp": "seccompProfile_baseline", "seccomp_profile": "seccompProfile_restricted", "apparmor": "appArmorProfile",
+    "privilege_escalation": "allowPrivilegeEscalation", "run_as_non_root": "runAsNonRoot",
+}
+# controls no container check answers: a strategic-merge null deletes the field, so the pod falls back to what the
+# runtime applies when nothing is asked (an allowed value): AppArmor's default where the node has AppArmor (asking
+# for RuntimeDefault would stop the pod on a node without it), the runtime's SELinux type, no custom user or role
+UNSET_SELINUX = {"seLinuxOptions": {"user": None, "role": None, "type": None}}
+CONTROL_FIXES = {
+    "appArmorProfile": Fix({"appArmorProfile": None}, {"appArmorProfile": None}),
+    "seLinuxOptions": Fix(UNSET_SELINUX, UNSET_SELINUX),
+    "sysctls": Fix(pod_context={"sysctls": None}),
+}
+# controls a patch cannot fix from what the node knows: what to do instead
+CONTROL_NOTES = {
+    "hostPorts": "hostPorts: remove the hostPort of every container port (the node does not say which container "
+                 "declares it); a Service gives the same reach without binding the node's port",
+    "sysctls": "sysctls: the patch removes them all; add back only the safe ones the workload needs",
 }
 # runtimes that map a pod into a user namespace for hostUsers: false (KEP-127): containerd 2.0, CRI-O 1.25
 USERNS_RUNTIMES = {"containerd": (2, 0), "cri-o": (1, 25)}
@@ -87,9 +110,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fixes(controls: set[str], checks: set[str]) -> list[Fix]:
-    """The fixes a container needs: those of its failing checks and of the checks behind its failing PSS controls."""
+    """The fixes a container needs: those of its failing checks and of its failing PSS controls."""
     wanted = set(checks) | {CONTROL_CHECKS[c] for c in controls if c in CONTROL_CHECKS}
-    return [fix for fix in map(fix_for, sorted(wanted)) if fix is not None]
+    found = [fix for fix in map(fix_for, sorted(wanted)) if fix is not None]
+    return found + [CONTROL_FIXES[c] for c in sorted(controls) if c in CONTROL_FIXES]
 
 
 def _host_path_mounts(pod: dict[str, Any], findings: list[dict[str, Any]], containers: dict[str, dict[str, Any]]
@@ -112,7 +136,8 @@ def pod_patch(report: dict[str, Any], pod: dict[str, Any], findings: list[dict[s
     pss = pod.get("pss") if isinstance(pod.get("pss"), dict) else {}
     controls: dict[str, set[str]] = defaultdict(set)
     for control in pss.get("failing") or ():
-        controls[str(control.get("container", ""))].add(str(control.get("control")))
+        name = str(control.get("control"))
+        controls[str(control.get("container", ""))].add(EARLIER_NAMES.get(name, name))
     checks: dict[str, set[str]] = defaultdict(set)
     for finding in findings:
         checks[_container_name(containers.get(finding["subject"].get("key", ""), {}))].add(finding.get("check_id", ""))
@@ -132,6 +157,11 @@ def pod_patch(report: dict[str, Any], pod: dict[str, Any], findings: list[dict[s
         notes.append("the cgroup namespace has no PodSpec field: on cgroup v2 the runtime gives each container its "
                      "own; on cgroup v1 upgrade the node")
     pod_context: dict[str, Any] = {}
+    for control in sorted({c for names in controls.values() for c in names}):
+        if control in CONTROL_NOTES:
+            notes.append(CONTROL_NOTES[control])
+        if control in controls[""] and control in CONTROL_FIXES:
+            pod_context = _merge(pod_context, CONTROL_FIXES[control].pod_context)
     names = sorted((set(controls) | set(checks)) - {"", SANDBOX})
     patched = []
     mounts = _host_path_mounts(pod, findings, containers)

@@ -104,8 +104,12 @@ def document(report: Report) -> dict[str, Any]:
         run_properties["pods"] = [
             {"namespace": p.namespace, "name": p.name, "uid": p.uid, "owner": f"{p.owner_kind}/{p.owner_name}"
              if p.owner_kind else None, "podSecurityLevel": p.pss.level,
+             "unprovenLevel": p.pss.unproven,
              "failingControls": [describe(c) for c in p.pss.failing],
-             "unknownControls": [describe(c) for c in p.pss.unknown]} for p in report.pods]
+             "unknownControls": [describe(c) for c in p.pss.unknown],
+             "controls": [{"control": c.control, "level": c.level, "status": c.status.value,
+                           "container": c.container, "evidence": c.evidence} for c in p.pss.controls]}
+            for p in report.pods]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

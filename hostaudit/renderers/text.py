@@ -37,15 +37,20 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
                       + Text("; ".join(clean(p.technique) for p in verdict.paths if p.kind == "direct")))
     if report.pods:
         below = [p for p in report.pods if p.pss.level == "privileged"]
-        console.print(Text(f"{len(below)} of {len(report.pods)} pods below the Pod Security Standards baseline",
-                           style="bold red" if below else "bold green"))
+        unproven = len([p for p in below if p.pss.unproven])
+        doubt = f" ({unproven} of them only not proven: controls unknown)" if unproven else ""
+        console.print(Text(f"{len(below)} of {len(report.pods)} pods not proven at the Pod Security Standards "
+                           f"baseline{doubt}", style="bold red" if below else "bold green"))
         for pod in report.pods:
             owner = f" ({clean(pod.owner_kind)} {clean(pod.owner_name)})" if pod.owner_kind else ""
             failing = "; ".join(clean(describe(c)) for c in pod.pss.failing[:6])
             more = f" (+{len(pod.pss.failing) - 6} more)" if len(pod.pss.failing) > 6 else ""
             console.print(Text(f"  {clean(pod.namespace)}/{clean(pod.name)}{owner}: ", style="bold")
                           + Text(pod.pss.level, style=PSS_STYLE[pod.pss.level])
-                          + Text(f" — fails {failing}{more}" if failing else ""))
+                          + Text(f" — fails {failing}{more}" if failing else "")
+                          + Text(f" — {pod.pss.unproven} unproven: " + "; ".join(
+                              clean(describe(c)) for c in pod.pss.unknown if c.level == pod.pss.unproven)[:400]
+                                 if pod.pss.unproven else ""))
     counts = report.counts()
     line = Text("failing: ")
     for severity, count in counts.items():

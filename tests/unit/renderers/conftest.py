@@ -92,15 +92,19 @@ def sample_report() -> Report:
         ContainerSummary(SANDBOX.key, SANDBOX.name, "containerd", "running", "", "shop/risky"),
         ContainerSummary(LOCKED.key, LOCKED.name, "containerd", "running", "", "shop/locked"),
     )
+    risky_failing = (ControlResult("hostNamespaces", BASELINE, Status.FAIL, "",
+                                   "sandbox shares the host's pid namespace"),
+                     ControlResult("hostPathVolumes", BASELINE, Status.FAIL, "app",
+                                   f"hostPath volumes: /{HOSTILE_NAME}"))
+    locked_unknown = (ControlResult("runAsNonRoot", RESTRICTED, Status.UNKNOWN, "web",
+                                    "not observable on a node: runAsNonRoot is enforced by kubelet"),)
+    locked_pass = ControlResult("capabilities_baseline", BASELINE, Status.PASS, "web",
+                                "securityContext.capabilities.add=[]")
     pods = (
         PodSummary("shop", "risky", "6f1c0a52-0000-4000-8000-000000000001", "ready", "Deployment", "risky", ("pid",),
-                   (APP.key,), PodSecurity("privileged", (
-                       ControlResult("host_namespaces", BASELINE, Status.FAIL, "", "sandbox pid namespace: host"),
-                       ControlResult("capabilities_baseline", BASELINE, Status.FAIL, "app",
-                                     f"host paths: /{HOSTILE_NAME}")), ())),
+                   (APP.key,), PodSecurity("privileged", risky_failing, (), risky_failing)),
         PodSummary("shop", "locked", "6f1c0a52-0000-4000-8000-000000000002", "ready", "", "", (), (LOCKED.key,),
-                   PodSecurity("baseline", (), (ControlResult("seccomp_profile", RESTRICTED, Status.UNKNOWN, "web",
-                                                              "container.seccomp_unconfined: unknown"),))),
+                   PodSecurity("baseline", (), locked_unknown, (locked_pass, *locked_unknown), RESTRICTED)),
     )
     return Report(
         report_version=2, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",

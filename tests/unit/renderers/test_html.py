@@ -136,5 +136,7 @@ def test_a_hundred_containers_fit_in_one_megabyte():
 def test_pods_table_shows_level_and_controls(rendered):
     section = rendered.split('<section id="pods">', 1)[1].split("</section>", 1)[0]
     assert '<span class="badge pss-privileged">privileged</span>' in section
-    assert "fail: host_namespaces (pod): sandbox pid namespace: host" in section
+    assert "fail: hostNamespaces (pod): sandbox shares the host&#39;s pid namespace" in section
+    assert "restricted unproven" in section  # every control, pass ones too, per pod
+    assert "<td><code>capabilities_baseline</code></td><td>baseline</td><td>web</td><td>pass</td>" in section
     assert "&lt;script&gt;" in section and "<script>" not in section  # a hostile host path stays text

@@ -76,9 +76,9 @@ def test_pods_and_their_level_validate(sample, validator):
     document = json.loads(json_renderer.render(sample))
     pods = {p["name"]: p for p in document["pods"]}
     assert pods["risky"]["pss"]["level"] == "privileged"
-    assert pods["risky"]["pss"]["failing"][0] == {"control": "host_namespaces", "level": "baseline",
+    assert pods["risky"]["pss"]["failing"][0] == {"control": "hostNamespaces", "level": "baseline",
                                                   "status": "fail", "container": "",
-                                                  "evidence": "sandbox pid namespace: host"}
+                                                  "evidence": "sandbox shares the host's pid namespace"}
     document["pods"][0]["pss"]["level"] = "mostly-fine"
     assert errors(validator, document)
 

@@ -58,5 +58,5 @@ def test_a_pod_below_the_baseline_fails_its_pod_security_case(sample):
     suites = parse(junit.render(sample)).findall("testsuite")
     suite = next(s for s in suites if s.get("name") == "pod_security.baseline")
     outcomes = {case.get("name"): case.find("failure") for case in suite.findall("testcase")}
-    assert outcomes["shop/risky"] is not None and "host_namespaces (pod)" in outcomes["shop/risky"].text
+    assert outcomes["shop/risky"] is not None and "hostNamespaces (pod)" in outcomes["shop/risky"].text
     assert outcomes["shop/locked (baseline)"] is None

@@ -102,4 +102,8 @@ def test_pod_security_level_rides_on_pod_results_and_the_run(sample):
                 and "podSecurityLevel" in r["properties"]]
     pods = {p["name"]: p for p in run["properties"]["pods"]}
     assert pods["risky"]["owner"] == "Deployment/risky" and pods["locked"]["podSecurityLevel"] == "baseline"
-    assert pods["locked"]["unknownControls"] == ["seccomp_profile (web): container.seccomp_unconfined: unknown"]
+    assert pods["locked"]["unknownControls"] == [
+        "runAsNonRoot (web): not observable on a node: runAsNonRoot is enforced by kubelet"]
+    assert pods["locked"]["unprovenLevel"] == "restricted"
+    assert {(c["control"], c["status"]) for c in pods["locked"]["controls"]} == {
+        ("capabilities_baseline", "pass"), ("runAsNonRoot", "unknown")}

@@ -31,6 +31,7 @@ def test_a_pods_containers_are_listed_together(sample):
 
 def test_pods_show_their_pod_security_level_and_failing_controls(sample):
     out = text.render(sample)
-    assert "1 of 2 pods below the Pod Security Standards baseline" in out
-    assert "shop/risky (Deployment risky): privileged — fails host_namespaces (pod)" in out
+    assert "1 of 2 pods not proven at the Pod Security Standards baseline" in out
+    assert "shop/locked: baseline — restricted unproven: runAsNonRoot (web): not observable on a node" in out
+    assert "shop/risky (Deployment risky): privileged — fails hostNamespaces (pod)" in out
     assert "shop/locked: baseline" in out
