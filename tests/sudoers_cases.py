@@ -44,6 +44,7 @@ class Case:
     main: str
     dropins: dict[str, str] = dataclasses.field(default_factory=dict)
     exact: bool = True  # False where the reader errs toward a grant by design
+    modes: dict[str, int] = dataclasses.field(default_factory=dict)  # of files under sudoers.d; default 0440
 
 
 HEADER = "Defaults !fqdn\nroot ALL=(ALL:ALL) ALL\n"
@@ -80,6 +81,8 @@ RECORDED: dict[str, tuple[Case, set[str]]] = {
     "continued user list": (Case(HEADER + "bob, \\\n  carol ALL = /usr/sbin/dockerd\n"), {"bob", "carol"}),
     "another run-as user": (Case(HEADER + "alice ALL=(www-data) /usr/bin/docker\n"), set()),
     "negated command only": (Case(HEADER + "bob ALL = !/usr/bin/docker, /usr/bin/id\n"), set()),
+    "a file others may write": (Case(HEADER + "@includedir /etc/sudoers.d\n", {"open": "alice ALL=ALL\n"},
+                                     modes={"open": 0o442}), set()),
     "a file sudoers does not include": (Case(HEADER, {"docker": "alice ALL=ALL\n"}), set()),
 }
 
@@ -91,7 +94,7 @@ def plant(root: Path, case: Case, values: dict[str, str]) -> None:
         target = root / "etc" / name.format(**values)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text.format(**values))
-        target.chmod(0o440)
+        target.chmod(case.modes.get(name.removeprefix("sudoers.d/"), 0o440))
     (root / "etc/passwd").write_text(PASSWD)
     (root / "etc/group").write_text(GROUP)
 

@@ -12,11 +12,13 @@ runs a copy of the binary). tests/engine/test_sudoers_oracle.py holds the reader
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass, field
 
-from hostaudit.collectors._fs import host_listdir, read_text
+from hostaudit.collectors._fs import host_listdir, host_path, read_text
 from hostaudit.model import Presence, SudoGrant
 
 SUDOERS = "/etc/sudoers"
@@ -122,6 +124,8 @@ class _Sources:
         if depth > MAX_DEPTH or self.files > MAX_FILES:
             self.unreadable.append(f"{path}: included more than {MAX_DEPTH} deep or past {MAX_FILES} files")
             return
+        if _ignored_by_sudo(path):
+            return
         found = read_text(path)
         if found.presence is Presence.UNREADABLE:
             self.unreadable.append(path)
@@ -151,6 +155,16 @@ class _Sources:
         for name in names:
             if "." not in name and not name.endswith("~"):
                 self.read(f"{directory.rstrip('/')}/{name}", depth)
+
+
+def _ignored_by_sudo(path: str) -> bool:
+    """Whether sudo skips the file: not owned by root, writable by others, or by a group other than root's."""
+    try:
+        status = os.stat(host_path(path))
+    except OSError:
+        return False  # read_text tells absent from unreadable
+    return bool(status.st_uid != 0 or status.st_mode & stat.S_IWOTH
+                or (status.st_mode & stat.S_IWGRP and status.st_gid != 0))
 
 
 def _expand(items: list[str], kind: str, aliases: dict[tuple[str, str], list[str]], depth: int = 0,

@@ -44,7 +44,7 @@ mount --bind "$1/etc/sudoers" /etc/sudoers
 mount --bind "$1/etc/sudoers.d" /etc/sudoers.d
 mount --bind "$1/etc/passwd" /etc/passwd
 mount --bind "$1/etc/group" /etc/group
-visudo -c >&2 || exit 3
+visudo -c -f /etc/sudoers >&2 || exit 3  # -f: the syntax; sudo itself judges owners and modes
 set +e
 shift
 for user in %s; do
