@@ -2,9 +2,11 @@
 checked by `visudo -c -f`), the users sudo lets run docker or dockerd as root (`sudo -l -U USER -u root CMD`, or with
 the docker group, `-g docker`) compared with the users the audit names.
 
-sudo reads only /etc/sudoers, /etc/passwd and /etc/group, so each file is shown to it in a private mount namespace
-(`unshare --mount`) where the generated files are bind-mounted over those paths: nothing on the host is changed, and
-no other test's users or sudoers rules can change the answer. The audit reads the same files through `--host-root`.
+sudo reads /etc/sudoers, /etc/passwd and /etc/group, so each file is shown to it in a private mount namespace
+(`unshare --mount`) with an overlay on /etc whose upper layer holds the generated files (its sudoers.d opaque): nothing
+on the host is changed, and no other test's users or sudoers rules can change the answer. (Files bind-mounted over
+/etc/passwd vanished from view whenever another test's `useradd` renamed a new passwd over the old one.) The audit
+reads the same files through `--host-root`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import base64
 import hashlib
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -40,16 +43,15 @@ INVOCATIONS = (
 )
 ORACLE = """\
 set -e
-mount --bind "$1/etc/sudoers" /etc/sudoers
-mount --bind "$1/etc/sudoers.d" /etc/sudoers.d
-mount --bind "$1/etc/passwd" /etc/passwd
-mount --bind "$1/etc/group" /etc/group
+mount -t overlay hostaudit-sudoers -o "lowerdir=$1/etc:/etc" /etc
 visudo -c -f /etc/sudoers >&2 || exit 3  # -f: the syntax; sudo itself judges owners and modes
 set +e
 shift
 for user in %s; do
   for args in "$@"; do
-    sudo -n -l -U "$user" $args >/dev/null 2>&1 && echo "$user"
+    if said=$(sudo -n -l -U "$user" $args 2>&1 >/dev/null); then echo "$user"; elif [ -n "$said" ]; then
+      printf '%%s\n' "$said" | sed "s|^|# $user $args: |"
+    fi
   done
 done
 exit 0
@@ -138,11 +140,18 @@ def root_dir() -> Iterator[Path]:
 def sudo_says(root: Path, case: Case) -> set[str]:
     """The users sudo lets run docker, dockerd or ALL as root (or with the docker group), once `visudo -c` has
     accepted the files."""
+    os.setxattr(root / "etc/sudoers.d", "trusted.overlay.opaque", b"y")  # the host's drop-ins stay hidden
     answer = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", ORACLE % " ".join(USERS),
                              "oracle", str(root), *(" ".join(i) for i in INVOCATIONS)],
                             capture_output=True, text=True, timeout=120)
     assert answer.returncode == 0, f"visudo refused the generated files:\n{case}\n{answer.stderr}"
-    return set(answer.stdout.split())
+    lines = answer.stdout.splitlines()
+    # a refusal is silent, or "command not found" for a path that does not exist, and sudo warns of each file it
+    # skips for its mode: anything else is trouble
+    complaints = [line for line in lines if line.startswith("#") and not re.search(
+        r"(: command not found| is world writable| is owned by uid \d+, should be 0| is group writable)$", line)]
+    assert not complaints, f"sudo could not answer:\n{case}\n" + "\n".join(complaints)
+    return {line for line in lines if not line.startswith("#")}
 
 
 HOST = socket.gethostname().split(".")[0]
