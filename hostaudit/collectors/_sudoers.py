@@ -217,7 +217,10 @@ def _is_docker(command: str) -> bool:
     """Whether a command (not negated, aliases expanded) can run docker or dockerd."""
     if command == "ALL":
         return True
-    path = _word(_split(command, " \t")[0])
+    words = _split(command, " \t")
+    if not words:
+        return False
+    path = _word(words[0])
     if path.startswith("^"):  # sudo 1.9.10 regular expression
         try:
             return any(re.search(path, f"{d}/{n}") for d in BIN_DIRS for n in DOCKER_COMMANDS)
