@@ -384,7 +384,7 @@ def parser() -> argparse.ArgumentParser:
     auditing.add_argument("--fail-on-new", choices=SEVERITIES, metavar="SEVERITY", help="Exit 1 when a failure "
                           "that is new since --baseline reaches this severity.")
     auditing.add_argument("--prometheus", type=_path, metavar="PATH", help="Also write a node_exporter textfile here "
-                          "(mode 0600).")
+                          "(mode 0644: counts only, for a node_exporter running as its own user).")
     auditing.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file (TOML; default: "
                           "./hostaudit.toml or /etc/hostaudit/waivers.toml when present). Read only when root owns "
                           "it and every directory above it and nobody else can write them.")

@@ -84,9 +84,10 @@ def _facts(ctx: CollectContext, binaries: Future[dict[str, str]]) -> HostFacts:
     signature = read_text("/proc/version_signature").text
     passwd, group = read_text("/etc/passwd").text or "", read_text("/etc/group").text or ""
     agents = sorted({p.name for p in ctx.processes_named(*AGENTS) if p.name in AGENTS})
-    sudo_grants, sudoers_unreadable = read_sudoers()
+    hostname = _hostname()
+    sudo_grants, sudoers_unreadable = read_sudoers(passwd, group, hostname)
     return HostFacts(
-        hostname=_hostname(),
+        hostname=hostname,
         kernel_release=uname.release,
         kernel_version=uname.version,
         version_signature=signature.strip() if signature else None,

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 
 from hostaudit.report import Report
 
-FORMATS = ("text", "json", "html", "sarif", "junit", "csv", "prometheus")
-
 
 def render(report: Report, fmt: str, **options: object) -> str:
     return importlib.import_module(f"hostaudit.renderers.{fmt}").render(report, **options)

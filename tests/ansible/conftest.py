@@ -15,7 +15,7 @@ import yaml
 
 ROLE = Path(__file__).resolve().parents[2] / "ansible" / "roles" / "container_hardening"
 needs_ansible = pytest.mark.skipif(shutil.which("ansible-playbook") is None,
-                                   reason="ansible-playbook is not installed (pip install ansible)")
+                                   reason="ansible-playbook is not installed (pip install ansible-core)")
 needs_engine = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("dockerd", "docker", "busybox")),
     reason="the real engine (docker.io, busybox-static) is not installed")

@@ -7,10 +7,12 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +58,19 @@ def test_prometheus_file_beside_the_report(tmp_path):
     if shutil.which("promtool"):
         check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_help_and_readme_state_the_mode_the_prometheus_file_gets(tmp_path):
+    """The mode `--help` and the README give the textfile is the one the kernel reports for the written file."""
+    prom = tmp_path / "hostaudit.prom"
+    audit("--prometheus", str(prom))
+    written = f"{mode(prom):04o}"
+    helped = " ".join(run_hostaudit("audit", "--help").stdout.split())
+    assert re.search(r"--prometheus PATH Also write a node_exporter textfile here \(mode (\d+)", helped)[1] == written
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    stated = re.findall(r"`--prometheus FILE` \| also write a node_exporter textfile, mode (\d+)"
+                        r"|--prometheus` textfile is the one exception:[^.]*?written (\d+)", " ".join(readme.split()))
+    assert sorted(m for pair in stated for m in pair if m) == [written, written]
 
 
 def test_baseline_marks_new_failures_and_fail_on_new(tmp_path):

@@ -1,11 +1,13 @@
 """The sudoers reader behind host.sudo_docker_allowed: which rules give docker, dockerd or ALL as root."""
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hostaudit.collectors import _sudoers
 from hostaudit.collectors._sudoers import parse_sudoers, read_sudoers
 from hostaudit.model import SudoGrant
+from tests.sudoers_cases import RECORDED, audit_says, plant
 
 SUDOERS = """\
 # comment naming /usr/bin/docker
@@ -51,7 +53,7 @@ def test_runas_another_user_and_negated_commands_are_not_grants():
 
 
 def test_read_sudoers_skips_ignored_names_and_reports_unreadable_files(tmp_path, monkeypatch):
-    (tmp_path / "sudoers").write_text("frank ALL=(ALL) ALL\n")
+    (tmp_path / "sudoers").write_text("frank ALL=(ALL) ALL\n@includedir sudoers.d\n")  # relative to its file
     included = tmp_path / "sudoers.d"
     included.mkdir()
     (included / "docker").write_text("gina ALL=/usr/bin/docker\n")
@@ -59,15 +61,25 @@ def test_read_sudoers_skips_ignored_names_and_reports_unreadable_files(tmp_path,
     (included / "docker~").write_text("ivan ALL=ALL\n")  # and editor backups
     (included / "broken").mkdir()  # cannot be read as a file
     monkeypatch.setattr(_sudoers, "SUDOERS", str(tmp_path / "sudoers"))
-    monkeypatch.setattr(_sudoers, "SUDOERS_DIR", str(included))
-    grants, unreadable = read_sudoers()
+    grants, unreadable = read_sudoers("", "", "vm")
     assert {(g.principal, g.command) for g in grants} == {("frank", "ALL"), ("gina", "/usr/bin/docker")}
     assert grants[1] == SudoGrant("gina", "/usr/bin/docker", f"{included}/docker:1")
     assert unreadable == (f"{included}/broken",)
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab %!,=:()\\#\n/ALLdockerrootNOPASSWD_")), max_size=300))
+@given(st.lists(st.sampled_from([*'ab %!,=:()\\#\n/"^$*[?\tALLdockerrootNOPASSWD_', "User_Alias A = ", "Cmnd_Alias C=",
+                                  "Runas_Alias R=", "(#0)", "%#1", "bob ALL=", "sha256:x ", "\\\n"]),
+                max_size=120).map("".join))
+@example('bob ALL=""')  # a command that is only quotes
 def test_never_raises_and_never_names_root(text):
     for grant in parse_sudoers(text, "fuzz"):
         assert grant.principal not in ("root", "#0")
         assert not grant.principal.startswith("!")
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_the_users_sudo_itself_lets_run_docker_as_root(tmp_path, name):
+    """Each row's answer is sudo's (recorded; tests/engine/test_sudoers_oracle.py asks sudo again)."""
+    case, expected = RECORDED[name]
+    plant(tmp_path, case, {"host": "labhost", "sha224": "sha224:" + "0" * 56, "sha512": "sha512:" + "0" * 128})
+    assert audit_says(tmp_path, "labhost") == expected
