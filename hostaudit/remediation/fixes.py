@@ -49,6 +49,17 @@ FIXES: dict[str, Fix] = {
     "container.rootfs_writable": Fix({"readOnlyRootFilesystem": True}),
     "container.no_memory_limit": Fix(),
     "container.no_pids_limit": Fix(),
+    "container.no_cpu_limit": Fix(),  # resources are the owner's to size, never guessed
+    "container.device_cgroup_allow_all": Fix({"privileged": False}),
+    # a writable /sys, /proc/sys or cgroupfs comes from privileged or an unmasked /proc (a hostPath of them is
+    # container.sensitive_mount's, whose volumes the patch deletes)
+    "container.sysfs_writable": Fix({"privileged": False, "procMount": "Default"}),
+    "container.proc_sys_writable": Fix({"privileged": False, "procMount": "Default"}),
+    "container.cgroupfs_writable": Fix({"privileged": False, "procMount": "Default"}),
+    "container.net_raw_on_shared_network": Fix({"capabilities": NO_CAPABILITIES}),
+    "container.ptrace_host_pid": Fix({"capabilities": NO_CAPABILITIES}, pod_spec={"hostPID": False}),
+    "container.seccomp_allows_dangerous_syscalls": Fix({"seccompProfile": {"type": "RuntimeDefault"}},
+                                                       {"seccompProfile": {"type": "RuntimeDefault"}}),
 }
 
 

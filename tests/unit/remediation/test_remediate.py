@@ -250,3 +250,16 @@ def test_report_paths_enter_the_playbook_as_unsafe_and_templates_are_refused_alo
     comments = [line for line in done.playbook.splitlines() if line.startswith("#   ")]
     assert [c.split(":")[0] for c in comments] == [f"#   {r.split(':')[0]}" for r in done.refused]
     assert any("not normalised" in r for r in done.refused) and any("template" in r for r in done.refused)
+
+
+def test_ansible_reads_the_playbook_s_own_values_with_their_types():
+    """Ansible itself (its YAML loader, the playbook's real consumer) types the vars: a socket's mode stays the
+    string '0660'. Tagged `!unsafe` it became the integer 432 and the role chmod'ed the socket 0420."""
+    loader = pytest.importorskip("ansible.parsing.yaml.loader")
+    report = {"host": {}, "findings": [{"check_id": "files.docker_sock_permissive_mode", "status": "fail",
+                                        "subject": {"key": "file:/run/d.sock", "kind": "file", "name": "/run/d.sock"}}]}
+    play_vars = loader.AnsibleLoader(remediate(report, PlaybookOptions()).playbook).get_single_data()[0]["vars"]
+    (socket,) = play_vars["container_hardening_docker_socket_permissions_sockets"]
+    assert (socket["path"], socket["owner"], socket["group"], socket["mode"]) == ("/run/d.sock", "root", "docker",
+                                                                                  "0660")
+    assert all(isinstance(socket[key], str) for key in ("owner", "group", "mode"))
