@@ -98,7 +98,7 @@ def test_undecided_rows_say_why():
     for row in ROWS:
         if "undecided" in row:
             assert len(row["undecided"]["reason"]) > 40
-            assert row["undecided"]["unlisted_branches"]
+            assert row["undecided"].get("unlisted_branches") or row["undecided"].get("above_ranges")
 
 
 def test_the_data_file_is_what_the_script_writes():
@@ -122,6 +122,20 @@ def test_reader_kernel_cna_copy_fail():
 def test_reader_kernel_cna_takes_the_later_of_two_fixes_in_a_branch():
     derived = UPDATE.ranges(_record("CVE-2026-43284"), "kernel")
     assert derived["fixed"]["5.15"] == "5.15.206" and derived["fixed"]["6.1"] == "6.1.172"
+
+
+def test_reader_kernel_cna_record_without_a_mainline_fix():
+    for cve_id in ("CVE-2026-46300", "CVE-2026-43503"):  # Fragnesia, DirtyClone
+        assert UPDATE.ranges(_record(cve_id), "kernel") == {"introduced": "3.9", "last_affected": {},
+                                                            "mainline_fix": None, "fixed": {
+            "5.10": "5.10.257", "5.15": "5.15.208", "6.1": "6.1.174", "6.6": "6.6.141", "6.12": "6.12.91",
+            "6.18": "6.18.33", "7.0": "7.0.10"}}
+
+
+def test_reader_github_record_with_a_range_open_below():
+    assert UPDATE.ranges(_record("CVE-2026-53488"), "containerd") == {
+        "introduced": "0", "fixed": {"1.7": "1.7.33", "2.0": "2.0.10", "2.1": "2.1.9", "2.2": "2.2.5"},
+        "last_affected": {}, "mainline_fix": "2.3.2"}
 
 
 def test_reader_less_than_records():

@@ -31,6 +31,8 @@ ROWS = {
     "kernel.cve_2026_31431": ("6.18.21", "6.18", "6.18.22"),
     "kernel.cve_2026_43284": ("6.12.86", "6.12", "6.12.87"),
     "kernel.cve_2026_43500": ("7.0.5", "7.0", "7.0.6"),
+    "kernel.cve_2026_46300": ("7.0.9", "7.0", "7.0.10"),
+    "kernel.cve_2026_43503": ("6.18.32", "6.18", "6.18.33"),
     "kernel.cve_2021_22600": ("5.10.87", "5.10", "5.10.88"),
     "kernel.cve_2024_50264": ("6.6.60", "6.6", "6.6.61"),
     "kernel.cve_2025_21756": ("6.12.15", "6.12", "6.12.16"),
@@ -455,3 +457,16 @@ def test_io_uring_without_containers_is_mitigated_only_when_every_runtime_defaul
         assert result.evidence["mitigated_by"] == ["the runtimes' default seccomp profiles deny io_uring_setup"]
     else:
         assert result.status is Status.FAIL and "mitigated_by" not in result.evidence
+
+
+# Fragnesia (CVE-2026-46300) and DirtyClone (CVE-2026-43503): the fixed releases as the kernel CNA's records list them
+# (copied by hand): 7.0.10 and 6.18.33; the records name no mainline fix, so 7.1 is unknown, never a pass
+@pytest.mark.parametrize("check_id", ["kernel.cve_2026_46300", "kernel.cve_2026_43503"])
+@pytest.mark.parametrize(("release", "status"), [
+    ("7.0.9", Status.FAIL), ("6.18.32", Status.FAIL), ("6.19.14", Status.FAIL), ("7.0.10", Status.PASS),
+    ("6.18.33", Status.PASS), ("5.10.257", Status.PASS), ("3.8.13", Status.PASS), ("7.1.2", Status.UNKNOWN)])
+def test_fragnesia_and_dirtyclone_at_their_record_edges(check_id, release, status, run_check, lab_snapshot):
+    result = host_result(run_check, check_id, with_kernel(lab_snapshot, release))
+    assert result.status is status, result.evidence
+    if status is Status.UNKNOWN:
+        assert result.evidence["assessment"].startswith("undecided: above every fixed release")
