@@ -138,6 +138,17 @@ def test_reader_github_record_with_a_range_open_below():
         "last_affected": {}, "mainline_fix": "2.3.2"}
 
 
+def test_reader_single_release_and_branch_started_records():
+    assert UPDATE.ranges(_record("CVE-2025-47290"), "containerd") == {
+        "introduced": "2.1.0", "fixed": {}, "last_affected": {"2.1": "2.1.0"}, "mainline_fix": None}
+    for cve_id in ("CVE-2026-53492", "CVE-2026-53489"):  # ">= 2.1.0, < 2.1.9", ">= 2.2.0, < 2.2.5", ">= 2.3.0, < 2.3.2"
+        assert UPDATE.ranges(_record(cve_id), "containerd") == {
+            "introduced": "2.1.0", "fixed": {"2.1": "2.1.9", "2.2": "2.2.5"}, "last_affected": {},
+            "mainline_fix": "2.3.2"}
+    assert UPDATE.ranges(_record("CVE-2024-0133"), "nvidia-toolkit")["last_affected"] == {"1.16": "1.16.1"}
+    assert UPDATE.ranges(_record("CVE-2025-23267"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.7"}
+
+
 def test_reader_less_than_records():
     derived = UPDATE.ranges(_record("CVE-2021-22600"), "kernel")
     assert derived == {"introduced": "0", "fixed": {"5.4": "5.4.168", "5.10": "5.10.88", "5.15": "5.15.11"},

@@ -70,7 +70,7 @@ def test_ranges_are_well_formed(cve):
     for branch, bound in {**cve.fixed, **cve.last_affected}.items():
         parsed = parse_version(bound)
         assert parsed is not None and parsed.branch == branch, (branch, bound)
-        assert introduced < parsed
+        assert introduced < parsed or (branch in cve.last_affected and introduced == parsed)  # "= 2.1.0"
         assert mainline is None or parsed <= mainline or parsed.branch == mainline.branch, f"{bound} > mainline"
     assert set(cve.fixed).isdisjoint(cve.last_affected)
 
@@ -185,6 +185,16 @@ def test_prereleases_come_before_their_release(earlier, later):
     ("CVE-2026-53488", "2.2.4", True),
     ("CVE-2026-53488", "2.2.5", False),
     ("CVE-2026-53488", "1.6.38", True),  # the record's first range is "< 1.7.33"
+    ("CVE-2025-47290", "2.1.0", True),  # "= 2.1.0": that release only
+    ("CVE-2025-47290", "2.0.9", False),
+    ("CVE-2025-47290", "2.1.1", False),
+    *((cve_id, version, affected) for cve_id in ("CVE-2026-53492", "CVE-2026-53489") for version, affected in (
+        ("2.0.9", False), ("2.1.0", True), ("2.1.8", True), ("2.1.9", False), ("2.2.4", True), ("2.2.5", False),
+        ("2.3.1", True), ("2.3.2", False))),
+    ("CVE-2024-0133", "1.16.1", True),  # "up to and including v1.16.1"
+    ("CVE-2024-0133", "1.16.2", False),
+    ("CVE-2025-23267", "1.17.7", True),  # "up to and including 1.17.7"
+    ("CVE-2025-23267", "1.17.8", False),
 ])
 def test_record_ranges_at_their_edges(cve_id, version, affected):
     (cve,) = [c for c in ALL if c.id == cve_id]

@@ -42,6 +42,11 @@ ROWS = {
     "runtime.cve_2021_32760": ("containerd", "1.5.3", "1.5.4", "after 1.5.3"),
     "runtime.cve_2024_25621": ("containerd", "2.1.4", "2.1.5"),
     "runtime.cve_2026_53488": ("containerd", "2.3.1", "2.3.2"),
+    "runtime.cve_2025_47290": ("containerd", "2.1.0", "2.1.1", "after 2.1.0"),
+    "runtime.cve_2026_53492": ("containerd", "2.2.4", "2.2.5"),
+    "runtime.cve_2026_53489": ("containerd", "2.3.1", "2.3.2"),
+    "runtime.cve_2024_0133": ("nvidia", "1.16.1", "1.16.2", "after 1.16.1"),
+    "runtime.cve_2025_23267": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
     "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
 }
 SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "docker": "docker daemon"}
