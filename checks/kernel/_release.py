@@ -1,9 +1,13 @@
 """Which upstream version a running kernel is, and whether that version can be judged against upstream fixes.
 
-Upstream and custom builds are judged by `uname -r`. Debian's `uname -v` carries the package version, which tracks
-upstream stable ("Debian 6.1.76-1" -> 6.1.76), so Debian kernels are judged by it. Other distro kernels keep an old
-base version and backport fixes (Ubuntu 5.15.0-NN, RHEL .elN, SUSE, Amazon, Fedora): their version cannot say
-whether a fix is in, only the vendor's advisory can; Ubuntu's /proc/version_signature still tells the upstream base.
+Upstream builds (`uname -r` a release or release candidate and nothing else: 6.1.76, 6.8.0-rc1) are judged by it.
+Debian's `uname -v` carries the package version, which tracks upstream stable ("Debian 6.1.76-1" -> 6.1.76), so
+Debian and Debian-derived kernels (Raspberry Pi OS: "Debian 1:6.1.63-1+rpt1") are judged by it. Other distro kernels
+keep an old base version and backport fixes (Ubuntu 5.15.0-NN, RHEL .elN, SUSE, Amazon, Fedora): their version
+cannot say whether a fix is in, only the vendor's advisory can; Ubuntu's /proc/version_signature still tells the
+upstream base. A release with any other suffix (COS 6.1.100+, -talos, WSL2's -microsoft-standard-WSL2, Arch's
+-arch1-1, 6.1.0-rpi7-rpi-v8 without a Debian `uname -v`, a local build's -custom) is a vendor kernel: it passes when
+its upstream base has the fix and is unknown otherwise, never a fail by upstream rules.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from hostaudit.cves import Version, parse_version, plausible
 from hostaudit.model import HostFacts
 
 _DEBIAN = re.compile(r"\bDebian (\S+)")
+# an upstream release as kernel.org builds it, with no local or vendor suffix: 6.1.76, 6.8, 6.8.0-rc1
+_UPSTREAM = re.compile(r"^\d+\.\d+(?:\.\d+)?(?:-rc\d+)?$")
 # a package revision or ABI number right after the version: 6.1.0-18-amd64, 5.15.0-91-generic, 4.18.0-513.el8...
 _DISTRO_ABI = re.compile(r"^\d+\.\d+(?:\.\d+)*-\d+[-.]")
 _VENDORS = (
@@ -42,10 +48,10 @@ class KernelBuild:
                 "upstream_base": str(self.base) if self.base else None, "kernel_build": self.vendor}
 
 
-def _vendor(release: str, kernel_version: str) -> str:
+def _vendor(release: str, kernel_version: str, unknown: str) -> str:
     if "Ubuntu" in kernel_version:
         return "ubuntu"
-    return next((name for name, pattern in _VENDORS if pattern.search(release)), "distro")
+    return next((name for name, pattern in _VENDORS if pattern.search(release)), unknown)
 
 
 def _base(text: str) -> Version | None:
@@ -64,7 +70,8 @@ def kernel_build(host: HostFacts) -> KernelBuild:
         upstream_base = host.version_signature.split()[-1]
         return KernelBuild(release, host.version_signature, "/proc/version_signature", _base(upstream_base),
                            False, "ubuntu")
-    if _DISTRO_ABI.match(release):
-        return KernelBuild(release, release, "uname -r", _base(release), False,
-                           _vendor(release, host.kernel_version or ""))
-    return KernelBuild(release, release, "uname -r", _base(release), True, "upstream")
+    if _UPSTREAM.match(release):
+        return KernelBuild(release, release, "uname -r", _base(release), True, "upstream")
+    unknown = "distro" if _DISTRO_ABI.match(release) else "vendor"
+    return KernelBuild(release, release, "uname -r", _base(release), False,
+                       _vendor(release, host.kernel_version or "", unknown))

@@ -98,7 +98,6 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     ("6.1.75", Status.FAIL, "6.1.76"),  # one below
     ("6.1.0", Status.FAIL, "6.1.76"),
     ("5.15.148", Status.FAIL, "5.15.149"),
-    ("5.15.149-custom", Status.PASS, "5.15.149"),
     ("4.19.306", Status.FAIL, "4.19.307"),
     ("6.2.16", Status.FAIL, "6.6.15"),  # EOL branch that never got the fix: the nearest fixed release
     ("4.14.336", Status.FAIL, "4.19.307"),  # EOL branch older than every listed branch
@@ -106,7 +105,6 @@ def test_without_host_facts_the_answer_is_unknown(check_id, run_check, lab_snaps
     ("6.8.0-rc7", Status.FAIL, "6.8"),  # the record names the release, not the release candidate
     ("6.8.0", Status.PASS, "6.8"),
     ("6.9.1", Status.PASS, "6.8"),  # a branch newer than every listed branch
-    ("6.18.44-fc-v657", Status.PASS, "6.8"),  # this machine's custom build: treated as upstream
     ("3.15-rc2", Status.FAIL, "4.19.307"),  # a pre-release of the introducing release carries the bug
     ("3.14.79", Status.PASS, "6.8"),  # older than the introducing release
 ])
@@ -150,6 +148,35 @@ def test_distro_kernels_pass_only_when_their_base_has_the_fix(release, signature
     assert result.evidence["kernel_build"] == vendor and result.evidence["upstream_base"] == base
     if status is Status.UNKNOWN:
         assert result.evidence["assessment"] == UNKNOWN_BUILD and release in result.detail
+
+
+# kernels whose uname -r has a suffix no rule knows: vendor builds that may carry backports, or lack fixes their base
+# has; one below a fix (upstream rules: fail) is unknown, one whose base has the fix passes
+@pytest.mark.parametrize(("release", "version", "status", "base"), [
+    ("6.1.75+", "#1 SMP PREEMPT_DYNAMIC", Status.UNKNOWN, "6.1.75"),  # Container-Optimized OS
+    ("6.1.100+", "#1 SMP PREEMPT_DYNAMIC", Status.PASS, "6.1.100"),
+    ("6.6.14-talos", "#1 SMP", Status.UNKNOWN, "6.6.14"),
+    ("6.6.15-talos", "#1 SMP", Status.PASS, "6.6.15"),
+    ("5.15.146.1-microsoft-standard-WSL2", "#1 SMP Thu Jan 11 04:09:03 UTC 2024", Status.UNKNOWN, "5.15.146.1"),
+    ("6.7.2-arch1-1", "#1 SMP PREEMPT_DYNAMIC", Status.UNKNOWN, "6.7.2"),
+    ("6.7.3-arch1-1", "#1 SMP PREEMPT_DYNAMIC", Status.PASS, "6.7.3"),
+    ("6.1.0-rpi7-rpi-v8", "#1 SMP PREEMPT", Status.UNKNOWN, "6.1.0"),  # Raspberry Pi, no Debian package version
+    ("5.15.148-custom", "#1 SMP", Status.UNKNOWN, "5.15.148"),
+    ("5.15.149-custom", "#1 SMP", Status.PASS, "5.15.149"),
+    ("6.18.44-fc-v657", "#1 SMP", Status.PASS, "6.18.44"),  # this machine's build
+])
+def test_kernels_with_an_unknown_suffix_pass_only_when_their_base_has_the_fix(release, version, status, base,
+                                                                              run_check, lab_snapshot):
+    result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, release, version))
+    assert result.status is status, result.evidence
+    assert result.evidence["kernel_build"] == "vendor" and result.evidence["upstream_base"] == base
+
+
+def test_raspberry_pi_kernel_is_judged_by_its_debian_package_version(run_check, lab_snapshot):
+    snapshot = with_kernel(lab_snapshot, "6.1.0-rpi7-rpi-v8", "#1 SMP PREEMPT Debian 1:6.1.63-1+rpt1 (2023-11-24)")
+    result = host_result(run_check, DIRTY_NFT, snapshot)
+    assert result.status is Status.FAIL  # 6.1.63 is below 6.1.76, and the package version tracks upstream stable
+    assert result.evidence["kernel_build"] == "debian" and result.evidence["upstream_base"] == "6.1.63"
 
 
 def test_release_without_a_version_is_unknown(run_check, lab_snapshot):
