@@ -30,7 +30,7 @@ def version_1() -> dict:
 
 
 # report fields added after the version 1 recording (Kubernetes pods and their count): not a matter of the version
-ADDED_SINCE = {"pods"}
+ADDED_SINCE = {"pods", "cve_data"}
 CONTAINER_FIELDS_ADDED_SINCE = {"owner"}  # the user whose engine runs it (rootless engines)
 
 
