@@ -17,8 +17,9 @@ row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Thre
 - version expressions (GitHub's records: ">= 1.7.0, < 1.7.27", "<= 1.4.7", "= 27.1.0"; NVIDIA's "All versions up
   to and including 1.17.3").
 A record with none of these ("n/a") gives no ranges: its row must name another source in `range_source`.
-`reviewed_through` (top level) is the date of the newest vendored record or advisory (its dateUpdated / modified):
-how new the knowledge is, which every report names.
+`reviewed_through` (top level) is how new the knowledge is, which every report names: the date (dateUpdated /
+modified) of the newest vendored record or advisory, or later, of the newest record of a checkout that discovery
+found nothing untriaged in (`--discover DIR --mark-reviewed`); it never moves back.
 Rows with range_source `github_advisory` take their ranges from the GitHub advisory (OSV JSON from
 github/advisory-database) named in the row's `advisory`, vendored under tests/data/advisories: its "introduced" /
 "fixed" events per range (used where the CVE record names no range, e.g. CRI-O's).
@@ -44,7 +45,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "tests" / "data" / "cve_records"
@@ -370,10 +371,13 @@ def _checkout(root: Path, inner: str, what: str) -> Path:
     return root / inner
 
 
-def tracked_records(cvelist: Path, advisories: Path | None) -> list[Found]:
-    """Every record and advisory of the checkouts that names a tracked component."""
+def tracked_records(cvelist: Path, advisories: Path | None) -> tuple[list[Found], str | None]:
+    """Every record and advisory of the checkouts that names a tracked component, and the newest date of any record
+    read (tracked or not): how far the checkouts reach."""
     found = []
+    dates = []
     for _, record in _json_files(_checkout(cvelist, "cves", "cvelistV5"), "*/*xxx/CVE-*.json"):
+        dates.append(_record_date(record))
         meta = record.get("cveMetadata") or {}
         component = record_component(record) if meta.get("state") != "REJECTED" else None
         if component:
@@ -383,13 +387,14 @@ def tracked_records(cvelist: Path, advisories: Path | None) -> list[Found]:
     if advisories is not None:
         folder = _checkout(advisories, "advisories/github-reviewed", "github/advisory-database")
         for _, advisory in _json_files(folder, "*/*/GHSA-*/GHSA-*.json"):
+            dates.append(_record_date(advisory))
             component = advisory_component(advisory) if not advisory.get("withdrawn") else None
             if component:
                 aliases = tuple(str(a) for a in advisory.get("aliases") or [])
                 title = advisory.get("summary") or advisory.get("details") or ", ".join(aliases)
                 found.append(Found(str(advisory.get("id")), component, _record_date(advisory) or "?", str(title),
                                    aliases))
-    return found
+    return found, max(filter(None, dates), default=None)
 
 
 def triaged(data: dict[str, Any]) -> set[str]:
@@ -400,41 +405,67 @@ def triaged(data: dict[str, Any]) -> set[str]:
     return ids | {row["id"] for row in data.get("left_out", [])}
 
 
-def discover(data: dict[str, Any], cvelist: Path, advisories: Path | None) -> list[Found]:
-    """The tracked records cves.json has not triaged (an advisory counts as triaged when any of its CVEs is)."""
+def discover(data: dict[str, Any], cvelist: Path, advisories: Path | None) -> tuple[list[Found], str | None]:
+    """The tracked records cves.json has not triaged (an advisory counts as triaged when any of its CVEs is), and
+    the newest date of the records read."""
     known = triaged(data)
-    return [f for f in tracked_records(cvelist, advisories) if f.id not in known and not known & set(f.aliases)]
+    found, newest = tracked_records(cvelist, advisories)
+    return [f for f in found if f.id not in known and not known & set(f.aliases)], newest
+
+
+def _latest(*dates: str | None) -> str | None:
+    return max(filter(None, dates), default=None)
 
 
 def _discover(args: argparse.Namespace) -> int:
     try:
-        new = discover(json.loads(args.data.read_text(encoding="utf-8")), args.discover, args.advisories)
+        data = json.loads(args.data.read_text(encoding="utf-8"))
+        new, newest = discover(data, args.discover, args.advisories)
     except (ValueError, OSError) as exc:  # CorpusError, a triage file that is not JSON, an unreadable path
         print(f"update_cves: {exc}", file=sys.stderr)
         return 2
     for found in new:
         print(found.line())
     print(f"{len(new)} tracked record(s) not yet triaged in {args.data}", file=sys.stderr)
+    if not args.mark_reviewed:
+        return 0
+    if new:
+        print(f"reviewed_through not moved: triage the {len(new)} record(s) first", file=sys.stderr)
+        return 1
+    data["reviewed_through"] = _latest(data.get("reviewed_through"), newest)
+    args.data.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"reviewed_through: {data['reviewed_through']}", file=sys.stderr)
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"update_cves: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether the data file is current")
     parser.add_argument("--discover", type=Path, metavar="CVELIST_DIR",
                         help="list the tracked records of a cvelistV5 checkout that cves.json has not triaged")
     parser.add_argument("--advisories", type=Path, metavar="ADVISORY_DB_DIR",
                         help="with --discover: also a github/advisory-database checkout")
+    parser.add_argument("--mark-reviewed", action="store_true",
+                        help="with --discover: when nothing is left to triage, set reviewed_through to the newest "
+                             "record's date")
     parser.add_argument("--data", type=Path, default=DATA, help=argparse.SUPPRESS)  # tests: another triage file
     args = parser.parse_args(argv)
-    if args.advisories is not None and args.discover is None:
-        parser.error("--advisories needs --discover")
+    if (args.advisories is not None or args.mark_reviewed) and args.discover is None:
+        parser.error("--advisories and --mark-reviewed need --discover")
     if args.discover is not None:
         return _discover(args)
     before = DATA.read_text(encoding="utf-8")
     data = json.loads(before)
     problems = regenerate(data)
-    data["reviewed_through"] = reviewed_through()
+    data["reviewed_through"] = _latest(data.get("reviewed_through"), reviewed_through())
     for problem in problems:
         print(problem, file=sys.stderr)
     after = json.dumps(data, indent=1, ensure_ascii=False) + "\n"

@@ -62,7 +62,8 @@ def test_the_shipped_data_has_triaged_every_record_of_the_corpus_it_ships_rows_f
     assert "CVE-2026-53098" not in result.stdout
 
 
-@pytest.mark.parametrize("setup", ["missing", "advisories_as_cvelist", "not_json", "triage_not_json"])
+@pytest.mark.parametrize("setup", ["missing", "advisories_as_cvelist", "not_json", "triage_not_json",
+                                   "mark_without_discover"])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, setup):
     cvelist, data = tmp_path / "cvelist", TRIAGE
     if setup == "advisories_as_cvelist":
@@ -73,7 +74,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, setup):
     elif setup == "triage_not_json":
         cvelist, data = CORPUS / "cvelistV5", tmp_path / "cves.json"
         data.write_text("[")
-    result = discover(str(cvelist), data=data)
+    if setup == "mark_without_discover":
+        result = subprocess.run([sys.executable, str(SCRIPT), "--mark-reviewed"], capture_output=True, text=True,
+                                timeout=60)
+    else:
+        result = discover(str(cvelist), data=data)
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
@@ -87,4 +92,20 @@ def test_reviewed_through_is_the_newest_vendored_record():
     for path in (ROOT / "tests" / "data" / "advisories").glob("*.json"):
         stamps.append(json.loads(path.read_text())["modified"][:10])
     data = json.loads((ROOT / "hostaudit" / "data" / "cves.json").read_text())
-    assert data["reviewed_through"] == max(stamps)
+    assert data["reviewed_through"] >= max(stamps)  # later when a clean discovery run marked a newer checkout
+
+
+def test_mark_reviewed_moves_the_date_to_the_newest_record_once_nothing_is_untriaged(tmp_path):
+    """The corpus's newest record is the Wi-Fi driver's, updated 2026-09-14 (untracked records count too)."""
+    data = tmp_path / "cves.json"
+    triage = json.loads(TRIAGE.read_text()) | {"reviewed_through": "2026-01-01"}
+    data.write_text(json.dumps(triage))
+    corpus = (str(CORPUS / "cvelistV5"), "--advisories", str(CORPUS / "advisory-database"), "--mark-reviewed")
+    result = discover(*corpus, data=data)
+    assert result.returncode == 1 and json.loads(data.read_text())["reviewed_through"] == "2026-01-01"
+    triage["left_out"] += [{"id": i, "component": "test", "reason": "test"}
+                           for i in ("CVE-2026-46300", "CVE-2024-0132", "GHSA-j9hf-98c3-wrm8")]
+    data.write_text(json.dumps(triage))
+    result = discover(*corpus, data=data)
+    assert result.returncode == 0 and result.stdout == ""
+    assert json.loads(data.read_text())["reviewed_through"] == "2026-09-14"
