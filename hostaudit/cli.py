@@ -320,10 +320,13 @@ def fleet(reports: list[Path] | None, html: Path | None, json_out: Path | None, 
 
 
 def version() -> None:
-    """Print the hostaudit version."""
-    from hostaudit import __version__
+    """Print the hostaudit version and how old its CVE data is today."""
+    import datetime as dt
+
+    from hostaudit import __version__, cves
 
     print(__version__)
+    print(cves.data_age(dt.datetime.now(dt.UTC).isoformat(), cves.reviewed_through()).note)
 
 
 def _collection_options(parser: argparse.ArgumentParser) -> None:
@@ -444,7 +447,7 @@ def parser() -> argparse.ArgumentParser:
     merge.add_argument("--not-audited", action="append", metavar="HOST=REASON",
                        help="HOST=REASON for a host that has no report this run (repeatable).")
 
-    _command(commands, "version", version, "Print the hostaudit version.")
+    _command(commands, "version", version, "Print the hostaudit version and the date of its CVE data.")
 
     catalog = _command(commands, "checks", None, "Show the check catalog.")
     about = catalog.add_subparsers(title="commands", metavar="COMMAND")

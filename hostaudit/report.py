@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from hostaudit import cves
 from hostaudit.catalog import Check, CheckMeta, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
 from hostaudit.pss import PodSecurity
@@ -150,6 +151,7 @@ class Report:
     notes: tuple[str, ...] = ()
     resolved: tuple[str, ...] = field(default=())  # identities failing in the baseline, no longer failing
     duration_s: float | None = None  # wall time of collection and evaluation, measured by the CLI
+    cve_data: cves.DataAge | None = None  # how old the CVE knowledge was at collection time
 
     def counts(self) -> dict[str, int]:
         """Failing findings per severity (waived ones excluded)."""
@@ -274,4 +276,5 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         escapes=escapes,
         pods=pods,
         notes=tuple(_notes(snapshot)),
+        cve_data=cves.data_age(snapshot.collected_at, cves.reviewed_through()),
     )

@@ -2,6 +2,8 @@
 
     python scripts/update_cves.py          rewrite the ranges (and CVSS scores) of rows with range_source cve_record
     python scripts/update_cves.py --check  exit 1 when the data file differs from what the records say
+    python scripts/update_cves.py --discover CVELIST_DIR [--advisories ADVISORY_DB_DIR]
+                                           list the tracked records not yet triaged in cves.json
 
 The records are CVE JSON 5 files from CVEProject/cvelistV5 (or a faithful excerpt of their `affected` section),
 one per CVE: tests/data/cve_records/<CVE id>.json. What is derived: `introduced`, `fixed` (per major.minor branch),
@@ -15,9 +17,24 @@ row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Thre
 - version expressions (GitHub's records: ">= 1.7.0, < 1.7.27", "<= 1.4.7", "= 27.1.0"; NVIDIA's "All versions up
   to and including 1.17.3").
 A record with none of these ("n/a") gives no ranges: its row must name another source in `range_source`.
+`reviewed_through` (top level) is how new the knowledge is, which every report names: the date (dateUpdated /
+modified) of the newest vendored record or advisory, or later, of the newest record of a checkout that discovery
+found nothing untriaged in (`--discover DIR --mark-reviewed`); it never moves back.
 Rows with range_source `github_advisory` take their ranges from the GitHub advisory (OSV JSON from
 github/advisory-database) named in the row's `advisory`, vendored under tests/data/advisories: its "introduced" /
 "fixed" events per range (used where the CVE record names no range, e.g. CRI-O's).
+
+Discovery reads a cvelistV5 checkout (cves/YEAR/NNNxxx/CVE-*.json) and, optionally, a github/advisory-database
+checkout (advisories/github-reviewed/YEAR/MM/GHSA-*/GHSA-*.json, OSV) and prints one line per record that names a
+tracked component and is not triaged: neither a row (by id, alias or advisory) nor in `left_out`. Tracked:
+- the Linux kernel (a record whose affected product is "Linux"/"kernel") where a program file is in a subsystem a
+  container reaches (KERNEL_PATHS: core VFS files fs/*.c, overlayfs, fuse, proc, kernfs, the cgroup, namespace,
+  seccomp and BPF code, net/ except radio and hardware protocols, io_uring/, mm/, security/, ipc/, crypto/ for
+  AF_ALG), or, for records that name no files, whose title or description names a container-relevant feature
+  (KERNEL_WORDS). Drivers, arch code and other filesystems are left out: a container does not reach them by
+  default.
+- runc, crun, containerd, Docker Engine (moby), BuildKit, CRI-O, Podman, NVIDIA Container Toolkit: by the product
+  name of the record's affected entries, or by the advisory's Go package.
 """
 
 from __future__ import annotations
@@ -26,8 +43,9 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "tests" / "data" / "cve_records"
@@ -241,13 +259,213 @@ def regenerate(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _record_date(record: dict[str, Any]) -> str | None:
+    """The YYYY-MM-DD a CVE record (dateUpdated, else datePublished) or an OSV advisory (modified) was last changed."""
+    meta = record.get("cveMetadata")
+    stamp = (meta.get("dateUpdated") or meta.get("datePublished")) if isinstance(meta, dict) else record.get(
+        "modified")
+    return stamp[:10] if isinstance(stamp, str) and re.match(r"^\d{4}-\d{2}-\d{2}", stamp) else None
+
+
+def reviewed_through() -> str | None:
+    """The date of the newest vendored record or advisory: what the data has been reviewed against."""
+    dates = [_record_date(json.loads(path.read_text(encoding="utf-8")))
+             for folder in (RECORDS, ADVISORIES) for path in folder.glob("*.json")]
+    return max(filter(None, dates), default=None)
+
+
+# Discovery: which records name a tracked component (see the module's docstring)
+KERNEL_PATHS = re.compile(
+    r"^(fs/[^/]+\.c$|fs/(overlayfs|fuse|proc|kernfs|sysfs|notify)/|kernel/cgroup/|kernel/bpf/|"
+    r"kernel/(nsproxy|user_namespace|pid_namespace|utsname|seccomp|ptrace|fork|capability|cred)\.c$|"
+    r"net/(?!bluetooth/|wireless/|mac80211/|nfc/|can/|ieee802154/|mac802154/|6lowpan/)|io_uring/|mm/|security/|"
+    r"ipc/|crypto/(af_alg|algif_)|include/linux/(cgroup|user_namespace|io_uring))")
+KERNEL_WORDS = re.compile(r"namespace|overlayfs|cgroup|io_uring|netfilter|nf_tables|seccomp|container",
+                          re.IGNORECASE)
+TRACKED_PRODUCTS = {"runc": "runc", "crun": "crun", "containerd": "containerd", "moby": "docker",
+                    "docker": "docker", "docker engine": "docker", "buildkit": "buildkit", "cri-o": "cri-o",
+                    "podman": "podman", "container toolkit": "nvidia-toolkit",
+                    "nvidia container toolkit": "nvidia-toolkit"}
+TRACKED_PACKAGES = re.compile(
+    r"^github\.com/(opencontainers/runc|containers/crun|containerd/containerd|docker/docker|moby/moby|"
+    r"moby/buildkit|cri-o/cri-o|containers/podman|nvidia/nvidia-container-toolkit)(/v\d+)?$", re.IGNORECASE)
+PACKAGE_COMPONENT = {"runc": "runc", "crun": "crun", "containerd": "containerd", "docker": "docker", "moby": "docker",
+                     "buildkit": "buildkit", "cri-o": "cri-o", "podman": "podman",
+                     "nvidia-container-toolkit": "nvidia-toolkit"}
+MAX_RECORD_BYTES = 4 * 1024 * 1024  # the largest cvelistV5 records are a few hundred KiB
+
+
+class CorpusError(ValueError):
+    """A checkout that is not a cvelistV5 / advisory-database tree, or a record that is not JSON."""
+
+
+class Found(NamedTuple):
+    """A record that names a tracked component: one line of discovery's output."""
+
+    id: str
+    component: str
+    date: str
+    title: str
+    aliases: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        title = " ".join(self.title.split())[:160] or "(the record has no title)"
+        return f"{self.id}\t{self.component}\t{self.date}\t{title}"
+
+
+def _kernel_tracked(cna: dict[str, Any], affected: dict[str, Any]) -> bool:
+    files = [f for f in affected.get("programFiles") or [] if isinstance(f, str)]
+    if files:
+        return any(KERNEL_PATHS.match(f) for f in files)
+    text = " ".join([str(cna.get("title", "")), *(str(d.get("value", "")) for d in cna.get("descriptions", [])
+                                                     if isinstance(d, dict))])
+    return bool(KERNEL_WORDS.search(text))
+
+
+def record_component(record: dict[str, Any]) -> str | None:
+    """The tracked component a CVE JSON 5 record names, or None."""
+    cna = record.get("containers", {}).get("cna", {})
+    for affected in cna.get("affected") or []:
+        if not isinstance(affected, dict):
+            continue
+        product = str(affected.get("product", "")).strip().lower()
+        vendor = str(affected.get("vendor", "")).strip().lower()
+        if product in ("linux", "kernel", "linux kernel", "linux_kernel") and vendor not in ("android", "google"):
+            if _kernel_tracked(cna, affected):
+                return "kernel"
+            continue
+        if product in TRACKED_PRODUCTS and (product != "container toolkit" or vendor == "nvidia"):
+            return TRACKED_PRODUCTS[product]
+    return None
+
+
+def advisory_component(advisory: dict[str, Any]) -> str | None:
+    """The tracked component an OSV advisory's Go package is, or None."""
+    for affected in advisory.get("affected") or []:
+        name = str((affected.get("package") or {}).get("name", "")) if isinstance(affected, dict) else ""
+        match = TRACKED_PACKAGES.match(name)
+        if match:
+            project = match.group(1).split("/")[1].lower()
+            return PACKAGE_COMPONENT[project]
+    return None
+
+
+def _json_files(root: Path, pattern: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for path in sorted(root.glob(pattern)):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise CorpusError(f"{path}: larger than {MAX_RECORD_BYTES} bytes, not a record")
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CorpusError(f"{path}: not JSON ({exc})") from None
+        if not isinstance(found, dict):
+            raise CorpusError(f"{path}: not a JSON object")
+        yield path, found
+
+
+def _checkout(root: Path, inner: str, what: str) -> Path:
+    if not (root / inner).is_dir():
+        raise CorpusError(f"{root}: not a {what} checkout (no {inner}/ directory)")
+    return root / inner
+
+
+def tracked_records(cvelist: Path, advisories: Path | None) -> tuple[list[Found], str | None]:
+    """Every record and advisory of the checkouts that names a tracked component, and the newest date of any record
+    read (tracked or not): how far the checkouts reach."""
+    found = []
+    dates = []
+    for _, record in _json_files(_checkout(cvelist, "cves", "cvelistV5"), "*/*xxx/CVE-*.json"):
+        dates.append(_record_date(record))
+        meta = record.get("cveMetadata") or {}
+        component = record_component(record) if meta.get("state") != "REJECTED" else None
+        if component:
+            cna = record["containers"]["cna"]
+            title = cna.get("title") or next((d.get("value", "") for d in cna.get("descriptions", [])), "")
+            found.append(Found(str(meta.get("cveId")), component, _record_date(record) or "?", str(title)))
+    if advisories is not None:
+        folder = _checkout(advisories, "advisories/github-reviewed", "github/advisory-database")
+        for _, advisory in _json_files(folder, "*/*/GHSA-*/GHSA-*.json"):
+            dates.append(_record_date(advisory))
+            component = advisory_component(advisory) if not advisory.get("withdrawn") else None
+            if component:
+                aliases = tuple(str(a) for a in advisory.get("aliases") or [])
+                title = advisory.get("summary") or advisory.get("details") or ", ".join(aliases)
+                found.append(Found(str(advisory.get("id")), component, _record_date(advisory) or "?", str(title),
+                                   aliases))
+    return found, max(filter(None, dates), default=None)
+
+
+def triaged(data: dict[str, Any]) -> set[str]:
+    """Every CVE and advisory id cves.json has decided on: its rows (ids, aliases, advisories) and `left_out`."""
+    ids = set()
+    for row in data.get("cves", []):
+        ids |= {row["id"], *row.get("aliases", ()), *filter(None, [row.get("advisory")])}
+    return ids | {row["id"] for row in data.get("left_out", [])}
+
+
+def discover(data: dict[str, Any], cvelist: Path, advisories: Path | None) -> tuple[list[Found], str | None]:
+    """The tracked records cves.json has not triaged (an advisory counts as triaged when any of its CVEs is), and
+    the newest date of the records read."""
+    known = triaged(data)
+    found, newest = tracked_records(cvelist, advisories)
+    return [f for f in found if f.id not in known and not known & set(f.aliases)], newest
+
+
+def _latest(*dates: str | None) -> str | None:
+    return max(filter(None, dates), default=None)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(args.data.read_text(encoding="utf-8"))
+        new, newest = discover(data, args.discover, args.advisories)
+    except (ValueError, OSError) as exc:  # CorpusError, a triage file that is not JSON, an unreadable path
+        print(f"update_cves: {exc}", file=sys.stderr)
+        return 2
+    for found in new:
+        print(found.line())
+    print(f"{len(new)} tracked record(s) not yet triaged in {args.data}", file=sys.stderr)
+    if not args.mark_reviewed:
+        return 0
+    if new:
+        print(f"reviewed_through not moved: triage the {len(new)} record(s) first", file=sys.stderr)
+        return 1
+    data["reviewed_through"] = _latest(data.get("reviewed_through"), newest)
+    args.data.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"reviewed_through: {data['reviewed_through']}", file=sys.stderr)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"update_cves: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether the data file is current")
+    parser.add_argument("--discover", type=Path, metavar="CVELIST_DIR",
+                        help="list the tracked records of a cvelistV5 checkout that cves.json has not triaged")
+    parser.add_argument("--advisories", type=Path, metavar="ADVISORY_DB_DIR",
+                        help="with --discover: also a github/advisory-database checkout")
+    parser.add_argument("--mark-reviewed", action="store_true",
+                        help="with --discover: when nothing is left to triage, set reviewed_through to the newest "
+                             "record's date")
+    parser.add_argument("--data", type=Path, default=DATA, help=argparse.SUPPRESS)  # tests: another triage file
     args = parser.parse_args(argv)
+    if (args.advisories is not None or args.mark_reviewed) and args.discover is None:
+        parser.error("--advisories and --mark-reviewed need --discover")
+    if args.discover is not None:
+        return _discover(args)
     before = DATA.read_text(encoding="utf-8")
     data = json.loads(before)
     problems = regenerate(data)
+    data["reviewed_through"] = _latest(data.get("reviewed_through"), reviewed_through())
     for problem in problems:
         print(problem, file=sys.stderr)
     after = json.dumps(data, indent=1, ensure_ascii=False) + "\n"

@@ -41,8 +41,7 @@ def _testcase(suite: ET.Element, finding: Finding) -> str:
 
 def _pod_suite(root: ET.Element, report: Report, host: str) -> list[str]:
     """Suite `pod_security.baseline`: one testcase per pod, failing when the pod is below the baseline."""
-    suite = ET.SubElement(root, "testsuite", name="pod_security.baseline", hostname=host,
-                          timestamp=xml_text(report.collected_at))
+    suite = _suite(root, report, "pod_security.baseline", host)
     outcomes = []
     for pod in report.pods:
         case = ET.SubElement(suite, "testcase", classname="pod_security.baseline",
@@ -62,14 +61,24 @@ def _pod_suite(root: ET.Element, report: Report, host: str) -> list[str]:
     return outcomes
 
 
+def _suite(root: ET.Element, report: Report, name: str, host: str) -> ET.Element:
+    """A testsuite whose properties say how old the CVE data is (JUnit has no report-wide properties)."""
+    suite = ET.SubElement(root, "testsuite", name=name, hostname=host, timestamp=xml_text(report.collected_at))
+    if report.cve_data is not None:
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="hostaudit.cve_data", value=report.cve_data.note)
+        ET.SubElement(properties, "property", name="hostaudit.cve_data_reviewed_through",
+                      value=report.cve_data.reviewed_through or "")
+    return suite
+
+
 def render(report: Report) -> str:
     root = ET.Element("testsuites", name="hostaudit")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     host = xml_text(report.host.get("hostname") or "")
     for check_id, group in groupby(sorted(report.findings, key=lambda f: (f.check_id, f.subject.key)),
                                    key=lambda f: f.check_id):
-        suite = ET.SubElement(root, "testsuite", name=xml_text(check_id), hostname=host,
-                              timestamp=xml_text(report.collected_at))
+        suite = _suite(root, report, xml_text(check_id), host)
         outcomes = [_testcase(suite, finding) for finding in group]
         counts = {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": 0,
                   "skipped": outcomes.count("skipped")}

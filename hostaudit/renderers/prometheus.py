@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hostaudit import cves
 from hostaudit.model import CollectorState
 from hostaudit.report import Report
 from hostaudit.sanitize import prometheus_label as label_value
@@ -21,9 +22,10 @@ def _metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, 
     return lines
 
 
-def _timestamp(collected_at: str) -> float:
+def _timestamp(iso: str) -> float:
+    """Unix time of an ISO date or date-time (UTC when it names no zone); 0 when unreadable."""
     try:
-        moment = dt.datetime.fromisoformat(collected_at)
+        moment = dt.datetime.fromisoformat(iso)
     except ValueError:
         return 0.0
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
@@ -43,6 +45,15 @@ def render(report: Report) -> str:
     lines += _metric("hostaudit_last_success_timestamp_seconds", "gauge",
                      "Unix time when the last completed audit collected its facts.",
                      [({}, _timestamp(report.collected_at))])
+    if report.cve_data is not None and report.cve_data.reviewed_through is not None:
+        lines += _metric("hostaudit_cve_data_timestamp_seconds", "gauge",
+                         "Unix time of the newest CVE record the audit's CVE data was reviewed against.",
+                         [({}, _timestamp(report.cve_data.reviewed_through))])
+    if report.cve_data is not None and report.cve_data.age_days is not None:  # both dates readable
+        lines += _metric("hostaudit_cve_data_age_seconds", "gauge",
+                         f"Age of the CVE data when the audit collected its facts (over {cves.STALE_DAYS} days: "
+                         "update hostaudit).",
+                         [({}, _timestamp(report.collected_at) - _timestamp(report.cve_data.reviewed_through))])
     lines += _metric("hostaudit_collector_up", "gauge", "1 when the collector delivered (or its component is absent), "
                      "0 when it failed.",
                      [({"collector": s.name}, 0 if s.state is CollectorState.ERROR else 1)

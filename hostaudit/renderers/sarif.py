@@ -11,6 +11,7 @@ from hostaudit.model import CollectorState, Status
 from hostaudit.pss import describe
 from hostaudit.report import Finding, Report
 from hostaudit.sanitize import bidi_escaped, json_value
+from hostaudit.serde import to_jsonable
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "hostauditIdentity/v1"
@@ -97,9 +98,14 @@ def document(report: Report) -> dict[str, Any]:
     notifications = [{"level": "error", "message": {"text": f"collector {s.name} failed: {s.message}"},
                       "descriptor": {"id": f"collector.{s.name}"}}
                      for s in report.collectors.values() if s.state is CollectorState.ERROR]
+    if report.cve_data is not None and report.cve_data.stale:
+        notifications.append({"level": "warning", "message": {"text": report.cve_data.note},
+                              "descriptor": {"id": "cve_data.stale"}})
     invocation: dict[str, Any] = {"executionSuccessful": True, "toolExecutionNotifications": notifications}
     run_properties: dict[str, Any] = {"host": report.host, "collectedAt": report.collected_at,
                                       "resolved": list(report.resolved), "notes": list(report.notes)}
+    if report.cve_data is not None:
+        run_properties["cveData"] = to_jsonable(report.cve_data)
     if report.pods:
         run_properties["pods"] = [
             {"namespace": p.namespace, "name": p.name, "uid": p.uid, "owner": f"{p.owner_kind}/{p.owner_name}"

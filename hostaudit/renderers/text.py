@@ -29,6 +29,8 @@ def render(report: Report, color: bool = False, verbose: bool = False) -> str:
     console.print(Text(f"hostaudit {clean(report.hostaudit_version)} — {clean(host.get('hostname'))}, kernel "
                        f"{clean(host.get('kernel'))}, docker {clean(host.get('docker') or 'n/a')}, containerd "
                        f"{clean(host.get('containerd') or 'n/a')}", style="bold"))
+    if report.cve_data is not None:
+        console.print(Text(report.cve_data.note, style="bold yellow" if report.cve_data.stale else "dim"))
     escapable = report.escapable
     console.print(Text(report.headline,
                        style="bold red" if escapable else "bold green"))

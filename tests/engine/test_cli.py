@@ -74,4 +74,5 @@ def test_version_option_and_command_print_the_package_version():
     from hostaudit import __version__
 
     assert run_hostaudit("--version", check_codes=(0,)).stdout.strip() == __version__
-    assert run_hostaudit("version", check_codes=(0,)).stdout.strip() == __version__
+    version, data = run_hostaudit("version", check_codes=(0,)).stdout.splitlines()
+    assert version == __version__ and data.startswith("CVE data from ")  # its date: tests/unit/test_cve_data_age.py

@@ -31,6 +31,7 @@ def version_1() -> dict:
 
 # report fields added after the version 1 recording (Kubernetes pods and their count): not a matter of the version
 ADDED_SINCE = {"pods"}
+REPORT_FIELDS_ADDED_SINCE = {"cve_data"}  # how old the CVE data is (its date, the age, the note)
 CONTAINER_FIELDS_ADDED_SINCE = {"owner"}  # the user whose engine runs it (rootless engines)
 
 
@@ -40,7 +41,9 @@ def version_2() -> dict:
     document = json_renderer.document(sample_report())
     assert document["report_version"] == 2 and "title" not in document["findings"][0]
     assert document.keys() >= ADDED_SINCE and document["summary"].keys() >= ADDED_SINCE
-    document = {key: value for key, value in document.items() if key not in ADDED_SINCE}
+    assert document.keys() >= REPORT_FIELDS_ADDED_SINCE
+    document = {key: value for key, value in document.items()
+                if key not in ADDED_SINCE | REPORT_FIELDS_ADDED_SINCE}
     document["summary"] = {key: value for key, value in document["summary"].items() if key not in ADDED_SINCE}
     document["containers"] = [{key: value for key, value in c.items() if key not in CONTAINER_FIELDS_ADDED_SINCE}
                               for c in document["containers"]]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hostaudit import cves
 from hostaudit.catalog import CheckMeta, Scope, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Status, Subject
 from hostaudit.pss import BASELINE, RESTRICTED, ControlResult, PodSecurity
@@ -114,6 +115,7 @@ def sample_report() -> Report:
         collectors=collectors, containers=containers, findings=findings, escapes=escapes, pods=pods,
         notes=("files error: permission denied on /etc/docker", "a note with <b>markup</b> and [/bold]"),
         resolved=("container.host_network|docker:old-net",), duration_s=2.5,
+        cve_data=cves.data_age("2026-11-23T03:17:00+00:00", "2026-08-01"),
     )
 
 

@@ -139,3 +139,10 @@ def test_passing_results_are_counted_per_check(page):
     listed = open_details(page, host_pid, lambda _: host_pid.find_elements("css selector", "ul.passed-subjects"),
                           "the list of passing subjects")
     assert HOSTILE_NAME in listed[0].text
+
+
+def test_header_says_how_old_the_cve_data_is(page):
+    """The sample was collected 2026-11-23 with CVE data from 2026-08-01: 114 days (31 + 30 + 31 + 22)."""
+    shown = by_css(page, "header #cve-data")
+    assert len(shown) == 1 and shown[0].is_displayed()
+    assert shown[0].text == "CVE data from 2026-08-01, 114 days old: update hostaudit"
