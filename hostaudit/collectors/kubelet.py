@@ -65,7 +65,8 @@ def collect(ctx: CollectContext) -> KubeletFacts:
         raise CollectorError(f"kubelet: a process is named kubelet, but the host's namespaces are "
                              f"{ctx.reference.source}, so it cannot be told from a container's")
     if not procs:
-        raise CollectorSkipped("kubelet: not running on the host (container processes named kubelet do not count)")
+        raise CollectorSkipped("kubelet: not running on the host (only root's host processes count: a container's or "
+                               "another user's process named kubelet does not)")
     proc = procs[0]
     flags = parse_flags(proc.argv)
     config_path = flags.get("config")
