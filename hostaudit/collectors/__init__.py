@@ -80,14 +80,21 @@ def _status_field(pid: int, name: str) -> str | None:
     return None
 
 
+def process_uids(pid: int) -> tuple[int, ...]:
+    """The real, effective, saved and filesystem uids of a process as /proc/<pid>/status shows them (empty when it
+    cannot be read)."""
+    fields = (_status_field(pid, "Uid") or "").split()
+    return tuple(int(f) for f in fields) if fields and all(f.isdigit() for f in fields) else ()
+
+
 def root_doubt(pid: int) -> str | None:
     """Why process `pid` is not root's own: it does not run as root (real, effective and saved uid 0), or its
     executable is not a root-owned file that only root can replace, in a directory chain only root can write (a
     user's copy of dockerd, or a binary under /tmp, is the user's); None when it is root's."""
-    uids = (_status_field(pid, "Uid") or "").split()
+    uids = process_uids(pid)
     if len(uids) < 3:
         return "its uids cannot be read"
-    if uids[:3] != ["0", "0", "0"]:
+    if uids[:3] != (0, 0, 0):
         return f"runs as uid {uids[0]} (real), {uids[1]} (effective), {uids[2]} (saved), not root"
     exe = host_path(f"/proc/{pid}/exe")
     try:
@@ -245,10 +252,10 @@ class CollectContext:
             if doubt is None:
                 trusted.append(proc)
                 continue
-            uid = (_status_field(proc.pid, "Uid") or "").split()[:1]
+            uids = process_uids(proc.pid)
             with self._lock:
                 self.untrusted.setdefault(proc.pid, UntrustedProcess(
-                    proc.pid, proc.name[:64], int(uid[0]) if uid and uid[0].isdigit() else None, doubt[:300]))
+                    proc.pid, proc.name[:64], uids[0] if uids else None, doubt[:300]))
         return trusted
 
     def untrusted_processes(self) -> tuple[UntrustedProcess, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from hostaudit.collectors import CollectContext, ProcessEntry
+from hostaudit.collectors import CollectContext, ProcessEntry, process_uids
 from hostaudit.collectors._docker import peer_credentials, unix_path
 from hostaudit.collectors._fs import host_path, read_text, user_name
 from hostaudit.model import DockerEngine
@@ -80,11 +80,8 @@ def verify(candidate: Candidate, credentials: Callable[[str], tuple[int, int, in
 
 def process_uid(pid: int) -> int | None:
     """The real uid of a process, as the kernel shows it in /proc/<pid>/status."""
-    for line in (read_text(f"/proc/{pid}/status").text or "").splitlines():
-        if line.startswith("Uid:"):
-            fields = line.split()
-            return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
-    return None
+    uids = process_uids(pid)
+    return uids[0] if uids else None
 
 
 def _runtime_dir(pid: int) -> str | None:
