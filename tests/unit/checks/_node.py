@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import shutil
+import tempfile
 from pathlib import Path
 
 from hostaudit.collectors import containerd, kubelet
+from hostaudit.collectors._fs import root_only
 from hostaudit.model import CollectorState, CollectorStatus, KubeletFacts, Snapshot
 
-NODE = Path(__file__).resolve().parents[1] / "fixtures" / "node"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "node"
+
+
+def _root_only_copy() -> Path:
+    """The fixtures where root alone could have written them, as root's daemons' configs must be to be read
+    (`_fs.root_only`): the checkout itself when it lies in such a place, else a copy under /root made once (a
+    checkout under /tmp is anyone's). Where neither can be, the checkout, whose configs are then rightly refused."""
+    if root_only(str(FIXTURES)) is None or root_only("/root") is not None:
+        return FIXTURES
+    copy = Path(tempfile.mkdtemp(dir="/root", prefix="hostaudit-node-fixtures-"))
+    atexit.register(shutil.rmtree, copy, True)
+    shutil.copytree(FIXTURES, copy / "node", copy_function=shutil.copy2)
+    return copy / "node"
+
+
+NODE = _root_only_copy()
 
 
 def with_kubelet(snapshot: Snapshot, *args: str, config: str | None = None) -> Snapshot:
