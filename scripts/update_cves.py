@@ -23,6 +23,12 @@ found nothing untriaged in (`--discover DIR --mark-reviewed`); it never moves ba
 Rows with range_source `github_advisory` take their ranges from the GitHub advisory (OSV JSON from
 github/advisory-database) named in the row's `advisory`, vendored under tests/data/advisories: its "introduced" /
 "fixed" events per range (used where the CVE record names no range, e.g. CRI-O's).
+Rows with range_source `stable_releases` (kernel CVEs whose record, from another CNA, names no range) take their
+fixed releases from the kernel's own release records, excerpted under tests/data/kernel_changelogs/<CVE id>.txt:
+stable release announcements and mainline release mails whose shortlog names the fix's subject, and stable-queue
+patches (releases/X.Y.Z/...) that say "commit <fix> upstream.". Per branch the earliest such release is the fix.
+A bound no excerpt supports stays as written only when the row lists it, with the reason, in `unsourced_bounds`
+(a branch, or "mainline").
 
 Discovery reads a cvelistV5 checkout (cves/YEAR/NNNxxx/CVE-*.json) and, optionally, a github/advisory-database
 checkout (advisories/github-reviewed/YEAR/MM/GHSA-*/GHSA-*.json, OSV) and prints one line per record that names a
@@ -50,9 +56,12 @@ from typing import Any, NamedTuple, NoReturn
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "tests" / "data" / "cve_records"
 ADVISORIES = ROOT / "tests" / "data" / "advisories"
+CHANGELOGS = ROOT / "tests" / "data" / "kernel_changelogs"
 DATA = ROOT / "hostaudit" / "data" / "cves.json"
 FROM_RECORD = "cve_record"
 FROM_ADVISORY = "github_advisory"
+FROM_RELEASES = "stable_releases"
+MAINLINE = "mainline"  # the `unsourced_bounds` key of the mainline fix
 # the product names a record uses for each component (the NVIDIA record also lists the GPU Operator)
 PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("containerd",),
             "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",), "cri-o": ("cri-o",),
@@ -202,6 +211,43 @@ def advisory_ranges(advisory: dict[str, Any]) -> dict[str, Any] | None:
     return _bounded(ranges)
 
 
+# a release a block announces: Greg's stable announcements and Linus's mainline mails
+_ANNOUNCED = re.compile(r"^(?:I'm announcing the release of the (\S+) kernel\.|Subject: Linux (\d\S*))$")
+_QUEUED = re.compile(r"\breleases/(\d+\.\d+\.\d+)/\S+\.patch\b")  # a stable-queue patch of release X.Y.Z
+_FIX_COMMIT = re.compile(r"^fix-commit: ([0-9a-f]{12,40})$", re.MULTILINE)
+_FIX_SUBJECT = re.compile(r"^fix-subject: (.+)$", re.MULTILINE)
+
+
+def release_ranges(text: str) -> dict[str, Any]:
+    """The releases an excerpt file of tests/data/kernel_changelogs shows carrying the fix: `fixed` per stable
+    branch and `mainline_fix`, each the earliest release whose block names the fix (a shortlog line with its subject,
+    or a stable patch's "commit <fix> upstream.")."""
+    header, *blocks = re.split(r"^== ", text, flags=re.MULTILINE)
+    commit, subject = _FIX_COMMIT.search(header), _FIX_SUBJECT.search(header)
+    if commit is None or subject is None:
+        raise RecordError("an excerpt file without fix-commit and fix-subject")
+    found: list[str] = []
+    for block in blocks:
+        source, _, body = block.partition("\n")
+        lines = body.splitlines()
+        named = f"      {subject.group(1)}" in lines or any(
+            line.startswith(f"commit {commit.group(1)}") and line.endswith(" upstream.") for line in lines)
+        announced = {m.group(1) or m.group(2) for m in map(_ANNOUNCED.match, lines) if m}
+        queued = _QUEUED.search(source)
+        releases = announced or ({queued.group(1)} if queued else set())
+        if not named or len(releases) != 1:
+            raise RecordError(f"a block that does not name the fix and one release: {source[:120]}")
+        found += releases
+    fixed: dict[str, str] = {}
+    mainline = None
+    for release in sorted(found, key=_key, reverse=True):  # the earliest release of a branch is written last
+        if _is_mainline(release):
+            mainline = release
+        else:
+            fixed[branch(release)] = release
+    return {"fixed": fixed, "mainline_fix": mainline}
+
+
 def cvss(record: dict[str, Any]) -> dict[str, Any] | None:
     """The record's CVSS score (the CNA's, else an ADP's), newest CVSS version first."""
     containers = [record["containers"]["cna"], *record["containers"].get("adp", [])]
@@ -227,8 +273,26 @@ def load_advisory(ghsa_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def load_changelog(cve_id: str) -> str | None:
+    path = CHANGELOGS / f"{cve_id}.txt"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def with_unsourced(row: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
+    """The release records' fixed releases, plus the row's own bounds it names in `unsourced_bounds` (newest
+    branch first)."""
+    kept = row.get("unsourced_bounds", {})
+    fixed = {**{b: v for b, v in row["fixed"].items() if b in kept}, **derived["fixed"]}
+    return {"fixed": dict(sorted(fixed.items(), key=lambda item: _key(item[1]), reverse=True)),
+            "mainline_fix": row["mainline_fix"] if MAINLINE in kept else derived["mainline_fix"]}
+
+
 def derived_ranges(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The ranges the row's authority states: its CVE record, or the GitHub advisory it names."""
+    """The ranges the row's authority states: its CVE record, the GitHub advisory it names, or the kernel's release
+    records (fixed releases only: `introduced` stays as written)."""
+    if row["range_source"] == FROM_RELEASES:
+        text = load_changelog(row["id"])
+        return with_unsourced(row, release_ranges(text)) if text is not None else None
     if row["range_source"] == FROM_ADVISORY:
         advisory = load_advisory(row.get("advisory", ""))
         return advisory_ranges(advisory) if advisory is not None else None
@@ -245,12 +309,15 @@ def regenerate(data: dict[str, Any]) -> list[str]:
             score = cvss(record)
             if score is not None:
                 row["cvss"] = score
-        if row["range_source"] not in (FROM_RECORD, FROM_ADVISORY):
+        if row["range_source"] not in (FROM_RECORD, FROM_ADVISORY, FROM_RELEASES):
             continue
         derived = derived_ranges(row)
         if derived is None:
-            problems.append(f"{row['id']}: range_source is {row['range_source']} but no vendored record or "
-                            "advisory states its ranges")
+            problems.append(f"{row['id']}: range_source is {row['range_source']} but no vendored record, "
+                            "advisory or release excerpt states its ranges")
+            continue
+        if row["range_source"] == FROM_RELEASES:
+            row.update(derived)
             continue
         row.pop("introduced_in_branch", None)
         row.update(derived)
