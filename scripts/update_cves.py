@@ -28,7 +28,8 @@ fixed releases from the kernel's own release records, excerpted under tests/data
 stable release announcements and mainline release mails whose shortlog names the fix's subject, and stable-queue
 patches (releases/X.Y.Z/...) that say "commit <fix> upstream.". Per branch the earliest such release is the fix.
 A bound no excerpt supports stays as written only when the row lists it, with the reason, in `unsourced_bounds`
-(a branch, or "mainline").
+(a branch, or "mainline"). The same excerpts back `fixed_elsewhere` of a `cve_record` row: the stable fixes a
+record that names only the mainline fix leaves out.
 
 Discovery reads a cvelistV5 checkout (cves/YEAR/NNNxxx/CVE-*.json) and, optionally, a github/advisory-database
 checkout (advisories/github-reviewed/YEAR/MM/GHSA-*/GHSA-*.json, OSV) and prints one line per record that names a
@@ -213,27 +214,36 @@ def advisory_ranges(advisory: dict[str, Any]) -> dict[str, Any] | None:
 
 # a release a block announces: Greg's stable announcements and Linus's mainline mails
 _ANNOUNCED = re.compile(r"^(?:I'm announcing the release of the (\S+) kernel\.|Subject: Linux (\d\S*))$")
-_QUEUED = re.compile(r"\breleases/(\d+\.\d+\.\d+)/\S+\.patch\b")  # a stable-queue patch of release X.Y.Z
+# a stable-queue file of release X.Y.Z: a queued patch, or the release's series (the list of its patches)
+_QUEUED = re.compile(r"\breleases/(\d+\.\d+\.\d+)/(\S+\.patch|series)\b")
 _FIX_COMMIT = re.compile(r"^fix-commit: ([0-9a-f]{12,40})$", re.MULTILINE)
 _FIX_SUBJECT = re.compile(r"^fix-subject: (.+)$", re.MULTILINE)
+_FIX_PATCH = re.compile(r"^fix-patch: (\S+\.patch)$", re.MULTILINE)
 
 
 def release_ranges(text: str) -> dict[str, Any]:
     """The releases an excerpt file of tests/data/kernel_changelogs shows carrying the fix: `fixed` per stable
-    branch and `mainline_fix`, each the earliest release whose block names the fix (a shortlog line with its subject,
-    or a stable patch's "commit <fix> upstream.")."""
+    branch and `mainline_fix`, each the earliest release whose block names the fix: a shortlog line with its
+    subject, a stable patch's "commit <fix> upstream.", or, in a release's series, the file name (`fix-patch`) of a
+    queued patch that a block of the file shows is the fix."""
     header, *blocks = re.split(r"^== ", text, flags=re.MULTILINE)
     commit, subject = _FIX_COMMIT.search(header), _FIX_SUBJECT.search(header)
     if commit is None or subject is None:
         raise RecordError("an excerpt file without fix-commit and fix-subject")
-    found: list[str] = []
+    patch = _FIX_PATCH.search(header)
+    parsed = []
     for block in blocks:
         source, _, body = block.partition("\n")
         lines = body.splitlines()
-        named = f"      {subject.group(1)}" in lines or any(
-            line.startswith(f"commit {commit.group(1)}") and line.endswith(" upstream.") for line in lines)
+        upstream = any(line.startswith(f"commit {commit.group(1)}") and line.endswith(" upstream.") for line in lines)
+        parsed.append((source, lines, _QUEUED.search(source), upstream))
+    proven = {queued.group(2) for _, _, queued, upstream in parsed if queued and upstream}
+    found: list[str] = []
+    for source, lines, queued, upstream in parsed:
+        listed = bool(queued and queued.group(2) == "series" and patch and patch.group(1) in lines
+                      and patch.group(1) in proven)
+        named = upstream or listed or f"      {subject.group(1)}" in lines
         announced = {m.group(1) or m.group(2) for m in map(_ANNOUNCED.match, lines) if m}
-        queued = _QUEUED.search(source)
         releases = announced or ({queued.group(1)} if queued else set())
         if not named or len(releases) != 1:
             raise RecordError(f"a block that does not name the fix and one release: {source[:120]}")
@@ -278,13 +288,16 @@ def load_changelog(cve_id: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def with_unsourced(row: dict[str, Any], derived: dict[str, Any]) -> dict[str, Any]:
-    """The release records' fixed releases, plus the row's own bounds it names in `unsourced_bounds` (newest
-    branch first)."""
+def with_unsourced(row: dict[str, Any], derived: dict[str, Any], key: str = "fixed") -> dict[str, Any]:
+    """The release records' fixed releases as the row's `key` ("fixed", or "fixed_elsewhere" beside a CVE record's
+    ranges), plus the row's own bounds it names in `unsourced_bounds` (newest branch first); with "fixed", also the
+    mainline fix."""
     kept = row.get("unsourced_bounds", {})
-    fixed = {**{b: v for b, v in row["fixed"].items() if b in kept}, **derived["fixed"]}
-    return {"fixed": dict(sorted(fixed.items(), key=lambda item: _key(item[1]), reverse=True)),
-            "mainline_fix": row["mainline_fix"] if MAINLINE in kept else derived["mainline_fix"]}
+    fixed = {**{b: v for b, v in row.get(key, {}).items() if b in kept}, **derived["fixed"]}
+    found: dict[str, Any] = {key: dict(sorted(fixed.items(), key=lambda item: _key(item[1]), reverse=True))}
+    if key == "fixed":
+        found["mainline_fix"] = row["mainline_fix"] if MAINLINE in kept else derived["mainline_fix"]
+    return found
 
 
 def derived_ranges(row: dict[str, Any]) -> dict[str, Any] | None:
@@ -323,6 +336,9 @@ def regenerate(data: dict[str, Any]) -> list[str]:
         row.update(derived)
         if not row["last_affected"]:
             del row["last_affected"]
+        changelog = load_changelog(row["id"])
+        if "fixed_elsewhere" in row and changelog is not None:
+            row.update(with_unsourced(row, release_ranges(changelog), "fixed_elsewhere"))
     return problems
 
 
