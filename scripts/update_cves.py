@@ -212,8 +212,11 @@ def advisory_ranges(advisory: dict[str, Any]) -> dict[str, Any] | None:
     return _bounded(ranges)
 
 
+_RELEASE = r"(\d+\.\d+(?:\.\d+|-rc\d+)?)"  # 5.10.102, 5.17, 5.17-rc6; never a stable review's 5.10.102-rc1
 # a release a block announces: Greg's stable announcements and Linus's mainline mails
-_ANNOUNCED = re.compile(r"^(?:I'm announcing the release of the (\S+) kernel\.|Subject: Linux (\d\S*))$")
+_ANNOUNCED = re.compile(rf"^(?:I'm announcing the release of the {_RELEASE} kernel\.|Subject: Linux {_RELEASE})$")
+_PUSHED = re.compile(r"^\s*[0-9a-f]{40} (.+)$")  # a commit in a push log: id and subject
+_TAGGED = re.compile(rf"^Linux {_RELEASE}$")  # the subject of a release's own commit
 # a stable-queue file of release X.Y.Z: a queued patch, or the release's series (the list of its patches)
 _QUEUED = re.compile(r"\breleases/(\d+\.\d+\.\d+)/(\S+\.patch|series)\b")
 _FIX_COMMIT = re.compile(r"^fix-commit: ([0-9a-f]{12,40})$", re.MULTILINE)
@@ -224,8 +227,9 @@ _FIX_PATCH = re.compile(r"^fix-patch: (\S+\.patch)$", re.MULTILINE)
 def release_ranges(text: str) -> dict[str, Any]:
     """The releases an excerpt file of tests/data/kernel_changelogs shows carrying the fix: `fixed` per stable
     branch and `mainline_fix`, each the earliest release whose block names the fix: a shortlog line with its
-    subject, a stable patch's "commit <fix> upstream.", or, in a release's series, the file name (`fix-patch`) of a
-    queued patch that a block of the file shows is the fix."""
+    subject, a stable patch's "commit <fix> upstream.", in a release's series the file name (`fix-patch`) of a
+    queued patch that a block of the file shows is the fix, or in a push log's commits (oldest first) the fix's
+    subject, the release being the first release commit after it."""
     header, *blocks = re.split(r"^== ", text, flags=re.MULTILINE)
     commit, subject = _FIX_COMMIT.search(header), _FIX_SUBJECT.search(header)
     if commit is None or subject is None:
@@ -242,8 +246,15 @@ def release_ranges(text: str) -> dict[str, Any]:
     for source, lines, queued, upstream in parsed:
         listed = bool(queued and queued.group(2) == "series" and patch and patch.group(1) in lines
                       and patch.group(1) in proven)
-        named = upstream or listed or f"      {subject.group(1)}" in lines
+        commits = [m.group(1) for m in map(_PUSHED.match, lines) if m]
+        tags = [(i, m.group(1)) for i, m in enumerate(map(_TAGGED.match, commits)) if m]
+        pushed = subject.group(1) in commits
+        named = upstream or listed or pushed or f"      {subject.group(1)}" in lines
         announced = {m.group(1) or m.group(2) for m in map(_ANNOUNCED.match, lines) if m}
+        if pushed:  # the first release commit after the fix (the list runs oldest first)
+            at = commits.index(subject.group(1))
+            announced = {tag for i, tag in tags if i > at}
+            announced = {min(announced, key=_key)} if announced else set()
         releases = announced or ({queued.group(1)} if queued else set())
         if not named or len(releases) != 1:
             raise RecordError(f"a block that does not name the fix and one release: {source[:120]}")

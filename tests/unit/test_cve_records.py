@@ -140,7 +140,9 @@ def test_release_excerpts_name_their_fix_and_where_each_came_from(row):
     assert commit.startswith(row["fix_commit"]) or row["fix_commit"].startswith(commit)
     for block in re.split(r"^== ", text, flags=re.MULTILINE)[1:]:
         source = block.partition("\n")[0]
-        assert source.startswith("https://lore.kernel.org/") or re.search(r"releases/\S+ at [0-9a-f]{40}$", source)
+        assert (source.startswith("https://lore.kernel.org/") or re.search(r"releases/\S+ at [0-9a-f]{40}$", source)
+                or ("git.kernel.org/pub/scm/infra/transparency-logs/gitolite" in source
+                    and "Message-Id: <" in block and "git_push_cert_status: G" in block))
     assert set(row.get("unsourced_bounds", {})) <= {*row["fixed"], *row.get("fixed_elsewhere", {}), "mainline"}
 
 
@@ -269,6 +271,17 @@ def test_reader_release_records_takes_the_earliest_release_of_a_branch_and_refus
     unnamed = text + "\n== https://lore.kernel.org/stable/y/\nI'm announcing the release of the 5.10.101 kernel.\n"
     with pytest.raises(UPDATE.RecordError):
         UPDATE.release_ranges(unnamed)
+
+
+def test_reader_release_records_push_log_release_is_the_first_release_commit_after_the_fix():
+    # kernel.org's push log of 11 Feb 2022: linux-4.19.y got the cgroup-v1 fix, then "Linux 4.19.229"
+    assert UPDATE.release_ranges(_changelog("CVE-2022-0492"))["fixed"]["4.19"] == "4.19.229"
+    header = "fix-commit: 24f600856418\nfix-subject: cgroup-v1: Require capabilities to set release_agent\n"
+    fix = f"{'1' * 40} cgroup-v1: Require capabilities to set release_agent"
+    tag_after = f"== push log\n{'2' * 40} Linux 4.19.228\n{fix}\n{'3' * 40} Linux 4.19.229\n"
+    assert UPDATE.release_ranges(header + tag_after)["fixed"] == {"4.19": "4.19.229"}
+    with pytest.raises(UPDATE.RecordError):  # no release commit after the fix: no release carries it here
+        UPDATE.release_ranges(header + f"== push log\n{'2' * 40} Linux 4.19.228\n{fix}\n")
 
 
 def test_reader_finds_no_ranges_in_n_a_records():
