@@ -25,11 +25,12 @@ github/advisory-database) named in the row's `advisory`, vendored under tests/da
 "fixed" events per range (used where the CVE record names no range, e.g. CRI-O's).
 Rows with range_source `stable_releases` (kernel CVEs whose record, from another CNA, names no range) take their
 fixed releases from the kernel's own release records, excerpted under tests/data/kernel_changelogs/<CVE id>.txt:
-stable release announcements and mainline release mails whose shortlog names the fix's subject, and stable-queue
-patches (releases/X.Y.Z/...) that say "commit <fix> upstream.". Per branch the earliest such release is the fix.
+stable release announcements and mainline release mails whose shortlog names the fix's subject, stable-queue
+patches (releases/X.Y.Z/...) that say "commit <fix> upstream." or a release's series listing such a patch, and
+kernel.org's push log listing the fix before a release commit. Per branch the earliest such release is the fix.
 A bound no excerpt supports stays as written only when the row lists it, with the reason, in `unsourced_bounds`
-(a branch, or "mainline"). The same excerpts back `fixed_elsewhere` of a `cve_record` row: the stable fixes a
-record that names only the mainline fix leaves out.
+(a branch, "mainline", or "introduced": the excerpts name fixes, not the commit that brought the bug). The same
+excerpts back `fixed_elsewhere` of a `cve_record` row: the stable fixes a record naming only the mainline fix omits.
 
 Discovery reads a cvelistV5 checkout (cves/YEAR/NNNxxx/CVE-*.json) and, optionally, a github/advisory-database
 checkout (advisories/github-reviewed/YEAR/MM/GHSA-*/GHSA-*.json, OSV) and prints one line per record that names a

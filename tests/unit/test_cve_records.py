@@ -99,17 +99,18 @@ def _moved(version: str) -> str:
 
 
 def _bounds(row: dict) -> list[tuple[str, str]]:
-    """(where, branch or "mainline") of every upper bound of a row."""
-    return [*(("fixed", b) for b in row["fixed"]), *(("last_affected", b) for b in row.get("last_affected", {})),
+    """(where, branch or "mainline" or "introduced") of every bound of a row."""
+    return [("introduced", "introduced"), *(("fixed", b) for b in row["fixed"]),
+            *(("last_affected", b) for b in row.get("last_affected", {})),
             *(("fixed_elsewhere", b) for b in row.get("fixed_elsewhere", {})),
             *([("mainline_fix", "mainline")] if row["mainline_fix"] else [])]
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["id"] not in FROM_PROSE], ids=lambda r: r["id"])
 def test_every_bound_moved_by_one_release_disagrees_with_its_source(row):
-    """For every row, a fixed (or last affected, fixed elsewhere, or mainline) release moved by one release is caught by
-    test_every_range_equals_what_its_source_states, the data file left as it is; only bounds the row itself names
-    in `unsourced_bounds` escape, and only on rows not derived from a source, every bound must be named there."""
+    """For every row, any bound (introducing, fixed, last affected, fixed elsewhere or mainline release) moved by
+    one release makes the comparison with its source fail, the data file left as it is. Only the bounds a row names
+    in `unsourced_bounds` escape, and a row not derived from a vendored source must name every bound there."""
     kept = row.get("unsourced_bounds", {})
     assert all(len(reason) > 40 for reason in kept.values())
     derivable = row["range_source"] in AUTHORITATIVE
@@ -118,8 +119,8 @@ def test_every_bound_moved_by_one_release_disagrees_with_its_source(row):
             continue
         assert derivable, f"{row['id']}: {key} comes from {row['range_source'][:60]}, no vendored source"
         moved = copy.deepcopy(row)
-        if where == "mainline_fix":
-            moved["mainline_fix"] = _moved(row["mainline_fix"])
+        if where in ("mainline_fix", "introduced"):
+            moved[where] = _moved(row[where])
         else:
             moved[where][key] = _moved(row[where][key])
         assert _mismatches(moved), f"{row['id']}: {where} {key} moved by one release passes"
@@ -143,7 +144,8 @@ def test_release_excerpts_name_their_fix_and_where_each_came_from(row):
         assert (source.startswith("https://lore.kernel.org/") or re.search(r"releases/\S+ at [0-9a-f]{40}$", source)
                 or ("git.kernel.org/pub/scm/infra/transparency-logs/gitolite" in source
                     and "Message-Id: <" in block and "git_push_cert_status: G" in block))
-    assert set(row.get("unsourced_bounds", {})) <= {*row["fixed"], *row.get("fixed_elsewhere", {}), "mainline"}
+    assert set(row.get("unsourced_bounds", {})) <= {*row["fixed"], *row.get("fixed_elsewhere", {}), "mainline",
+                                                    "introduced"}
 
 
 @pytest.mark.parametrize("row", FROM_RECORD, ids=lambda r: r["id"])
