@@ -2,7 +2,8 @@
 
 Upstream builds (`uname -r` a release or release candidate and nothing else: 6.1.76, 6.8.0-rc1) are judged by it.
 Debian's `uname -v` carries the package version, which tracks upstream stable ("Debian 6.1.76-1" -> 6.1.76), so
-Debian and Debian-derived kernels (Raspberry Pi OS: "Debian 1:6.1.63-1+rpt1") are judged by it. Other distro kernels
+Debian and Debian-derived kernels (Raspberry Pi OS: "Debian 1:6.1.63-1+rpt1"; Kali, which names itself: "Kali
+6.12.33-1kali1") are judged by it. Other distro kernels
 keep an old base version and backport fixes (Ubuntu 5.15.0-NN, RHEL .elN, SUSE, Amazon, Fedora): their version
 cannot say whether a fix is in, only the vendor's advisory can; Ubuntu's /proc/version_signature still tells the
 upstream base. A release with any other suffix (COS 6.1.100+, -talos, WSL2's -microsoft-standard-WSL2, Arch's
@@ -19,7 +20,8 @@ from typing import Any
 from hostaudit.cves import Version, parse_version, plausible
 from hostaudit.model import HostFacts
 
-_DEBIAN = re.compile(r"\bDebian (\S+)")
+# the package version a Debian or Debian-derived kernel's `uname -v` carries, and the distribution it names
+_PACKAGE_VERSION = re.compile(r"\b(Debian|Kali) (\S+)")
 # an upstream release as kernel.org builds it, with no local or vendor suffix: 6.1.76, 6.8, 6.8.0-rc1
 _UPSTREAM = re.compile(r"^\d+\.\d+(?:\.\d+)?(?:-rc\d+)?$")
 # a package revision or ABI number right after the version: 6.1.0-18-amd64, 5.15.0-91-generic, 4.18.0-513.el8...
@@ -41,7 +43,7 @@ class KernelBuild:
     source: str  # uname -r, uname -v, /proc/version_signature
     base: Version | None  # the upstream version this build is (or is based on)
     upstream: bool  # True: the version decides (vanilla, custom, Debian); False: a distro build with backports
-    vendor: str  # upstream, debian, ubuntu, rhel, ...
+    vendor: str  # upstream, debian, kali, ubuntu, rhel, ...
 
     def evidence(self) -> dict[str, Any]:
         return {"kernel.release": self.release, "version": self.version_string, "version_source": self.source,
@@ -62,10 +64,11 @@ def _base(text: str) -> Version | None:
 def kernel_build(host: HostFacts) -> KernelBuild:
     """The upstream version of the running kernel and whether it can be judged by that version."""
     release = host.kernel_release
-    debian = _DEBIAN.search(host.kernel_version or "")
-    if debian:
-        return KernelBuild(release, debian.group(1), "uname -v (Debian package version)",
-                           _base(debian.group(1)), True, "debian")
+    package = _PACKAGE_VERSION.search(host.kernel_version or "")
+    if package:
+        distro, version = package.groups()
+        return KernelBuild(release, version, f"uname -v ({distro} package version)", _base(version), True,
+                           distro.lower())
     if host.version_signature:
         upstream_base = host.version_signature.split()[-1]
         return KernelBuild(release, host.version_signature, "/proc/version_signature", _base(upstream_base),

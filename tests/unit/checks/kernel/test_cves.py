@@ -179,6 +179,67 @@ def test_raspberry_pi_kernel_is_judged_by_its_debian_package_version(run_check, 
     assert result.evidence["kernel_build"] == "debian" and result.evidence["upstream_base"] == "6.1.63"
 
 
+COPY_FAIL = "kernel.cve_2026_31431"  # fixed in 6.1.170, 6.6.137, 6.12.85; CVE-2024-1086: 6.1.76, 6.6.15, 5.15.149
+
+
+# Real `uname -r` / `uname -v` pairs, each quoted from a public file the project's search index holds (index id given;
+# the quoted line is the file's own `uname -a` or node status): vendor builds pass only when their upstream base has
+# the fix and are unknown otherwise; Debian-derived kernels (Raspberry Pi OS, Kali) are judged by the package version
+# their `uname -v` carries, which tracks upstream stable.
+@pytest.mark.parametrize(("check_id", "release", "version", "status", "build", "base"), [
+    # GKE node status, "osImage: Container-Optimized OS from Google ... kernelVersion: 6.1.100+" (no uname -v quoted)
+    (DIRTY_NFT, "6.1.100+", "", Status.PASS, "vendor", "6.1.100"),
+    (COPY_FAIL, "6.1.100+", "", Status.UNKNOWN, "vendor", "6.1.100"),
+    # a CTF write-up's ssh banner, "Linux ssh-key-fuckery-deployment-... 6.12.62-talos #1 SMP Mon Dec 15 12:22:39 UTC
+    # 2025 x86_64" (index id 52657682090)
+    (DIRTY_NFT, "6.12.62-talos", "#1 SMP Mon Dec 15 12:22:39 UTC 2025", Status.PASS, "vendor", "6.12.62"),
+    (COPY_FAIL, "6.12.62-talos", "#1 SMP Mon Dec 15 12:22:39 UTC 2025", Status.UNKNOWN, "vendor", "6.12.62"),
+    # a WSL2 setup script's header, "Linux DESKTOP-IV7J3DK 5.15.90.1-microsoft-standard-WSL2 #1 SMP Fri Jan 27
+    # 02:56:13 UTC 2023 x86_64" (index id 31660714868)
+    (DIRTY_NFT, "5.15.90.1-microsoft-standard-WSL2", "#1 SMP Fri Jan 27 02:56:13 UTC 2023", Status.UNKNOWN, "vendor",
+     "5.15.90.1"),
+    # "Linux 821fbd6a43fa 6.6.87.2-microsoft-standard-WSL2 #1 SMP PREEMPT_DYNAMIC Thu Jun  5 18:30:46 UTC 2025"
+    # (index id 53484979073)
+    (DIRTY_NFT, "6.6.87.2-microsoft-standard-WSL2", "#1 SMP PREEMPT_DYNAMIC Thu Jun  5 18:30:46 UTC 2025",
+     Status.PASS, "vendor", "6.6.87.2"),
+    # a linux-fsdevel report, "Linux tachyon 6.6.1-arch1-1 #1 SMP PREEMPT_DYNAMIC Wed, 08 Nov 2023 16:05:38 +0000"
+    # (index id 37838185847)
+    (DIRTY_NFT, "6.6.1-arch1-1", "#1 SMP PREEMPT_DYNAMIC Wed, 08 Nov 2023 16:05:38 +0000", Status.UNKNOWN, "vendor",
+     "6.6.1"),
+    # Raspberry Pi OS: "Linux raspberrypi 6.1.0-rpi4-rpi-v8 #1 SMP PREEMPT Debian 1:6.1.54-1+rpt2 (2023-10-05)
+    # aarch64" (index id 5690003948, and many more): the package version 6.1.54 decides
+    (DIRTY_NFT, "6.1.0-rpi4-rpi-v8", "#1 SMP PREEMPT Debian 1:6.1.54-1+rpt2 (2023-10-05)", Status.FAIL, "debian",
+     "6.1.54"),
+    # the same release where no uname -v was recorded: a vendor kernel, never judged as upstream 6.1.0
+    (DIRTY_NFT, "6.1.0-rpi4-rpi-v8", "", Status.UNKNOWN, "vendor", "6.1.0"),
+    # Raspberry Pi OS's newer naming: "uname -r 6.6.20+rpt-rpi-v8", /proc/version "#1 SMP PREEMPT Debian
+    # 1:6.6.20-1+rpt1 (2024-03-07)" (a system notes page in the code index)
+    (DIRTY_NFT, "6.6.20+rpt-rpi-v8", "#1 SMP PREEMPT Debian 1:6.6.20-1+rpt1 (2024-03-07)", Status.PASS, "debian",
+     "6.6.20"),
+    (COPY_FAIL, "6.6.20+rpt-rpi-v8", "#1 SMP PREEMPT Debian 1:6.6.20-1+rpt1 (2024-03-07)", Status.FAIL, "debian",
+     "6.6.20"),
+    (DIRTY_NFT, "6.6.20+rpt-rpi-v8", "", Status.PASS, "vendor", "6.6.20"),
+    # the Raspberry Pi Foundation's own pre-Debian build: "Linux raspberrypi 6.1.21-v8+ #1642 SMP PREEMPT Mon Apr 3
+    # 17:24:16 BST 2023 aarch64" (index id 45355357994)
+    (DIRTY_NFT, "6.1.21-v8+", "#1642 SMP PREEMPT Mon Apr 3 17:24:16 BST 2023", Status.UNKNOWN, "vendor", "6.1.21"),
+    # Kali, Debian-derived: tnear/linux uname.md, "Linux kali 6.1.0-kali7-amd64 #1 SMP PREEMPT_DYNAMIC Debian
+    # 6.1.20-1kali1 (2023-03-22)"
+    (DIRTY_NFT, "6.1.0-kali7-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.20-1kali1 (2023-03-22)", Status.FAIL, "debian",
+     "6.1.20"),
+    # newer Kali names itself: mylovemyon/memo tools/ssh.md, "Running on Linux 6.12.33+kali-amd64 #1 SMP
+    # PREEMPT_DYNAMIC Kali 6.12.33-1kali1 (2025-06-25)": its package version 6.12.33 decides
+    (COPY_FAIL, "6.12.33+kali-amd64", "#1 SMP PREEMPT_DYNAMIC Kali 6.12.33-1kali1 (2025-06-25)", Status.FAIL, "kali",
+     "6.12.33"),
+    (DIRTY_NFT, "6.12.33+kali-amd64", "#1 SMP PREEMPT_DYNAMIC Kali 6.12.33-1kali1 (2025-06-25)", Status.PASS, "kali",
+     "6.12.33"),
+])
+def test_real_vendor_and_debian_derived_kernels(check_id, release, version, status, build, base, run_check,
+                                                lab_snapshot):
+    result = host_result(run_check, check_id, with_kernel(lab_snapshot, release, version))
+    assert result.status is status, result.evidence
+    assert result.evidence["kernel_build"] == build and result.evidence["upstream_base"] == base
+
+
 def test_release_without_a_version_is_unknown(run_check, lab_snapshot):
     result = host_result(run_check, DIRTY_NFT, with_kernel(lab_snapshot, "weird-kernel"))
     assert result.status is Status.UNKNOWN
