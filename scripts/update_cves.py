@@ -559,7 +559,11 @@ def main(argv: list[str] | None = None) -> int:
         return _discover(args)
     before = DATA.read_text(encoding="utf-8")
     data = json.loads(before)
-    problems = regenerate(data)
+    try:
+        problems = regenerate(data)
+    except RecordError as exc:  # a vendored record or excerpt that cannot be read as ranges
+        print(f"update_cves: {exc}", file=sys.stderr)
+        return 2
     data["reviewed_through"] = _latest(data.get("reviewed_through"), reviewed_through())
     for problem in problems:
         print(problem, file=sys.stderr)

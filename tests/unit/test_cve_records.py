@@ -286,6 +286,17 @@ def test_reader_release_records_push_log_release_is_the_first_release_commit_aft
         UPDATE.release_ranges(header + f"== push log\n{'2' * 40} Linux 4.19.228\n{fix}\n")
 
 
+def test_script_reports_an_excerpt_it_cannot_read_in_one_line(tmp_path, monkeypatch, capsys):
+    for path in CHANGELOGS.glob("*.txt"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    with (tmp_path / "CVE-2022-0847.txt").open("a", encoding="utf-8") as excerpt:
+        excerpt.write("\n== https://lore.kernel.org/stable/x/\nI'm announcing the release of the 5.10.101 kernel.\n")
+    monkeypatch.setattr(UPDATE, "CHANGELOGS", tmp_path)
+    assert UPDATE.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not name the fix" in err
+
+
 def test_reader_finds_no_ranges_in_n_a_records():
     assert UPDATE.ranges(_record("CVE-2019-14271"), "docker") is None
     assert UPDATE.ranges(_record("CVE-2022-0847"), "kernel") is None
