@@ -252,6 +252,23 @@ def install_cron(systemd: bool, dry_run: bool, path: Path, report_dir: str, at: 
     print(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
 
 
+def watch(docker_host: str | None, timeout: float, host_every: float, output: Path | None, output_max_bytes: int,
+          prometheus: Path | None, fail_on: str | None, waivers: Path | None, host_root: Path,
+          deadline: float) -> int:
+    """Judge each container as its engine reports it, until SIGTERM (hostaudit.watch)."""
+    from hostaudit import watch as watching
+    from hostaudit.waivers import WaiverError
+
+    gc.enable()  # a long-lived process: its cycles must be freed (main() turned the collector off for one audit)
+    try:
+        return watching.run(docker_host=docker_host, timeout=timeout, host_every=host_every, output=output,
+                            output_max_bytes=output_max_bytes, prometheus=prometheus,
+                            fail_on=Severity(fail_on) if fail_on else None, waivers=waivers,
+                            host_root=str(host_root), deadline=deadline)
+    except WaiverError as exc:
+        raise _fail(str(exc)) from exc
+
+
 def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restart_method: str | None,
               restart_command: str | None, reload_command: str | None, docker_host: str | None, hosts: str,
               role: str | None, allow_disruptive: bool, var: list[str] | None) -> None:
@@ -411,6 +428,33 @@ def parser() -> argparse.ArgumentParser:
                       "report.json and previous.json are kept (default: /var/lib/hostaudit).")
     cron.add_argument("--at", default="03:17", metavar="HH:MM", help="Time of day, HH:MM (default: 03:17).")
     cron.add_argument("--prometheus", metavar="PATH", help="Also write this node_exporter textfile each night.")
+
+    follow = _command(commands, "watch", watch, "Judge each container as its engine reports it created, started "
+                      "or changed; one JSON line when its verdict or failing checks change.",
+                      "Judge each container as its engine reports it created, started or changed, against host "
+                      "facts refreshed on a schedule; one JSON line when a container's escape verdict or failing "
+                      "checks change. Runs until SIGTERM (exit 0); SIGHUP re-reads the waivers.")
+    follow.add_argument("--docker-host", metavar="URL", help="Follow this Docker endpoint only (default: every "
+                        "verified dockerd, rootful and rootless).")
+    follow.add_argument("--timeout", type=_seconds(0.1, MAX_TIMEOUT), default=5.0, metavar="SECONDS",
+                        help="Seconds per Docker API call (default: 5).")
+    follow.add_argument("--host-every", type=_seconds(10.0, MAX_DEADLINE), default=600.0, metavar="SECONDS",
+                        help="Collect the host facts again this often (default: 600), and at once when an engine "
+                        "restarts.")
+    follow.add_argument("-o", "--output", type=_path, metavar="PATH", help="Append the lines here (mode 0600; "
+                        "default: stdout).")
+    follow.add_argument("--output-max-bytes", type=int, default=16 * 2**20, metavar="BYTES",
+                        help="Rotate --output to PATH.1 when it would grow past this (default: 16 MiB).")
+    follow.add_argument("--prometheus", type=_path, metavar="PATH", help="Keep a node_exporter textfile here "
+                        "(mode 0644: counts only).")
+    follow.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", help="Count only failing checks of "
+                        f"this severity or worse: {', '.join(SEVERITIES)}.")
+    follow.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file, as for 'audit'; SIGHUP "
+                        "re-reads it.")
+    follow.add_argument("--host-root", type=_directory, default="/", metavar="DIR",
+                        help="Read the host through this directory, where its / is mounted (default: /).")
+    follow.add_argument("--deadline", type=_seconds(1.0, MAX_DEADLINE), default=60.0, metavar="SECONDS",
+                        help="Seconds one collection of the host facts may take (default: 60).")
 
     fix = _command(commands, "remediate", remediate, "Write an Ansible playbook that fixes the failed host and "
                    "daemon checks, and per-container guidance.")
