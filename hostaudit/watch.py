@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,15 +124,14 @@ class DockerFollower(threading.Thread):
                     self.out.put(HostRefresh(f"{self.label} restarted (pid {server} -> {pid})"))
                     relist = True
                 server = pid
-                stream = api.events({"type": ["container"]}, since, self.idle)
-                first = next(stream, None)  # the subscription is open once its head is read: list after it
+                stream = api.events({"type": ["container"]}, since, self.idle)  # open: list after it
                 if not self.up:
                     say(f"{self.label}: following its events")
                 self.up, backoff = True, FIRST_BACKOFF
                 if relist:
                     self._list(api)
                     relist = False
-                for event in _prepend(first, stream):
+                for event in stream:
                     since = self._handle(api, event) or since
                     if self.stop.is_set():
                         return
@@ -196,12 +195,6 @@ class DockerFollower(threading.Thread):
             return
         self.keys[container_id] = ctr.key
         self.out.put(Observation(self.label, event, ctr.key, ctr, read_process(ctr.pid) if ctr.pid else None))
-
-
-def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    if first is not None:
-        yield first
-    yield from rest
 
 
 # ---------------------------------------------------------------- judging

@@ -142,14 +142,17 @@ class _Connection:
 
     def lines(self, endpoint: str, idle: float, limit: int) -> Iterator[bytes]:
         """The lines of the streamed answer to `GET endpoint` (Docker's /events: one JSON object a line, sent in
-        chunks as events happen), each at most `limit` bytes; TimeoutError when nothing arrives for `idle` seconds,
-        DockerAPIError on an error status, ProtocolError on a line too long, and the end when the daemon ends it."""
+        chunks as events happen), each at most `limit` bytes. The request is sent and the answer's head read before
+        this returns (DockerAPIError on an error status); then, while iterating, TimeoutError when nothing arrives for
+        `idle` seconds, ProtocolError on a line too long, and the end when the daemon ends the answer."""
         status, headers, keep = self._request(endpoint, time.monotonic() + self.timeout)
         if status >= 400:
             body, _ = self._body(status, headers, endpoint, keep, MAX_HEAD)
             self.close()
             raise DockerAPIError(status, body[:300].decode("utf-8", "replace").strip())
-        chunked = headers.get(b"transfer-encoding", b"").strip().lower() == b"chunked"
+        return self._streamed(headers.get(b"transfer-encoding", b"").strip().lower() == b"chunked", idle, limit)
+
+    def _streamed(self, chunked: bool, idle: float, limit: int) -> Iterator[bytes]:
         line = bytearray()
         while True:
             assert self.sock is not None
@@ -355,13 +358,23 @@ class DockerAPI:
                ) -> Iterator[Any]:
         """Docker's events as they happen (`GET /events`, narrowed by `filters`, from `since` in Unix seconds),
         each decoded JSON value of at most MAX_EVENT bytes, on a connection of their own; see `_Connection.lines`
-        for how the stream ends. The connection is closed when the iteration ends or is abandoned."""
+        for how the stream ends. The subscription is open when this returns; its connection is closed when the
+        iteration ends or is abandoned."""
         query = "filters=" + quote(json.dumps(filters, separators=(",", ":")), safe="")
         if since is not None:
             query += f"&since={since}"
         conn = _Connection(self.address, self.timeout)
         try:
-            for line in conn.lines(f"/events?{query}", idle, MAX_EVENT):
+            lines = conn.lines(f"/events?{query}", idle, MAX_EVENT)
+        except BaseException:
+            conn.close()
+            raise
+        return self._decoded(conn, lines)
+
+    @staticmethod
+    def _decoded(conn: _Connection, lines: Iterator[bytes]) -> Iterator[Any]:
+        try:
+            for line in lines:
                 if not line.strip():
                     continue
                 try:
