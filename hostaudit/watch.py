@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hostaudit.model import Container, ProcessFacts, Result, Snapshot
+from hostaudit.model import Container, ProcessFacts, Result, Snapshot, container_subject
 from hostaudit.severity import Severity
 
 CHANGES = frozenset({"create", "start", "restart", "update", "rename", "unpause", "die", "destroy"})
@@ -193,8 +193,9 @@ class DockerFollower(threading.Thread):
             self.out.put(Observation(self.label, event, self.keys.get(container_id, f"docker-id:{container_id}"),
                                      None, error=f"cannot be read: {reason(exc)}"))
             return
-        self.keys[container_id] = ctr.key
-        self.out.put(Observation(self.label, event, ctr.key, ctr, read_process(ctr.pid) if ctr.pid else None))
+        key = container_subject(ctr).key  # the subject key of the audit's results (bounded)
+        self.keys[container_id] = key
+        self.out.put(Observation(self.label, event, key, ctr, read_process(ctr.pid) if ctr.pid else None))
 
 
 # ---------------------------------------------------------------- judging
@@ -246,8 +247,9 @@ def judge(host: Snapshot, host_results: dict[str, list[Result]], ctr: Container,
     from hostaudit import engine
 
     report = engine.audit(subject_snapshot(host, ctr, process, joined), waivers=waivers, known=host_results)
-    verdict = next((v for v in report.escapes if v.subject.key == ctr.key), None)
-    failing = sorted({f.check.id for f in report.findings if f.subject.key == ctr.key and f.failing
+    key = container_subject(ctr).key
+    verdict = next((v for v in report.escapes if v.subject.key == key), None)
+    failing = sorted({f.check.id for f in report.findings if f.subject.key == key and f.failing
                       and (fail_on is None or f.severity.rank >= fail_on.rank)})
     return Judgement(verdict.verdict if verdict else "unknown", tuple(failing),
                      tuple(p.technique for p in verdict.paths) if verdict else ())

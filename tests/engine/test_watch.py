@@ -186,3 +186,95 @@ def test_output_file_and_prometheus_file(docker, tmp_path: Path):
     text = metrics.read_text()
     assert 'hostaudit_watch_containers{verdict="escapable"} 1' in text
     assert f'hostaudit_watch_engine_up{{engine="docker:{docker.socket}"}} 1' in text
+
+
+HOSTILE_NAME = "ev\x1b]52;c;aGk=\x07il\u202egnp.exe\n[red]x" + "y" * 6000
+HOSTILE_ID = "f" * 64
+
+
+class FakeDockerd(threading.Thread):
+    """A Docker API on a unix socket that answers like a hostile engine: its first event stream sends one line
+    far over the watch's bound, the next one names a container whose name carries terminal escapes, a bidi override,
+    a newline and 6000 more characters."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        import socket
+
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(16)
+        self.streams = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn, body: object) -> None:
+        data = json.dumps(body).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(data), data))
+
+    def _serve(self, conn) -> None:
+        with conn:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                head, pending = pending.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                if path.startswith("/events"):
+                    self.streams += 1
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n")
+                    line = b"x" * 200_000 if self.streams == 1 else json.dumps(
+                        {"Type": "container", "Action": "create", "Actor": {"ID": HOSTILE_ID},
+                         "time": int(time.time())}).encode() + b"\n"
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+                    time.sleep(60)
+                    return
+                if path.startswith(f"/containers/{HOSTILE_ID}/json"):
+                    self._answer(conn, {"Id": HOSTILE_ID, "Name": "/" + HOSTILE_NAME, "Image": "sha256:" + "0" * 64,
+                                        "State": {"Status": "created", "Running": False, "Pid": 0},
+                                        "Config": {"Image": "x", "Labels": {"\x1b[2J": "\u202e"}},
+                                        "HostConfig": {"Privileged": True, "NetworkMode": "none"}})
+                elif path.startswith("/containers/json"):
+                    self._answer(conn, [])
+                elif path == "/_ping":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                else:
+                    self._answer(conn, {})
+
+
+def test_hostile_engine_answers_reach_the_output_sanitized_and_bounded():
+    base = lab_dir("hf-")
+    fake = FakeDockerd(base / "docker.sock")
+    fake.start()
+    running = Watching("--docker-host", f"unix://{base / 'docker.sock'}")
+    try:
+        ends = time.monotonic() + 30
+        while time.monotonic() < ends and not running.raw:
+            time.sleep(0.1)
+        assert running.raw, f"no line; stderr: {''.join(running.stderr)[-2000:]}"
+        raw = running.raw[0]
+        line = json.loads(raw)
+        assert fake.streams >= 2  # the over-long event line broke the first stream; the watch reconnected
+        assert running.process.poll() is None
+        assert line["verdict"] == "escapable" and "container.privileged" in line["failing"]
+        assert not any(ord(c) < 0x20 for c in raw[:-1]) and raw.endswith("\n")  # one line, no raw control
+        assert "\u202e" not in raw and "\\u202e" in raw  # the bidi override is written as an escape
+        assert line["subject"].startswith("docker:ev\x1b]52;c;aGk=\x07il")  # the data itself is kept, escaped
+        assert len(line["subject"]) <= 512 and "sha256" in line["subject"]  # the audit's bounded subject key
+        assert running.stop() == 0
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+        fake.server.close()
+        shutil.rmtree(base, ignore_errors=True)
