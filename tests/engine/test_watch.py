@@ -278,3 +278,35 @@ def test_hostile_engine_answers_reach_the_output_sanitized_and_bounded():
             running.process.kill()
         fake.server.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_sighup_rereads_waivers_and_host_facts_are_refreshed_on_schedule(docker):
+    docker.remove_all()
+    base = lab_dir("hh-")
+    waivers = base / "waivers.toml"
+    waivers.write_text('[[waiver]]\ncheck = "container.privileged"\nsubject = "nobody-here"\nreason = "none"\n'
+                       'expires = 2099-01-01\n')
+    running = Watching("--docker-host", docker.url, "--waivers", str(waivers), "--host-every", "10")
+    try:
+        running.wait_following()
+        docker.run("w-hup", "--cap-add", "SYS_ADMIN")
+        assert "container.cap_sys_admin" in running.wait_for("docker:w-hup")["failing"]
+        waivers.write_text('[[waiver]]\ncheck = "container.cap_sys_admin"\nsubject = "w-hup"\nreason = "accepted"\n'
+                           'expires = 2099-01-01\n')
+        running.process.send_signal(signal.SIGHUP)
+        line = running.wait_for("docker:w-hup", event="waivers")
+        assert "container.cap_sys_admin" not in line["failing"] and line["failing"]
+        waivers.write_text("not toml [")  # a broken file on SIGHUP: the watch keeps the waivers it has
+        running.process.send_signal(signal.SIGHUP)
+        ends = time.monotonic() + 30
+        while not any("(schedule)" in entry for entry in running.stderr) and time.monotonic() < ends:
+            time.sleep(0.2)
+        assert any("waivers not re-read" in entry for entry in running.stderr)
+        assert any("(schedule)" in entry for entry in running.stderr)  # --host-every 10: collected again
+        assert running.process.poll() is None and running.lines.empty()  # the same waivers: nothing changed
+        started = time.monotonic()
+        assert running.stop() == 0 and time.monotonic() - started < 5
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+        shutil.rmtree(base, ignore_errors=True)
