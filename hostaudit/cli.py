@@ -254,7 +254,7 @@ def install_cron(systemd: bool, dry_run: bool, path: Path, report_dir: str, at: 
 
 def watch(docker_host: str | None, timeout: float, host_every: float, output: Path | None, output_max_bytes: int,
           prometheus: Path | None, fail_on: str | None, waivers: Path | None, host_root: Path,
-          deadline: float) -> int:
+          deadline: float, cri_endpoint: str | None, cri_every: float, containerd_state: list[str] | None) -> int:
     """Judge each container as its engine reports it, until SIGTERM (hostaudit.watch)."""
     from hostaudit import watch as watching
     from hostaudit.waivers import WaiverError
@@ -264,7 +264,8 @@ def watch(docker_host: str | None, timeout: float, host_every: float, output: Pa
         return watching.run(docker_host=docker_host, timeout=timeout, host_every=host_every, output=output,
                             output_max_bytes=output_max_bytes, prometheus=prometheus,
                             fail_on=Severity(fail_on) if fail_on else None, waivers=waivers,
-                            host_root=str(host_root), deadline=deadline)
+                            host_root=str(host_root), deadline=deadline, cri_endpoint=cri_endpoint,
+                            cri_every=cri_every, containerd_state=tuple(containerd_state or ()))
     except WaiverError as exc:
         raise _fail(str(exc)) from exc
 
@@ -455,6 +456,11 @@ def parser() -> argparse.ArgumentParser:
                         help="Read the host through this directory, where its / is mounted (default: /).")
     follow.add_argument("--deadline", type=_seconds(1.0, MAX_DEADLINE), default=60.0, metavar="SECONDS",
                         help="Seconds one collection of the host facts may take (default: 60).")
+    follow.add_argument("--cri-endpoint", metavar="SOCKET", help="CRI runtime socket (default: as for 'audit').")
+    follow.add_argument("--cri-every", type=_seconds(0.5, 3600.0), default=2.0, metavar="SECONDS",
+                        help="List the CRI runtime's containers this often (default: 2).")
+    follow.add_argument("--containerd-state", action="append", metavar="DIR", help="containerd state directory "
+                        "to read host facts from, as for 'audit' (repeatable).")
 
     fix = _command(commands, "remediate", remediate, "Write an Ansible playbook that fixes the failed host and "
                    "daemon checks, and per-container guidance.")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hostaudit.model import Container, ProcessFacts, Result, Snapshot, container_subject
+from hostaudit.model import Container, CriFacts, ProcessFacts, Result, Snapshot, container_subject
 from hostaudit.severity import Severity
 
 CHANGES = frozenset({"create", "start", "restart", "update", "rename", "unpause", "die", "destroy"})
@@ -49,6 +49,8 @@ class Observation:
     container: Container | None
     process: ProcessFacts | None = None
     error: str | None = None  # why the container could not be read
+    cri: CriFacts | None = None  # for a CRI container: the poll that found it (its pod, the pod's members)
+    companions: dict[str, ProcessFacts] = dataclasses.field(default_factory=dict)  # /proc of its pod's members
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,58 @@ class DockerFollower(threading.Thread):
         self.out.put(Observation(self.label, event, key, ctr, read_process(ctr.pid) if ctr.pid else None))
 
 
+class CriPoller(threading.Thread):
+    """Lists a CRI runtime's containers every `every` seconds (containerd 1.6 has no GetContainerEvents) with the
+    audit's CRI collector, within its time budget, and hands over each container that is new or changed, and each
+    one gone."""
+
+    def __init__(self, endpoint: str, kubelet: Any, timeout: float, every: float, out: queue.SimpleQueue,
+                 stop: threading.Event) -> None:
+        super().__init__(name=f"watch:{endpoint}", daemon=True)
+        self.endpoint, self.kubelet, self.timeout, self.every, self.out, self.stop = \
+            endpoint, kubelet, timeout, every, out, stop
+        self.label = f"cri:{endpoint.removeprefix('unix://')}"
+        self.up = False
+
+    def _poll(self) -> CriFacts:
+        from hostaudit.collectors import CollectContext, PartialFacts, cri
+
+        try:
+            return cri.collect(CollectContext(cri_endpoint=self.endpoint, cri_timeout=self.timeout), self.kubelet)
+        except PartialFacts as exc:  # the containers whose status was read are still judged
+            return exc.facts  # type: ignore[return-value]
+
+    def run(self) -> None:
+        from hostaudit.collectors.runtime import read_process
+
+        last: dict[str, Container] = {}
+        while True:
+            try:
+                facts = self._poll()
+            except Exception as exc:  # unreachable, refused, not root's: try again at the next poll
+                if self.up:
+                    say(f"{self.label}: lost ({exc}); polling again")
+                self.up = False
+            else:
+                if not self.up:
+                    say(f"{self.label}: polling its containers every {self.every:g} s")
+                self.up = True
+                current = {container_subject(c).key: c for c in facts.containers if not c.is_sandbox}
+                for key, ctr in current.items():
+                    if last.get(key) == ctr:
+                        continue
+                    members = [c for c in facts.containers if c.pod and ctr.pod and c.key != ctr.key
+                               and c.pod.sandbox_id == ctr.pod.sandbox_id]
+                    self.out.put(Observation(self.label, "update" if key in last else "create", key, ctr,
+                                             read_process(ctr.pid) if ctr.pid else None, cri=facts,
+                                             companions={c.key: read_process(c.pid) for c in members if c.pid}))
+                for key in last.keys() - current.keys():
+                    self.out.put(Observation(self.label, GONE, key, None))
+                last = current
+            if self.stop.wait(self.every):
+                return
+
+
 # ---------------------------------------------------------------- judging
 
 def _joined(ctr: Container, seen: dict[str, Observation]) -> list[Container]:
@@ -218,19 +272,29 @@ def _joined(ctr: Container, seen: dict[str, Observation]) -> list[Container]:
     return found[:MAX_JOINED]
 
 
-def subject_snapshot(host: Snapshot, ctr: Container, process: ProcessFacts | None,
-                     joined: list[Container]) -> Snapshot:
-    """The host's facts with `ctr` (and the containers it joins) as the only containers: the container and its
-    /proc were just read, so their sources are ok whatever the last host collection said of other containers."""
+def subject_snapshot(host: Snapshot, obs: Observation, joined: list[Container]) -> Snapshot:
+    """The host's facts with the observed container (and the Docker containers it joins, or its pod's members) as
+    the only containers: they and their /proc were just read, so their sources are ok whatever the last host
+    collection said of other containers."""
     from hostaudit.model import CollectorState, CollectorStatus
 
-    runtime = {ctr.key: process} if process is not None else {}
-    docker = [c for c in (ctr, *joined) if c.source == "docker"]
-    fresh = {name: CollectorStatus(name, CollectorState.OK, "", 0.0) for name in ("containers", "runtime")}
+    ctr = obs.container
+    assert ctr is not None
+    runtime = {**obs.companions, **({ctr.key: obs.process} if obs.process is not None else {})}
+    fresh = {name: CollectorStatus(name, CollectorState.OK, "", 0.0)
+             for name in ("containers", "runtime", *(("cri",) if obs.cri is not None else ()))}
+    cri = None
+    if obs.cri is not None and ctr.pod is not None:
+        members = tuple(c for c in obs.cri.containers if c.pod and c.pod.sandbox_id == ctr.pod.sandbox_id
+                        and c.key != ctr.key)
+        cri = dataclasses.replace(obs.cri, containers=(ctr, *members), errors=(),
+                                  pods=tuple(p for p in obs.cri.pods if p.sandbox_id == ctr.pod.sandbox_id))
+    elif host.cri is not None:
+        cri = dataclasses.replace(host.cri, containers=(), pods=())
     return dataclasses.replace(
-        host, containers=tuple(docker), runtime=runtime, collectors={**host.collectors, **fresh},
-        containerd=dataclasses.replace(host.containerd, containers=()) if host.containerd else None,
-        cri=dataclasses.replace(host.cri, containers=()) if host.cri else None,
+        host, containers=tuple(c for c in (ctr, *joined) if obs.cri is None), runtime=runtime,
+        collectors={**host.collectors, **fresh}, cri=cri,
+        containerd=dataclasses.replace(host.containerd, containers=(), pods=()) if host.containerd else None,
         podman=dataclasses.replace(host.podman, containers=()) if host.podman else None)
 
 
@@ -241,13 +305,13 @@ class Judgement:
     paths: tuple[str, ...]
 
 
-def judge(host: Snapshot, host_results: dict[str, list[Result]], ctr: Container, process: ProcessFacts | None,
-          joined: list[Container], waivers: tuple = (), fail_on: Severity | None = None) -> Judgement:
-    """The one-shot audit's verdict and failing checks (at or above `fail_on`) for one container."""
+def judge(host: Snapshot, host_results: dict[str, list[Result]], obs: Observation, joined: list[Container],
+          waivers: tuple = (), fail_on: Severity | None = None) -> Judgement:
+    """The one-shot audit's verdict and failing checks (at or above `fail_on`) for the observed container."""
     from hostaudit import engine
 
-    report = engine.audit(subject_snapshot(host, ctr, process, joined), waivers=waivers, known=host_results)
-    key = container_subject(ctr).key
+    report = engine.audit(subject_snapshot(host, obs, joined), waivers=waivers, known=host_results)
+    key = obs.key
     verdict = next((v for v in report.escapes if v.subject.key == key), None)
     failing = sorted({f.check.id for f in report.findings if f.subject.key == key and f.failing
                       and (fail_on is None or f.severity.rank >= fail_on.rank)})
@@ -338,7 +402,8 @@ class Watch:
     timeout: float = 5.0
     messages: queue.SimpleQueue = dataclasses.field(default_factory=queue.SimpleQueue)
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
-    followers: dict[str, DockerFollower] = dataclasses.field(default_factory=dict)
+    cri_every: float = 2.0
+    followers: dict[str, DockerFollower | CriPoller] = dataclasses.field(default_factory=dict)
     judged: dict[str, Judgement] = dataclasses.field(default_factory=dict)
     seen: dict[str, Observation] = dataclasses.field(default_factory=dict)  # the last of each container present
     lines: int = 0
@@ -358,6 +423,11 @@ class Watch:
                 follower = DockerFollower(endpoint, self.timeout, self.messages, self.stop)
                 self.followers[endpoint.url] = follower
                 follower.start()
+        if snapshot.cri is not None and snapshot.cri.endpoint not in self.followers:
+            poller = CriPoller(snapshot.cri.endpoint, snapshot.kubelet, self.timeout, self.cri_every, self.messages,
+                               self.stop)
+            self.followers[snapshot.cri.endpoint] = poller
+            poller.start()
         for obs in list(self.seen.values()):  # the host facts changed under them
             self._consider(dataclasses.replace(obs, event="refresh"))
         say(f"host facts collected ({reason}) in {time.monotonic() - started:.1f} s; "
@@ -373,8 +443,8 @@ class Watch:
             self.seen.pop(obs.key, None)
         else:
             self.seen[obs.key] = obs
-            now = judge(self.host, self.results, obs.container, obs.process,
-                        _joined(obs.container, self.seen), self.waivers, self.fail_on)
+            joined = _joined(obs.container, self.seen) if obs.cri is None else []
+            now = judge(self.host, self.results, obs, joined, self.waivers, self.fail_on)
         if now is None:
             self.judged.pop(obs.key, None)
             changed = before.verdict != CONTAINED or before.failing
@@ -452,8 +522,10 @@ class Watch:
 def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: float = 600.0,
         output: Path | None = None, output_max_bytes: int = OUTPUT_MAX_BYTES, prometheus: Path | None = None,
         fail_on: Severity | None = None, waivers: Path | None = None, host_root: str = "/",
-        deadline: float = 60.0) -> int:
-    """Watch every verified Docker engine (or `docker_host` alone) until SIGTERM; the exit code."""
+        deadline: float = 60.0, cri_endpoint: str | None = None, cri_every: float = 2.0,
+        containerd_state: tuple[str, ...] = ()) -> int:
+    """Watch every verified Docker engine (or `docker_host` alone) and the node's CRI runtime (or `cri_endpoint`)
+    until SIGTERM; the exit code."""
     from hostaudit import catalog, engine
     from hostaudit import waivers as waiving
     from hostaudit.collectors import CollectContext
@@ -464,7 +536,8 @@ def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: flo
     use_host_root(host_root)
 
     def collect() -> tuple[Snapshot, list[Any]]:
-        ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout, host_root=host_root)
+        ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout, host_root=host_root,
+                             cri_endpoint=cri_endpoint, cri_timeout=timeout, containerd_state_dirs=containerd_state)
         snapshot = engine.collect(ctx, deadline=deadline)
         found = endpoints(ctx)
         release(ctx)
@@ -478,5 +551,5 @@ def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: flo
             say(note)
         return accepted
 
-    return Watch(collect, load_waivers, LineOutput(output, output_max_bytes), prometheus, fail_on, host_every,
-                 timeout).run()
+    return Watch(collect, load_waivers, LineOutput(output, output_max_bytes), prometheus=prometheus, fail_on=fail_on,
+                 host_every=host_every, timeout=timeout, cri_every=cri_every).run()
