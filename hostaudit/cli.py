@@ -270,6 +270,29 @@ def watch(docker_host: str | None, timeout: float, host_every: float, output: Pa
         raise _fail(str(exc)) from exc
 
 
+def install_watch(dry_run: bool, path: Path, output: str, prometheus: str | None, fail_on: str | None,
+                  host_every: float, docker_host: str | None) -> None:
+    """Write (or print) the systemd unit that runs `hostaudit watch` as a service."""
+    from hostaudit import output as out
+    from hostaudit import schedule, watch_unit
+
+    try:
+        service = watch_unit.WatchService(program=schedule.installed_program(sys.executable, sys.argv[0]),
+                                          output=output, prometheus=prometheus, fail_on=fail_on,
+                                          host_every=host_every, docker_host=docker_host)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    refused = schedule.untrusted_reason(service.program, directory=False)
+    if refused:
+        raise _fail(f"refusing to install a root service: {refused}")
+    text = watch_unit.unit(service)
+    if dry_run:
+        print(f"# would write {path}:\n{text}", end="")
+        return
+    out.write(text, path, mode=0o644)
+    print(f"wrote {path}; then: systemctl daemon-reload && systemctl enable --now {path.name}")
+
+
 def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restart_method: str | None,
               restart_command: str | None, reload_command: str | None, docker_host: str | None, hosts: str,
               role: str | None, allow_disruptive: bool, var: list[str] | None) -> None:
@@ -461,6 +484,19 @@ def parser() -> argparse.ArgumentParser:
                         help="List the CRI runtime's containers this often (default: 2).")
     follow.add_argument("--containerd-state", action="append", metavar="DIR", help="containerd state directory "
                         "to read host facts from, as for 'audit' (repeatable).")
+
+    service = _command(commands, "install-watch", install_watch, "Write the systemd unit that runs 'hostaudit watch' "
+                       "as a service (read-only file system but its output directories).")
+    service.add_argument("--dry-run", action="store_true", help="Print what would be written, write nothing.")
+    service.add_argument("--path", type=_path, default="/etc/systemd/system/hostaudit-watch.service", metavar="PATH",
+                         help="The unit file to write (default: /etc/systemd/system/hostaudit-watch.service).")
+    service.add_argument("--output", default="/var/log/hostaudit/watch.jsonl", metavar="PATH",
+                         help="Where the service appends its lines (default: /var/log/hostaudit/watch.jsonl).")
+    service.add_argument("--prometheus", metavar="PATH", help="Also keep this node_exporter textfile.")
+    service.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", help="Passed to 'watch'.")
+    service.add_argument("--host-every", type=_seconds(10.0, MAX_DEADLINE), default=600.0, metavar="SECONDS",
+                         help="Passed to 'watch' (default: 600).")
+    service.add_argument("--docker-host", metavar="URL", help="Passed to 'watch': follow this endpoint only.")
 
     fix = _command(commands, "remediate", remediate, "Write an Ansible playbook that fixes the failed host and "
                    "daemon checks, and per-container guidance.")
