@@ -120,6 +120,7 @@ class DockerFollower(threading.Thread):
         backoff, server, since, relist = FIRST_BACKOFF, None, None, True
         while not self.stop.is_set():
             api = DockerAPI(address, self.timeout)
+            opened = time.monotonic()
             try:
                 pid = self._server_pid(address)
                 if server is not None and pid != server:
@@ -129,7 +130,7 @@ class DockerFollower(threading.Thread):
                 stream = api.events({"type": ["container"]}, since, self.idle)  # open: list after it
                 if not self.up:
                     say(f"{self.label}: following its events")
-                self.up, backoff = True, FIRST_BACKOFF
+                self.up = True
                 if relist:
                     self._list(api)
                     relist = False
@@ -137,18 +138,20 @@ class DockerFollower(threading.Thread):
                     since = self._handle(api, event) or since
                     if self.stop.is_set():
                         return
-                since = None  # the daemon ended the stream: it is going away
-                relist = True
+                raise ConnectionError("the daemon ended its event stream")
             except TimeoutError:
                 since = since or int(time.time()) - 1  # idle: re-open from where it was, nothing to list
-            except Exception as exc:  # unreachable, refused, gone, malformed: all mean reconnect later
+                continue
+            except Exception as exc:  # unreachable, refused, gone, ended, malformed: reconnect later, list again
                 if self.up:
                     say(f"{self.label}: lost ({reason(exc)}); reconnecting")
                 self.up, relist, since = False, True, None
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
             finally:
                 api.close()
+            if time.monotonic() - opened > 10 * MAX_BACKOFF:
+                backoff = FIRST_BACKOFF  # it had been working for a while: this is a new outage
+            self.stop.wait(backoff)  # never a busy loop, even on a server that accepts and hangs up at once
+            backoff = min(backoff * 2, MAX_BACKOFF)
 
     def _list(self, api: Any) -> None:
         from hostaudit.collectors.containers import MAX_LISTED
@@ -156,6 +159,8 @@ class DockerFollower(threading.Thread):
         listed = api.containers(all=True, trunc=False)
         ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)] \
             if isinstance(listed, list) else []
+        for container_id in set(self.keys) - set(ids):  # removed while the stream was down
+            self.out.put(Observation(self.label, GONE, self.keys.pop(container_id), None))
         for container_id in ids[:MAX_LISTED]:
             self._observe(api, container_id, "list")
 
