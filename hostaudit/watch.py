@@ -5,6 +5,7 @@ when an engine restarts; the host and daemon checks are evaluated over them then
 (`containers.endpoints`: the same engines, with the same trust rule, as the audit) follows its `/events`, inspects
 each container an event names and reads its /proc, and hands the container to the main thread, which runs the
 audit (`engine.audit`, the same checks, escape verdict and waivers) over the host facts and that container alone.
+A CRI runtime's containers are polled (`CriPoller`, with the audit's CRI collector) and judged with their pod.
 A line is written when the verdict or the failing checks of a container change. The watch writes nothing else to
 the host than its output and Prometheus files.
 """
@@ -23,10 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hostaudit.model import Container, CriFacts, ProcessFacts, Result, Snapshot, container_subject
 from hostaudit.severity import Severity
+
+if TYPE_CHECKING:
+    from hostaudit.collectors.containers import Endpoint
 
 CHANGES = frozenset({"create", "start", "restart", "update", "rename", "unpause", "die", "destroy"})
 GONE = "destroy"
@@ -60,8 +64,7 @@ class HostRefresh:
     reason: str
 
 
-STOP, RELOAD = "stop", "reload"
-Message = Observation | HostRefresh | str
+STOP, RELOAD = "stop", "reload"  # what the signal handlers put on the main thread's queue
 
 
 def say(message: str) -> None:
@@ -77,7 +80,7 @@ class DockerFollower(threading.Thread):
     """Follows one Docker endpoint's container events; reconnects with backoff and, after any break, lists the
     containers again so that none started meanwhile is missed."""
 
-    def __init__(self, endpoint: Any, timeout: float, out: queue.SimpleQueue, stop: threading.Event,
+    def __init__(self, endpoint: Endpoint, timeout: float, out: queue.SimpleQueue, stop: threading.Event,
                  idle: float = IDLE) -> None:
         super().__init__(name=f"watch:{endpoint.url}", daemon=True)
         self.endpoint, self.timeout, self.out, self.stop, self.idle = endpoint, timeout, out, stop, idle
@@ -398,7 +401,7 @@ def prometheus_text(judged: dict[str, Judgement], lines: int, engines: dict[str,
 class Watch:
     """The main loop's state: host facts and their results, followers, the last judgement of each container."""
 
-    collect: Callable[[], tuple[Snapshot, list[Any]]]  # host facts and the Docker endpoints to follow
+    collect: Callable[[], tuple[Snapshot, list[Endpoint]]]  # host facts and the Docker endpoints to follow
     load_waivers: Callable[[], tuple]
     output: LineOutput
     prometheus: Path | None = None
@@ -540,7 +543,7 @@ def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: flo
 
     use_host_root(host_root)
 
-    def collect() -> tuple[Snapshot, list[Any]]:
+    def collect() -> tuple[Snapshot, list[Endpoint]]:
         ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout, host_root=host_root,
                              cri_endpoint=cri_endpoint, cri_timeout=timeout, containerd_state_dirs=containerd_state)
         snapshot = engine.collect(ctx, deadline=deadline)
