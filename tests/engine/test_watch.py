@@ -145,9 +145,12 @@ def test_hardened_container_gives_no_line_at_fail_on_high(docker):
 def test_a_dockerd_restart_is_followed_and_a_container_made_meanwhile_is_not_missed(docker, watching):
     docker.run("w-before", "--cap-add", "SYS_ADMIN")
     watching.wait_for("docker:w-before")
-    docker.restart()
-    # created at once after the restart, likely before the watch reconnected: the re-list must find it
-    docker.run("w-after-restart", "--privileged", create_only=True)
+    watching.process.send_signal(signal.SIGSTOP)  # the watch cannot reconnect before the container is made
+    try:
+        docker.restart()
+        docker.run("w-after-restart", "--privileged", create_only=True)  # its event is gone: only a re-list finds it
+    finally:
+        watching.process.send_signal(signal.SIGCONT)
     line = watching.wait_for("docker:w-after-restart")
     assert line["verdict"] == "escapable"
     docker.run("w-later", "-v", f"{docker.socket}:/var/run/docker.sock")
