@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,10 +64,13 @@ class Docker:
             raise RuntimeError(f"{method} {endpoint}: {answer.status} {text[:200]!r}")
         return json.loads(text) if text else None
 
-    def run(self, name: str, host_config: dict, command: tuple[str, ...] = ("/bin/sleep", "3600")) -> str:
+    def run(self, name: str, host_config: dict, command: tuple[str, ...] = ("/bin/sleep", "3600"),
+            created: Callable[[], None] = lambda: None) -> str:
+        """Create and start a container (`created` is called between the two); its id."""
         made = self.call("POST", f"/containers/create?name={name}",
                          {"Image": IMAGE, "Cmd": list(command), "HostConfig": host_config})
         assert made is not None
+        created()
         self.call("POST", f"/containers/{made['Id']}/start")
         return made["Id"]
 
@@ -122,16 +126,20 @@ def _weak(number: int, socket_path: str) -> dict:
 
 
 def latency(docker: PrivateDocker, api: Docker, watcher: Watcher, rate: float, seconds: float) -> dict:
-    """Start `rate` weak containers a second for `seconds`; each one's delay from create to its line."""
+    """Start `rate` weak containers a second for `seconds`; each one's delay to its line from the create request
+    (the daemon's own time included: on a loaded machine it queues the requests) and from the moment the create
+    call returned (the container exists, its `create` event is sent: the watch's own delay)."""
     count = int(rate * seconds)
     started: dict[str, float] = {}
+    exists: dict[str, float] = {}
     began = time.monotonic()
 
     def one(number: int) -> str:
         time.sleep(max(0.0, began + number / rate - time.monotonic()))
         name = f"lat-{number}"
         started[f"docker:{name}"] = time.monotonic()
-        return api.run(name, _weak(number, str(docker.socket)))
+        return api.run(name, _weak(number, str(docker.socket)),
+                       created=lambda: exists.__setitem__(f"docker:{name}", time.monotonic()))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = list(pool.map(one, range(count)))
@@ -141,11 +149,15 @@ def latency(docker: PrivateDocker, api: Docker, watcher: Watcher, rate: float, s
         time.sleep(0.05)
     with ThreadPoolExecutor(max_workers=8) as pool:  # removed through the API: `docker rm -f` of 100 timed out
         list(pool.map(api.remove, ids))
-    delays = sorted(watcher.first[k] - t for k, t in started.items() if k in watcher.first)
     missed = [k for k in started if k not in watcher.first]
+
+    def spread(since: dict[str, float]) -> dict[str, float]:
+        delays = sorted(watcher.first[k] - t for k, t in since.items() if k in watcher.first)
+        return {"p50_s": round(statistics.median(delays), 3), "p95_s": round(delays[int(len(delays) * 0.95) - 1], 3),
+                "max_s": round(delays[-1], 3)}
+
     return {"containers": count, "achieved_rate": round(achieved, 1), "missed": len(missed),
-            "p50_s": round(statistics.median(delays), 3), "p95_s": round(delays[int(len(delays) * 0.95) - 1], 3),
-            "max_s": round(delays[-1], 3)}
+            "from_request": spread(started), "from_created": spread(exists)}
 
 
 def idle(watcher: Watcher, seconds: float) -> dict:
@@ -208,8 +220,8 @@ def main() -> int:
     finally:
         docker.stop()
     verdicts = {
-        f"p95 create->line at {args.rate:g}/s < {LATENCY_P95_S} s": results["latency"]["p95_s"] < LATENCY_P95_S
-        and results["latency"]["missed"] == 0,
+        f"p95 create request->line at {args.rate:g}/s < {LATENCY_P95_S} s":
+            results["latency"]["from_request"]["p95_s"] < LATENCY_P95_S and results["latency"]["missed"] == 0,
         f"idle CPU < {IDLE_CPU_PERCENT}% of a core": results["idle"]["cpu_percent"] < IDLE_CPU_PERCENT,
         f"RSS growth < {RSS_GROWTH_MB} MB over {args.lifecycles} lifecycles":
             results["memory"]["growth_mb"] < RSS_GROWTH_MB,
@@ -217,11 +229,15 @@ def main() -> int:
     results["targets"] = verdicts
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "watch.json").write_text(json.dumps(results, indent=1) + "\n")
-    lines = ["# hostaudit watch benchmark", "", f"Host: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}", "",
+    load = os.getloadavg()
+    lines = ["# hostaudit watch benchmark", "", f"Host: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}; "
+             f"load at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)", "",
              "| measure | value |", "|---|---|"]
     lat = results["latency"]
     lines += [f"| containers started (weak) | {lat['containers']} at {lat['achieved_rate']}/s |",
-              f"| create -> JSON line p50 / p95 / max | {lat['p50_s']} / {lat['p95_s']} / {lat['max_s']} s |",
+              *[f"| {label} -> JSON line p50 / p95 / max | {lat[k]['p50_s']} / {lat[k]['p95_s']} / "
+                f"{lat[k]['max_s']} s |"
+                for k, label in (("from_request", "create request"), ("from_created", "container created"))],
               f"| containers without a line | {lat['missed']} |",
               f"| one-shot audit of the same daemon | {results['one_shot_audit']['wall_s']} s |",
               f"| idle CPU over {results['idle']['seconds']:g} s | {results['idle']['cpu_percent']} % of a core |",
