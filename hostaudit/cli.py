@@ -252,6 +252,47 @@ def install_cron(systemd: bool, dry_run: bool, path: Path, report_dir: str, at: 
     print(f"wrote {path}: nightly at {at}, reports in {report_dir} (root's, mode 0700)")
 
 
+def watch(docker_host: str | None, timeout: float, host_every: float, output: Path | None, output_max_bytes: int,
+          prometheus: Path | None, fail_on: str | None, waivers: Path | None, host_root: Path,
+          deadline: float, cri_endpoint: str | None, cri_every: float, containerd_state: list[str] | None) -> int:
+    """Judge each container as its engine reports it, until SIGTERM (hostaudit.watch)."""
+    from hostaudit import watch as watching
+    from hostaudit.waivers import WaiverError
+
+    gc.enable()  # a long-lived process: its cycles must be freed (main() turned the collector off for one audit)
+    try:
+        return watching.run(docker_host=docker_host, timeout=timeout, host_every=host_every, output=output,
+                            output_max_bytes=output_max_bytes, prometheus=prometheus,
+                            fail_on=Severity(fail_on) if fail_on else None, waivers=waivers,
+                            host_root=str(host_root), deadline=deadline, cri_endpoint=cri_endpoint,
+                            cri_every=cri_every, containerd_state=tuple(containerd_state or ()))
+    except WaiverError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def install_watch(dry_run: bool, path: Path, output: str, prometheus: str | None, fail_on: str | None,
+                  host_every: float, docker_host: str | None) -> None:
+    """Write (or print) the systemd unit that runs `hostaudit watch` as a service."""
+    from hostaudit import output as out
+    from hostaudit import schedule, watch_unit
+
+    try:
+        service = watch_unit.WatchService(program=schedule.installed_program(sys.executable, sys.argv[0]),
+                                          output=output, prometheus=prometheus, fail_on=fail_on,
+                                          host_every=host_every, docker_host=docker_host)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    refused = schedule.untrusted_reason(service.program, directory=False)
+    if refused:
+        raise _fail(f"refusing to install a root service: {refused}")
+    text = watch_unit.unit(service)
+    if dry_run:
+        print(f"# would write {path}:\n{text}", end="")
+        return
+    out.write(text, path, mode=0o644)
+    print(f"wrote {path}; then: systemctl daemon-reload && systemctl enable --now {path.name}")
+
+
 def remediate(report_path: Path, out_path: Path, daemon_json: str | None, restart_method: str | None,
               restart_command: str | None, reload_command: str | None, docker_host: str | None, hosts: str,
               role: str | None, allow_disruptive: bool, var: list[str] | None) -> None:
@@ -411,6 +452,51 @@ def parser() -> argparse.ArgumentParser:
                       "report.json and previous.json are kept (default: /var/lib/hostaudit).")
     cron.add_argument("--at", default="03:17", metavar="HH:MM", help="Time of day, HH:MM (default: 03:17).")
     cron.add_argument("--prometheus", metavar="PATH", help="Also write this node_exporter textfile each night.")
+
+    follow = _command(commands, "watch", watch, "Judge each container as its engine reports it created, started "
+                      "or changed; one JSON line when its verdict or failing checks change.",
+                      "Judge each container as its engine reports it created, started or changed, against host "
+                      "facts refreshed on a schedule; one JSON line when a container's escape verdict or failing "
+                      "checks change. Runs until SIGTERM (exit 0); SIGHUP re-reads the waivers.")
+    follow.add_argument("--docker-host", metavar="URL", help="Follow this Docker endpoint only (default: every "
+                        "verified dockerd, rootful and rootless).")
+    follow.add_argument("--timeout", type=_seconds(0.1, MAX_TIMEOUT), default=5.0, metavar="SECONDS",
+                        help="Seconds per Docker API call (default: 5).")
+    follow.add_argument("--host-every", type=_seconds(10.0, MAX_DEADLINE), default=600.0, metavar="SECONDS",
+                        help="Collect the host facts again this often (default: 600), and at once when an engine "
+                        "restarts.")
+    follow.add_argument("-o", "--output", type=_path, metavar="PATH", help="Append the lines here (mode 0600; "
+                        "default: stdout).")
+    follow.add_argument("--output-max-bytes", type=int, default=16 * 2**20, metavar="BYTES",
+                        help="Rotate --output to PATH.1 when it would grow past this (default: 16 MiB).")
+    follow.add_argument("--prometheus", type=_path, metavar="PATH", help="Keep a node_exporter textfile here "
+                        "(mode 0644: counts only).")
+    follow.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", help="Count only failing checks of "
+                        f"this severity or worse: {', '.join(SEVERITIES)}.")
+    follow.add_argument("--waivers", type=_path, metavar="PATH", help="Waiver file, as for 'audit'; SIGHUP "
+                        "re-reads it.")
+    follow.add_argument("--host-root", type=_directory, default="/", metavar="DIR",
+                        help="Read the host through this directory, where its / is mounted (default: /).")
+    follow.add_argument("--deadline", type=_seconds(1.0, MAX_DEADLINE), default=60.0, metavar="SECONDS",
+                        help="Seconds one collection of the host facts may take (default: 60).")
+    follow.add_argument("--cri-endpoint", metavar="SOCKET", help="CRI runtime socket (default: as for 'audit').")
+    follow.add_argument("--cri-every", type=_seconds(0.5, 3600.0), default=2.0, metavar="SECONDS",
+                        help="List the CRI runtime's containers this often (default: 2).")
+    follow.add_argument("--containerd-state", action="append", metavar="DIR", help="containerd state directory "
+                        "to read host facts from, as for 'audit' (repeatable).")
+
+    service = _command(commands, "install-watch", install_watch, "Write the systemd unit that runs 'hostaudit watch' "
+                       "as a service (read-only file system but its output directories).")
+    service.add_argument("--dry-run", action="store_true", help="Print what would be written, write nothing.")
+    service.add_argument("--path", type=_path, default="/etc/systemd/system/hostaudit-watch.service", metavar="PATH",
+                         help="The unit file to write (default: /etc/systemd/system/hostaudit-watch.service).")
+    service.add_argument("--output", default="/var/log/hostaudit/watch.jsonl", metavar="PATH",
+                         help="Where the service appends its lines (default: /var/log/hostaudit/watch.jsonl).")
+    service.add_argument("--prometheus", metavar="PATH", help="Also keep this node_exporter textfile.")
+    service.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", help="Passed to 'watch'.")
+    service.add_argument("--host-every", type=_seconds(10.0, MAX_DEADLINE), default=600.0, metavar="SECONDS",
+                         help="Passed to 'watch' (default: 600).")
+    service.add_argument("--docker-host", metavar="URL", help="Passed to 'watch': follow this endpoint only.")
 
     fix = _command(commands, "remediate", remediate, "Write an Ansible playbook that fixes the failed host and "
                    "daemon checks, and per-container guidance.")

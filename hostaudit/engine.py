@@ -267,15 +267,19 @@ def checks_raised(results: dict[str, list[Result]]) -> list[str]:
     return [cid for cid, rs in results.items() if any(r.status is Status.UNKNOWN and r.detail == RAISED for r in rs)]
 
 
-def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ...] = ()) -> Report:
-    """Evaluate the catalog (or the `only` ids) over a snapshot and build the report, `waivers` applied."""
+def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ...] = (),
+          known: dict[str, list[Result]] | None = None) -> Report:
+    """Evaluate the catalog (or the `only` ids) over a snapshot and build the report, `waivers` applied. `known`
+    holds results already evaluated over the same host facts (the watch's host and daemon checks): those checks are
+    not evaluated again."""
     from hostaudit import catalog, escape, report
     from hostaudit import waivers as waiving
 
     checks = catalog.load()
     if only:
         checks = {cid: checks[cid] for cid in only}
-    results = evaluate(snapshot, checks)
+    known = {cid: rs for cid, rs in (known or {}).items() if cid in checks}
+    results = {**known, **evaluate(snapshot, {cid: c for cid, c in checks.items() if cid not in known})}
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
     escapes = () if only else escape.analyse(results)
     pods = () if only else report.pod_summaries(snapshot, results)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 CRON_FILE = "/etc/cron.d/hostaudit"
 REPORT_DIR = "/var/lib/hostaudit"
 # paths go into a shell line and a unit file unquoted: allow only characters neither of them interprets
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./+-]*")
+PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./+-]*")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -61,7 +61,7 @@ class Nightly:
     def __post_init__(self) -> None:
         for label, path in (("program", self.program), ("report directory", self.report_dir),
                             ("--prometheus", self.prometheus)):
-            if path is not None and (not _PLAIN_PATH.fullmatch(path) or ".." in PurePosixPath(path).parts):
+            if path is not None and (not PLAIN_PATH.fullmatch(path) or ".." in PurePosixPath(path).parts):
                 raise ValueError(f"{label} {path!r}: use an absolute path of letters, digits and _ . / + -")
         if not _TIME.fullmatch(self.at):
             raise ValueError(f"--at {self.at!r}: use HH:MM (24-hour)")

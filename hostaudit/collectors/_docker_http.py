@@ -15,6 +15,7 @@ import math
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ MAX_RESPONSE = 128 * 1024 * 1024  # bytes of one answer: far above 10,000 contai
 MAX_LIST_RESPONSE = 32 * 1024 * 1024  # bytes of the container list: 10,000 containers at 3 KiB each
 MAX_INSPECT_RESPONSE = 4 * 1024 * 1024  # bytes of one container's inspect (a real one is 5-50 KiB); 16 run at once
 MAX_VALUES = 1_000_000  # JSON values one answer may decode to (about 100 MB of Python objects at worst)
+MAX_EVENT = 64 * 1024  # bytes of one streamed event (a real one is under 2 KiB: its labels make it grow)
 MAX_HEAD = 64 * 1024  # bytes of a status line and its headers, or of one chunk-size line or trailer
 MAX_INTERIM = 8  # 1xx answers skipped before the real one
 _HEX = frozenset(b"0123456789abcdefABCDEF")
@@ -114,9 +116,8 @@ class _Connection:
         self.sock = None
         self._pending.clear()
 
-    def get(self, endpoint: str, deadline: float, limit: int) -> tuple[int, bytes]:
-        """Status and body (at most `limit` bytes) of `GET endpoint`; every receive ends by `deadline` (see
-        `_DeadlineSocket`)."""
+    def _request(self, endpoint: str, deadline: float) -> tuple[int, dict[bytes, bytes], bool]:
+        """Send `GET endpoint` and read the head of its answer (interim answers skipped), all by `deadline`."""
         if self.sock is None:
             address = self.address
             self.sock = _unix_connection(address, self.timeout) if isinstance(address, str) else \
@@ -127,13 +128,60 @@ class _Connection:
         for _ in range(MAX_INTERIM + 1):
             status, headers, keep = self._head()
             if not 100 <= status < 200:
-                break
-        else:
-            raise ProtocolError(f"more than {MAX_INTERIM} interim answers")
+                return status, headers, keep
+        raise ProtocolError(f"more than {MAX_INTERIM} interim answers")
+
+    def get(self, endpoint: str, deadline: float, limit: int) -> tuple[int, bytes]:
+        """Status and body (at most `limit` bytes) of `GET endpoint`; every receive ends by `deadline` (see
+        `_DeadlineSocket`)."""
+        status, headers, keep = self._request(endpoint, deadline)
         body, keep = self._body(status, headers, endpoint, keep, limit)
         if not keep:
             self.close()
         return status, body
+
+    def lines(self, endpoint: str, idle: float, limit: int) -> Iterator[bytes]:
+        """The lines of the streamed answer to `GET endpoint` (Docker's /events: one JSON object a line, sent in
+        chunks as events happen), each at most `limit` bytes. The request is sent and the answer's head read before
+        this returns (DockerAPIError on an error status); then, while iterating, TimeoutError when nothing arrives for
+        `idle` seconds, ProtocolError on a line too long, and the end when the daemon ends the answer."""
+        status, headers, keep = self._request(endpoint, time.monotonic() + self.timeout)
+        if status >= 400:
+            body, _ = self._body(status, headers, endpoint, keep, MAX_HEAD)
+            self.close()
+            raise DockerAPIError(status, body[:300].decode("utf-8", "replace").strip())
+        return self._streamed(headers.get(b"transfer-encoding", b"").strip().lower() == b"chunked", idle, limit)
+
+    def _streamed(self, chunked: bool, idle: float, limit: int) -> Iterator[bytes]:
+        line = bytearray()
+        while True:
+            assert self.sock is not None
+            self.sock.deadline = time.monotonic() + idle
+            if chunked:
+                size_text = self._line().partition(b";")[0].strip()
+                if not size_text or not _HEX.issuperset(size_text):
+                    raise ProtocolError(f"malformed chunk size {size_text[:80]!r}")
+                size = int(size_text, 16)
+                if size == 0:
+                    return
+                if size > 16 * limit:  # several lines may share a chunk; more than this is no event stream
+                    raise ProtocolError(f"a streamed chunk of {size} bytes")
+                line += self._exactly(size)
+                if self._exactly(2) != b"\r\n":
+                    raise ProtocolError("a chunk does not end with CRLF")
+            else:
+                if not self._pending and not self._receive(at_end_ok=True):
+                    return
+                line += self._pending
+                self._pending.clear()
+            *complete, rest = line.split(b"\n")
+            for piece in complete:
+                if len(piece) > limit:
+                    raise ProtocolError(f"a streamed line longer than {limit} bytes")
+                yield bytes(piece)
+            if len(rest) > limit:
+                raise ProtocolError(f"a streamed line longer than {limit} bytes")
+            line = bytearray(rest)
 
     def _receive(self, at_end_ok: bool = False) -> bool:
         """More bytes into the pending buffer; False at the connection's end when `at_end_ok`."""
@@ -305,6 +353,36 @@ class DockerAPI:
 
     def inspect_container(self, container_id: str, deadline: float = math.inf) -> Any:
         return self.get(f"/containers/{quote(container_id, safe='')}/json", MAX_INSPECT_RESPONSE, deadline)
+
+    def events(self, filters: dict[str, list[str]], since: int | None = None, idle: float = 300.0
+               ) -> Iterator[Any]:
+        """Docker's events as they happen (`GET /events`, narrowed by `filters`, from `since` in Unix seconds),
+        each decoded JSON value of at most MAX_EVENT bytes, on a connection of their own; see `_Connection.lines`
+        for how the stream ends. The subscription is open when this returns; its connection is closed when the
+        iteration ends or is abandoned."""
+        query = "filters=" + quote(json.dumps(filters, separators=(",", ":")), safe="")
+        if since is not None:
+            query += f"&since={since}"
+        conn = _Connection(self.address, self.timeout)
+        try:
+            lines = conn.lines(f"/events?{query}", idle, MAX_EVENT)
+        except BaseException:
+            conn.close()
+            raise
+        return self._decoded(conn, lines)
+
+    @staticmethod
+    def _decoded(conn: _Connection, lines: Iterator[bytes]) -> Iterator[Any]:
+        try:
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except (ValueError, RecursionError) as exc:
+                    raise DockerAPIError(200, f"an event is not JSON: {exc}") from exc
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import cast
 
@@ -104,15 +105,44 @@ def _read_partially(read: Callable[[], tuple[Container, ...]], errors: list[str]
         return cast(tuple[Container, ...], exc.facts)
 
 
-def collect(ctx: CollectContext) -> tuple[Container, ...]:
+@dataclass(frozen=True)
+class Endpoint:
+    """One Docker endpoint audited: its URL, the verified engine behind it (None for a main endpoint whose server
+    was not verified) and whether it is the main one, whose containers keep their plain keys."""
+
+    url: str
+    engine: DockerEngine | None
+    main: bool
+
+    def own(self, containers: tuple[Container, ...]) -> list[Container]:
+        """`containers` as this endpoint's: with its engine's user, and keys naming its socket unless main."""
+        return _owned(containers, self.engine, self.main) if self.engine else list(containers)
+
+
+def endpoints(ctx: CollectContext) -> list[Endpoint]:
+    """The main endpoint (`ctx.docker_url`) first, then, unless one endpoint was named, every other verified engine
+    (by SO_PEERCRED, see docker_engines) on a socket of its own."""
     main_path = unix_path(ctx.docker_url)
     engines = [e for e in ctx.docker_engines if e.error is None]
     main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None)
+    found = [Endpoint(ctx.docker_url, main_engine, True)]
+    if ctx.narrowed:
+        return found
+    seen = [main_path] if main_path else []
+    for engine in engines:
+        if any(_same_socket(host_path(engine.socket), s) for s in seen):
+            continue
+        seen.append(host_path(engine.socket))
+        found.append(Endpoint(f"unix://{host_path(engine.socket)}", engine, False))
+    return found
+
+
+def collect(ctx: CollectContext) -> tuple[Container, ...]:
+    main, *others = endpoints(ctx)
     errors = []
     ends = deadline(ctx.docker_timeout)  # one budget for every endpoint's calls; the main endpoint's come first
     try:
-        main = _read_partially(partial(endpoint_containers, ctx, ends), errors)
-        found = _owned(main, main_engine, True) if main_engine else list(main)
+        found = main.own(_read_partially(partial(endpoint_containers, ctx, ends), errors))
         skipped = None
     except CollectorSkipped as exc:
         found, skipped = [], exc
@@ -127,18 +157,13 @@ def collect(ctx: CollectContext) -> tuple[Container, ...]:
         if errors:
             raise PartialFacts(tuple(found), "; ".join(errors))
         return tuple(found)
-    seen = [main_path] if main_path else []
-    for engine in engines:
-        if any(_same_socket(host_path(engine.socket), s) for s in seen):
-            continue
-        seen.append(host_path(engine.socket))
-        other = CollectContext(docker_host=f"unix://{host_path(engine.socket)}", docker_timeout=ctx.docker_timeout,
-                               workers=ctx.workers)
+    for endpoint in others:
+        other = CollectContext(docker_host=endpoint.url, docker_timeout=ctx.docker_timeout, workers=ctx.workers)
         try:
-            found += _owned(_read_partially(partial(endpoint_containers, other, ends), errors), engine, False)
+            found += endpoint.own(_read_partially(partial(endpoint_containers, other, ends), errors))
         except (CollectorError, CollectorSkipped) as exc:
             errors.append(str(exc))
-    if skipped and not found and not errors and len(seen) <= 1:
+    if skipped and not found and not errors and len(others) + bool(unix_path(main.url)) <= 1:
         raise skipped
     if errors and not found:
         raise CollectorError("; ".join(errors))

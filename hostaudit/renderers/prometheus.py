@@ -14,7 +14,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> list[str]:
+def metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> list[str]:
     lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
     for labels, value in samples:
         rendered = ",".join(f'{key}="{label_value(val)}"' for key, val in labels.items())
@@ -33,28 +33,28 @@ def _timestamp(iso: str) -> float:
 
 def render(report: Report) -> str:
     lines = []
-    lines += _metric("hostaudit_findings", "gauge", "Failing findings (waived ones excluded) by severity.",
+    lines += metric("hostaudit_findings", "gauge", "Failing findings (waived ones excluded) by severity.",
                      [({"severity": severity}, count) for severity, count in report.counts().items()])
-    lines += _metric("hostaudit_escapable_containers", "gauge", "Containers with at least one escape path to the host.",
+    lines += metric("hostaudit_escapable_containers", "gauge", "Containers with at least one escape path to the host.",
                      [({}, len(report.escapable))])
-    lines += _metric("hostaudit_containers", "gauge", "Containers audited (Docker and containerd).",
+    lines += metric("hostaudit_containers", "gauge", "Containers audited (Docker and containerd).",
                      [({}, len(report.containers))])
     if report.duration_s is not None:
-        lines += _metric("hostaudit_audit_duration_seconds", "gauge", "Wall time of the last audit.",
+        lines += metric("hostaudit_audit_duration_seconds", "gauge", "Wall time of the last audit.",
                          [({}, report.duration_s)])
-    lines += _metric("hostaudit_last_success_timestamp_seconds", "gauge",
+    lines += metric("hostaudit_last_success_timestamp_seconds", "gauge",
                      "Unix time when the last completed audit collected its facts.",
                      [({}, _timestamp(report.collected_at))])
     if report.cve_data is not None and report.cve_data.reviewed_through is not None:
-        lines += _metric("hostaudit_cve_data_timestamp_seconds", "gauge",
+        lines += metric("hostaudit_cve_data_timestamp_seconds", "gauge",
                          "Unix time of the newest CVE record the audit's CVE data was reviewed against.",
                          [({}, _timestamp(report.cve_data.reviewed_through))])
     if report.cve_data is not None and report.cve_data.age_days is not None:  # both dates readable
-        lines += _metric("hostaudit_cve_data_age_seconds", "gauge",
+        lines += metric("hostaudit_cve_data_age_seconds", "gauge",
                          f"Age of the CVE data when the audit collected its facts (over {cves.STALE_DAYS} days: "
                          "update hostaudit).",
                          [({}, _timestamp(report.collected_at) - _timestamp(report.cve_data.reviewed_through))])
-    lines += _metric("hostaudit_collector_up", "gauge", "1 when the collector delivered (or its component is absent), "
+    lines += metric("hostaudit_collector_up", "gauge", "1 when the collector delivered (or its component is absent), "
                      "0 when it failed.",
                      [({"collector": s.name}, 0 if s.state is CollectorState.ERROR else 1)
                       for s in sorted(report.collectors.values(), key=lambda s: s.name)])

@@ -1,0 +1,318 @@
+"""`hostaudit watch` on a private dockerd: each container started or created while it runs is reported with the
+verdict and failing checks the one-shot audit gives it, a hardened one not at all, a dockerd restart is followed,
+and SIGTERM ends it cleanly.
+
+The oracles are the daemon (which containers exist, what it was told to run) and the one-shot
+`hostaudit audit --format json` of the same daemon, a separate run of the command."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.engine.conftest import HARDENED, needs_engine
+from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+
+pytestmark = [needs_engine, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
+
+
+class Watching:
+    """A `hostaudit watch` process whose JSON lines are read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        if "--cri-endpoint" not in args:  # not the CRI runtime of another lab (a kubelet of a test names one)
+            args = (*args, "--cri-endpoint", "unix:///srv/hostaudit-lab/no-cri.sock")
+        self.process = subprocess.Popen(["hostaudit", "watch", *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[dict] = queue.Queue()
+        self.raw: list[str] = []
+        self.stderr: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.raw.append(line)
+            self.lines.put(json.loads(line))
+
+    def wait_for(self, subject: str, timeout: float = 30.0, **fields) -> dict:
+        """The next line about `subject` (with `fields`), skipping others."""
+        ends = time.monotonic() + timeout
+        while time.monotonic() < ends:
+            try:
+                line = self.lines.get(timeout=max(0.0, ends - time.monotonic()))
+            except queue.Empty:
+                break
+            if line["subject"] == subject and all(line.get(k) == v for k, v in fields.items()):
+                return line
+        raise AssertionError(f"no line about {subject} within {timeout} s; stderr: {''.join(self.stderr)[-2000:]}")
+
+    def wait_following(self, timeout: float = 60.0) -> None:
+        ends = time.monotonic() + timeout
+        while not any("following its events" in line for line in self.stderr):
+            if time.monotonic() > ends or self.process.poll() is not None:
+                raise AssertionError(f"the watch does not follow the daemon: {''.join(self.stderr)[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def docker() -> Iterator[PrivateDocker]:
+    base = lab_dir("hw-")
+    daemon = PrivateDocker(base)
+    try:
+        daemon.start()
+        daemon.build_image()
+        yield daemon
+    finally:
+        daemon.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def watching(docker) -> Iterator[Watching]:
+    docker.remove_all()
+    running = Watching("--docker-host", docker.url)
+    try:
+        running.wait_following()
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
+
+
+def _audit(docker: PrivateDocker) -> dict:
+    return json.loads(run_hostaudit("audit", "--format", "json", "--docker-host", docker.url).stdout)
+
+
+def _audited(report: dict, key: str) -> tuple[str, list[str], list[str]]:
+    """Verdict, failing check ids and escape techniques the one-shot report gives the container `key`."""
+    escape = next(e for e in report["escapes"] if e["subject"]["key"] == key)
+    failing = sorted({f["check_id"] for f in report["findings"]
+                      if f["subject"]["key"] == key and f["status"] == "fail"})
+    return escape["verdict"], failing, [p["technique"] for p in escape["paths"]]
+
+
+def test_weak_containers_get_the_one_shot_audits_verdict(docker, watching):
+    docker.run("w-sysadmin", "--cap-add", "SYS_ADMIN")
+    docker.run("w-sock", "-v", f"{docker.socket}:/var/run/docker.sock")
+    docker.run("w-priv", "--privileged", create_only=True)  # cannot start here: judged on its `create` event
+    lines = {name: watching.wait_for(f"docker:{name}") for name in ("w-sysadmin", "w-sock", "w-priv")}
+    assert lines["w-priv"]["event"] == "create"
+    report = _audit(docker)
+    for name, line in lines.items():
+        verdict, failing, paths = _audited(report, f"docker:{name}")
+        assert (line["verdict"], line["failing"], line["paths"]) == (verdict, failing, paths), name
+        assert line["verdict"] == "escapable"
+        assert line["engine"] == f"docker:{docker.socket}"
+    assert "container.docker_socket_mounted" in lines["w-sock"]["failing"]
+    assert "container.privileged" in lines["w-priv"]["failing"]
+    assert watching.stop() == 0
+
+
+def test_hardened_container_gives_no_line_at_fail_on_high(docker):
+    docker.remove_all()
+    running = Watching("--docker-host", docker.url, "--fail-on", "high")
+    try:
+        running.wait_following()
+        docker.run("w-hardened", *HARDENED)
+        docker.run("w-marker", "--cap-add", "SYS_ADMIN")  # started after it: its line proves the first was judged
+        marker = running.wait_for("docker:w-marker")
+        assert marker["failing"] and all(line["subject"] != "docker:w-hardened" for line in map(json.loads,
+                                                                                              running.raw))
+        report = _audit(docker)
+        verdict, failing, _ = _audited(report, "docker:w-hardened")
+        assert verdict == "contained"  # the one-shot audit agrees: contained, nothing failing at high or above
+        assert not [c for c in failing if report["checks"][c]["severity"] in ("critical", "high")]
+        assert running.stop() == 0
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+
+
+def test_a_dockerd_restart_is_followed_and_a_container_made_meanwhile_is_not_missed(docker, watching):
+    docker.run("w-before", "--cap-add", "SYS_ADMIN")
+    watching.wait_for("docker:w-before")
+    watching.process.send_signal(signal.SIGSTOP)  # the watch cannot reconnect before the container is made
+    try:
+        docker.restart()
+        docker.run("w-after-restart", "--privileged", create_only=True)  # its event is gone: only a re-list finds it
+    finally:
+        watching.process.send_signal(signal.SIGCONT)
+    line = watching.wait_for("docker:w-after-restart")
+    assert line["verdict"] == "escapable"
+    docker.run("w-later", "-v", f"{docker.socket}:/var/run/docker.sock")
+    assert watching.wait_for("docker:w-later")["event"] in ("create", "start")
+    assert any("restarted" in entry for entry in watching.stderr)  # the host facts were collected again
+    assert watching.stop() == 0
+
+
+def test_removed_weak_container_is_reported_gone(docker, watching):
+    docker.run("w-gone", "--cap-add", "SYS_ADMIN")
+    watching.wait_for("docker:w-gone")
+    docker.docker("rm", "-f", "w-gone")
+    line = watching.wait_for("docker:w-gone", event="destroy")
+    assert (line["verdict"], line["failing"]) == (None, [])
+    assert watching.stop() == 0
+
+
+def test_output_file_and_prometheus_file(docker, tmp_path: Path):
+    docker.remove_all()
+    output, metrics = tmp_path / "watch.jsonl", tmp_path / "watch.prom"
+    running = Watching("--docker-host", docker.url, "--output", str(output), "--prometheus", str(metrics))
+    try:
+        running.wait_following()
+        docker.run("w-file", "--cap-add", "SYS_ADMIN")
+        ends = time.monotonic() + 30
+        while time.monotonic() < ends and not (output.exists() and "w-file" in output.read_text()):
+            time.sleep(0.1)
+        time.sleep(1.5)  # the Prometheus file is rewritten at most once a second
+        assert running.stop() == 0
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+    line = next(json.loads(raw) for raw in output.read_text().splitlines() if '"docker:w-file"' in raw)
+    assert line["verdict"] == "escapable"
+    assert output.stat().st_mode & 0o777 == 0o600
+    text = metrics.read_text()
+    assert 'hostaudit_watch_containers{verdict="escapable"} 1' in text
+    assert f'hostaudit_watch_engine_up{{engine="docker:{docker.socket}"}} 1' in text
+
+
+HOSTILE_NAME = "ev\x1b]52;c;aGk=\x07il\u202egnp.exe\n[red]x" + "y" * 6000
+HOSTILE_ID = "f" * 64
+
+
+class FakeDockerd(threading.Thread):
+    """A Docker API on a unix socket that answers like a hostile engine: its first event stream sends one line
+    far over the watch's bound, the next one names a container whose name carries terminal escapes, a bidi override,
+    a newline and 6000 more characters."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        import socket
+
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(16)
+        self.streams = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn, body: object) -> None:
+        data = json.dumps(body).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(data), data))
+
+    def _serve(self, conn) -> None:
+        with conn:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                head, pending = pending.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                if path.startswith("/events"):
+                    self.streams += 1
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n")
+                    line = b"x" * 200_000 if self.streams == 1 else json.dumps(
+                        {"Type": "container", "Action": "create", "Actor": {"ID": HOSTILE_ID},
+                         "time": int(time.time())}).encode() + b"\n"
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+                    time.sleep(60)
+                    return
+                if path.startswith(f"/containers/{HOSTILE_ID}/json"):
+                    self._answer(conn, {"Id": HOSTILE_ID, "Name": "/" + HOSTILE_NAME, "Image": "sha256:" + "0" * 64,
+                                        "State": {"Status": "created", "Running": False, "Pid": 0},
+                                        "Config": {"Image": "x", "Labels": {"\x1b[2J": "\u202e"}},
+                                        "HostConfig": {"Privileged": True, "NetworkMode": "none"}})
+                elif path.startswith("/containers/json"):
+                    self._answer(conn, [])
+                elif path == "/_ping":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                else:
+                    self._answer(conn, {})
+
+
+def test_hostile_engine_answers_reach_the_output_sanitized_and_bounded():
+    base = lab_dir("hf-")
+    fake = FakeDockerd(base / "docker.sock")
+    fake.start()
+    running = Watching("--docker-host", f"unix://{base / 'docker.sock'}")
+    try:
+        ends = time.monotonic() + 30
+        while time.monotonic() < ends and not running.raw:
+            time.sleep(0.1)
+        assert running.raw, f"no line; stderr: {''.join(running.stderr)[-2000:]}"
+        assert len(running.raw) == 1  # the hostile engine's one container, and nothing else
+        raw = running.raw[0]
+        line = json.loads(raw)
+        assert fake.streams >= 2  # the over-long event line broke the first stream; the watch reconnected
+        assert running.process.poll() is None
+        assert line["verdict"] == "escapable" and "container.privileged" in line["failing"]
+        assert not any(ord(c) < 0x20 for c in raw[:-1]) and raw.endswith("\n")  # one line, no raw control
+        assert "\u202e" not in raw and "\\u202e" in raw  # the bidi override is written as an escape
+        assert line["subject"].startswith("docker:ev\x1b]52;c;aGk=\x07il")  # the data itself is kept, escaped
+        assert len(line["subject"]) <= 512 and "sha256" in line["subject"]  # the audit's bounded subject key
+        assert running.stop() == 0
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+        fake.server.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_sighup_rereads_waivers_and_host_facts_are_refreshed_on_schedule(docker):
+    docker.remove_all()
+    base = lab_dir("hh-")
+    waivers = base / "waivers.toml"
+    waivers.write_text('[[waiver]]\ncheck = "container.privileged"\nsubject = "nobody-here"\nreason = "none"\n'
+                       'expires = 2099-01-01\n')
+    running = Watching("--docker-host", docker.url, "--waivers", str(waivers), "--host-every", "10")
+    try:
+        running.wait_following()
+        docker.run("w-hup", "--cap-add", "SYS_ADMIN")
+        assert "container.cap_sys_admin" in running.wait_for("docker:w-hup")["failing"]
+        waivers.write_text('[[waiver]]\ncheck = "container.cap_sys_admin"\nsubject = "w-hup"\nreason = "accepted"\n'
+                           'expires = 2099-01-01\n')
+        running.process.send_signal(signal.SIGHUP)
+        line = running.wait_for("docker:w-hup", event="waivers")
+        assert "container.cap_sys_admin" not in line["failing"] and line["failing"]
+        waivers.write_text("not toml [")  # a broken file on SIGHUP: the watch keeps the waivers it has
+        running.process.send_signal(signal.SIGHUP)
+        ends = time.monotonic() + 30
+        while not any("(schedule)" in entry for entry in running.stderr) and time.monotonic() < ends:
+            time.sleep(0.2)
+        assert any("waivers not re-read" in entry for entry in running.stderr)
+        assert any("(schedule)" in entry for entry in running.stderr)  # --host-every 10: collected again
+        assert running.process.poll() is None and running.lines.empty()  # the same waivers: nothing changed
+        started = time.monotonic()
+        assert running.stop() == 0 and time.monotonic() - started < 5
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+        shutil.rmtree(base, ignore_errors=True)
