@@ -522,7 +522,7 @@ def run(argv: list[str]) -> int:
         return 2
     except errors.UsageError as exc:
         raise _fail(_usage_line(exc)) from None
-    except errors.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
     return 0
 
