@@ -6,8 +6,6 @@ imports what it needs inside its function (tests/unit/test_cli_imports.py holds 
 and exit 2 (`run` formats click's errors), never click's usage block.
 """
 
-from __future__ import annotations
-
 import gc
 import math
 import os
@@ -24,6 +22,7 @@ from hostaudit.options import COLLECTOR_SHARE, DEADLINE, Format, RestartMethod
 from hostaudit.severity import Severity
 
 SEVERITIES = tuple(severity.value for severity in Severity)  # --fail-on's choices, worst first
+
 
 class _ParsedInContext:
     """Usage errors name the command they come from: click's parser raises some (`-f` without its value) without
@@ -127,7 +126,7 @@ Deadline = Annotated[float, typer.Option(
     "--deadline", parser=_seconds(1.0, MAX_DEADLINE), metavar="SECONDS", show_default=False,
     help=f"Seconds the whole collection may take (default: {DEADLINE:g}); one source gets at most "
     f"{COLLECTOR_SHARE:.0%} of it, and one past its time is reported as timed out, its checks unknown.")]
-ROOT = Path("/")
+HOST_ROOT = Path("/")  # --host-root's default
 
 
 def _snapshot(facts: Path | None, docker_host: str | None, timeout: float, containerd_state: list[str] | None,
@@ -195,6 +194,7 @@ def _waivers(path: Path | None) -> tuple[tuple, tuple[str, ...]]:
 
 
 def _print_version(given: bool) -> None:
+    """--version: print the version and end, before any command is looked for."""
     if given:
         from hostaudit import __version__
 
@@ -225,7 +225,7 @@ def audit(
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
-    host_root: HostRoot = ROOT,
+    host_root: HostRoot = HOST_ROOT,
     cri_endpoint: CriEndpoint = None,
     deadline: Deadline = DEADLINE,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list unknown results.")] = False,
@@ -281,7 +281,7 @@ def collect(
     timeout: Timeout = 5.0,
     containerd_state: ContainerdState = None,
     podman_root: PodmanRoot = None,
-    host_root: HostRoot = ROOT,
+    host_root: HostRoot = HOST_ROOT,
     cri_endpoint: CriEndpoint = None,
     deadline: Deadline = DEADLINE,
 ) -> None:
