@@ -40,6 +40,7 @@ TARGETS = (
     ("audit peak RSS", 1000, "rss_mb", 150.0),
 )
 HELP_TARGET_S = 0.1
+AGAINST_BUDGET_S = 0.05  # with --against: how much slower an audit may be than the other build's (paired median)
 DOCKER_BENCH_RATIO = 50.0  # at least this many times faster than docker-bench-security's container_runtime section
 FLEET_TARGETS = (("wall_s", 30.0, "s"), ("tree_rss_mb", 1024.0, "MB"))  # 1000 reports of 100 containers
 PLANT_WORKERS = 8
@@ -64,6 +65,7 @@ class SizeResult:
     load_1min: list[float] = field(default_factory=list)  # the machine's load average before each run
     docker_bench: list[Run] = field(default_factory=list)  # docker-bench-security container_runtime, same lab
     docker_bench_load: list[float] = field(default_factory=list)
+    against: list[Run] = field(default_factory=list)  # the --against build's audits, each run right after one of ours
 
     @property
     def docker_bench_ratio(self) -> float | None:
@@ -71,6 +73,14 @@ class SizeResult:
         if not self.docker_bench:
             return None
         return statistics.median(r.wall_s for r in self.docker_bench) / self.wall_s
+
+    @property
+    def slower_than_against_s(self) -> float | None:
+        """The median, over pairs, of our wall time minus the --against build's right after it."""
+        if not self.against:
+            return None
+        return statistics.median(ours.wall_s - theirs.wall_s for ours, theirs in zip(self.runs, self.against,
+                                                                                      strict=True))
 
     @property
     def wall_s(self) -> float:
@@ -200,17 +210,27 @@ def settle(limit_s: float = 90.0) -> None:
         time.sleep(5)
 
 
-def measure(hostaudit: str, docker_url: str, size: SizeResult, repeat: int, docker_bench: Path | None) -> str:
-    """Audit `repeat` times (alternating with docker-bench when given); the last report's text."""
+def audit_run(hostaudit: str, docker_url: str) -> tuple[Run, str]:
+    """One timed `hostaudit audit --format json` of the lab; an exit other than 0 or 1 is a failed benchmark."""
+    run, stdout = timed([hostaudit, "audit", "--format", "json", "--docker-host", docker_url])
+    if run.exit_code not in (0, 1):
+        raise RuntimeError(f"{hostaudit} audit exited {run.exit_code}")
+    return run, stdout
+
+
+def measure(hostaudit: str, docker_url: str, size: SizeResult, repeat: int, docker_bench: Path | None,
+            against: str | None) -> str:
+    """Audit `repeat` times, each followed by the --against build's audit and docker-bench when given; the last
+    report's text."""
     stdout = ""
     for _ in range(repeat):
         size.load_1min.append(round(os.getloadavg()[0], 1))
-        run, stdout = timed([hostaudit, "audit", "--format", "json", "--docker-host", docker_url])
-        if run.exit_code not in (0, 1):
-            raise RuntimeError(f"hostaudit audit exited {run.exit_code}")
+        run, stdout = audit_run(hostaudit, docker_url)
         report = json.loads(stdout)
         size.audited = sum(1 for c in report["containers"] if c["name"].startswith("bench-"))
         size.runs.append(run)
+        if against is not None:
+            size.against.append(audit_run(against, docker_url)[0])
         if docker_bench is not None:
             size.docker_bench_load.append(round(os.getloadavg()[0], 1))
             size.docker_bench.append(docker_bench_run(docker_bench, docker_url))
@@ -265,11 +285,19 @@ def fleet_only(args: argparse.Namespace) -> int:
 
 
 def help_time(command: list[str], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
-        times.append(round(time.perf_counter() - started, 3))
+    return help_times([command], repeat)[0]
+
+
+def help_times(commands: list[list[str]], repeat: int) -> list[list[float]]:
+    """Wall times of each command, `repeat` rounds of all of them in turn (so that pairs share the machine's
+    moment), after one round not counted."""
+    times: list[list[float]] = [[] for _ in commands]
+    for round_ in range(repeat + 1):
+        for command, kept in zip(commands, times, strict=True):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            if round_:
+                kept.append(round(time.perf_counter() - started, 3))
     return times
 
 
@@ -292,6 +320,12 @@ def verdicts(sizes: list[SizeResult], help_s: float, fleet: tuple[int, Run] | No
             rows.append({"target": f"times faster than docker-bench container_runtime at {s.containers} containers",
                          "value": s.docker_bench_ratio, "limit": f">= {DOCKER_BENCH_RATIO}", "unit": "x",
                          "met": s.docker_bench_ratio >= DOCKER_BENCH_RATIO})
+    for s in sizes:
+        if s.slower_than_against_s is not None:
+            rows.append({"target": f"audit at {s.containers} containers, slower than the --against build (median "
+                         "of paired wall differences)", "value": s.slower_than_against_s,
+                         "limit": f"<= {AGAINST_BUDGET_S}", "unit": "s",
+                         "met": s.slower_than_against_s <= AGAINST_BUDGET_S})
     rows.append({"target": "hostaudit --help wall time", "value": help_s, "limit": f"< {HELP_TARGET_S}",
                  "unit": "s", "met": help_s < HELP_TARGET_S})
     if fleet is not None:
@@ -309,7 +343,7 @@ def fleet_verdicts(hosts: int, run: Run) -> list[dict]:
 
 
 def markdown(sizes: list[SizeResult], help_times: list[float], python_times: list[float], rows: list[dict],
-             notes: list[str]) -> str:
+             notes: list[str], against: tuple[str, list[float]] | None) -> str:
     lines = ["| containers | running | created only | audited | wall s (median) | wall s (runs) | CPU s (runs) "
              "| peak RSS MB | load (1 min) | docker-bench container_runtime s (load) | ratio |",
              "|---:|---:|---:|---:|---:|---|---|---:|---|---|---:|"]
@@ -323,7 +357,18 @@ def markdown(sizes: list[SizeResult], help_times: list[float], python_times: lis
                      f"| {cpu} | {s.rss_mb:.0f} | {', '.join(map(str, s.load_1min))} | {bench} | {ratio} |")
     lines += ["", f"`hostaudit --help`: median {statistics.median(help_times):.3f} s "
                   f"(runs: {', '.join(f'{t:.3f}' for t in help_times)}); the interpreter alone (`python -c pass`, "
-                  f"site included): median {statistics.median(python_times):.3f} s", "",
+                  f"site included): median {statistics.median(python_times):.3f} s", ""]
+    if against is not None:
+        script, times = against
+        lines += [f"--against {script}, each run right after one of ours: `--help` median "
+                  f"{statistics.median(times):.3f} s (runs: {', '.join(f'{t:.3f}' for t in times)})"]
+        lines += [f"- audit at {s.containers}: wall s (runs) {', '.join(f'{r.wall_s:.2f}' for r in s.against)}, "
+                  f"CPU s {', '.join(f'{r.cpu_s:.2f}' for r in s.against)}; ours minus theirs per pair: "
+                  f"{', '.join(f'{a.wall_s - b.wall_s:+.3f}' for a, b in zip(s.runs, s.against, strict=True))} s "
+                  f"wall, {', '.join(f'{a.cpu_s - b.cpu_s:+.3f}' for a, b in zip(s.runs, s.against, strict=True))} "
+                  "s CPU" for s in sizes]
+        lines += [""]
+    lines += [
               "| target | value | limit | met |", "|---|---:|---:|---|"]
     lines += [f"| {r['target']} | {r['value']:.2f} {r['unit']} | {r['limit']} {r['unit']} | "
               f"{'yes' if r['met'] else '**no**'} |" for r in rows]
@@ -344,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(default 100; it takes about a second per container)")
     parser.add_argument("--fleet", type=int, default=0, help="also merge this many copies of the 100-container "
                         "report with `hostaudit fleet` (needs 100 in --sizes)")
+    parser.add_argument("--against", metavar="SCRIPT", help="another build's hostaudit console script (e.g. one "
+                        "installed from an earlier commit in its own virtualenv): each audit and --help of ours is "
+                        f"followed by one of its; targets: at most {AGAINST_BUDGET_S:g} s slower (paired median)")
     parser.add_argument("--fleet-report", type=Path, help="with --fleet: merge copies of this JSON report instead; "
                         "no lab is started and no audit timed")
     args = parser.parse_args(argv)
@@ -379,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             size = SizeResult(count, running, created, 0)
             settle()
             compare = args.docker_bench if args.docker_bench and count <= args.docker_bench_max else None
-            report = measure(hostaudit, docker.url, size, args.repeat, compare)
+            report = measure(hostaudit, docker.url, size, args.repeat, compare, args.against)
             print(f"{count} containers: {[asdict(r) for r in size.runs]}", file=sys.stderr)
             sizes.append(size)
             if count == 100 and args.fleet:
@@ -391,19 +439,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         teardown(docker)
         shutil.rmtree(base, ignore_errors=True)
-    help_times = help_time([hostaudit, "--help"], max(args.repeat, 5))
+    helps = help_times([[hostaudit, "--help"], *([[args.against, "--help"]] if args.against else [])],
+                       max(args.repeat, 5))
     python_times = help_time([interpreter(hostaudit), "-c", "pass"], max(args.repeat, 5))
-    rows = verdicts(sizes, statistics.median(help_times), fleet)
+    rows = verdicts(sizes, statistics.median(helps[0]), fleet)
     if args.created_only:
         notes.append("containers were created but not started: no /proc reads, no shims")
     args.out.mkdir(parents=True, exist_ok=True)
-    table = markdown(sizes, help_times, python_times, rows, notes)
+    table = markdown(sizes, helps[0], python_times, rows, notes, (args.against, helps[1]) if args.against else None)
     (args.out / "results.md").write_text(table)
     (args.out / "results.json").write_text(json.dumps({
         "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
         "sizes": [{**asdict(s), "wall_s_median": s.wall_s, "rss_mb_max": s.rss_mb,
-                   "docker_bench_ratio": s.docker_bench_ratio} for s in sizes],
-        "help_s": help_times, "python_start_s": python_times, "fleet": asdict(fleet[1]) if fleet else None,
+                   "docker_bench_ratio": s.docker_bench_ratio, "slower_than_against_s": s.slower_than_against_s}
+                  for s in sizes],
+        "help_s": helps[0], "against": args.against, "against_help_s": helps[1] if args.against else None,
+        "python_start_s": python_times, "fleet": asdict(fleet[1]) if fleet else None,
         "targets": rows, "notes": notes,
     }, indent=2) + "\n")
     print(table)

@@ -1,5 +1,6 @@
-"""`--help`, `--version` and a usage error load only the parser: what `python -m hostaudit` imports is read from the
-interpreter's own import log (`-X importtime`), not timed, so the test holds on a loaded machine."""
+"""`--help`, `--version` and a usage error load only the parser (typer, with the click it vendors): what
+`python -m hostaudit` imports is read from the interpreter's own import log (`-X importtime`), not timed, so the test
+holds on a loaded machine."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sys
 
 import pytest
 
-# a framework parser, validation, terminal rendering, engine clients, and the parts that only a command needs
-HEAVY = ("typer", "click", "pydantic", "rich", "docker", "grpc", "jinja2", "psutil", "yaml", "kubernetes",
+# another parser (typer vendors its click), validation, terminal rendering, engine clients, and the parts that only a
+# command needs
+HEAVY = ("click", "pydantic", "rich", "docker", "grpc", "jinja2", "psutil", "yaml", "kubernetes",
          "hostaudit.collectors", "hostaudit.renderers", "hostaudit.checks", "hostaudit.catalog", "hostaudit.model",
          "hostaudit.engine", "hostaudit.fleet", "hostaudit.remediation")
 
@@ -44,4 +46,4 @@ def test_a_command_does_import_what_it_needs():
     done, names = imported("audit", "--facts", str(SNAPSHOTS / "lab" / "planted.json"), "--format", "json")
     assert done.returncode == 0, done.stderr[-2000:]
     assert {"hostaudit.catalog", "hostaudit.renderers", "hostaudit.engine"} <= set(heavy(names))
-    assert not {"typer", "click", "pydantic"} & names
+    assert "typer" in names and not {"click", "pydantic"} & names

@@ -1,4 +1,4 @@
-"""The command line kept its surface when typer gave way to argparse, and its usage errors became one line.
+"""The command line kept its surface through typer -> argparse -> typer, and its usage errors stayed one line.
 
 The oracle for the surface is `fixtures/cli_surface_typer_068f6fc.json`, recorded from the typer CLI of commit 068f6fc
 (its click command tree: every command, option string, default, choice list, required and repeatable option); the
@@ -6,12 +6,13 @@ errors are run through the installed console script, as a user runs it."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
+from enum import Enum
 from pathlib import Path
 
 import pytest
+import typer
 
 import hostaudit
 from hostaudit import cli
@@ -19,35 +20,39 @@ from tests.unit.conftest import SNAPSHOTS
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "cli_surface_typer_068f6fc.json").read_text())
 FACTS = str(SNAPSHOTS / "lab" / "planted.json")
-ADDED = {"audit": {"deadline"}, "collect": {"deadline"}}  # options added since the recording (dest per command)
+ADDED = {"audit": {"deadline"}, "collect": {"deadline"},  # options added since the recording (name per command)
+         "": {"install_completion", "show_completion"}}
 NEW_COMMANDS = {"watch", "install-watch"}  # commands added since the recording
 
 
-def _surface(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> dict[str, dict]:
-    """The argparse tree in the recorded shape: per command, its parameters (and subcommands)."""
+def _plain(value: object) -> object:
+    """A default as the recording wrote it: enum members and paths as their text."""
+    return value.value if isinstance(value, Enum) else str(value) if isinstance(value, Path) else value
+
+
+def _surface(command, path: tuple[str, ...] = ()) -> dict[str, dict]:
+    """The click tree in the recorded shape: per command, its parameters (and subcommands)."""
     entry: dict = {"params": []}
     tree = {" ".join(path): entry}
-    for action in parser._actions:
-        if isinstance(action, argparse._HelpAction):
-            continue
-        if isinstance(action, argparse._SubParsersAction):
-            entry["subcommands"] = sorted(action.choices)
-            for name, sub in action.choices.items():
-                tree.update(_surface(sub, (*path, name)))
-            continue
-        versioned = isinstance(action, argparse._VersionAction)
-        param = {"dest": action.dest, "opts": sorted(action.option_strings or [action.dest]),
-                 "required": action.required, "flag": versioned or isinstance(action, argparse._StoreTrueAction),
-                 "repeatable": isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+"),
-                 "default": False if versioned else action.default}
-        if action.choices:
-            param["choices"] = list(action.choices)
-        entry["params"].append(param)
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:
+        entry["subcommands"] = sorted(subcommands)
+        for name, sub in subcommands.items():
+            tree.update(_surface(sub, (*path, name)))
+    for param in command.params:
+        option = param.param_type_name == "option"
+        entry_param = {"dest": param.name, "opts": sorted(param.opts) if option else [param.name],
+                       "required": param.required, "flag": option and param.is_flag,
+                       "repeatable": param.multiple or param.nargs == -1, "default": _plain(param.default)}
+        choices = getattr(param.type, "choices", None)
+        if choices:
+            entry_param["choices"] = [_plain(choice) for choice in choices]
+        entry["params"].append(entry_param)
     return tree
 
 
 def test_every_command_option_default_and_choice_of_the_typer_cli_is_kept():
-    ours = _surface(cli.parser())
+    ours = _surface(typer.main.get_command(cli.app))
     assert sorted(set(ours) - NEW_COMMANDS) == sorted(RECORDED)
     for command, recorded in RECORDED.items():
         subcommands = ours[command].get("subcommands")
@@ -75,6 +80,8 @@ def hostaudit_cmd(*args: str) -> subprocess.CompletedProcess:
     (["checks", "list", "--nope"], "--nope"),
     *[(["audit", "--facts", FACTS, "--timeout", value], "--timeout") for value in ("1e10", "nan", "inf", "-1", "0")],
     (["fleet", "a.json", "--html", "f.html", "--nope", "b.json"], "--nope"),
+    *[(["watch", "--output-max-bytes", value], "--output-max-bytes") for value in ("0", "-1", "100")],
+    (["watch", "--host-every", "0"], "--host-every"),
 ])
 def test_a_usage_error_is_one_line_naming_the_argument_and_exit_2(args, names):
     """typer printed a Usage block, a hint and a boxed error (three lines and more) for these; a prefix such as
