@@ -142,7 +142,17 @@ def read_report(path: Path) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
 
 
 def _docker_unreadable(report: dict[str, Any]) -> str | None:
-    """Why the host's Docker endpoint could not be read, when the report says so."""
+    """Why the host's Docker engines could not be read, when the report says so. A host is audited when every
+    engine its report lists was read, whatever the default socket was; a report listing none (or an older report)
+    is judged by its Docker endpoint."""
+    engines = [e for e in report.get("engines") or () if isinstance(e, dict)]
+    if engines:
+        failed = [e for e in engines if e.get("error")]
+        if not failed:
+            return None
+        first = failed[0]
+        return (f"{len(failed)} of {len(engines)} Docker engines could not be read: "
+                f"{str(first.get('endpoint'))[:200]}: {str(first.get('error'))[:300]}")
     status = (report.get("collectors") or {}).get("docker_daemon")
     if isinstance(status, dict) and status.get("state") in ("error", "skipped"):
         # skipped: no socket at the endpoint (a wrong docker_host looks exactly like a host without Docker)

@@ -84,14 +84,19 @@ def process_uid(pid: int) -> int | None:
     return uids[0] if uids else None
 
 
-def _runtime_dir(pid: int) -> str | None:
-    """XDG_RUNTIME_DIR from a process's environment (a candidate only: the peer check decides)."""
+def environ_path(pid: int, name: str) -> str | None:
+    """An absolute path from a process's environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME): the process's owner wrote
+    it, so it is a candidate only, never a path root trusts."""
     text = read_text(f"/proc/{pid}/environ", limit=MAX_ENVIRON).text or ""
     for entry in text.split("\0"):
-        if entry.startswith("XDG_RUNTIME_DIR="):
+        if entry.startswith(f"{name}="):
             value = entry.split("=", 1)[1]
             return value if value.startswith("/") else None
     return None
+
+
+def _runtime_dir(pid: int) -> str | None:
+    return environ_path(pid, "XDG_RUNTIME_DIR")
 
 
 def daemon_json(proc: ProcessEntry) -> dict:
@@ -107,6 +112,15 @@ def _config_hosts(proc: ProcessEntry) -> list[str]:
     hosts = daemon_json(proc).get("hosts")
     hosts = [hosts] if isinstance(hosts, str) else hosts
     return [h for h in hosts if isinstance(h, str)] if isinstance(hosts, list) else []
+
+
+def main_endpoint(engines: Iterable[DockerEngine]) -> str | None:
+    """The endpoint to audit when none was named and no socket is at the default path: the socket of a verified
+    dockerd, root's first; None when there is a default socket or no verified dockerd."""
+    if os.path.lexists(host_path(DEFAULT_SOCKET)):
+        return None
+    verified = sorted((e for e in engines if e.error is None), key=lambda e: (e.rootless, e.socket))
+    return f"unix://{host_path(verified[0].socket)}" if verified else None
 
 
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
