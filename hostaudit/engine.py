@@ -315,7 +315,8 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ..
         checks = {cid: checks[cid] for cid in only}
     results = evaluate(snapshot, checks)
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
-    escapes = () if only else escape.analyse(results)
+    rootless = {e.subject: e.owner for e in report.engine_summaries(snapshot) if e.rootless}
+    escapes = () if only else escape.analyse(results, rootless)
     pods = () if only else report.pod_summaries(snapshot, results)
     built = report.build(snapshot, checks, results, escapes, pods)
     return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))

@@ -115,12 +115,13 @@ def _config_hosts(proc: ProcessEntry) -> list[str]:
 
 
 def main_endpoint(engines: Iterable[DockerEngine]) -> str | None:
-    """The endpoint to audit when none was named and no socket is at the default path: the socket of a verified
-    dockerd, root's first; None when there is a default socket or no verified dockerd."""
+    """The endpoint to audit when none was named and no socket is at the default path: the socket of root's
+    verified dockerd (the first by path); None when there is a default socket or no such dockerd. A rootless
+    dockerd is never the endpoint: it is audited beside it, its results and containers named by its socket."""
     if os.path.lexists(host_path(DEFAULT_SOCKET)):
         return None
-    verified = sorted((e for e in engines if e.error is None), key=lambda e: (e.rootless, e.socket))
-    return f"unix://{host_path(verified[0].socket)}" if verified else None
+    rootful = sorted(e.socket for e in engines if e.error is None and e.uid == 0)
+    return f"unix://{host_path(rootful[0])}" if rootful else None
 
 
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:
