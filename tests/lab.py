@@ -505,6 +505,11 @@ class PrivateRootlessDocker:
 
     def stop(self) -> None:
         if self.process is not None:
+            # its containers' shims run in sessions of their own: a signal to the daemon's group leaves them (and
+            # the user, whom userdel then refuses to remove) behind
+            ids = self.docker("ps", "-aq", check=False).stdout.decode().split() if self.process.poll() is None else []
+            if ids:
+                self.docker("rm", "-f", *ids, check=False)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
             try:
