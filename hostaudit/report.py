@@ -108,6 +108,7 @@ class EngineSummary:
     uid: int | None
     pid: int | None
     rootless: bool
+    config_file: str  # the daemon.json it reads (a rootless engine's: its user's)
     error: str | None = None  # why its API could not be read
 
     @property
@@ -224,7 +225,7 @@ def engine_summaries(snapshot: Snapshot) -> tuple[EngineSummary, ...]:
             "docker", daemon_subject(engine, main=daemon is snapshot.docker_daemon).key,
             f"unix://{engine.socket}" if engine else daemon.endpoint, str(version) if version else None,
             engine.user if engine else "", engine.uid if engine else None, engine.pid if engine else daemon.pid,
-            engine.rootless if engine else daemon.rootless, daemon.error))
+            engine.rootless if engine else daemon.rootless, daemon.config.path, daemon.error))
     return tuple(summaries)
 
 

@@ -161,7 +161,8 @@ def _fleet_report(engines: list[dict], docker_daemon_state: str) -> dict:
 
 
 ENGINE = {"kind": "docker", "subject": "daemon:/srv/d.sock", "endpoint": "unix:///srv/d.sock", "version": "20.10.24",
-          "owner": "root", "uid": 0, "pid": 7, "rootless": False, "error": None}
+          "owner": "root", "uid": 0, "pid": 7, "rootless": False, "config_file": "/etc/docker/daemon.json",
+          "error": None}
 
 
 def test_a_host_whose_engines_were_all_read_is_audited_without_a_default_socket(tmp_path):
