@@ -175,3 +175,22 @@ def test_a_host_with_an_engine_not_read_is_not_audited(tmp_path):
     (tmp_path / "h.json").write_text(json.dumps(_fleet_report([ENGINE | {"endpoint": "unix:///a"}, broken], "ok")))
     error = fleet.merge([tmp_path / "h.json"])["hosts"][0]["error"]
     assert error.startswith("1 of 2 Docker engines could not be read: unix:///srv/d.sock: docker: unreachable")
+
+
+def test_the_fleet_counts_failing_findings_per_engine(tmp_path):
+    """The report of a host with the weak and the hardened dockerd, as `hostaudit audit --format json` writes it:
+    the fleet lists both engines, each with the failures of its own daemon checks."""
+    from hostaudit.renderers import json as json_renderer
+
+    _, _, both = _two_daemons()
+    report = engine.audit(both)
+    (tmp_path / "h.json").write_text(json_renderer.render(report))
+    merged = fleet.merge([tmp_path / "h.json"])
+    failing = {subject: sum(1 for f in report.findings if f.subject.key == subject and f.failing)
+               for subject in ("daemon", f"daemon:{OTHER.socket}")}
+    assert failing["daemon"] > failing[f"daemon:{OTHER.socket}"]
+    rows = merged["hosts"][0]["engines"]
+    assert [(r["endpoint"], r["failing"]) for r in rows] == [
+        (f"unix://{MAIN.socket}", failing["daemon"]), (f"unix://{OTHER.socket}", failing[f"daemon:{OTHER.socket}"])]
+    assert merged["summary"]["engines"] == 2
+    assert merged["summary"]["engines_failing"] == sum(1 for n in failing.values() if n)
