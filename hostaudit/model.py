@@ -525,6 +525,14 @@ class Snapshot:
         """Every dockerd audited: the endpoint's first, then the other verified ones."""
         return ((self.docker_daemon,) if self.docker_daemon is not None else ()) + self.other_docker_daemons
 
+    def docker_daemon_of(self, container: Container) -> DockerDaemonFacts | None:
+        """The dockerd that runs a Docker container: the one serving its engine's socket (the endpoint's when the
+        container names none); None when that dockerd's facts are not in the snapshot, never another's."""
+        if not container.docker_socket:
+            return self.docker_daemon
+        return next((d for d in self.docker_daemons if d.engine is not None
+                     and d.engine.socket == container.docker_socket), None)
+
     @property
     def pods(self) -> tuple[Pod, ...]:
         """Kubernetes pods: as the CRI runtime reports them, else as grouped from containerd's task bundles."""

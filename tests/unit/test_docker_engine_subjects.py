@@ -194,3 +194,31 @@ def test_the_fleet_counts_failing_findings_per_engine(tmp_path):
         (f"unix://{MAIN.socket}", failing["daemon"]), (f"unix://{OTHER.socket}", failing[f"daemon:{OTHER.socket}"])]
     assert merged["summary"]["engines"] == 2
     assert merged["summary"]["engines_failing"] == sum(1 for n in failing.values() if n)
+
+
+@pytest.mark.parametrize("main_default", [False, True])
+def test_a_stopped_container_is_judged_by_the_defaults_of_its_own_dockerd(main_default):
+    """A created container has no /proc: its no_new_privs is its dockerd's default, that of the dockerd that runs
+    it, never the endpoint's (which would pass a container whose own dockerd does not set it)."""
+    lab = load("lab/planted.json")
+
+    def with_default(daemon, value: bool, engine: DockerEngine):
+        data = {k: v for k, v in (daemon.config.data or {}).items() if k != "no-new-privileges"}
+        flags = {k: v for k, v in daemon.flags.items() if k != "no-new-privileges"}
+        config = dataclasses.replace(daemon.config, data=data | ({"no-new-privileges": True} if value else {}))
+        return dataclasses.replace(daemon, config=config, flags=flags, engine=engine)
+
+    stopped = next(c for c in lab.containers if c.name == "cc-cgroup-parent")
+    assert stopped.pid is None and not stopped.no_new_privileges
+    main_ctr = dataclasses.replace(stopped, docker_socket=MAIN.socket)
+    other_ctr = dataclasses.replace(stopped, docker_socket=OTHER.socket, key=f"docker:{OTHER.socket}:x", name="x")
+    snapshot = dataclasses.replace(
+        lab, docker_daemon=with_default(lab.docker_daemon, main_default, MAIN),
+        other_docker_daemons=(with_default(lab.docker_daemon, not main_default, OTHER),),
+        containers=(main_ctr, other_ctr))
+    check = {"container.no_new_privileges_unset": catalog.load()["container.no_new_privileges_unset"]}
+    results = {r.subject.key: r for r in engine.evaluate(snapshot, check)["container.no_new_privileges_unset"]}
+    own = {main_ctr.key: main_default, other_ctr.key: not main_default}
+    for key, default in own.items():
+        assert results[key].evidence["no_new_privileges.daemon_default"] is default
+        assert results[key].status is (Status.PASS if default else Status.FAIL)
