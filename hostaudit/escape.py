@@ -153,6 +153,11 @@ DIRECT_TECHNIQUES = (
 TCP_API = Technique("Docker API on TCP without TLS reachable from the container", ("daemon.tcp_without_tls",),
                     when=_tcp_api_reachable, supporting=("container.host_network",))
 
+
+def direct_techniques() -> tuple[Technique, ...]:
+    """Every technique that is an escape by itself: the container's own, and the TCP API of any dockerd."""
+    return (*DIRECT_TECHNIQUES, TCP_API)
+
 # Kernel and runtime CVEs (host- or daemon-level results) an attacker in the container can use alone, given the
 # container-side preconditions named here. Other CVEs of those families need a host action (an exec, a crafted
 # image) or an exploit chain: they count as conditional for containers running as root.

@@ -10,6 +10,7 @@ from hostaudit import cves
 from hostaudit.catalog import Check, CheckMeta, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject, daemon_subject
 from hostaudit.pss import PodSecurity
+from hostaudit.sanitize import bounded
 
 WAIVED = "waived"
 
@@ -215,15 +216,19 @@ class Report:
         return 0
 
 
+MAX_VERSION = 100  # characters of an engine's version as its API gave it (a rootless engine's API is its user's)
+
+
 def engine_summaries(snapshot: Snapshot) -> tuple[EngineSummary, ...]:
     """Every dockerd audited, the endpoint's first, with the subject key of its daemon results."""
     summaries = []
     for daemon in snapshot.docker_daemons:
         engine = daemon.engine
         version = (daemon.version or {}).get("Version")
+        version = bounded(str(version), MAX_VERSION) if version else None
         summaries.append(EngineSummary(
             "docker", daemon_subject(engine, main=daemon is snapshot.docker_daemon).key,
-            f"unix://{engine.socket}" if engine else daemon.endpoint, str(version) if version else None,
+            f"unix://{engine.socket}" if engine else daemon.endpoint, version,
             engine.user if engine else "", engine.uid if engine else None, engine.pid if engine else daemon.pid,
             engine.rootless if engine else daemon.rootless, daemon.config.path, daemon.error))
     return tuple(summaries)
