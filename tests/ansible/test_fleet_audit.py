@@ -87,7 +87,8 @@ def test_wrong_socket_and_unreachable_hosts_are_not_audited(fleet_run):
     assert "could not be read" in hosts["node-down"]["error"]
     assert "unreachable" in hosts["node-gone"]["error"]
     assert hosts["node-a"]["error"] is None and hosts["node-b"]["error"] is None
-    assert fleet["summary"]["hosts"] == 5 and fleet["summary"]["hosts_in_error"] == 2
+    found_in_error = hosts["node-found"]["error"] is not None  # see the test below
+    assert fleet["summary"]["hosts"] == 5 and fleet["summary"]["hosts_in_error"] == 2 + found_in_error
     assert [h["error"] is not None for h in fleet["hosts"]][:2] == [True, True], "hosts not audited rank first"
 
 
@@ -115,11 +116,13 @@ def test_a_host_without_a_default_socket_is_audited_through_the_dockerds_found(f
     audited, each daemon judged under its own subject."""
     fleet = json.loads((fleet_run["fleet"] / "fleet.json").read_text())
     found = by_file(fleet)["node-found"]
-    assert found["error"] is None
     report = json.loads((fleet_run["fleet"] / "node-found.json").read_text())
     endpoints = {e["endpoint"]: e for e in report["engines"]}
-    assert {f"unix://{fleet_run['base']}/a/docker.sock", f"unix://{fleet_run['base']}/b/docker.sock"} <= set(
-        endpoints)
+    ours = {f"unix://{fleet_run['base']}/a/docker.sock", f"unix://{fleet_run['base']}/b/docker.sock"}
+    assert ours <= set(endpoints) and all(endpoints[e]["error"] is None for e in ours)
+    # other tests' dockerds on this machine are engines of this host too: one stopping mid-audit is one not read
+    unread = [e for e in report["engines"] if e["error"]]
+    assert (found["error"] is None) == (not unread), (found["error"], unread)
     assert "sock" in [e["container"].rpartition("/")[2] for e in found["escapable"]]
     live_restore = {f["subject"]["key"]: f["status"] for f in report["findings"]
                     if f["check_id"] == "daemon.live_restore_disabled"}
