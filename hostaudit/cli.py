@@ -528,11 +528,11 @@ def remediate(
     out.write(result.pods, pods_path)
     if role is None:
         remediation.copy_role(out_path)
-    on = [d.key for d in result.decisions if d.enabled]
+    on = [d.label for d in result.decisions if d.enabled]
     print(f"wrote {out_path}: {', '.join(on) or 'no host or daemon key to fix'}", file=sys.stderr)
     for decision in result.decisions:
         if not decision.enabled:
-            print(f"  left off {decision.key!r}: {decision.reason}", file=sys.stderr)
+            print(f"  left off {decision.label!r}: {decision.reason}", file=sys.stderr)
     for refused in result.refused:
         print(f"  refused from the report: {refused}", file=sys.stderr)
     print(f"wrote {containers_path}: {result.container_count} container(s); {pods_path}: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -24,6 +25,7 @@ from hostaudit.model import (
     Snapshot,
     Status,
     Subject,
+    daemon_subject,
 )
 from hostaudit.options import COLLECTOR_SHARE, DEADLINE
 from hostaudit.report import Report
@@ -97,6 +99,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
         containers,
         cri,
         docker_daemon,
+        docker_engines,
         files,
         host,
         kubelet,
@@ -121,9 +124,12 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
     shared, status = start("processes", lambda: (ctx.processes, ctx.docker_engines)).result()
     if shared is None:
         refused = f"the process table could not be read ({status.message})"
+    elif not ctx.narrowed:
+        ctx.found_docker_url = docker_engines.main_endpoint(ctx.docker_engines)
     first = {
         "host": lambda: host.collect(ctx),
         "docker_daemon": lambda: docker_daemon.collect(ctx),
+        "other_docker_daemons": lambda: docker_daemon.collect_others(ctx),
         "containers": lambda: containers.collect(ctx),
         "audit_rules": lambda: audit_rules.collect(ctx),
         "kubelet": lambda: kubelet.collect(ctx),
@@ -169,6 +175,7 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
         kubelet=facts["kubelet"],
         podman=facts["podman"],
         docker_engines=shared[1] if shared else (),
+        other_docker_daemons=facts["other_docker_daemons"] or (),
         runtime_sockets=facts["sockets"] or (),
         cri=cri_facts,
         untrusted_processes=ctx.untrusted_processes(),
@@ -258,8 +265,39 @@ def evaluate_check(check: Check, snapshot: Snapshot) -> list[Result]:
         return [*results, Result.unknown(subject, {"error": f"{type(exc).__name__}: {exc}"}, RAISED)]
 
 
+def _per_daemon(check: Check) -> bool:
+    """A check of one dockerd's own settings: run once per audited dockerd."""
+    return check.meta.scope is Scope.DAEMON and "docker_daemon" in check.meta.needs
+
+
+def daemon_views(snapshot: Snapshot) -> list[tuple[Subject, Snapshot]]:
+    """Each audited dockerd as the snapshot its daemon checks read, under its own subject: its facts, its collection
+    status and its containers only (the endpoint's first: the containers of no other verified dockerd)."""
+    main = snapshot.docker_daemon
+    others = {d.engine.socket for d in snapshot.other_docker_daemons if d.engine is not None}
+    views = [(daemon_subject(main.engine if main else None, main=True),
+              dataclasses.replace(snapshot, containers=tuple(c for c in snapshot.containers
+                                                             if c.docker_socket not in others)))]
+    for daemon in snapshot.other_docker_daemons:
+        status = CollectorStatus("docker_daemon", CollectorState.ERROR if daemon.error else CollectorState.OK,
+                                 daemon.error or "")
+        socket = daemon.engine.socket if daemon.engine else None
+        views.append((daemon_subject(daemon.engine, main=False), dataclasses.replace(
+            snapshot, docker_daemon=daemon, collectors={**snapshot.collectors, "docker_daemon": status},
+            containers=tuple(c for c in snapshot.containers if c.docker_socket == socket))))
+    return views
+
+
+def _as_subject(results: list[Result], subject: Subject) -> list[Result]:
+    return [dataclasses.replace(r, subject=subject) if r.subject.key == DAEMON.key else r for r in results]
+
+
 def evaluate(snapshot: Snapshot, checks: dict[str, Check]) -> dict[str, list[Result]]:
-    return {check_id: evaluate_check(check, snapshot) for check_id, check in checks.items() if not check.meta.manual}
+    """Every automated check's results; a check of a dockerd's settings once per audited dockerd (`daemon_views`)."""
+    views = daemon_views(snapshot)
+    return {check_id: [r for subject, view in views for r in _as_subject(evaluate_check(check, view), subject)]
+            if _per_daemon(check) else evaluate_check(check, snapshot)
+            for check_id, check in checks.items() if not check.meta.manual}
 
 
 def checks_raised(results: dict[str, list[Result]]) -> list[str]:
@@ -281,7 +319,8 @@ def audit(snapshot: Snapshot, only: tuple[str, ...] = (), waivers: tuple[Any, ..
     known = {cid: rs for cid, rs in (known or {}).items() if cid in checks}
     results = {**known, **evaluate(snapshot, {cid: c for cid, c in checks.items() if cid not in known})}
     # a verdict over a partial selection could call a container contained that is not: whole catalog only
-    escapes = () if only else escape.analyse(results)
+    rootless = {e.subject: e.owner for e in report.engine_summaries(snapshot) if e.rootless}
+    escapes = () if only else escape.analyse(results, rootless)
     pods = () if only else report.pod_summaries(snapshot, results)
     built = report.build(snapshot, checks, results, escapes, pods)
     return waiving.apply(built, waivers, waiving.labels_by_subject(snapshot))

@@ -23,7 +23,7 @@ from hostaudit.evidence import (
     TCP_WITHOUT_TLSVERIFY,
     EvidenceKey,
 )
-from hostaudit.model import Result, Status, Subject
+from hostaudit.model import DAEMON, Result, Status, Subject
 from hostaudit.report import EscapePath, EscapeVerdict
 
 ESCAPABLE, WEAKENED, CONTAINED = "escapable", "weakened", "contained"
@@ -38,8 +38,10 @@ class Results:
     """The results the verdict of one container reads: its own, by check id, and the host's and daemon's."""
 
     own: dict[str, Result]
-    host: dict[str, Result]
+    host: dict[str, Result]  # the host's results and those of the endpoint's dockerd (subject key `daemon`)
     subject: Subject | None = None
+    # every audited dockerd's own results, by its subject: a container reaches any of their APIs, not only its own's
+    daemons: tuple[tuple[Subject, dict[str, Result]], ...] = ()
 
     def failed(self, check_id: str) -> bool:
         found = self.own.get(check_id) or self.host.get(check_id)
@@ -146,9 +148,15 @@ DIRECT_TECHNIQUES = (
               ("container.device_cgroup_allow_all", ROOT), lands_as=_engine_user),
     Technique("read-write lxcfs: rewrite the devices cgroup, then open host disks", ("container.lxcfs_writable", ROOT),
               lands_as=_engine_user),
-    Technique("Docker API on TCP without TLS reachable from the container", ("daemon.tcp_without_tls",),
-              when=_tcp_api_reachable, supporting=("container.host_network",)),
 )
+# judged once per audited dockerd (`_tcp_api_paths`): the API reached is that daemon's, with its owner's powers
+TCP_API = Technique("Docker API on TCP without TLS reachable from the container", ("daemon.tcp_without_tls",),
+                    when=_tcp_api_reachable, supporting=("container.host_network",))
+
+
+def direct_techniques() -> tuple[Technique, ...]:
+    """Every technique that is an escape by itself: the container's own, and the TCP API of any dockerd."""
+    return (*DIRECT_TECHNIQUES, TCP_API)
 
 # Kernel and runtime CVEs (host- or daemon-level results) an attacker in the container can use alone, given the
 # container-side preconditions named here. Other CVEs of those families need a host action (an exec, a crafted
@@ -263,9 +271,28 @@ def _direct_path(technique: Technique, results: Results) -> EscapePath:
     return EscapePath(f"{technique.name} - rootless engine: lands as {user}, not host root", chain, CONDITIONAL)
 
 
-def verdict(subject: Subject, results: Results, cves: dict[str, Technique]) -> EscapeVerdict:
-    """The verdict of one container and the paths that make it (`cves`: `direct_cves()`), direct ones first."""
+def _tcp_api_paths(results: Results, rootless_owners: dict[str, str]) -> list[EscapePath]:
+    """The TCP API technique through each dockerd whose API it reaches, naming the daemon when it is not the
+    endpoint's; through a rootless engine's API it lands as that engine's user, not host root."""
+    paths = []
+    daemons = results.daemons or ((DAEMON, results.host),)
+    for daemon, own in daemons:
+        view = Results(results.own, {**results.host, **own}, results.subject)
+        if not TCP_API.holds(view):
+            continue
+        name = TCP_API.name if daemon.key == DAEMON.key else f"{TCP_API.name}: {daemon.name}"
+        user = rootless_owners.get(daemon.key)
+        paths.append(EscapePath(name, TCP_API.chain(view), DIRECT) if user is None else EscapePath(
+            f"{name} - rootless engine: lands as {user}, not host root", TCP_API.chain(view), CONDITIONAL))
+    return paths
+
+
+def verdict(subject: Subject, results: Results, cves: dict[str, Technique],
+            rootless_owners: dict[str, str] | None = None) -> EscapeVerdict:
+    """The verdict of one container and the paths that make it (`cves`: `direct_cves()`; `rootless_owners`: the
+    user of each rootless dockerd by its subject key), direct ones first."""
     paths = [_direct_path(t, results) for t in DIRECT_TECHNIQUES if t.holds(results)]
+    paths += _tcp_api_paths(results, rootless_owners or {})
     paths += _cve_paths(results, cves)
     if _root_without_userns(results):
         paths.append(EscapePath("root without a user namespace: container root is host root",
@@ -278,17 +305,25 @@ def verdict(subject: Subject, results: Results, cves: dict[str, Technique]) -> E
     return EscapeVerdict(subject, outcome, tuple(sorted(paths, key=lambda p: order[p.kind])))
 
 
-def analyse(results: dict[str, Iterable[Result]]) -> tuple[EscapeVerdict, ...]:
-    """A verdict for every container subject that has results, in subject-key order."""
+def analyse(results: dict[str, Iterable[Result]], rootless_owners: dict[str, str] | None = None
+            ) -> tuple[EscapeVerdict, ...]:
+    """A verdict for every container subject that has results, in subject-key order (`rootless_owners`: the user
+    of each rootless dockerd, by the subject key of its results)."""
     own: dict[str, dict[str, Result]] = {}
     subjects: dict[str, Subject] = {}
     host: dict[str, Result] = {}
+    daemons: dict[str, tuple[Subject, dict[str, Result]]] = {}
     for check_id, check_results in results.items():
         for result in check_results:
             if result.subject.kind == "container":
                 own.setdefault(result.subject.key, {})[check_id] = result
                 subjects[result.subject.key] = result.subject
-            elif result.subject.kind in ("host", "daemon"):
+                continue
+            if result.subject.kind == "host" or result.subject.key == DAEMON.key:
                 host[check_id] = result
+            if result.subject.kind == "daemon":
+                daemons.setdefault(result.subject.key, (result.subject, {}))[1][check_id] = result
     cves = direct_cves()
-    return tuple(verdict(subjects[key], Results(own[key], host, subjects[key]), cves) for key in sorted(own))
+    every_daemon = tuple(daemons.values())
+    return tuple(verdict(subjects[key], Results(own[key], host, subjects[key], every_daemon), cves, rootless_owners)
+                 for key in sorted(own))

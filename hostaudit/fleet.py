@@ -49,6 +49,7 @@ class HostEntry:
     cells: dict[str, str] = field(default_factory=dict)  # check id -> cell status
     escapable: list[dict[str, Any]] = field(default_factory=list)  # container name + techniques
     containers: int = 0
+    engines: list[dict[str, Any]] = field(default_factory=list)  # each engine audited, its failing daemon findings
 
     @property
     def rank(self) -> tuple:
@@ -117,7 +118,7 @@ def read_report(path: Path) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
     for key in ("host", "collectors"):
         if report.get(key) is not None and not isinstance(report[key], dict):
             raise InvalidReport(f"{key} is not an object")
-    for key in ("containers", "escapes"):
+    for key in ("containers", "escapes", "engines"):
         if report.get(key) is not None and not isinstance(report[key], list):
             raise InvalidReport(f"{key} is not a list")
     for key in ("hostname", "docker", "kernel", "docker_endpoint"):
@@ -142,7 +143,17 @@ def read_report(path: Path) -> tuple[dict[str, Any], Counter[tuple[str, str]]]:
 
 
 def _docker_unreadable(report: dict[str, Any]) -> str | None:
-    """Why the host's Docker endpoint could not be read, when the report says so."""
+    """Why the host's Docker engines could not be read, when the report says so. A host is audited when every
+    engine its report lists was read, whatever the default socket was; a report listing none (or an older report)
+    is judged by its Docker endpoint."""
+    engines = [e for e in report.get("engines") or () if isinstance(e, dict)]
+    if engines:
+        failed = [e for e in engines if e.get("error")]
+        if not failed:
+            return None
+        first = failed[0]
+        return (f"{len(failed)} of {len(engines)} Docker engines could not be read: "
+                f"{str(first.get('endpoint'))[:200]}: {str(first.get('error'))[:300]}")
     status = (report.get("collectors") or {}).get("docker_daemon")
     if isinstance(status, dict) and status.get("state") in ("error", "skipped"):
         # skipped: no socket at the endpoint (a wrong docker_host looks exactly like a host without Docker)
@@ -151,6 +162,26 @@ def _docker_unreadable(report: dict[str, Any]) -> str | None:
 
 
 CheckTable = dict[str, dict[str, Any]]  # check id -> id, title, severity
+MAX_ENGINES = 64  # engines of one host listed in the fleet; a report is another host's file
+MAX_TEXT = 300
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)[:MAX_TEXT]
+
+
+def _engine_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each engine the report lists, with how many of its own daemon findings fail (waived ones excluded)."""
+    failing: Counter[str] = Counter()
+    for finding in report["findings"]:
+        subject = finding.get("subject")
+        if finding["status"] == FAIL and not finding.get("waiver") and isinstance(subject, dict) \
+                and subject.get("kind") == "daemon" and isinstance(subject.get("key"), str):
+            failing[subject["key"]] += 1
+    engines = [e for e in report.get("engines") or () if isinstance(e, dict)][:MAX_ENGINES]
+    return [{"kind": _text(e.get("kind")), "endpoint": _text(e.get("endpoint")), "version": _text(e.get("version")),
+             "owner": _text(e.get("owner")), "rootless": e.get("rootless") is True, "error": _text(e.get("error")),
+             "failing": failing[e["subject"]] if isinstance(e.get("subject"), str) else 0} for e in engines]
 
 
 def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
@@ -171,6 +202,7 @@ def host_entry(path: Path) -> tuple[HostEntry, CheckTable]:
     if entry.error:
         return entry, checks
     entry.containers = len(report.get("containers") or ())
+    entry.engines = _engine_rows(report)
     if report["report_version"] >= 2:
         _tally_by_check(report, results, entry, checks)
     else:
@@ -279,10 +311,13 @@ def merge(paths: list[Path], not_audited: dict[str, str] | None = None) -> dict[
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "summary": {"hosts": len(hosts), "hosts_in_error": sum(1 for h in hosts if h.error),
                     "hosts_failing": sum(1 for h in hosts if any(h.failing.values())),
-                    "escapable_containers": sum(len(h.escapable) for h in hosts)},
+                    "escapable_containers": sum(len(h.escapable) for h in hosts),
+                    "engines": sum(len(h.engines) for h in hosts),
+                    "engines_failing": sum(1 for h in hosts for e in h.engines if e["failing"])},
         "hosts": [{"name": h.name, "source": h.source, "error": h.error, "hostname": h.hostname,
                    "collected_at": h.collected_at, "hostaudit_version": h.hostaudit_version, "docker": h.docker,
-                   "kernel": h.kernel, "containers": h.containers, "failing": h.failing, "escapable": h.escapable}
+                   "kernel": h.kernel, "containers": h.containers, "failing": h.failing, "escapable": h.escapable,
+                   "engines": h.engines}
                   for h in hosts],
         "checks": ordered,
         "matrix": {h.name: h.cells for h in hosts if not h.error},

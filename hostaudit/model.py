@@ -14,7 +14,7 @@ from hostaudit.sanitize import bounded
 
 # Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
 # and a snapshot of another version is refused ("collect again"), never read with silent defaults.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ class DockerDaemonFacts:
     stopped_container_count: int | None = None  # /info ContainersStopped
     started_at: float | None = None  # the dockerd process's start (epoch seconds)
     proxy_processes: int | None = None  # docker-proxy children of dockerd (userland proxy in force); None: unknown
+    engine: DockerEngine | None = None  # the verified dockerd these facts are of; None: the endpoint is not tied to one
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ class Container:
     hooks: tuple[str, ...] = ()  # OCI hook programs (prestart, createRuntime...) by path
     owner: str = ""  # the user whose engine runs the container ("root"; a user name for a rootless engine)
     owner_uid: int | None = None  # that user's uid on the host; None when not known
+    docker_socket: str = ""  # the socket of the verified dockerd that runs it; "" when not Docker's or not verified
     # the container's linux.security_context as kubelet sent it to the CRI runtime (snake_case keys, as the runtime's
     # verbose info holds it); None when the container was not read through CRI
     cri_security_context: dict[str, Any] | None = None
@@ -505,6 +507,8 @@ class Snapshot:
     kubelet: KubeletFacts | None = None
     podman: PodmanFacts | None = None
     docker_engines: tuple[DockerEngine, ...] = ()  # every dockerd found from host processes, rootless ones too
+    # every verified dockerd other than the one at `docker_daemon`, each read as that one is (empty when narrowed)
+    other_docker_daemons: tuple[DockerDaemonFacts, ...] = ()
     runtime_sockets: tuple[SocketInfo, ...] = ()  # container-runtime API sockets that exist on this host
     cri: CriFacts | None = None
     untrusted_processes: tuple[UntrustedProcess, ...] = ()  # named like the host's daemons, but not root's
@@ -515,6 +519,19 @@ class Snapshot:
         extra = self.containerd.containers if self.containerd else ()
         cri = self.cri.containers if self.cri else ()
         return self.containers + cri + extra + (self.podman.containers if self.podman else ())
+
+    @property
+    def docker_daemons(self) -> tuple[DockerDaemonFacts, ...]:
+        """Every dockerd audited: the endpoint's first, then the other verified ones."""
+        return ((self.docker_daemon,) if self.docker_daemon is not None else ()) + self.other_docker_daemons
+
+    def docker_daemon_of(self, container: Container) -> DockerDaemonFacts | None:
+        """The dockerd that runs a Docker container: the one serving its engine's socket (the endpoint's when the
+        container names none); None when that dockerd's facts are not in the snapshot, never another's."""
+        if not container.docker_socket:
+            return self.docker_daemon
+        return next((d for d in self.docker_daemons if d.engine is not None
+                     and d.engine.socket == container.docker_socket), None)
 
     @property
     def pods(self) -> tuple[Pod, ...]:
@@ -554,6 +571,16 @@ class Subject:
 HOST = Subject("host", "host", "host")
 MAX_NAME = 512  # characters of a subject key or name in a report: a container may name itself anything
 DAEMON = Subject("daemon", "daemon", "docker daemon")
+
+
+def daemon_subject(engine: DockerEngine | None, main: bool) -> Subject:
+    """The subject of a dockerd's results, naming its socket, pid and owner: `daemon` for the endpoint the audit
+    connected to, `daemon:<socket>` for another."""
+    if engine is None:
+        return DAEMON
+    owner = f"rootless, {engine.user or 'uid'} uid {engine.uid}" if engine.rootless else "root"
+    name = bounded(f"dockerd {engine.socket} (pid {engine.pid}, {owner})", MAX_NAME)
+    return Subject("daemon" if main else bounded(f"daemon:{engine.socket}", MAX_NAME), "daemon", name)
 
 
 def container_subject(container: Container) -> Subject:

@@ -8,8 +8,9 @@ from typing import Any
 
 from hostaudit import cves
 from hostaudit.catalog import Check, CheckMeta, Severity
-from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
+from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject, daemon_subject
 from hostaudit.pss import PodSecurity
+from hostaudit.sanitize import bounded
 
 WAIVED = "waived"
 
@@ -97,6 +98,27 @@ class ContainerSummary:
 
 
 @dataclass(frozen=True)
+class EngineSummary:
+    """A container engine the audit read (a dockerd), as reports list it."""
+
+    kind: str  # docker
+    subject: str  # the key of its daemon results ("daemon", "daemon:<socket>")
+    endpoint: str
+    version: str | None
+    owner: str  # root, or the user of a rootless engine
+    uid: int | None
+    pid: int | None
+    rootless: bool
+    config_file: str  # the daemon.json it reads (a rootless engine's: its user's)
+    error: str | None = None  # why its API could not be read
+
+    @property
+    def label(self) -> str:
+        """How a headline names it: its socket, or its rootless owner."""
+        return f"rootless uid {self.uid}" if self.rootless else self.endpoint.removeprefix("unix://")
+
+
+@dataclass(frozen=True)
 class HostPathMount:
     """A host path bind-mounted into a pod's container (a hostPath volume, for the Pod Security Standards)."""
 
@@ -152,6 +174,7 @@ class Report:
     resolved: tuple[str, ...] = field(default=())  # identities failing in the baseline, no longer failing
     duration_s: float | None = None  # wall time of collection and evaluation, measured by the CLI
     cve_data: cves.DataAge | None = None  # how old the CVE knowledge was at collection time
+    engines: tuple[EngineSummary, ...] = ()  # every dockerd audited, each with its own daemon results
 
     def counts(self) -> dict[str, int]:
         """Failing findings per severity (waived ones excluded)."""
@@ -193,7 +216,44 @@ class Report:
         return 0
 
 
-def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
+MAX_VERSION = 100  # characters of an engine's version as its API gave it (a rootless engine's API is its user's)
+
+
+def engine_summaries(snapshot: Snapshot) -> tuple[EngineSummary, ...]:
+    """Every dockerd audited, the endpoint's first, with the subject key of its daemon results."""
+    summaries = []
+    for daemon in snapshot.docker_daemons:
+        engine = daemon.engine
+        version = (daemon.version or {}).get("Version")
+        version = bounded(str(version), MAX_VERSION) if version else None
+        summaries.append(EngineSummary(
+            "docker", daemon_subject(engine, main=daemon is snapshot.docker_daemon).key,
+            f"unix://{engine.socket}" if engine else daemon.endpoint, version,
+            engine.user if engine else "", engine.uid if engine else None, engine.pid if engine else daemon.pid,
+            engine.rootless if engine else daemon.rootless, daemon.config.path, daemon.error))
+    return tuple(summaries)
+
+
+def docker_headline(engines: tuple[EngineSummary, ...]) -> str | None:
+    """"20.10.24" for root's one dockerd; with several, or a rootless one, each named: "20.10.24 (2 daemons:
+    /var/run/docker.sock, rootless uid 1000)"; None when there is no dockerd or none told its version."""
+    versions = list(dict.fromkeys(e.version for e in engines if e.version))
+    if len(engines) < 2 and not any(e.rootless for e in engines):
+        return versions[0] if versions else None
+    daemons = f"{len(engines)} daemon{'s' if len(engines) != 1 else ''}"
+    return f"{', '.join(versions) or 'version unknown'} ({daemons}: {', '.join(e.label for e in engines)})"
+
+
+def _runc_versions(snapshot: Snapshot, components: dict[str, Any]) -> str | None:
+    """runc as the API's /version names it, else as the host's runc binaries print it."""
+    if components.get("runc"):
+        return str(components["runc"])
+    binaries = snapshot.host.runtime_binaries if snapshot.host else {}
+    found = dict.fromkeys(v for path, v in sorted(binaries.items()) if path.rsplit("/", 1)[-1] == "runc")
+    return ", ".join(found) or None
+
+
+def _host_summary(snapshot: Snapshot, engines: tuple[EngineSummary, ...]) -> dict[str, Any]:
     host = snapshot.host
     daemon = snapshot.docker_daemon
     summary: dict[str, Any] = {"hostname": host.hostname if host else None}
@@ -202,12 +262,12 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
                     "cgroup": "v2" if host.cgroup_v2_unified else "v1", "lsm": ",".join(host.lsms) or None,
                     "namespace_reference": host.reference_source}
     version = (daemon.version or {}) if daemon else {}
-    summary["docker"] = version.get("Version")
+    summary["docker"] = docker_headline(engines)
     summary["docker_endpoint"] = daemon.endpoint if daemon else None
     components = {c.get("Name"): c.get("Version") for c in version.get("Components") or [] if isinstance(c, dict)}
     summary["containerd"] = (snapshot.containerd.version if snapshot.containerd else None) or components.get(
         "containerd")
-    summary["runc"] = components.get("runc")
+    summary["runc"] = _runc_versions(snapshot, components)
     if snapshot.cri is not None:
         summary["cri_runtime"] = f"{snapshot.cri.runtime_name} {snapshot.cri.runtime_version}"
     return summary
@@ -261,11 +321,12 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
                 for check_id, check_results in results.items() for result in check_results]
     rank = {check_id: checks[check_id].meta.severity.rank for check_id in results}
     findings.sort(key=lambda f: (-rank[f.check.id], f.check.id, f.subject.key))
+    engines = engine_summaries(snapshot)
     return Report(
         report_version=REPORT_VERSION,
         hostaudit_version=snapshot.hostaudit_version,
         collected_at=snapshot.collected_at,
-        host=_host_summary(snapshot),
+        host=_host_summary(snapshot, engines),
         collectors=snapshot.collectors,
         containers=tuple(
             ContainerSummary(c.key, c.name, c.source, c.state, c.image,
@@ -277,4 +338,5 @@ def build(snapshot: Snapshot, checks: dict[str, Check], results: dict[str, list[
         pods=pods,
         notes=tuple(_notes(snapshot)),
         cve_data=cves.data_age(snapshot.collected_at, cves.reviewed_through()),
+        engines=engines,
     )

@@ -436,6 +436,7 @@ class PrivateRootlessDocker:
     subid_start: int = 700000
     process: subprocess.Popen | None = field(default=None, repr=False)
     running: bool = False  # whether containers could be started (rootless cgroups permitting)
+    daemon_json: dict = field(default_factory=dict)  # the user's ~/.config/docker/daemon.json, when not empty
     _subid_lines: tuple[str, ...] = ()
 
     @property
@@ -445,6 +446,11 @@ class PrivateRootlessDocker:
     @property
     def url(self) -> str:
         return f"unix://{self.socket}"
+
+    @property
+    def config_file(self) -> Path:
+        """The user's daemon.json, where a rootless dockerd looks for it ($HOME/.config/docker)."""
+        return self.base / "home" / ".config" / "docker" / "daemon.json"
 
     @property
     def uid(self) -> int:
@@ -466,9 +472,12 @@ class PrivateRootlessDocker:
             with open(table, "a", encoding="utf-8") as handle:
                 handle.write("".join(line + "\n" for line in self._subid_lines))
         self.base.chmod(0o755)
-        for part in ("run", "data", "home"):
+        for part in ("run", "data", "home", "home/.config", "home/.config/docker"):
             (self.base / part).mkdir(mode=0o700)
             os.chown(self.base / part, self.uid, self.gid)
+        if self.daemon_json:
+            self.config_file.write_text(json.dumps(self.daemon_json))
+            os.chown(self.config_file, self.uid, self.gid)
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.base / "home"),
                "XDG_RUNTIME_DIR": str(self.base / "run"), "DOCKERD_ROOTLESS_ROOTLESSKIT_NET": "host",
                "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none"}
@@ -496,6 +505,11 @@ class PrivateRootlessDocker:
 
     def stop(self) -> None:
         if self.process is not None:
+            # its containers' shims run in sessions of their own: a signal to the daemon's group leaves them (and
+            # the user, whom userdel then refuses to remove) behind
+            ids = self.docker("ps", "-aq", check=False).stdout.decode().split() if self.process.poll() is None else []
+            if ids:
+                self.docker("rm", "-f", *ids, check=False)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
             try:

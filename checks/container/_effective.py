@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hostaudit import caps
-from hostaudit.model import Container, Snapshot
+from hostaudit.model import Container, DockerDaemonFacts, Snapshot
 from hostaudit.parsers import parse_kernel_release, parse_version
 
 from ..daemon._settings import setting
@@ -66,7 +66,7 @@ def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int
         evidence["namespaces.reference"] = facts.host.reference_source if facts.host else "no host facts"
         return None, evidence
     if declared == "default":
-        declared = _daemon_default(facts, kind)
+        declared = _daemon_default(facts, ctr, kind)
         evidence[f"namespaces.{kind}.daemon_default"] = declared
     if declared == "host":
         return True, evidence
@@ -83,9 +83,9 @@ def shares_host_namespace(facts: Snapshot, ctr: Container, kind: str, depth: int
     return False, evidence
 
 
-def _daemon_default(facts: Snapshot, kind: str) -> str:
-    """What Docker does when a container leaves its user or cgroup namespace mode unset."""
-    daemon = facts.docker_daemon
+def _daemon_default(facts: Snapshot, ctr: Container, kind: str) -> str:
+    """What the container's dockerd does when a container leaves its user or cgroup namespace mode unset."""
+    daemon = facts.docker_daemon_of(ctr)
     if kind == "user" and daemon is not None:
         return "private" if daemon.userns_remap or daemon.rootless else "host"
     if kind == "cgroup" and facts.host is not None:
@@ -105,9 +105,8 @@ def seccomp_disabled(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, A
     return ctr.seccomp == "unconfined", evidence
 
 
-def docker_daemon_seccomp_profile(facts: Snapshot) -> str | None:
-    """The daemon-wide profile replacing Docker's default (`seccomp-profile`), when one is set."""
-    daemon = facts.docker_daemon
+def daemon_seccomp_profile(daemon: DockerDaemonFacts | None) -> str | None:
+    """The profile a dockerd puts in place of Docker's default (`seccomp-profile`), when one is set."""
     if daemon is None:
         return None
     value = setting(daemon, "seccomp-profile").value
@@ -135,11 +134,12 @@ def _seccomp_filter(facts: Snapshot, ctr: Container) -> tuple[ProfileView | bool
         evidence["seccomp.profile"] = "from the container's spec"
         return evaluate_profile(ctr.seccomp_profile, caps, kernel), evidence
     if ctr.source == "docker" and ctr.seccomp == "default":
-        daemon_profile = docker_daemon_seccomp_profile(facts)
+        daemon_profile = daemon_seccomp_profile(facts.docker_daemon_of(ctr))
         if daemon_profile is not None:
             evidence["seccomp.daemon_profile"] = daemon_profile
             return (True if daemon_profile == "unconfined" else None), evidence
-        version = parse_version(((facts.docker_daemon.version or {}).get("Version")) if facts.docker_daemon else None)
+        daemon = facts.docker_daemon_of(ctr)
+        version = parse_version(((daemon.version or {}).get("Version")) if daemon else None)
         evidence["seccomp.profile"] = "Docker's default (built in, for the container's capabilities)"
         return docker_default(caps, kernel, version), evidence
     evidence["seccomp.profile"] = "custom, content not in the runtime's record"
@@ -163,7 +163,7 @@ def no_new_privileges(facts: Snapshot, ctr: Container) -> tuple[bool, dict[str, 
     if proc is not None and proc.no_new_privs is not None:
         evidence["no_new_privileges.proc"] = proc.no_new_privs
         return proc.no_new_privs, evidence
-    daemon = facts.docker_daemon
+    daemon = facts.docker_daemon_of(ctr)
     if ctr.source == "docker" and daemon is not None:
         default = setting(daemon, "no-new-privileges", False).value is True
         evidence["no_new_privileges.daemon_default"] = default

@@ -37,7 +37,7 @@ def judge(facts: Snapshot, ctr: Container) -> Judgement:
     evidence: dict[str, Any] = {"network_mode": ctr.network_mode, "networks": list(ctr.networks), "network": kind}
     if kind not in ("default-bridge", "user-defined"):
         return Status.NOT_APPLICABLE, evidence  # no bridge peers (host network is container.host_network)
-    daemon = facts.docker_daemon
+    daemon = facts.docker_daemon_of(ctr)
     if daemon is None:
         return None, evidence
     iptables_found = setting(daemon, "iptables", True)

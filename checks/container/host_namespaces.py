@@ -81,7 +81,7 @@ def _runtime_gives_no_userns(facts: Snapshot, ctr) -> str | None:
     host-level fact (Docker without userns-remap or rootless; CRI pods without hostUsers: false), the same rule for
     every runtime. None when the container left a user namespace its runtime would have given it."""
     if ctr.source == "docker":
-        daemon = facts.docker_daemon
+        daemon = facts.docker_daemon_of(ctr)
         if ctr.namespaces.get("user") != "host" and daemon is not None and not (daemon.userns_remap or daemon.rootless):
             return f"dockerd has no userns-remap and is not rootless: every container shares it, see {USERNS_REMAP.id}"
         return None

@@ -24,7 +24,7 @@ from hostaudit.parsers import parse_kernel_release, parse_version
 
 from ..container._effective import (
     capabilities,
-    docker_daemon_seccomp_profile,
+    daemon_seccomp_profile,
     seccomp_disabled,
     seccomp_in_force,
 )
@@ -90,7 +90,7 @@ def family_allowed(facts: Snapshot, ctr: Container, family: int) -> bool | None:
         kernel = parse_kernel_release(facts.host.kernel_release) if facts.host else None
         return socket_family_allowed(ctr.seccomp_profile, family, capabilities(facts, ctr).names, kernel)
     if ctr.source == "docker" and ctr.seccomp == "default":
-        daemon_profile = docker_daemon_seccomp_profile(facts)
+        daemon_profile = daemon_seccomp_profile(facts.docker_daemon_of(ctr))
         if daemon_profile == "unconfined":
             return True
         return None if daemon_profile is not None else family not in DOCKER_DEFAULT_DENIED_FAMILIES
@@ -99,13 +99,12 @@ def family_allowed(facts: Snapshot, ctr: Container, family: int) -> bool | None:
 
 def family_reach(facts: Snapshot, family: int) -> FamilyReach:
     verdicts = {c.name: family_allowed(facts, c, family) for c in audited(facts)}
-    default_denies = family in DOCKER_DEFAULT_DENIED_FAMILIES and docker_daemon_seccomp_profile(facts) is None
+    default_denies = family in DOCKER_DEFAULT_DENIED_FAMILIES and all(
+        daemon_seccomp_profile(daemon) is None for daemon in facts.docker_daemons)
     return FamilyReach(family_name(family), tuple(sorted(n for n, v in verdicts.items() if v is True)),
                        tuple(sorted(n for n, v in verdicts.items() if v is None)), default_denies)
 
 
-def _docker_version(facts: Snapshot) -> tuple[int, ...] | None:
-    return parse_version(((facts.docker_daemon.version or {}).get("Version")) if facts.docker_daemon else None)
 
 
 def syscall_allowed(facts: Snapshot, ctr: Container, syscall: str) -> bool | None:
@@ -129,10 +128,10 @@ def io_uring_sysctl(facts: Snapshot) -> tuple[str | None, str]:
 def _io_uring_defaults_deny(facts: Snapshot) -> bool:
     """Every runtime on the host denies io_uring in its default seccomp profile (and at least one runs)."""
     found = []
-    if facts.docker_daemon is not None and facts.docker_daemon.version:
-        version = _docker_version(facts)
+    for daemon in (d for d in facts.docker_daemons if d.version):
+        version = parse_version(daemon.version.get("Version"))
         found.append(version is not None and version >= IO_URING_DENIED_BY_DEFAULT["docker"]
-                     and docker_daemon_seccomp_profile(facts) is None)
+                     and daemon_seccomp_profile(daemon) is None)
     if facts.containerd is not None and facts.containerd.version:
         version = parse_version(facts.containerd.version)
         found.append(version is not None and version >= IO_URING_DENIED_BY_DEFAULT["containerd"])

@@ -111,22 +111,20 @@ def _cri(facts: Snapshot) -> Reach:
 
 
 def authorization_plugins(facts: Snapshot) -> list[str]:
-    """The daemon's authorization plugins, as the API reports them or as configured."""
-    daemon = facts.docker_daemon
-    if daemon is None:
-        return []
-    configured = authorization_setting(daemon).value
-    if isinstance(configured, str):
-        configured = [configured]
-    return sorted(str(p) for p in configured or [])
+    """The authorization plugins of every audited dockerd, as each API reports them or as configured."""
+    found = set()
+    for daemon in facts.docker_daemons:
+        configured = authorization_setting(daemon).value
+        found.update(str(p) for p in ([configured] if isinstance(configured, str) else configured or []))
+    return sorted(found)
 
 
 def _authz(facts: Snapshot) -> Reach:
     plugins = authorization_plugins(facts)
     if plugins:
         return True, f"authorization plugins in use: {', '.join(plugins)}"
-    if facts.docker_daemon is not None and facts.docker_daemon.info is None:
-        return None, "the Docker API is unreachable: its authorization plugins are unknown"
+    if any(daemon.info is None for daemon in facts.docker_daemons):
+        return None, "a Docker API is unreachable: its authorization plugins are unknown"
     return False, "no authorization plugin is configured"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -185,13 +186,25 @@ class CollectContext:
     workers: int = 16
     docker_api: Any = field(default=None, repr=False)
     docker_unreachable: str | None = None  # why the first connection failed: later callers fail at once
+    # the socket of a dockerd found on the host, audited as the endpoint when none was named and the default socket
+    # is missing (`docker_engines.main_endpoint`)
+    found_docker_url: str | None = None
     untrusted: dict[int, UntrustedProcess] = field(default_factory=dict)  # named like a daemon, not root's
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def docker_url(self) -> str:
         # the host's default socket, through the host root when there is one
-        return self.docker_host or os.environ.get("DOCKER_HOST") or "unix://" + host_path("/var/run/docker.sock")
+        return (self.docker_host or os.environ.get("DOCKER_HOST") or self.found_docker_url
+                or "unix://" + host_path("/var/run/docker.sock"))
+
+    def for_endpoint(self, url: str) -> CollectContext:
+        """A context for another Docker endpoint, sharing this one's process table, engines and look-alikes."""
+        other = dataclasses.replace(self, docker_host=url, docker_api=None, docker_unreachable=None)
+        for name in ("processes", "docker_engines", "reference"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
 
     @cached_property
     def processes(self) -> tuple[ProcessEntry, ...]:

@@ -141,8 +141,11 @@ class TextRead:
     modified_at: float | None = None
 
 
-def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead:
-    """The text of a file, or why it could not be read; a directory or a too-large file is an error, not a crash."""
+def read_text(path: str, limit: int = MAX_READ, follow: bool = True, owner: int | None = None) -> TextRead:
+    """The text of a file, or why it could not be read; a directory or a too-large file is an error, not a crash.
+    With `owner` (a user's own file, at a path that user wrote), only a regular file that uid owns is read, never
+    through a symbolic link at its last step: a user cannot make root read another's file in their name."""
+    follow = follow and owner is None
     flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
         fd = os.open(host_path(path, follow), flags)
@@ -154,6 +157,9 @@ def read_text(path: str, limit: int = MAX_READ, follow: bool = True) -> TextRead
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode) and not path.startswith(("/proc/", "/sys/")):
             return TextRead(Presence.UNREADABLE, error=f"{path}: not a regular file", unusable=True)
+        if owner is not None and status.st_uid != owner:
+            return TextRead(Presence.UNREADABLE, error=f"{path}: owned by uid {status.st_uid}, not by uid {owner} "
+                            "whose file it stands for", unusable=True)
         data = os.read(fd, limit + 1)
         chunks = [data]
         while data and sum(map(len, chunks)) <= limit:
@@ -189,16 +195,17 @@ def read_start(path: str, limit: int) -> bytes | None:
         os.close(fd)
 
 
-def read_parsed(path: str, parse: Callable[[str], dict[str, Any]]) -> ConfigFile:
+def read_parsed(path: str, parse: Callable[[str], dict[str, Any]], owner: int | None = None) -> ConfigFile:
     """A configuration file parsed, or why not. A file that cannot be looked at (permissions) stays `unreadable`;
     one that exists but cannot be used (a directory, too large, malformed, or one a user other than root could have
-    written: `root_only`) is `present` with the error."""
-    found = read_text(path)
+    written: `root_only`) is `present` with the error. With `owner`, the file is a user's own (`read_text`), read
+    as that user's settings: root's trust rule does not apply to it, and it is never root's."""
+    found = read_text(path, owner=owner)
     if found.unusable:
         return ConfigFile(path, Presence.PRESENT, error=found.error)
     if found.presence is not Presence.PRESENT:
         return ConfigFile(path, found.presence, found.error)
-    doubt = root_only(path)
+    doubt = root_only(path) if owner is None else None
     if doubt:  # root's daemon reads it, but a user could have written it: a finding, never a source
         return ConfigFile(path, Presence.PRESENT, error=f"{path}: not root's alone ({doubt}): its settings are not "
                           "trusted", modified_at=found.modified_at)
@@ -216,6 +223,11 @@ def passwd_users() -> list[tuple[str, int, str]]:
         if len(fields) >= 6 and fields[2].isdigit():
             users.append((fields[0], int(fields[2]), fields[5]))
     return users
+
+
+def user_home(uid: int) -> str | None:
+    """The /etc/passwd home directory of `uid`, when it has an absolute one."""
+    return next((home for _, known, home in passwd_users() if known == uid and home.startswith("/")), None)
 
 
 def user_name(uid: int) -> str:

@@ -81,7 +81,8 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
         namespaces = dict(ctr.namespaces)
         if engine.rootless and namespaces.get("user") == "default":
             namespaces["user"] = "private"
-        changes = {"owner": engine.user, "owner_uid": engine.uid, "namespaces": namespaces}
+        changes = {"owner": engine.user, "owner_uid": engine.uid, "namespaces": namespaces,
+                   "docker_socket": engine.socket}
         if engine.rootless and ctr.pid and engine.uid is not None and not maps_root_to(ctr.pid, engine.uid):
             changes["pid"] = None  # the user's API named a process outside the user's namespace
         if not main:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._docker import api_error, client, peer_pid, unix_path
+from hostaudit.collectors._docker import api_error, client, peer_pid, release, unix_path
 from hostaudit.collectors._docker_http import expect_shape
-from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info, to_host
+from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info, to_host, user_home
 from hostaudit.daemon_settings import configured
-from hostaudit.model import ConfigFile, DockerDaemonFacts, Presence, TcpListener
+from hostaudit.model import ConfigFile, DockerDaemonFacts, DockerEngine, Presence, TcpListener
 from hostaudit.parsers import parse_dockerd_argv, parse_json_object
 
 DEFAULT_CONFIG = "/etc/docker/daemon.json"
@@ -167,11 +168,85 @@ def _count(info: dict | None, key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _same_engine(engine: DockerEngine, path: str | None) -> bool:
+    return path is not None and _same_socket(host_path(engine.socket), path)
+
+
 def collect(ctx: CollectContext) -> DockerDaemonFacts:
-    dockerd = find_dockerd(ctx)
+    """The dockerd at the audit's endpoint (`ctx.docker_url`)."""
+    path = unix_path(ctx.docker_url)
+    engine = next((e for e in ctx.docker_engines if e.error is None and _same_engine(e, path)), None)
+    dockerd = _engine_process(ctx, engine) if engine is not None and engine.rootless else find_dockerd(ctx)
     flags = parse_dockerd_argv(dockerd.argv) if dockerd else {}
-    config_path = flags.get("config-file", (DEFAULT_CONFIG,))[-1]
-    config = read_config(config_path)
+    return _read(ctx, dockerd, flags, _engine_config(engine, flags), engine, may_skip=True)
+
+
+def _engine_process(ctx: CollectContext, engine: DockerEngine) -> ProcessEntry | None:
+    """The process serving a verified engine's socket: root's own dockerd, or the rootless user's."""
+    table = ctx.processes if engine.rootless else ctx.processes_named("dockerd")
+    return next((p for p in table if p.pid == engine.pid), None)
+
+
+def _engine_config(engine: DockerEngine | None, flags: dict[str, tuple[str, ...]]) -> ConfigFile:
+    """The daemon.json a dockerd reads: a rootless one's user's (`user_config`), else root's --config-file."""
+    if engine is not None and engine.rootless:
+        return user_config(engine, flags)
+    return read_config(flags.get("config-file", (DEFAULT_CONFIG,))[-1])
+
+
+def user_config(engine: DockerEngine, flags: dict[str, tuple[str, ...]]) -> ConfigFile:
+    """A rootless dockerd's daemon.json where dockerd looks for it: its --config-file, else
+    `$XDG_CONFIG_HOME/docker/daemon.json`, else `$HOME/.config/docker/daemon.json` of its environment (its user's
+    /etc/passwd home when unset). The user wrote the path and the file: it is read bounded, only when it is a regular
+    file that user owns, and only as that user's engine's settings."""
+    from hostaudit.collectors.docker_engines import environ_path
+
+    path = flags.get("config-file", ("",))[-1]
+    if not path.startswith("/"):
+        home = environ_path(engine.pid, "XDG_CONFIG_HOME") if engine.pid else None
+        user_home_dir = (environ_path(engine.pid, "HOME") if engine.pid else None) or (
+            user_home(engine.uid) if engine.uid is not None else None)
+        home = home or (f"{user_home_dir}/.config" if user_home_dir else None)
+        if home is None:
+            return ConfigFile("~/.config/docker/daemon.json", Presence.UNREADABLE,
+                              error=f"no home directory for uid {engine.uid}")
+        path = f"{home}/docker/daemon.json"
+    return read_parsed(path, parse_json_object, owner=engine.uid)
+
+
+def collect_others(ctx: CollectContext) -> tuple[DockerDaemonFacts, ...]:
+    """Every verified dockerd other than the endpoint's (each pid once), read as the endpoint's is: its argv, its
+    own daemon.json (a rootless one's from its user, `user_config`) and its API. Skipped when one endpoint was
+    named (--docker-host narrows the audit to it)."""
+    if ctx.narrowed:
+        raise CollectorSkipped("one Docker endpoint was named: only it is audited")
+    main = unix_path(ctx.docker_url)
+    verified = [e for e in ctx.docker_engines if e.error is None]
+    seen = {e.pid for e in verified if _same_engine(e, main)}
+    found = []
+    for engine in verified:
+        if engine.pid in seen:
+            continue
+        seen.add(engine.pid)
+        dockerd = _engine_process(ctx, engine)
+        flags = parse_dockerd_argv(dockerd.argv) if dockerd else {}
+        endpoint = ctx.for_endpoint(f"unix://{host_path(engine.socket)}")
+        try:
+            found.append(_read(endpoint, dockerd, flags, _engine_config(engine, flags), engine, may_skip=False))
+        except PartialFacts as exc:
+            found.append(cast(DockerDaemonFacts, exc.facts))
+        finally:
+            release(endpoint)
+    errors = [f.error for f in found if f.error]
+    if errors:
+        raise PartialFacts(tuple(found), "; ".join(errors))
+    return tuple(found)
+
+
+def _read(ctx: CollectContext, dockerd: ProcessEntry | None, flags: dict[str, tuple[str, ...]], config: ConfigFile,
+          engine: DockerEngine | None, may_skip: bool) -> DockerDaemonFacts:
+    """One dockerd's facts from its process, its daemon.json and its API at `ctx.docker_url`; PartialFacts when the
+    API did not answer, CollectorSkipped (`may_skip`) when there is no dockerd, no daemon.json and no socket."""
     settings = config.data or {}
     info = version = None
     error = None
@@ -179,7 +254,7 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         api = client(ctx)
         info, version = expect_shape(api.info(), dict, "/info"), expect_shape(api.version(), dict, "/version")
     except CollectorSkipped:
-        if dockerd is None and config.presence is Presence.ABSENT:
+        if may_skip and dockerd is None and config.presence is Presence.ABSENT:
             raise
         error = f"docker: no socket at {ctx.docker_url}"
     except CollectorError as exc:
@@ -213,6 +288,7 @@ def collect(ctx: CollectContext) -> DockerDaemonFacts:
         stopped_container_count=_count(info, "ContainersStopped"),
         started_at=process_started_at(dockerd.pid if dockerd else None),
         proxy_processes=_proxy_processes(dockerd.pid if dockerd else None),
+        engine=engine,
     )
     if error:
         raise PartialFacts(facts, error)

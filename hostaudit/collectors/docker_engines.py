@@ -84,14 +84,19 @@ def process_uid(pid: int) -> int | None:
     return uids[0] if uids else None
 
 
-def _runtime_dir(pid: int) -> str | None:
-    """XDG_RUNTIME_DIR from a process's environment (a candidate only: the peer check decides)."""
+def environ_path(pid: int, name: str) -> str | None:
+    """An absolute path from a process's environment (XDG_RUNTIME_DIR, XDG_CONFIG_HOME): the process's owner wrote
+    it, so it is a candidate only, never a path root trusts."""
     text = read_text(f"/proc/{pid}/environ", limit=MAX_ENVIRON).text or ""
     for entry in text.split("\0"):
-        if entry.startswith("XDG_RUNTIME_DIR="):
+        if entry.startswith(f"{name}="):
             value = entry.split("=", 1)[1]
             return value if value.startswith("/") else None
     return None
+
+
+def _runtime_dir(pid: int) -> str | None:
+    return environ_path(pid, "XDG_RUNTIME_DIR")
 
 
 def daemon_json(proc: ProcessEntry) -> dict:
@@ -107,6 +112,16 @@ def _config_hosts(proc: ProcessEntry) -> list[str]:
     hosts = daemon_json(proc).get("hosts")
     hosts = [hosts] if isinstance(hosts, str) else hosts
     return [h for h in hosts if isinstance(h, str)] if isinstance(hosts, list) else []
+
+
+def main_endpoint(engines: Iterable[DockerEngine]) -> str | None:
+    """The endpoint to audit when none was named and no socket is at the default path: the socket of root's
+    verified dockerd (the first by path); None when there is a default socket or no such dockerd. A rootless
+    dockerd is never the endpoint: it is audited beside it, its results and containers named by its socket."""
+    if os.path.lexists(host_path(DEFAULT_SOCKET)):
+        return None
+    rootful = sorted(e.socket for e in engines if e.error is None and e.uid == 0)
+    return f"unix://{host_path(rootful[0])}" if rootful else None
 
 
 def discover(ctx: CollectContext) -> tuple[DockerEngine, ...]:

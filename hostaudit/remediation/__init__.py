@@ -14,6 +14,7 @@ from typing import Any
 from hostaudit import report_file
 from hostaudit.inputs import load_json
 from hostaudit.remediation.containers import docker_guidance, failing_container_findings
+from hostaudit.remediation.engines import engine_plans
 from hostaudit.remediation.playbook import (
     ROLE_NAME,
     KeyDecision,
@@ -120,13 +121,16 @@ def remediate(report: dict[str, Any], options: PlaybookOptions) -> Remediation:
     guidance = docker_guidance(outside, containers)
     patches = pod_patches(report, in_pods, containers)
     targets = target_variables(report)
+    role_name = options.role or ROLE_NAME
+    others = engine_plans(report, keys, options, role_name, targets)
     header = PLAYBOOK_HEADER + (REFUSED_HEADER + "".join(f"#   {line}\n" for line in targets.refused)
                                 if targets.refused else "")
+    plays = build_play([d for d in decisions if d.key in keys] + others.unplayed, options, role_name,
+                       targets.variables) + others.plays
     return Remediation(
-        decisions=tuple(decisions),
+        decisions=tuple(decisions + others.decisions),
         refused=tuple(targets.refused),
-        playbook=_dump(header, build_play([d for d in decisions if d.key in keys], options, options.role or ROLE_NAME,
-                                          targets.variables)),
+        playbook=_dump(header, plays),
         containers=_dump(CONTAINERS_HEADER, guidance),
         pods=_dump(PODS_HEADER, patches, multi=True) if patches else PODS_HEADER,
         container_count=len(guidance),

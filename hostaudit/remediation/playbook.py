@@ -9,6 +9,7 @@ from typing import Any
 from hostaudit import catalog
 from hostaudit.evidence import SETTING_SOURCE
 from hostaudit.model import Status
+from hostaudit.remediation.unsafe import Unsafe
 from hostaudit.report import shown_status
 
 ROLE_NAME = "container_hardening"
@@ -58,12 +59,29 @@ class PlaybookOptions:
     variables: dict[str, Any] = field(default_factory=dict)  # extra role variables, e.g. TLS paths
 
 
+ENDPOINT = "daemon"  # the subject key of the results of the dockerd the audit connected to
+
+
 @dataclass(frozen=True)
 class KeyDecision:
     key: str
     enabled: bool
     checks: tuple[str, ...]
     reason: str = ""  # why a failed key is left off
+    engine: str = ""  # the dockerd it is aimed at, when not the endpoint's (its socket)
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} ({self.engine})" if self.engine else self.key
+
+
+def _concerns(finding: dict[str, Any], engine: str) -> bool:
+    """Whether a finding is fixed on `engine` (a daemon subject key): a dockerd's results on its own; the host's
+    and the containers' with the endpoint's dockerd."""
+    subject = finding.get("subject") if isinstance(finding.get("subject"), dict) else {}
+    if subject.get("kind") == "daemon":
+        return subject.get("key") == engine
+    return engine == ENDPOINT
 
 
 def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
@@ -71,13 +89,15 @@ def _set_on_command_line(findings: list[dict[str, Any]]) -> bool:
     return any(SETTING_SOURCE.read(f.get("evidence") or {}) == "argv" for f in findings)
 
 
-def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions) -> list[KeyDecision]:
-    """For each remediation key of a failing, non-waived finding: turn it on, or say why not."""
+def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: PlaybookOptions,
+                engine: str = ENDPOINT) -> list[KeyDecision]:
+    """For each remediation key of a failing, non-waived finding on `engine` (a daemon subject key; the endpoint's
+    dockerd also takes the host's findings): turn it on, or say why not."""
     by_key: dict[str, list[dict[str, Any]]] = {}
     catalog_keys = {check_id: check.meta.ansible_key for check_id, check in catalog.load().items()}
     for finding in report.get("findings") or ():
         # the key comes from this catalog by check id, never from the report's text (a report can say anything)
-        check_id = finding.get("check_id") if isinstance(finding, dict) else None
+        check_id = finding.get("check_id") if isinstance(finding, dict) and _concerns(finding, engine) else None
         key = catalog_keys.get(check_id) if isinstance(check_id, str) else None
         if key and shown_status(str(finding.get("status")), finding.get("waiver")) == Status.FAIL.value:
             by_key.setdefault(str(key), []).append(finding)
@@ -103,9 +123,10 @@ def decide_keys(report: dict[str, Any], known_keys: frozenset[str], options: Pla
 
 
 def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str,
-               targets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+               targets: dict[str, Any] | None = None, aimed_at: str = "") -> list[dict[str, Any]]:
     """The playbook as data, for yaml.safe_dump. Report strings enter it only as `targets` (checked paths and the
-    unix:// endpoint) and as the reasons of keys left off; the command-line options win over the targets."""
+    unix:// endpoint) and as the reasons of keys left off; the command-line options win over the targets.
+    `aimed_at` names the dockerd of a play that is not the endpoint's."""
     play_vars: dict[str, Any] = dict(targets or {})
     if options.daemon_json:
         play_vars["container_hardening_daemon_json_path"] = options.daemon_json
@@ -122,11 +143,13 @@ def build_play(decisions: list[KeyDecision], options: PlaybookOptions, role: str
     for decision in decisions:
         if decision.enabled:
             play_vars[f"container_hardening_{decision.key}_enabled"] = True
-    left_off = {d.key: d.reason for d in decisions if not d.enabled}
+    left_off = {d.label: d.reason for d in decisions if not d.enabled}
     if left_off:
         play_vars["container_hardening_left_off"] = left_off
+    name = "Harden the Docker host from a hostaudit report (container_hardening role)"
     return [{
-        "name": "Harden the Docker host from a hostaudit report (container_hardening role)",
+        "name": Unsafe(f"Harden dockerd {aimed_at} from a hostaudit report (container_hardening role)") if aimed_at
+        else name,
         "hosts": options.hosts,
         "gather_facts": False,
         "serial": 1,

@@ -54,6 +54,11 @@ def render(report: Report) -> str:
                          f"Age of the CVE data when the audit collected its facts (over {cves.STALE_DAYS} days: "
                          "update hostaudit).",
                          [({}, _timestamp(report.collected_at) - _timestamp(report.cve_data.reviewed_through))])
+    if report.engines:
+        lines += metric("hostaudit_engine_up", "gauge", "Each container engine audited, with its version and owner: "
+                         "1 when it was read, 0 when its API could not be.",
+                         [({"kind": e.kind, "endpoint": e.endpoint, "version": e.version or "", "owner": e.owner},
+                           0 if e.error else 1) for e in report.engines])
     lines += metric("hostaudit_collector_up", "gauge", "1 when the collector delivered (or its component is absent), "
                      "0 when it failed.",
                      [({"collector": s.name}, 0 if s.state is CollectorState.ERROR else 1)

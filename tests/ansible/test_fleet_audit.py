@@ -41,6 +41,7 @@ def fleet_run():
             "node-a": {"docker_host": weak.url, "hostaudit_package": str(wheel)},
             "node-b": {"docker_host": tidy.url},
             "node-down": {"docker_host": f"unix://{base}/nothing.sock"},
+            "node-found": {},  # no endpoint named, no default socket on this machine: its dockerds are found
             "node-gone": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1},
         })
         (base / "fleet").mkdir()
@@ -63,7 +64,7 @@ def by_file(fleet: dict) -> dict[str, dict]:
 def test_playbook_fails_because_hosts_were_not_audited(fleet_run):
     run = fleet_run["run"]
     assert run.returncode != 0, run.output[-4000:]
-    assert {"node-a", "node-b", "node-down", "node-gone", "localhost"} <= set(run.recap)
+    assert {"node-a", "node-b", "node-down", "node-found", "node-gone", "localhost"} <= set(run.recap)
     assert run.recap["node-gone"]["unreachable"] == 1
     assert (fleet_run["venv"] / "bin" / "hostaudit").exists(), "hostaudit was installed from the wheel"
 
@@ -73,7 +74,8 @@ def test_reports_land_in_a_fresh_private_run_directory(fleet_run):
     assert run_dir.is_symlink() and run_dir.resolve().parent == fleet_run["base"] / "fleet"
     assert run_dir.resolve().stat().st_mode & 0o777 == 0o700
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["fleet.html", "fleet.json", "node-a.json", "node-b.json", "node-down.json"], "no stale report"
+    assert names == ["fleet.html", "fleet.json", "node-a.json", "node-b.json", "node-down.json", "node-found.json"], \
+        "no stale report"
     assert all((run_dir / n).stat().st_mode & 0o777 == 0o600 for n in names if n.startswith("node-"))
     report = json.loads((run_dir / "node-a.json").read_text())
     assert report["host"]["docker_endpoint"].endswith("/a/docker.sock")
@@ -85,7 +87,8 @@ def test_wrong_socket_and_unreachable_hosts_are_not_audited(fleet_run):
     assert "could not be read" in hosts["node-down"]["error"]
     assert "unreachable" in hosts["node-gone"]["error"]
     assert hosts["node-a"]["error"] is None and hosts["node-b"]["error"] is None
-    assert fleet["summary"]["hosts"] == 4 and fleet["summary"]["hosts_in_error"] == 2
+    found_in_error = hosts["node-found"]["error"] is not None  # see the test below
+    assert fleet["summary"]["hosts"] == 5 and fleet["summary"]["hosts_in_error"] == 2 + found_in_error
     assert [h["error"] is not None for h in fleet["hosts"]][:2] == [True, True], "hosts not audited rank first"
 
 
@@ -97,10 +100,31 @@ def test_fleet_report_shows_each_hosts_own_escapable_containers(fleet_run):
     assert "sock" not in [e["container"] for e in hosts["node-b"]["escapable"]]
     # (no order between node-a and node-b: containerd tasks of other engines on this machine count on both)
     names = [h["name"] for h in fleet["hosts"]]
-    assert len(set(names)) == 4, "hosts with the same hostname are kept apart"
+    assert len(set(names)) == 5, "hosts with the same hostname are kept apart"
     assert fleet["matrix"][hosts["node-a"]["name"]]["container.docker_socket_mounted"] == "fail"
     assert fleet["matrix"][hosts["node-b"]["name"]]["daemon.live_restore_disabled"] == "pass"
     assert fleet["matrix"][hosts["node-a"]["name"]]["daemon.live_restore_disabled"] == "fail"
     assert hosts["node-down"]["name"] not in fleet["matrix"], "a daemon that is not there is not a pass"
     html = (fleet_run["fleet"] / "fleet.html").read_text()
     assert "node-down" in html and "node-gone" in html and "sock" in html
+
+
+@pytest.mark.skipif(Path("/var/run/docker.sock").exists() or Path("/run/docker.sock").exists(),
+                    reason="this machine has a default Docker socket")
+def test_a_host_without_a_default_socket_is_audited_through_the_dockerds_found(fleet_run):
+    """Issue 26: the host's dockerds listen on sockets of their own only; each was found and read, so the host was
+    audited, each daemon judged under its own subject."""
+    fleet = json.loads((fleet_run["fleet"] / "fleet.json").read_text())
+    found = by_file(fleet)["node-found"]
+    report = json.loads((fleet_run["fleet"] / "node-found.json").read_text())
+    endpoints = {e["endpoint"]: e for e in report["engines"]}
+    ours = {f"unix://{fleet_run['base']}/a/docker.sock", f"unix://{fleet_run['base']}/b/docker.sock"}
+    assert ours <= set(endpoints) and all(endpoints[e]["error"] is None for e in ours)
+    # other tests' dockerds on this machine are engines of this host too: one stopping mid-audit is one not read
+    unread = [e for e in report["engines"] if e["error"]]
+    assert (found["error"] is None) == (not unread), (found["error"], unread)
+    assert "sock" in [e["container"].rpartition("/")[2] for e in found["escapable"]]
+    live_restore = {f["subject"]["key"]: f["status"] for f in report["findings"]
+                    if f["check_id"] == "daemon.live_restore_disabled"}
+    assert live_restore[endpoints[f"unix://{fleet_run['base']}/a/docker.sock"]["subject"]] == "fail"
+    assert live_restore[endpoints[f"unix://{fleet_run['base']}/b/docker.sock"]["subject"]] == "pass"

@@ -44,7 +44,8 @@ def findings(weak_daemon) -> dict[tuple[str, str], dict]:
 
 
 def _daemon(findings, check_id: str) -> dict:
-    return findings[(check_id, "docker daemon")]
+    """The result on the endpoint's dockerd (subject key `daemon`; its name says its socket, pid and owner)."""
+    return next(f for (cid, _), f in findings.items() if cid == check_id and f["subject"]["key"] == "daemon")
 
 
 def test_weak_settings_in_daemon_json_fail(findings, weak_daemon):

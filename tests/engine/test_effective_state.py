@@ -82,6 +82,11 @@ def _finding(report: dict, check_id: str, subject: str) -> dict:
     return next(f for f in report["findings"] if f["check_id"] == check_id and f["subject"]["name"] == subject)
 
 
+def _daemon_finding(report: dict, check_id: str) -> dict:
+    """The result on the endpoint's dockerd (subject key `daemon`; its name says its socket, pid and owner)."""
+    return next(f for f in report["findings"] if f["check_id"] == check_id and f["subject"]["key"] == "daemon")
+
+
 def _verdict(report: dict, subject: str) -> str:
     return next(v["verdict"] for v in report["escapes"] if v["subject"]["name"] == subject)
 
@@ -95,7 +100,7 @@ def test_the_oracle_dockerd_still_runs_with_the_old_settings(lab):
 
 
 def test_no_new_privileges_written_after_start_is_not_in_force(report):
-    found = _finding(report, "daemon.no_new_privileges_default_off", "docker daemon")
+    found = _daemon_finding(report, "daemon.no_new_privileges_default_off")
     assert found["status"] == "fail", found
     assert found["evidence"]["source"].startswith("/proc NoNewPrivs 0")
     assert found["evidence"]["daemon.json: no-new-privileges"] is True
@@ -104,7 +109,7 @@ def test_no_new_privileges_written_after_start_is_not_in_force(report):
 
 @pytest.mark.parametrize("check_id", ["daemon.userland_proxy_enabled", "daemon.log_level_not_info"])
 def test_settings_written_after_start_are_unknown_not_pass(report, check_id):
-    found = _finding(report, check_id, "docker daemon")
+    found = _daemon_finding(report, check_id)
     assert found["status"] == "unknown", found
     assert "not in force until dockerd restarts" in found["detail"]
     assert found["evidence"]["dockerd.started_at"] < found["evidence"]["daemon.json.modified_at"]

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def rootless():
-    lab = PrivateRootlessDocker(lab_dir("hr-"))
+    # the user's own settings, which only this engine reads: live-restore on, and no-new-privileges by default
+    lab = PrivateRootlessDocker(lab_dir("hr-"), daemon_json={"live-restore": True, "no-new-privileges": True})
     try:
         try:
             lab.start()
@@ -76,3 +77,23 @@ def test_running_rootless_container_is_read_from_proc_as_the_users_uid(rootless,
                       and f["check_id"] == "container.runs_as_root")
     assert host_uid == rootless.uid
     assert root_check["evidence"]["user.proc_uid"] == rootless.uid and root_check["status"] == "pass"
+
+
+def _daemon_results(report: dict, rootless: PrivateRootlessDocker) -> dict[str, dict]:
+    """The rootless engine's own daemon results, by check id (its subject is named in the report's engines list)."""
+    engine = next(e for e in report["engines"] if e["endpoint"] == rootless.url)
+    assert (engine["owner"], engine["uid"], engine["rootless"]) == (rootless.user, rootless.uid, True)
+    return {f["check_id"]: f for f in report["findings"] if f["subject"]["key"] == engine["subject"]}
+
+
+def test_rootless_dockerd_is_judged_by_its_users_own_settings(rootless, report):
+    """Issue 26: the user's daemon.json, which the rootless dockerd reads (its /info says live-restore is on), is the
+    evidence of that engine's results, never root's /etc/docker/daemon.json."""
+    assert rootless.docker("info", "--format", "{{.LiveRestoreEnabled}}").stdout.strip() == b"true"
+    results = _daemon_results(report, rootless)
+    assert results["daemon.live_restore_disabled"]["status"] == "pass"
+    no_new_privileges = results["daemon.no_new_privileges_default_off"]
+    assert no_new_privileges["status"] == "pass"
+    assert str(rootless.config_file) in no_new_privileges["evidence"]["source"]
+    assert f"rootless uid {rootless.uid}" in report["host"]["docker"]
+    assert "/etc/docker/daemon.json" not in json.dumps(list(results.values()))

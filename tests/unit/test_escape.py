@@ -152,7 +152,7 @@ def test_every_check_id_the_analysis_names_is_in_the_catalog():
     from hostaudit import catalog
 
     known = set(catalog.load())
-    techniques = (*escape.DIRECT_TECHNIQUES, *escape.direct_cves().values())
+    techniques = (*escape.direct_techniques(), *escape.direct_cves().values())
     named = {c for t in techniques for c in (*t.requires, *t.any_of, *t.supporting)}
     named |= set(escape.WEAKENING_CHECKS) | {escape.ROOT}
     assert named - known == set()

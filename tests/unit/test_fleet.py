@@ -61,7 +61,8 @@ def test_hosts_worst_first_with_unreadable_reports_kept_in_error(reports):
     merged = fleet.merge(reports)
     assert [h["name"] for h in merged["hosts"]] == ["lost", "bad", "mild", "clean"]
     assert merged["hosts"][0]["error"].startswith("lost.json")
-    assert merged["summary"] == {"hosts": 4, "hosts_in_error": 1, "hosts_failing": 2, "escapable_containers": 1}
+    assert merged["summary"] == {"hosts": 4, "hosts_in_error": 1, "hosts_failing": 2, "escapable_containers": 1,
+                                 "engines": 0, "engines_failing": 0}
 
 
 def test_matrix_cell_is_the_worst_result_over_subjects(reports):

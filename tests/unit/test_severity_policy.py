@@ -22,7 +22,7 @@ from tests.unit.conftest import load
 
 PIN = Path(__file__).with_name("severities.txt")
 DEFAULT_CONTAINER = "cc-restart"
-TECHNIQUES = (*escape.DIRECT_TECHNIQUES, *escape.direct_cves().values())
+TECHNIQUES = (*escape.direct_techniques(), *escape.direct_cves().values())
 
 
 def severity_table() -> dict[str, str]:

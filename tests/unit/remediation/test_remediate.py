@@ -263,3 +263,34 @@ def test_ansible_reads_the_playbook_s_own_values_with_their_types():
     assert (socket["path"], socket["owner"], socket["group"], socket["mode"]) == ("/run/d.sock", "root", "docker",
                                                                                   "0660")
     assert all(isinstance(socket[key], str) for key in ("owner", "group", "mode"))
+
+
+def _engine(subject: str, endpoint: str, config: str, rootless: bool, owner: str = "root") -> dict:
+    return {"kind": "docker", "subject": subject, "endpoint": endpoint, "version": "20.10.24", "owner": owner,
+            "uid": 1000 if rootless else 0, "pid": 7, "rootless": rootless, "config_file": config, "error": None}
+
+
+ROOTLESS_SOCKET = "/run/user/1000/docker.sock"
+ENGINES_REPORT = {
+    "report_version": 1,
+    "engines": [_engine("daemon", "unix:///var/run/docker.sock", "/etc/docker/daemon.json", False),
+                _engine(f"daemon:{ROOTLESS_SOCKET}", f"unix://{ROOTLESS_SOCKET}",
+                        "/home/alice/.config/docker/daemon.json", True, owner="alice"),
+                _engine("daemon:/srv/evil.sock", "unix:///srv/evil.sock", "/etc/{{ lookup('pipe','id') }}", False)],
+    "findings": [finding("daemon.live_restore_disabled", key="live_restore", subject=f"daemon:{ROOTLESS_SOCKET}"),
+                 finding("daemon.live_restore_disabled", key="live_restore", subject="daemon:/srv/evil.sock"),
+                 finding("daemon.live_restore_disabled", status="pass", key="live_restore")],
+    "containers": [],
+}
+
+
+def test_a_rootless_engines_keys_are_guidance_for_its_owner_never_applied_as_root():
+    result = remediate(ENGINES_REPORT, PlaybookOptions())
+    plays = load_playbook(result.playbook)
+    assert len(plays) == 1, "neither the rootless engine nor the one with a hostile daemon.json path gets a play"
+    assert not {k for k, v in plays[0]["vars"].items() if k.endswith("_enabled") and v is True}
+    assert "/home/alice" not in str(plays[0]["vars"].get("container_hardening_daemon_json_path"))
+    reason = plays[0]["vars"]["container_hardening_left_off"][f"live_restore ({ROOTLESS_SOCKET})"]
+    assert "never applied as root" in reason and "/home/alice/.config/docker/daemon.json" in reason
+    assert "systemctl --user restart docker" in reason and '"alice"' in reason
+    assert any("{{" in line and "template characters" in line for line in result.refused)

@@ -16,7 +16,7 @@ from hostaudit import cves
 from hostaudit.catalog import CheckMeta, Scope, Severity
 from hostaudit.model import CollectorState, CollectorStatus, Status, Subject
 from hostaudit.pss import BASELINE, RESTRICTED, ControlResult, PodSecurity
-from hostaudit.report import ContainerSummary, EscapePath, EscapeVerdict, Finding, PodSummary, Report
+from hostaudit.report import ContainerSummary, EngineSummary, EscapePath, EscapeVerdict, Finding, PodSummary, Report
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -110,12 +110,17 @@ def sample_report() -> Report:
     return Report(
         report_version=2, hostaudit_version="0.0.0-sample", collected_at="2026-11-23T03:17:00+00:00",
         host={"hostname": "lab-host", "kernel": "6.1.0-18-amd64", "distro": "Debian GNU/Linux 12 (bookworm)",
-              "cgroup": "v2", "lsm": "apparmor", "namespace_reference": "/proc/1", "docker": "20.10.24+dfsg1",
+              "cgroup": "v2", "lsm": "apparmor", "namespace_reference": "/proc/1",
+              "docker": "20.10.24+dfsg1 (2 daemons: /var/run/docker.sock, rootless uid 1000)",
               "docker_endpoint": "unix:///var/run/docker.sock", "containerd": "1.6.20~ds1", "runc": "1.1.5+ds1"},
         collectors=collectors, containers=containers, findings=findings, escapes=escapes, pods=pods,
         notes=("files error: permission denied on /etc/docker", "a note with <b>markup</b> and [/bold]"),
         resolved=("container.host_network|docker:old-net",), duration_s=2.5,
         cve_data=cves.data_age("2026-11-23T03:17:00+00:00", "2026-08-01"),
+        engines=(EngineSummary("docker", "daemon", "unix:///var/run/docker.sock", "20.10.24+dfsg1", "root", 0, 812,
+                               False, "/etc/docker/daemon.json"),
+                 EngineSummary("docker", "daemon:/run/user/1000/docker.sock", "unix:///run/user/1000/docker.sock",
+                               "20.10.24+dfsg1", 'al"ice', 1000, 5151, True, "/home/alice/.config/docker/daemon.json")),
     )
 
 
