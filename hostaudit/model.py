@@ -214,7 +214,7 @@ class DockerEngine:
     the kernel gives, not what the process or its environment claims."""
 
     socket: str
-    found_by: str  # "dockerd -H", "daemon.json hosts", "dockerd default socket", "rootlesskit"
+    found_by: str  # "dockerd -H", "daemon.json hosts", "dockerd default socket", "rootlesskit", "tcp listener"
     expected_uid: int  # the uid of the process that named the socket
     uid: int | None = None  # the uid serving it; None when it could not be verified
     user: str = ""
