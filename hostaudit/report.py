@@ -205,7 +205,7 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     summary["docker"] = version.get("Version")
     summary["docker_endpoint"] = daemon.endpoint if daemon else None
     components = {c.get("Name"): c.get("Version") for c in version.get("Components") or [] if isinstance(c, dict)}
-    summary["containerd"] = (snapshot.containerd.version if snapshot.containerd else None) or components.get(
+    summary["containerd"] = (snapshot.containerd.main.version if snapshot.containerd else None) or components.get(
         "containerd")
     summary["runc"] = components.get("runc")
     if snapshot.cri is not None:
