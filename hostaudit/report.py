@@ -8,7 +8,7 @@ from typing import Any
 
 from hostaudit import cves
 from hostaudit.catalog import Check, CheckMeta, Severity
-from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject
+from hostaudit.model import CollectorState, CollectorStatus, ContainerdFacts, Result, Snapshot, Status, Subject
 from hostaudit.pss import PodSecurity
 
 WAIVED = "waived"
@@ -193,6 +193,18 @@ class Report:
         return 0
 
 
+def _containerd_headline(facts: ContainerdFacts | None, from_docker: str | None) -> str | None:
+    """containerd's version (the running one's, else Docker's component), with its instances when several run:
+    `1.6.20 (2 instances: /run/containerd/containerd.sock, /srv/ci/containerd.sock)`."""
+    if facts is None:
+        return from_docker
+    running = [i for i in facts.instances if i.pid is not None]
+    if len(running) < 2:
+        return facts.main.version or from_docker
+    versions = " / ".join(dict.fromkeys(i.version for i in running if i.version)) or from_docker or "n/a"
+    return f"{versions} ({len(running)} instances: {', '.join(i.socket or f'pid {i.pid}' for i in running)})"
+
+
 def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     host = snapshot.host
     daemon = snapshot.docker_daemon
@@ -205,8 +217,7 @@ def _host_summary(snapshot: Snapshot) -> dict[str, Any]:
     summary["docker"] = version.get("Version")
     summary["docker_endpoint"] = daemon.endpoint if daemon else None
     components = {c.get("Name"): c.get("Version") for c in version.get("Components") or [] if isinstance(c, dict)}
-    summary["containerd"] = (snapshot.containerd.main.version if snapshot.containerd else None) or components.get(
-        "containerd")
+    summary["containerd"] = _containerd_headline(snapshot.containerd, components.get("containerd"))
     summary["runc"] = components.get("runc")
     if snapshot.cri is not None:
         summary["cri_runtime"] = f"{snapshot.cri.runtime_name} {snapshot.cri.runtime_version}"

@@ -46,7 +46,7 @@ def _audit(*instances: PrivateContainerd, cri: PrivateContainerd | None = None) 
 def _results(report: dict, check_id: str) -> dict[str, dict]:
     """The check's findings by the socket of the containerd they name."""
     found = [f for f in report["findings"] if f["check_id"] == check_id]
-    by_socket = {f["evidence"]["containerd.socket"]: f for f in found}
+    by_socket = {f["evidence"].get("containerd.socket"): f for f in found}
     assert len(by_socket) == len(found), found
     return by_socket
 
@@ -76,7 +76,9 @@ def test_each_containerd_is_judged_on_its_own_config(two_cri):
     strict, stock = two_cri
     assert _effective(strict.base / "config.toml", "enable_unprivileged_ports") is True
     assert _effective(stock.base / "config.toml", "enable_unprivileged_ports") is False
-    ports = _results(_audit(strict, stock, cri=strict), PORTS)
+    report = _audit(strict, stock, cri=strict)
+    assert str(strict.socket) in report["host"]["containerd"] and str(stock.socket) in report["host"]["containerd"]
+    ports = _results(report, PORTS)
     assert set(ports) == {str(strict.socket), str(stock.socket)}
     passed, failed = ports[str(strict.socket)], ports[str(stock.socket)]
     assert (passed["status"], failed["status"]) == ("pass", "fail")
