@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._cgroup import limits, pod_cgroup
@@ -180,17 +181,30 @@ def dockerd_namespace(proc: ProcessEntry) -> str:
     return configured if isinstance(configured, str) and configured else DOCKER_NAMESPACE
 
 
-def docker_namespaces(ctx: CollectContext) -> frozenset[str]:
-    """The namespaces of Docker's tasks: `moby` and that of each dockerd root runs (`processes_named`); another
-    user's dockerd is anyone's process called dockerd, its argv anything: it names none."""
-    return frozenset({DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd"))})
+def info_namespace(info: dict[str, Any] | None) -> str | None:
+    """The containerd namespace a dockerd's `/info` says its containers run in (`Containerd.Namespaces.Containers`,
+    in newer Engine APIs only; Docker 20.10 has no `Containerd` there)."""
+    containerd = (info or {}).get("Containerd")
+    namespaces = containerd.get("Namespaces") if isinstance(containerd, dict) else None
+    name = namespaces.get("Containers") if isinstance(namespaces, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
-def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset()
-            ) -> ContainerdFacts:
-    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`) that Docker listed (`docker_ids`), and
-    those the CRI API described (`cri_ids`), are counted as skipped without reading their bundles."""
-    dockers = docker_namespaces(ctx) if docker_ids else frozenset()
+def docker_namespaces(ctx: CollectContext, info: dict[str, Any] | None = None) -> frozenset[str]:
+    """The namespaces of Docker's tasks: `moby`, that of each dockerd root runs (`processes_named`), and the one
+    root's dockerd reports in `info` (its /info: a namespace its argv and daemon.json do not show, such as one
+    Docker derives itself). Another user's dockerd is anyone's process called dockerd, its argv anything: it names
+    none."""
+    found = {DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd")), info_namespace(info)}
+    return frozenset(name for name in found if name)
+
+
+def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset(),
+            docker_info: dict[str, Any] | None = None) -> ContainerdFacts:
+    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`, with `docker_info`, the /info of root's
+    dockerd) that Docker listed (`docker_ids`), and those the CRI API described (`cri_ids`), are counted as skipped
+    without reading their bundles."""
+    dockers = docker_namespaces(ctx, docker_info) if docker_ids else frozenset()
     views = daemon_views(ctx)
     if ctx.containerd_state_dirs:
         state_dirs = [os.path.normpath(d) for d in ctx.containerd_state_dirs]
