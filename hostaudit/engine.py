@@ -144,14 +144,16 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
     facts = {name: value for name, (value, _) in done.items()}
     statuses = {name: status for name, (_, status) in done.items()}
     docker_containers = facts["containers"] or ()
-    # after Docker's list, so that the bundles of the containers Docker described are not read twice; only a source
-    # verified to be root's may hide a task (a user's engine naming a root task's id would make it vanish)
-    known = containers.root_ids(docker_containers) if statuses["containers"].state is CollectorState.OK \
-        else frozenset()
+    # after Docker's list, so that the bundles of the containers Docker described are not read twice (also when it
+    # could not read them all); only a source verified to be root's may hide a task (a user's engine naming a root
+    # task's id would make it vanish)
+    known = containers.root_ids(docker_containers)
     cri_facts, statuses["cri"] = start("cri", lambda: cri.collect(ctx, facts["kubelet"])).result()
     cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()  # root's server only
+    daemon = facts["docker_daemon"]
+    root_info = daemon.info if daemon is not None and daemon.pid is not None else None  # its dockerd is root's
     containerd_facts, statuses["containerd"] = start(
-        "containerd", lambda: containerd.collect(ctx, known, cri_ids)).result()
+        "containerd", lambda: containerd.collect(ctx, known, cri_ids, root_info)).result()
     others = ((cri_facts.containers if cri_facts else ()) + (containerd_facts.containers if containerd_facts else ())
               + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in tuple(docker_containers) + others if c.pid)} running containers")

@@ -215,7 +215,7 @@ class DockerEngine:
     the kernel gives, not what the process or its environment claims."""
 
     socket: str
-    found_by: str  # "dockerd -H", "daemon.json hosts", "dockerd default socket", "rootlesskit"
+    found_by: str  # "dockerd -H", "daemon.json hosts", "dockerd default socket", "rootlesskit", "tcp listener"
     expected_uid: int  # the uid of the process that named the socket
     uid: int | None = None  # the uid serving it; None when it could not be verified
     user: str = ""
@@ -372,18 +372,36 @@ class CniFacts:
 
 
 @dataclass(frozen=True)
+class ContainerdInstance:
+    """One containerd, judged on its own: a running root containerd with the config, state dir and socket its
+    command line and config give it; or, when none runs, the default config the next one would start with."""
+
+    pid: Pid | None  # None: not running
+    config: ConfigFile  # its --config, else /etc/containerd/config.toml
+    # its --state / --address, else the config's `state` / grpc.address, else /run/containerd(/containerd.sock);
+    # None when only a config that cannot be read would say
+    state_dir: str | None
+    socket: str | None
+    version: str | None  # of the binary it runs
+    started_at: float | None = None  # its process's start (epoch seconds)
+
+
+@dataclass(frozen=True)
 class ContainerdFacts:
-    config: ConfigFile
-    version: str | None
-    pids: tuple[Pid, ...]
-    state_dirs: tuple[str, ...]
+    instances: tuple[ContainerdInstance, ...]  # never empty; the main one first (see `main`)
+    state_dirs: tuple[str, ...]  # where tasks were read, each once
     sockets: tuple[SocketInfo, ...]
     containers: tuple[Container, ...]
     skipped_docker_tasks: int
     pods: tuple[Pod, ...] = ()
-    cni: CniFacts | None = None
-    started_at: float | None = None  # the reported containerd process's start (epoch seconds)
+    cni: CniFacts | None = None  # the main instance's CNI configuration
     skipped_cri_tasks: int = 0  # task bundles of containers the CRI API already described
+
+    @property
+    def main(self) -> ContainerdInstance:
+        """The instance host-wide checks read (its version, its CNI, the kubelet's cgroup driver against it): the
+        standalone containerd on the default socket, else the first standalone one, else the first."""
+        return self.instances[0]
 
 
 @dataclass(frozen=True)
@@ -581,6 +599,19 @@ def daemon_subject(engine: DockerEngine | None, main: bool) -> Subject:
     owner = f"rootless, {engine.user or 'uid'} uid {engine.uid}" if engine.rootless else "root"
     name = bounded(f"dockerd {engine.socket} (pid {engine.pid}, {owner})", MAX_NAME)
     return Subject("daemon" if main else bounded(f"daemon:{engine.socket}", MAX_NAME), "daemon", name)
+
+
+def containerd_subject(facts: ContainerdFacts, instance: ContainerdInstance) -> Subject:
+    """A containerd's results are the host's when it is the only one (the subject key of reports before instances
+    were told apart), else its own, named by its socket and pid."""
+    if len(facts.instances) == 1:
+        return HOST
+    running = f"pid {instance.pid}" if instance.pid is not None else "not running"
+    socket = instance.socket or "(socket unknown)"
+    # two claiming one socket (the later one took it over), or neither known: told apart by their processes
+    shared = sum(other.socket == instance.socket for other in facts.instances) > 1
+    key = f"containerd-daemon:{socket}" + (f"#{running}" if shared else "")
+    return Subject(bounded(key, MAX_NAME), "containerd", bounded(f"containerd {running} at {socket}", MAX_NAME))
 
 
 def container_subject(container: Container) -> Subject:

@@ -8,7 +8,16 @@ from typing import Any
 
 from hostaudit import cves
 from hostaudit.catalog import Check, CheckMeta, Severity
-from hostaudit.model import CollectorState, CollectorStatus, Result, Snapshot, Status, Subject, daemon_subject
+from hostaudit.model import (
+    CollectorState,
+    CollectorStatus,
+    ContainerdFacts,
+    Result,
+    Snapshot,
+    Status,
+    Subject,
+    daemon_subject,
+)
 from hostaudit.pss import PodSecurity
 from hostaudit.sanitize import bounded
 
@@ -253,6 +262,18 @@ def _runc_versions(snapshot: Snapshot, components: dict[str, Any]) -> str | None
     return ", ".join(found) or None
 
 
+def _containerd_headline(facts: ContainerdFacts | None, from_docker: str | None) -> str | None:
+    """containerd's version (the running one's, else Docker's component), with its instances when several run:
+    `1.6.20 (2 instances: /run/containerd/containerd.sock, /srv/ci/containerd.sock)`."""
+    if facts is None:
+        return from_docker
+    running = [i for i in facts.instances if i.pid is not None]
+    if len(running) < 2:
+        return facts.main.version or from_docker
+    versions = " / ".join(dict.fromkeys(i.version for i in running if i.version)) or from_docker or "n/a"
+    return f"{versions} ({len(running)} instances: {', '.join(i.socket or f'pid {i.pid}' for i in running)})"
+
+
 def _host_summary(snapshot: Snapshot, engines: tuple[EngineSummary, ...]) -> dict[str, Any]:
     host = snapshot.host
     daemon = snapshot.docker_daemon
@@ -265,8 +286,7 @@ def _host_summary(snapshot: Snapshot, engines: tuple[EngineSummary, ...]) -> dic
     summary["docker"] = docker_headline(engines)
     summary["docker_endpoint"] = daemon.endpoint if daemon else None
     components = {c.get("Name"): c.get("Version") for c in version.get("Components") or [] if isinstance(c, dict)}
-    summary["containerd"] = (snapshot.containerd.version if snapshot.containerd else None) or components.get(
-        "containerd")
+    summary["containerd"] = _containerd_headline(snapshot.containerd, components.get("containerd"))
     summary["runc"] = _runc_versions(snapshot, components)
     if snapshot.cri is not None:
         summary["cri_runtime"] = f"{snapshot.cri.runtime_name} {snapshot.cri.runtime_version}"

@@ -68,6 +68,7 @@ class PrivateCri(PrivateContainerd):
     """containerd 1.6 with CRI; pods through `cri_api.v1` (PyPI container-runtime-interface-api)."""
 
     pods: list[str] = field(default_factory=list)
+    cri_settings: tuple[str, ...] = ()  # more `key = value` lines for the CRI plugin's table
 
     @property
     def tag(self) -> str:
@@ -102,6 +103,7 @@ class PrivateCri(PrivateContainerd):
             # CRI gives the sandbox oom_score_adj -998, which needs CAP_SYS_RESOURCE (absent from this VM)
             '    restrict_oom_score_adj = true\n'
             '    stream_server_address = "127.0.0.1"\n    stream_server_port = "0"\n'
+            + "".join(f"    {line}\n" for line in self.cri_settings) +
             '    [plugins."io.containerd.grpc.v1.cri".containerd]\n'
             '      snapshotter = "overlayfs"\n      default_runtime_name = "runc"\n'
             '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n'

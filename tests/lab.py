@@ -277,7 +277,10 @@ class PrivateDocker(PrivateDaemon):
 
 @dataclass(eq=False)
 class PrivateContainerd(PrivateDaemon):
-    """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr)."""
+    """containerd with its own root, state, sockets and runc root; CRI disabled (tasks are planted with ctr).
+    `extra_args` are added to its command line."""
+
+    extra_args: tuple[str, ...] = ()
 
     @property
     def socket(self) -> Path:
@@ -299,8 +302,9 @@ class PrivateContainerd(PrivateDaemon):
             f'[debug]\n  address = "{self.base}/debug.sock"\n'
             f'[plugins."io.containerd.runtime.v1.linux"]\n  runtime_root = "{self.base}/runtime-v1"\n'
         )
-        process = subprocess.Popen(["containerd", "--config", str(config)], stdout=(self.base / "log").open("wb"),
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(["containerd", "--config", str(config), *self.extra_args],
+                                   stdout=(self.base / "log").open("wb"), stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         self._started(process.pid)
         _wait(lambda: self.ctr("version", check=False).returncode == 0, timeout, f"containerd on {self.socket}")
         return self

@@ -1,9 +1,12 @@
 """containerd's config.toml cannot be read or parsed."""
 
+import dataclasses
+
 from hostaudit.catalog import CheckMeta, Scope, Severity, register
-from hostaudit.model import HOST, Snapshot
+from hostaudit.model import Snapshot
 
 from .._config_file import config_file_result
+from ._cri import judged
 
 META = CheckMeta(
     id="containerd.config_invalid",
@@ -19,4 +22,8 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    return [config_file_result(facts.containerd.config, HOST, "no config.toml: containerd's defaults apply")]
+    results = []
+    for instance, subject, named in judged(facts):
+        result = config_file_result(instance.config, subject, "no config.toml: containerd's defaults apply")
+        results.append(dataclasses.replace(result, evidence={**named, **result.evidence}))
+    return results

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from hostaudit.catalog import CheckMeta, Row, Scope, Severity, register_family
-from hostaudit.model import HOST, Result, Snapshot
+from hostaudit.model import ContainerdInstance, Result, Snapshot, Subject
 
-from ._cri import cri_setting, not_applicable_or_unknown
+from ._cri import cri_setting, judged, not_applicable_or_unknown
 
 FAMILY = True
 
@@ -84,17 +84,22 @@ def describe(row: Row[CriSetting]) -> CheckMeta:
 
 
 def evaluate(spec: CriSetting, facts: Snapshot):
-    early = not_applicable_or_unknown(facts)
+    return [_judge(spec, facts, *instance) for instance in judged(facts)]
+
+
+def _judge(spec: CriSetting, facts: Snapshot, instance: ContainerdInstance, subject: Subject, named: dict) -> Result:
+    """One containerd's result, from its own config.toml and version."""
+    early = not_applicable_or_unknown(facts, instance, subject, named)
     if early is not None:
-        return [early]
+        return early
     missing = _lsm_missing(facts, spec.lsm)
     if missing is not None:
-        return [Result.not_applicable(HOST, missing, f"{spec.lsm} is not enabled on this host")]
-    value, source = cri_setting(facts, spec.key, spec.defaults, runtime=spec.on_runtime)
-    evidence = {f"containerd.{spec.key}": value, "source": source}
+        return Result.not_applicable(subject, {**named, **missing}, f"{spec.lsm} is not enabled on this host")
+    value, source = cri_setting(instance, spec.key, spec.defaults, runtime=spec.on_runtime)
+    evidence = {**named, f"containerd.{spec.key}": value, "source": source}
     if not isinstance(value, bool):
-        return [Result.unknown(HOST, evidence, "not a boolean")]
-    return [Result.failed(HOST, evidence) if value is spec.risky else Result.passed(HOST, evidence)]
+        return Result.unknown(subject, evidence, "not a boolean")
+    return Result.failed(subject, evidence) if value is spec.risky else Result.passed(subject, evidence)
 
 
 register_family(ROWS, describe, evaluate)

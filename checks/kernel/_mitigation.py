@@ -132,9 +132,10 @@ def _io_uring_defaults_deny(facts: Snapshot) -> bool:
         version = parse_version(daemon.version.get("Version"))
         found.append(version is not None and version >= IO_URING_DENIED_BY_DEFAULT["docker"]
                      and daemon_seccomp_profile(daemon) is None)
-    if facts.containerd is not None and facts.containerd.version:
-        version = parse_version(facts.containerd.version)
-        found.append(version is not None and version >= IO_URING_DENIED_BY_DEFAULT["containerd"])
+    for instance in facts.containerd.instances if facts.containerd else ():
+        if instance.version:
+            version = parse_version(instance.version)
+            found.append(version is not None and version >= IO_URING_DENIED_BY_DEFAULT["containerd"])
     return bool(found) and all(found)
 
 

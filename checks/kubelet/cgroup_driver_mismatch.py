@@ -26,11 +26,12 @@ META = CheckMeta(
 
 @register(META)
 def evaluate(facts: Snapshot):
-    skipped = not_applicable_or_unknown(facts)
+    main = facts.containerd.main
+    skipped = not_applicable_or_unknown(facts, main, HOST, {})
     if skipped is not None:
         return [skipped]
     driver, source, problem = setting(facts.kubelet, "cgroup-driver", ("cgroupDriver",), "cgroupfs", "cgroupfs")
-    config = facts.containerd.config
+    config = main.config
     section, table = cri_section(config.data or {})
     name, runtime = default_runtime(section)
     options = runtime.get("options") if isinstance(runtime.get("options"), dict) else {}

@@ -76,8 +76,9 @@ def builds(facts: Snapshot, component: str) -> list[Build]:
     for item in ((daemon.version or {}).get("Components") or []) if daemon else []:
         if isinstance(item, dict) and item.get("Name") == API_COMPONENTS.get(component) and item.get("Version"):
             found[(f"docker /version Components {item['Name']}", str(item["Version"]))] = None
-    if component == "containerd" and facts.containerd is not None and facts.containerd.version:
-        found[("containerd --version (running daemon)", facts.containerd.version)] = None
+    for instance in facts.containerd.instances if component == "containerd" and facts.containerd else ():
+        if instance.version:
+            found[("containerd --version (running daemon)", instance.version)] = None
     cri = facts.cri
     if cri is not None and cri.runtime_name == CRI_RUNTIME_NAMES.get(component) and cri.runtime_version:
         found[(f"CRI Version at {cri.endpoint}", cri.runtime_version)] = None

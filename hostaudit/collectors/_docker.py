@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import struct
@@ -35,6 +36,42 @@ def peer_pid(path: str, timeout: float) -> int | None:
     """The pid of the process serving a unix socket, without sending it anything."""
     found = peer_credentials(path, timeout)
     return found[0] or None if found else None
+
+
+def _ip(text: str) -> str | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0]).compressed
+    except ValueError:
+        return None
+
+
+def tcp_server_pid(url: str) -> int | None:
+    """The pid of the process of this host listening at a `tcp://`, `http://` or `https://` endpoint (a TCP peer has
+    no SO_PEERCRED), from the kernel's socket table: only when the endpoint names an address of this host (or
+    `localhost`) and the listener is bound to it or to every address; a listener on the same port of another
+    address, or another host's server, is not it."""
+    import psutil
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("tcp", "http", "https"):
+        return None
+    try:
+        port = parts.port or (2376 if parts.scheme == "https" else 2375)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    names = {"127.0.0.1", "::1"} if host == "localhost" else {_ip(host)} - {None}
+    try:
+        local = {_ip(a.address) for addresses in psutil.net_if_addrs().values() for a in addresses
+                 if a.family in (socket.AF_INET, socket.AF_INET6)}
+        connections = psutil.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return None
+    if not names & local:
+        return None
+    bound = names | {"0.0.0.0", "::"}
+    return next((c.pid for c in connections if c.status == psutil.CONN_LISTEN and c.laddr and c.pid
+                 and c.laddr.port == port and _ip(c.laddr.ip) in bound), None)
 
 
 class _NoSocket(Exception):

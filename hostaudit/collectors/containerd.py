@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+from typing import Any
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, ProcessEntry
 from hostaudit.collectors._cgroup import limits, pod_cgroup
@@ -21,7 +22,16 @@ from hostaudit.collectors._fs import (
 from hostaudit.collectors._runtime_versions import running_binary_version
 from hostaudit.collectors.normalize import distinct_subjects, from_oci
 from hostaudit.containerd_config import cni_conf_dir
-from hostaudit.model import CniConfig, CniFacts, ConfigFile, Container, ContainerdFacts, Pod, Presence
+from hostaudit.model import (
+    CniConfig,
+    CniFacts,
+    ConfigFile,
+    Container,
+    ContainerdFacts,
+    ContainerdInstance,
+    Pod,
+    Presence,
+)
 from hostaudit.parsers import int_or_none, parse_json_object, parse_toml
 
 DEFAULT_CONFIG = "/etc/containerd/config.toml"
@@ -48,19 +58,30 @@ def read_config(path: str) -> ConfigFile:
     return read_parsed(path, parse_toml)
 
 
-def daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str, str]:
-    """A containerd process's config, state dir and socket, command-line flags taking precedence."""
+def daemon_view(proc: ProcessEntry) -> tuple[ConfigFile, str | None, str | None]:
+    """A containerd process's config, state dir and socket, command-line flags taking precedence, then the config,
+    then the defaults; a state dir or socket is None (unknown) when only a config that cannot be read would say."""
     config = read_config(_flag(proc.argv, "--config", "-c") or DEFAULT_CONFIG)
+    known = config.data is not None or config.presence is Presence.ABSENT
     data = config.data or {}
     grpc = data.get("grpc") if isinstance(data.get("grpc"), dict) else {}
     state = _flag(proc.argv, "--state") or (data.get("state") if isinstance(data.get("state"), str) else None)
     address = _flag(proc.argv, "--address", "-a") or grpc.get("address")
-    return config, state or DEFAULT_STATE, address if isinstance(address, str) else DEFAULT_SOCKET
+    address = address if isinstance(address, str) else None
+    return config, state or (DEFAULT_STATE if known else None), address or (DEFAULT_SOCKET if known else None)
 
 
-def _version(proc: ProcessEntry | None) -> str | None:
-    """The running containerd's version, from the host binary at a fixed path that is the file it runs."""
-    return running_binary_version(proc.pid, "containerd")[0] if proc else None
+def instances(views: list[tuple[ProcessEntry, ConfigFile, str | None, str | None]]) -> tuple[ContainerdInstance, ...]:
+    """One instance per running containerd, the main one first (`ContainerdFacts.main`): standalone ones (not the
+    one a dockerd starts under its exec-root) before dockerd's, the one on the default socket first, then by
+    socket; when none runs, the default config the next start would read."""
+    if not views:
+        return (ContainerdInstance(None, read_config(DEFAULT_CONFIG), DEFAULT_STATE, DEFAULT_SOCKET, None),)
+    ordered = sorted(views, key=lambda v: (v[1].path.endswith("/containerd/containerd.toml"), v[3] != DEFAULT_SOCKET,
+                                           v[3] or "", v[0].pid))
+    return tuple(ContainerdInstance(proc.pid, config, state, socket, running_binary_version(proc.pid, "containerd")[0],
+                                    process_started_at(proc.pid))
+                 for proc, config, state, socket in ordered)
 
 
 def _task(state_dir: str, config_path: str) -> Container | None:
@@ -139,13 +160,13 @@ def read_cni(conf_dir: str) -> CniFacts:
     return CniFacts((conf_dir,), tuple(_cni_config(os.path.join(conf_dir, n)) for n in names))
 
 
-def daemon_views(ctx: CollectContext) -> list[tuple[ProcessEntry, ConfigFile, str, str]]:
-    """Each running containerd with its config, state dir and socket; only those of the state dirs asked for, when
-    some were (compared as normalized paths: `/x/state/` is `/x/state`)."""
+def daemon_views(ctx: CollectContext) -> list[tuple[ProcessEntry, ConfigFile, str | None, str | None]]:
+    """Each running containerd with its config, state dir and socket (`daemon_view`); only those of the state dirs
+    asked for, when some were (compared as normalized paths: `/x/state/` is `/x/state`; an unknown one is none)."""
     views = [(p, *daemon_view(p)) for p in ctx.processes_named("containerd")]
     if ctx.containerd_state_dirs:
         wanted = {os.path.normpath(d) for d in ctx.containerd_state_dirs}
-        views = [v for v in views if os.path.normpath(v[2]) in wanted]
+        views = [v for v in views if v[2] is not None and os.path.normpath(v[2]) in wanted]
     return views
 
 
@@ -160,35 +181,44 @@ def dockerd_namespace(proc: ProcessEntry) -> str:
     return configured if isinstance(configured, str) and configured else DOCKER_NAMESPACE
 
 
-def docker_namespaces(ctx: CollectContext) -> frozenset[str]:
-    """The namespaces of Docker's tasks: `moby` and that of each dockerd root runs (`processes_named`); another
-    user's dockerd is anyone's process called dockerd, its argv anything: it names none."""
-    return frozenset({DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd"))})
+def info_namespace(info: dict[str, Any] | None) -> str | None:
+    """The containerd namespace a dockerd's `/info` says its containers run in (`Containerd.Namespaces.Containers`,
+    in newer Engine APIs only; Docker 20.10 has no `Containerd` there)."""
+    containerd = (info or {}).get("Containerd")
+    namespaces = containerd.get("Namespaces") if isinstance(containerd, dict) else None
+    name = namespaces.get("Containers") if isinstance(namespaces, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
-def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset()
-            ) -> ContainerdFacts:
-    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`) that Docker listed (`docker_ids`), and
-    those the CRI API described (`cri_ids`), are counted as skipped without reading their bundles."""
-    procs = ctx.processes_named("containerd")
-    dockers = docker_namespaces(ctx) if docker_ids else frozenset()
+def docker_namespaces(ctx: CollectContext, info: dict[str, Any] | None = None) -> frozenset[str]:
+    """The namespaces of Docker's tasks: `moby`, that of each dockerd root runs (`processes_named`), and the one
+    root's dockerd reports in `info` (its /info: a namespace its argv and daemon.json do not show, such as one
+    Docker derives itself). Another user's dockerd is anyone's process called dockerd, its argv anything: it names
+    none."""
+    found = {DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd")), info_namespace(info)}
+    return frozenset(name for name in found if name)
+
+
+def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset(),
+            docker_info: dict[str, Any] | None = None) -> ContainerdFacts:
+    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`, with `docker_info`, the /info of root's
+    dockerd) that Docker listed (`docker_ids`), and those the CRI API described (`cri_ids`), are counted as skipped
+    without reading their bundles."""
+    dockers = docker_namespaces(ctx, docker_info) if docker_ids else frozenset()
     views = daemon_views(ctx)
     if ctx.containerd_state_dirs:
         state_dirs = [os.path.normpath(d) for d in ctx.containerd_state_dirs]
     else:
         # only state dirs a host containerd names: a shim's cwd or a process's claims are never followed
-        state_dirs = sorted({v[2] for v in views} | (
+        state_dirs = sorted({v[2] for v in views if v[2]} | (
             {DEFAULT_STATE} if host_isdir(os.path.join(DEFAULT_STATE, TASKS)) else set()))
     # a bundle a user could have written would make their made-up task an audit subject with another's /proc view
     untrusted = [] if ctx.containerd_state_dirs else [r for r in map(_untrusted_tasks, state_dirs) if r]
     state_dirs = [d for d in state_dirs if not any(r.startswith(f"{d}: ") for r in untrusted)]
     if not views and not state_dirs and not host_exists(DEFAULT_CONFIG):
         raise CollectorSkipped("containerd: not running and no configuration found")
-    # the standalone containerd (not the one dockerd manages under its exec-root) is the one to report on
-    standalone = [v for v in views if not v[1].path.endswith("/containerd/containerd.toml")] or views
-    main = standalone[0] if standalone else None
-    config = main[1] if main else read_config(DEFAULT_CONFIG)
-    sockets = sorted({v[3] for v in views} | ({DEFAULT_SOCKET} if not views else set()))
+    found = instances(views)
+    sockets = sorted({instance.socket for instance in found if instance.socket})
     containers = []
     skipped = skipped_cri = 0
     for state_dir in state_dirs:
@@ -205,17 +235,14 @@ def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_i
                 containers.append((state_dir, task))
     containers = unique_subjects(containers)
     facts = ContainerdFacts(
-        config=config,
-        version=_version(main[0] if main else None),
-        pids=tuple(p.pid for p in procs),
+        instances=found,
         state_dirs=tuple(state_dirs),
         sockets=tuple(socket_info(s) for s in sockets),
         containers=tuple(containers),
         skipped_docker_tasks=skipped,
         skipped_cri_tasks=skipped_cri,
         pods=group_pods(containers),
-        cni=read_cni(cni_conf_dir(config.data or {})),
-        started_at=process_started_at(main[0].pid if main else None),
+        cni=read_cni(cni_conf_dir(found[0].config.data or {})),
     )
     unreadable = [reason for reason in map(_unreadable_tasks, state_dirs) if reason]
     problems = ([f"cannot list the tasks in {'; '.join(unreadable)}"] if unreadable else []) + untrusted

@@ -14,7 +14,7 @@ from typing import cast
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, maps_root_to
 from hostaudit.collectors._budget import budget_seconds, deadline
-from hostaudit.collectors._docker import api_error, client, is_not_found, reason, unix_path
+from hostaudit.collectors._docker import api_error, client, is_not_found, reason, tcp_server_pid, unix_path
 from hostaudit.collectors._docker_http import DockerAPI, expect_shape
 from hostaudit.collectors._fs import host_path
 from hostaudit.collectors.normalize import from_docker
@@ -91,6 +91,14 @@ def _owned(containers: tuple[Container, ...], engine: DockerEngine, main: bool) 
     return tagged
 
 
+def _listening_engine(ctx: CollectContext) -> DockerEngine | None:
+    """Root's dockerd serving a TCP endpoint, found as the root host process listening at its address."""
+    pid = tcp_server_pid(ctx.docker_url)
+    if pid is None or pid not in {p.pid for p in ctx.processes_named("dockerd")}:
+        return None
+    return DockerEngine(ctx.docker_url, "tcp listener", 0, 0, "root", pid)
+
+
 def root_ids(containers: tuple[Container, ...]) -> frozenset[str]:
     """Ids of the containers of an engine verified (SO_PEERCRED) to run as root: only these may stand for a
     containerd task in Docker's `moby` namespace (a rootless or unverified engine's ids never hide one)."""
@@ -125,7 +133,8 @@ def endpoints(ctx: CollectContext) -> list[Endpoint]:
     (by SO_PEERCRED, see docker_engines) on a socket of its own."""
     main_path = unix_path(ctx.docker_url)
     engines = [e for e in ctx.docker_engines if e.error is None]
-    main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None)
+    main_engine = next((e for e in engines if main_path and _same_socket(host_path(e.socket), main_path)), None) \
+        or _listening_engine(ctx)
     found = [Endpoint(ctx.docker_url, main_engine, True)]
     if ctx.narrowed:
         return found

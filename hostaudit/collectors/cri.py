@@ -88,7 +88,7 @@ def endpoints(ctx: CollectContext, kubelet: KubeletFacts | None) -> list[tuple[s
             source = "kubelet --container-runtime-endpoint" if flag else "kubelet config containerRuntimeEndpoint"
             found.append((endpoint.removeprefix("unix://"), source))
     for _proc, config, _state, socket in daemon_views(ctx):
-        if cri_disabled(config.data or {}):
+        if socket is None or cri_disabled(config.data or {}):
             continue
         if socket not in (f[0] for f in found):
             found.append((socket, f"containerd config {config.path}"))

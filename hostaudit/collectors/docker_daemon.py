@@ -6,7 +6,7 @@ import os
 from typing import cast
 
 from hostaudit.collectors import CollectContext, CollectorError, CollectorSkipped, PartialFacts, ProcessEntry
-from hostaudit.collectors._docker import api_error, client, peer_pid, release, unix_path
+from hostaudit.collectors._docker import api_error, client, peer_pid, release, tcp_server_pid, unix_path
 from hostaudit.collectors._docker_http import expect_shape
 from hostaudit.collectors._fs import host_path, process_started_at, read_parsed, socket_info, to_host, user_home
 from hostaudit.daemon_settings import configured
@@ -29,32 +29,12 @@ def _same_socket(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _tcp_port(url: str) -> int | None:
-    if not url.startswith(("tcp://", "http://", "https://")):
-        return None
-    port = url.split("://", 1)[1].split("/", 1)[0].rpartition(":")[2]
-    return int(port) if port.isdigit() else None
-
-
-def _listening_pid(port: int) -> int | None:
-    """The process listening on a local TCP port (the daemon behind a tcp:// endpoint), when it is on this host."""
-    import psutil
-
-    try:
-        connections = psutil.net_connections(kind="tcp")
-    except (psutil.Error, OSError):
-        return None
-    return next((c.pid for c in connections if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
-                 and c.pid), None)
-
-
 def find_dockerd(ctx: CollectContext) -> ProcessEntry | None:
     """The dockerd serving our endpoint: by SO_PEERCRED on its unix socket or by the process listening on its TCP
     port, else by its -H flags, else the only one."""
     candidates = ctx.processes_named("dockerd")
     path = unix_path(ctx.docker_url)
-    port = _tcp_port(ctx.docker_url)
-    pid = peer_pid(path, ctx.docker_timeout) if path else _listening_pid(port) if port else None
+    pid = peer_pid(path, ctx.docker_timeout) if path else tcp_server_pid(ctx.docker_url)
     by_pid = [p for p in candidates if p.pid == pid]
     if by_pid:
         return by_pid[0]

@@ -66,7 +66,7 @@ def _executable(name: str, pid: int | None) -> str | None:
 
 def _binaries(daemon: DockerDaemonFacts | None, containerd: ContainerdFacts | None) -> list[FileStat]:
     pids = {"dockerd": daemon.pid if daemon else None,
-            "containerd": containerd.pids[0] if containerd and containerd.pids else None}
+            "containerd": containerd.main.pid if containerd else None}
     stats = []
     for name, role in BINARIES:
         path = _executable(name, pids.get(name))

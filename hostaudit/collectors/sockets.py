@@ -52,7 +52,8 @@ def _dockerd(proc: ProcessEntry) -> list[str]:
 def _containerd(proc: ProcessEntry) -> list[str]:
     from hostaudit.collectors.containerd import daemon_view
 
-    return [daemon_view(proc)[2]]
+    socket = daemon_view(proc)[2]
+    return [socket] if socket else []
 
 
 def _crio(proc: ProcessEntry) -> list[str]:

@@ -196,7 +196,7 @@ def test_trailing_slash_state_dir_keeps_this_containerds_config_and_snapshots_ro
     run_hostaudit("collect", "--out", str(facts), "--docker-host", f"unix://{cri.base}/no-docker.sock",
                   "--containerd-state", f"{cri.state}/", "--cri-endpoint", f"unix://{cri.socket}")
     snapshot = json.loads(facts.read_text())
-    assert snapshot["containerd"]["config"]["path"] == str(cri.base / "config.toml")
+    assert [i["config"]["path"] for i in snapshot["containerd"]["instances"]] == [str(cri.base / "config.toml")]
     assert snapshot["containerd"]["state_dirs"] == [str(cri.state)]
     # the CRI facts survive the snapshot: audited offline, the pods keep their levels
     offline = json.loads(run_hostaudit("audit", "--facts", str(facts), "--format", "json").stdout)

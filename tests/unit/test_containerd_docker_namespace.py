@@ -28,12 +28,13 @@ def planted_task(root_tmp_path: Path, namespace: str) -> Path:
     return root_tmp_path / "state"
 
 
-def facts_with(state: Path, dockerd: subprocess.Popen) -> ContainerdFacts:
-    """The containerd collector over `state`, seeing only the planted dockerd (its argv as the kernel shows it)."""
+def facts_with(state: Path, dockerd: subprocess.Popen, info: dict | None = None) -> ContainerdFacts:
+    """The containerd collector over `state`, seeing only the planted dockerd (its argv as the kernel shows it) and
+    `info`, as root's dockerd's /info."""
     ctx = CollectContext(containerd_state_dirs=(str(state),))
     argv = split_cmdline(Path(f"/proc/{dockerd.pid}/cmdline").read_text())
     ctx.__dict__["processes"] = (ProcessEntry(dockerd.pid, "dockerd", argv),)
-    return containerd.collect(ctx, docker_ids=frozenset({DOCKER_ID}))
+    return containerd.collect(ctx, docker_ids=frozenset({DOCKER_ID}), docker_info=info)
 
 
 @pytest.fixture
@@ -84,3 +85,26 @@ def test_a_users_dockerd_names_no_namespace_of_dockers(root_tmp_path):
 def test_the_default_moby_namespace_stays_dockers(root_tmp_path, root_dockerd):
     facts = facts_with(planted_task(root_tmp_path, "moby"), root_dockerd("--containerd-namespace", "moby2"))
     assert facts.containers == () and facts.skipped_docker_tasks == 1
+
+
+def _info(containers_namespace: object) -> dict:
+    """A /info answer with the `Containerd` object of the Engine API's ContainerdInfo schema (newer APIs than Docker
+    20.10's; docs.docker.com/reference/api/engine: Address, Namespaces.Containers, Namespaces.Plugins)."""
+    return {"Containerd": {"Address": "/run/containerd/containerd.sock",
+                           "Namespaces": {"Containers": containers_namespace, "Plugins": "plugins.moby"}}}
+
+
+def test_the_namespace_root_dockerds_info_reports_makes_its_tasks_dockers(root_tmp_path, root_dockerd):
+    """A namespace neither its argv nor its daemon.json names (Docker may derive one itself): /info says it."""
+    state = planted_task(root_tmp_path, "moby-derived")
+    dockerd = root_dockerd("--data-root", str(root_tmp_path / "data"))
+    assert [c.id for c in facts_with(state, dockerd).containers] == [DOCKER_ID]  # counted twice without it
+    facts = facts_with(state, dockerd, _info("moby-derived"))
+    assert facts.containers == () and facts.skipped_docker_tasks == 1
+
+
+def test_an_info_namespace_of_the_wrong_shape_names_none(root_tmp_path, root_dockerd):
+    state = planted_task(root_tmp_path, "moby-derived")
+    dockerd = root_dockerd("--data-root", str(root_tmp_path / "data"))
+    for info in (_info(["moby-derived"]), _info(""), {"Containerd": "moby-derived"}, {"Containerd": None}):
+        assert [c.id for c in facts_with(state, dockerd, info).containers] == [DOCKER_ID], info

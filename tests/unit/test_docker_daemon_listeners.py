@@ -153,3 +153,19 @@ def test_the_listeners_are_those_of_the_daemon_process_not_of_the_auditor():
     finally:
         daemon.kill()
         daemon.wait()
+
+
+def test_the_server_of_a_tcp_endpoint_is_the_process_listening_at_that_address():
+    """A real listening socket of this test process is the oracle: it serves its own address (and `localhost`), but
+    not the same port of an address it is not bound to, nor of another host (the old lookup matched the port only,
+    so a remote endpoint was taken for the local process listening on the same port)."""
+    from hostaudit.collectors._docker import tcp_server_pid
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert tcp_server_pid(f"tcp://127.0.0.1:{port}") == os.getpid()
+        assert tcp_server_pid(f"http://localhost:{port}") == os.getpid()
+        assert tcp_server_pid(f"tcp://192.0.2.7:{port}") is None  # TEST-NET-1: never an address of this host
+        assert tcp_server_pid(f"unix:///run/x.sock:{port}") is None

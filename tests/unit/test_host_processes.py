@@ -150,7 +150,7 @@ def test_a_shims_working_directory_never_makes_a_state_dir(tmp_path):
                 facts = containerd_collector.collect(ctx)
             except PartialFacts as partial:
                 facts = partial.facts
-        assert facts.pids == (procs[1].pid,) and str(state) in facts.state_dirs
+        assert [i.pid for i in facts.instances] == [procs[1].pid] and str(state) in facts.state_dirs
         assert not [d for d in facts.state_dirs if d.startswith(str(tmp_path / "state"))]
         assert not [c for c in facts.containers if c.id == "evil"]
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hostaudit.collectors import containerd, kubelet
 from hostaudit.collectors._fs import root_only
-from hostaudit.model import CollectorState, CollectorStatus, KubeletFacts, Snapshot
+from hostaudit.model import CollectorState, CollectorStatus, ContainerdFacts, KubeletFacts, Snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "node"
 
@@ -48,10 +48,15 @@ def with_containerd(snapshot: Snapshot, config: str | None = None, cni: str | No
     current = snapshot.containerd
     path = NODE / "containerd" / (config or "absent.toml")
     read = containerd.read_config(str(path))
-    started_at = read.modified_at + 60 if read.modified_at is not None else current.started_at
-    facts = dataclasses.replace(current, config=read, version=version, started_at=started_at,
+    started_at = read.modified_at + 60 if read.modified_at is not None else current.main.started_at
+    facts = dataclasses.replace(with_main(current, config=read, version=version, started_at=started_at),
                                 cni=containerd.read_cni(str(NODE / "cni" / (cni or "absent"))))
     return dataclasses.replace(snapshot, containerd=facts)
+
+
+def with_main(facts: ContainerdFacts, **changes) -> ContainerdFacts:
+    """containerd's facts with its main instance's fields changed."""
+    return dataclasses.replace(facts, instances=(dataclasses.replace(facts.main, **changes), *facts.instances[1:]))
 
 
 def without_kubelet(snapshot: Snapshot) -> Snapshot:

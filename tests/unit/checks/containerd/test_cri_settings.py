@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from hostaudit.model import Status
-from tests.unit.checks._node import with_containerd, with_kubelet, without_kubelet
+from tests.unit.checks._node import with_containerd, with_kubelet, with_main, without_kubelet
 from tests.unit.conftest import results_by_subject
 
 KEYS = {
@@ -84,13 +84,13 @@ def test_lsm_rows_are_not_applicable_without_the_lsm(node):
 @pytest.mark.parametrize("check_id", sorted(KEYS))
 def test_config_toml_changed_after_containerd_started_is_not_in_force(node, check_id):
     snapshot = with_containerd(node, "v2-cri-hardened.toml")
-    modified = snapshot.containerd.config.modified_at
+    modified = snapshot.containerd.main.config.modified_at
     assert modified is not None  # the real file's mtime, read by the collector's reader
-    started_before = dataclasses.replace(snapshot.containerd, started_at=modified - 60)
+    started_before = with_main(snapshot.containerd, started_at=modified - 60)
     result = _host(check_id, dataclasses.replace(snapshot, containerd=started_before))
     assert result.status is Status.UNKNOWN
     assert "not in force until containerd restarts" in result.detail
-    started_after = dataclasses.replace(snapshot.containerd, started_at=modified + 60)
+    started_after = with_main(snapshot.containerd, started_at=modified + 60)
     assert _host(check_id, dataclasses.replace(snapshot, containerd=started_after)).status is Status.PASS
 
 

@@ -9,6 +9,7 @@ import pytest
 from hostaudit.model import KernelModules, Status
 
 from ...conftest import replace_container, with_collector_error
+from .._node import with_main
 
 # one row per check: (a vulnerable upstream release, its branch, the first fixed release of that branch)
 ROWS = {
@@ -530,7 +531,7 @@ def test_io_uring_mainline_boundaries(check_id, release, status, run_check, lab_
 
 def _no_containers(snapshot, docker: str, containerd: str):
     daemon = dataclasses.replace(snapshot.docker_daemon, version={**snapshot.docker_daemon.version, "Version": docker})
-    engine = dataclasses.replace(snapshot.containerd, containers=(), version=containerd)
+    engine = with_main(dataclasses.replace(snapshot.containerd, containers=()), version=containerd)
     return dataclasses.replace(snapshot, containers=(), containerd=engine, docker_daemon=daemon, runtime={}, cri=None)
 
 

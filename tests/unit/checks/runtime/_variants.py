@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from hostaudit.model import Snapshot
+from tests.unit.checks._node import with_main
 
 
 def with_versions(snapshot: Snapshot, *, docker: str | None = None, runc: str | None = None,
@@ -18,5 +19,5 @@ def with_versions(snapshot: Snapshot, *, docker: str | None = None, runc: str | 
                                                "Authorization": list(authz) or None}}
     daemon = dataclasses.replace(daemon, version={"Version": docker, "Components": components}, info=info)
     host = dataclasses.replace(snapshot.host, runtime_binaries=binaries or {}, runtime_packages=packages or {})
-    standalone = dataclasses.replace(snapshot.containerd, version=None)
+    standalone = with_main(snapshot.containerd, version=None)
     return dataclasses.replace(snapshot, docker_daemon=daemon, host=host, containerd=standalone)
