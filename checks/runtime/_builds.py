@@ -1,4 +1,4 @@
-"""The runtime builds on this host (runc, containerd, Docker Engine, NVIDIA toolkit, CRI-O) and how to judge them.
+"""The runtime builds on this host (runc, crun, containerd, Docker Engine, NVIDIA toolkit, CRI-O) and how to judge them.
 
 Versions come from Docker's /version `Components`, containerd's own `--version`, the CRI Version call (CRI-O names
 itself `cri-o` there), and the host binaries' `--version` (HostFacts.runtime_binaries). A distro build (Debian
@@ -18,16 +18,16 @@ from hostaudit.model import CollectorState, Snapshot, Status
 
 _DISTRO_SUFFIX = re.compile(r"[+~](?:ds|dfsg)\d*|ubuntu|deb\d+u|\.el\d|\.fc\d|amzn|suse", re.IGNORECASE)
 # distro packages (not Docker's own containerd.io / docker-ce, which ship upstream builds)
-DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker"),
-                   "cri-o": ("cri-o",)}
-BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
+DISTRO_PACKAGES = {"runc": ("runc",), "crun": ("crun",), "containerd": ("containerd",),
+                   "docker": ("docker.io", "moby-engine", "docker"), "cri-o": ("cri-o",)}
+BINARIES = {"runc": ("runc",), "crun": ("crun",), "containerd": ("containerd",), "docker": ("dockerd",),
             "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
                                "nvidia-container-runtime"), "cri-o": ("crio",), "buildkit": ("buildkitd",)}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
-COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),
-              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"),
-              "buildkit": ("host",)}
+COLLECTORS = {"runc": ("docker_daemon", "host"), "crun": ("host",),
+              "containerd": ("docker_daemon", "containerd", "host"), "docker": ("docker_daemon", "host"),
+              "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"), "buildkit": ("host",)}
 CRI_RUNTIME_NAMES = {"cri-o": "cri-o"}  # RuntimeName in the CRI Version response
 RANK = {Status.PASS: 0, Status.UNKNOWN: 1, Status.FAIL: 2}
 

@@ -1,5 +1,5 @@
-"""Escape-relevant runc, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of the data
-file, each its own check `runtime.cve_<year>_<n>`."""
+"""Escape-relevant runc, crun, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of
+the data file, each its own check `runtime.cve_<year>_<n>`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..kernel._reach import reachability
 from ._builds import Judged, builds, judge_build, sources_failed, worst
 
 FAMILY = True
-COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker Engine",
+COMPONENT_NAMES = {"runc": "runc", "crun": "crun", "containerd": "containerd", "docker": "Docker Engine",
                    "buildkit": "BuildKit (buildkitd or the Docker Engine's)",
                    "nvidia-toolkit": "NVIDIA Container Toolkit", "cri-o": "CRI-O"}
 ON_DAEMON = ("docker", "buildkit")
@@ -45,12 +45,13 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
     if cve.cvss:
         context["advisory_cvss"] = cve.cvss
     if not judged:
+        name = COMPONENT_NAMES[cve.component]
         failed = sources_failed(facts, cve.component) + (sources_failed(facts, "docker") if cve.engine_fallback
                                                           else [])
         if failed:
             return [Result.unknown(subject, {**context, "failed_collectors": failed},
-                                   f"no {COMPONENT_NAMES[cve.component]} version could be read")]
-        return [Result.not_applicable(subject, context, f"no {COMPONENT_NAMES[cve.component]} on this host")]
+                                   f"no {name} version could be read")]
+        return [Result.not_applicable(subject, context, f"no {name} on this host")]
     decided = worst(judged)
     evidence = {**decided.evidence(), **_basis(cve, decided), **context}
     if cve.precondition_kind == "authz_plugin" and evidence["reachable_from_containers"] is False:

@@ -18,9 +18,9 @@ from hostaudit.collectors._exec import SYSTEM_DIRS, run_fixed, trusted_binary
 from hostaudit.collectors._fs import host_path, read_text
 from hostaudit.parsers import parse_json_object, parse_toml
 
-BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
-            "nvidia-container-runtime", "crio", "buildkitd")
-PACKAGES = ("runc", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
+BINARIES = ("runc", "crun", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook",
+            "nvidia-container-toolkit", "nvidia-container-runtime", "crio", "buildkitd")
+PACKAGES = ("runc", "crun", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
             "moby-containerd", "nvidia-container-toolkit", "cri-o")
 DOCKER_CONFIG = "/etc/docker/daemon.json"
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
