@@ -14,7 +14,7 @@ from hostaudit.sanitize import bounded
 
 # Bump with ANY change to the dataclasses below: tests/unit/test_snapshot_schema.py pins their fields per version,
 # and a snapshot of another version is refused ("collect again"), never read with silent defaults.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,9 @@ class HostFacts:
     # distro packages of the runtimes (dpkg status file / rpm): package name -> package version
     runtime_packages: dict[str, str] = field(default_factory=dict)
     kernel_modules: KernelModules | None = None  # None: not collected (a snapshot from an older hostaudit)
+    # root's Podman containers.conf and CRI-O crio.conf files that exist, in the order they apply, reduced to the
+    # settings that choose the OCI runtime (collectors/_engine_configs.py)
+    engine_configs: tuple[ConfigFile, ...] = ()
 
 
 @dataclass(frozen=True)

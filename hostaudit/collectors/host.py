@@ -7,6 +7,7 @@ import socket
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from hostaudit.collectors import CollectContext
+from hostaudit.collectors._engine_configs import engine_configs
 from hostaudit.collectors._fs import host_isdir, host_root, read_text
 from hostaudit.collectors._modules import read_kernel_modules
 from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
@@ -115,4 +116,5 @@ def _facts(ctx: CollectContext, binaries: Future[dict[str, str]]) -> HostFacts:
         runtime_binaries=binaries.result(),
         runtime_packages=runtime_packages(),
         kernel_modules=read_kernel_modules(uname.release),
+        engine_configs=engine_configs(),
     )
