@@ -28,9 +28,9 @@ def _in_use(snapshot):
 
 
 def _configs(snapshot, *files: tuple[str, str]):
-    parse = {"/etc/crio": crio_settings}
-    found = tuple(ConfigFile(path, Presence.PRESENT, data=parse.get(path[:9], podman_settings)(text))
-                  for path, text in files)
+    """The snapshot with these (path, text) files as the host's Podman and CRI-O configuration, read as root's."""
+    found = tuple(ConfigFile(path, Presence.PRESENT, data=(crio_settings if path.startswith("/etc/crio/")
+                                                           else podman_settings)(text)) for path, text in files)
     return dataclasses.replace(snapshot, host=dataclasses.replace(snapshot.host, engine_configs=found))
 
 
