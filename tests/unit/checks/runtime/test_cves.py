@@ -392,3 +392,19 @@ def test_debian_crun_is_a_distro_build(run_check, lab_snapshot):
     assert result.status is Status.UNKNOWN and result.evidence["package"] == "crun 1.8.1-1+deb12u1"
     assert result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot, binaries={CRUN: "1.8.1"})
                      ).status is Status.FAIL
+
+
+def test_crun_without_a_version_read_is_judged_by_its_package_else_unknown(run_check, lab_snapshot):
+    """crun is never run (it writes a copy of itself to /tmp on every start): its Debian package is its build."""
+    packaged = result_of(run_check, "runtime.cve_2026_88264",
+                         with_versions(lab_snapshot, packages={"crun": "1.8.1-1+deb12u1"}))
+    assert packaged.status is Status.UNKNOWN and packaged.evidence["version_source"] == "crun package"
+    assert packaged.evidence["upstream_base"] == "1.8.1" and packaged.evidence["build"] == "distro"
+    fixed = result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot, packages={"crun": "1.30-1"}))
+    assert fixed.status is Status.PASS  # its upstream base is past the last affected release
+    bare = with_versions(lab_snapshot)
+    bare = dataclasses.replace(bare, host=dataclasses.replace(bare.host,
+                                                              runtime_binaries_not_run=("/usr/local/bin/crun",)))
+    unread = result_of(run_check, "runtime.cve_2026_88264", bare)
+    assert unread.status is Status.UNKNOWN and unread.evidence["version"] == "not read"
+    assert result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot)).status is Status.NOT_APPLICABLE
