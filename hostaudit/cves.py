@@ -27,11 +27,11 @@ from typing import Any
 
 from hostaudit.model import Status
 
-COMPONENTS = ("kernel", "runc", "containerd", "docker", "buildkit", "nvidia-toolkit", "cri-o")
+COMPONENTS = ("kernel", "runc", "crun", "containerd", "docker", "buildkit", "nvidia-toolkit", "cri-o")
 PRECONDITIONS = (
     "none", "cap_net_admin_userns", "cap_sys_admin_userns", "cgroup_v1", "fuse_userns", "cap_net_raw",
     "untrusted_image", "container_create", "host_network_root", "cri", "docker_cp", "host_user", "authz_plugin",
-    "untrusted_build", "gpu_container",
+    "untrusted_build", "gpu_container", "dev_not_mounted", "krun_handler",
 )
 # What exploiting the bug gives: host root or code on the host (escape), host files read or changed without full
 # control (host_access), or a defence removed that needs another bug to escape (weakening).
@@ -48,7 +48,7 @@ _TOO_LONG = re.compile(r"\d{7}")
 # The highest plausible major release per component (kernel 7.x in 2026; Docker majors are years, 17 to 29 so far;
 # BuildKit's own versions are 0.x, the Engine's BuildKit is judged as "docker"):
 # a version above it ("9999.0.0") is not judged, it is unknown.
-MAX_MAJOR = {"kernel": 20, "runc": 9, "containerd": 9, "docker": 60, "buildkit": 9, "nvidia-toolkit": 9,
+MAX_MAJOR = {"kernel": 20, "runc": 9, "crun": 9, "containerd": 9, "docker": 60, "buildkit": 9, "nvidia-toolkit": 9,
              "cri-o": 9}
 
 

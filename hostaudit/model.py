@@ -117,7 +117,12 @@ class HostFacts:
     runtime_binaries: dict[str, str] = field(default_factory=dict)
     # distro packages of the runtimes (dpkg status file / rpm): package name -> package version
     runtime_packages: dict[str, str] = field(default_factory=dict)
+    # runtime binaries at fixed system paths that are never run, since starting them writes to the host (crun)
+    runtime_binaries_not_run: tuple[str, ...] = ()
     kernel_modules: KernelModules | None = None  # None: not collected (a snapshot from an older hostaudit)
+    # root's Podman containers.conf and CRI-O crio.conf files that exist, in the order they apply, reduced to the
+    # settings that choose the OCI runtime (collectors/_engine_configs.py)
+    engine_configs: tuple[ConfigFile, ...] = ()
 
 
 @dataclass(frozen=True)

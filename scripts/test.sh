@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 packages=(docker.io containerd runc busybox-static containernetworking-plugins chromium chromium-driver prometheus vagrant strace time
-          podman rootlesskit uidmap debootstrap sudo systemd)
+          podman rootlesskit uidmap debootstrap sudo systemd crun)
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for package in "${packages[@]}"; do

@@ -15,7 +15,8 @@ row (which CVEs, preconditions, impact, modules, notes) stays hand-written. Thre
   "M lessThanOrEqual *" original_commit_for_fix (the mainline fix);
 - "lessThan" entries (Google's kernel records): one upper bound per branch, the highest the mainline fix;
 - version expressions (GitHub's records: ">= 1.7.0, < 1.7.27", "<= 1.4.7", "= 27.1.0"; NVIDIA's "All versions up
-  to and including 1.17.3").
+  to and including 1.17.3");
+- "lessThanOrEqual" entries outside the kernel CNA (Red Hat's: "0" lessThanOrEqual "1.29.1", an inclusive bound).
 A record with none of these ("n/a") gives no ranges: its row must name another source in `range_source`.
 `reviewed_through` (top level) is how new the knowledge is, which every report names: the date (dateUpdated /
 modified) of the newest vendored record or advisory, or later, of the newest record of a checkout that discovery
@@ -67,7 +68,7 @@ MAINLINE = "mainline"  # the `unsourced_bounds` key of the mainline fix
 # the product names a record uses for each component (the NVIDIA record also lists the GPU Operator)
 PRODUCTS = {"kernel": ("linux", "kernel"), "runc": ("runc",), "containerd": ("containerd",),
             "docker": ("moby", "docker"), "nvidia-toolkit": ("container toolkit",), "cri-o": ("cri-o",),
-            "buildkit": ("buildkit",)}
+            "buildkit": ("buildkit",), "crun": ("crun",)}
 # version entries that name another product inside the component's entry (NVIDIA lists the GPU Operator there)
 OTHER_PRODUCTS = ("gpu operator",)
 _BOUND = re.compile(r"^\s*(>=|<=|<|=)\s*v?(\S+?)\s*$")
@@ -143,12 +144,16 @@ def _less_than(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _expressions(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """GitHub ("< 1.2.8", ">= 1.3.0-rc.1, < 1.3.3", "<= 1.4.7", "= 27.1.0") and NVIDIA ("up to and including")."""
+    """GitHub ("< 1.2.8", ">= 1.3.0-rc.1, < 1.3.3", "<= 1.4.7", "= 27.1.0"), NVIDIA ("up to and including") and
+    Red Hat ("lessThanOrEqual")."""
     ranges = []  # (lower or None, upper, inclusive)
     for entry in versions:
         if entry.get("status") != "affected" or "lessThan" in entry:
             continue
         text = str(entry.get("version", ""))
+        if _NUMBERS.match(str(entry.get("lessThanOrEqual", ""))):  # Red Hat's: "0" up to and including the bound
+            ranges.append((None if text in ("0", "*", "unspecified") else text, entry["lessThanOrEqual"], True))
+            continue
         if any(other in text.lower() for other in OTHER_PRODUCTS):
             continue
         up_to = _UP_TO.search(text)

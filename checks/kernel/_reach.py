@@ -135,6 +135,32 @@ def _gpu(facts: Snapshot) -> Reach:
     return False, "no container uses the NVIDIA toolkit (runtime, --gpus device requests, hooks or devices)"
 
 
+def _dev_not_mounted(facts: Snapshot) -> Reach:
+    """A container whose configuration gives /dev no mount of its own (crun's /dev/console and /dev/null symlink
+    bugs). Docker always mounts a fresh tmpfs there; an OCI spec says so in its mounts, and a spec with no mounts at
+    all was not read."""
+    exposed, unread = [], []
+    for ctr in audited(facts):
+        if ctr.source == "docker":
+            continue
+        if not ctr.mounts:
+            unread.append(ctr)
+        elif not any(m.destination.rstrip("/") == "/dev" for m in ctr.mounts):
+            exposed.append(ctr)
+    if exposed:
+        return True, f"no /dev mount in the configuration of {_names(exposed)}"
+    if unread:
+        return None, f"the mounts of {_names(unread)} could not be read"
+    return False, "every container has its own /dev mount"
+
+
+def _krun_handler(facts: Snapshot) -> Reach:
+    found = [c for c in audited(facts) if c.annotations.get("run.oci.handler") == "krun" or "krun" in c.runtime]
+    if found:
+        return True, f"run through crun's krun handler: {_names(found)}"
+    return False, "no container names the krun handler (run.oci.handler=krun annotation or a krun runtime)"
+
+
 NOT_FROM_CONTAINERS = ("container_create", "host_user", "untrusted_build")
 JUDGEMENTS: dict[str, Callable[[Snapshot], Reach]] = {
     "none": lambda f: _any_container(f, "any process in a container can trigger it"),
@@ -154,6 +180,8 @@ JUDGEMENTS: dict[str, Callable[[Snapshot], Reach]] = {
     "untrusted_build": lambda f: (False, "needs a build of an untrusted Dockerfile or frontend, "
                                          "not a running container"),
     "gpu_container": _gpu,
+    "dev_not_mounted": _dev_not_mounted,
+    "krun_handler": _krun_handler,
 }
 
 

@@ -1,7 +1,8 @@
-"""The runtime builds on this host (runc, containerd, Docker Engine, NVIDIA toolkit, CRI-O) and how to judge them.
+"""The runtime builds on this host (runc, crun, containerd, Docker Engine, NVIDIA toolkit, CRI-O) and how to judge them.
 
 Versions come from Docker's /version `Components`, containerd's own `--version`, the CRI Version call (CRI-O names
-itself `cri-o` there), and the host binaries' `--version` (HostFacts.runtime_binaries). A distro build (Debian
+itself `cri-o` there), and the host binaries' `--version` (HostFacts.runtime_binaries); where none of them reports
+one (crun is never run; through a host root nothing is), from the installed distro package. A distro build (Debian
 "1.1.5+ds1", or a version the distro's runc / containerd / docker.io package carries) backports fixes, so its
 upstream base can only prove a fix, never its absence.
 """
@@ -18,16 +19,16 @@ from hostaudit.model import CollectorState, Snapshot, Status
 
 _DISTRO_SUFFIX = re.compile(r"[+~](?:ds|dfsg)\d*|ubuntu|deb\d+u|\.el\d|\.fc\d|amzn|suse", re.IGNORECASE)
 # distro packages (not Docker's own containerd.io / docker-ce, which ship upstream builds)
-DISTRO_PACKAGES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("docker.io", "moby-engine", "docker"),
-                   "cri-o": ("cri-o",)}
-BINARIES = {"runc": ("runc",), "containerd": ("containerd",), "docker": ("dockerd",),
+DISTRO_PACKAGES = {"runc": ("runc",), "crun": ("crun",), "containerd": ("containerd",),
+                   "docker": ("docker.io", "moby-engine", "docker"), "cri-o": ("cri-o",)}
+BINARIES = {"runc": ("runc",), "crun": ("crun",), "containerd": ("containerd",), "docker": ("dockerd",),
             "nvidia-toolkit": ("nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
                                "nvidia-container-runtime"), "cri-o": ("crio",), "buildkit": ("buildkitd",)}
 API_COMPONENTS = {"runc": "runc", "containerd": "containerd", "docker": "Engine"}
 # where each component's version comes from: a failed collector here makes "no version found" unknown
-COLLECTORS = {"runc": ("docker_daemon", "host"), "containerd": ("docker_daemon", "containerd", "host"),
-              "docker": ("docker_daemon", "host"), "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"),
-              "buildkit": ("host",)}
+COLLECTORS = {"runc": ("docker_daemon", "host"), "crun": ("host",),
+              "containerd": ("docker_daemon", "containerd", "host"), "docker": ("docker_daemon", "host"),
+              "nvidia-toolkit": ("host",), "cri-o": ("cri", "host"), "buildkit": ("host",)}
 CRI_RUNTIME_NAMES = {"cri-o": "cri-o"}  # RuntimeName in the CRI Version response
 RANK = {Status.PASS: 0, Status.UNKNOWN: 1, Status.FAIL: 2}
 
@@ -85,7 +86,21 @@ def builds(facts: Snapshot, component: str) -> list[Build]:
     for path, version in (facts.host.runtime_binaries if facts.host else {}).items():
         if os.path.basename(path) in BINARIES.get(component, ()):
             found[(f"{path} --version", version)] = None
-    return [build_of(facts, component, source, version) for source, version in found]
+    if found:
+        return [build_of(facts, component, source, version) for source, version in found]
+    return _unversioned_builds(facts, component)
+
+
+def _unversioned_builds(facts: Snapshot, component: str) -> list[Build]:
+    """Where no binary or API reported a version (crun is never run; a host root runs nothing): each installed distro
+    package of the component as its build, else each binary known present but not run, of no known version."""
+    packages = facts.host.runtime_packages if facts.host else {}
+    names = DISTRO_PACKAGES.get(component, ())
+    found = [Build(f"{name} package", version, plausible(_package_version_base(version), component), False,
+                   f"{name} {version}") for name, version in packages.items() if name in names]
+    not_run = facts.host.runtime_binaries_not_run if facts.host else ()
+    return found or [Build(f"{path} (present, not run: starting it writes to the host)", "not read", None, False)
+                     for path in not_run if os.path.basename(path) in BINARIES.get(component, ())]
 
 
 def sources_failed(facts: Snapshot, component: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""Escape-relevant runc, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of the data
-file, each its own check `runtime.cve_<year>_<n>`."""
+"""Escape-relevant runc, crun, containerd, Docker Engine, BuildKit, NVIDIA toolkit and CRI-O CVEs: one row per CVE of
+the data file, each its own check `runtime.cve_<year>_<n>`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from hostaudit.model import DAEMON, HOST, Result, Snapshot, Status
 
 from ..kernel._reach import reachability
 from ._builds import Judged, builds, judge_build, sources_failed, worst
+from ._in_use import runtimes_in_use
 
 FAMILY = True
-COMPONENT_NAMES = {"runc": "runc", "containerd": "containerd", "docker": "Docker Engine",
+COMPONENT_NAMES = {"runc": "runc", "crun": "crun", "containerd": "containerd", "docker": "Docker Engine",
                    "buildkit": "BuildKit (buildkitd or the Docker Engine's)",
                    "nvidia-toolkit": "NVIDIA Container Toolkit", "cri-o": "CRI-O"}
 ON_DAEMON = ("docker", "buildkit")
+OCI_RUNTIMES = ("runc", "crun")  # judged on every build installed; the engines that run them are evidence
 BUILDKIT_OWN = "BuildKit's own version (buildkitd --version)"
 
 
@@ -44,13 +46,22 @@ def evaluate_cve(cve: Cve, facts: Snapshot) -> list[Result]:
                "precondition": cve.precondition, **reachability(facts, cve.precondition_kind)}
     if cve.cvss:
         context["advisory_cvss"] = cve.cvss
+    configured = []
+    if cve.component in OCI_RUNTIMES:
+        in_use = runtimes_in_use(facts)
+        context["runtime_in_use"] = [u.evidence() for u in in_use]
+        configured = [u.engine for u in in_use if u.runs(cve.component) and not u.built_in]
     if not judged:
+        name = COMPONENT_NAMES[cve.component]
         failed = sources_failed(facts, cve.component) + (sources_failed(facts, "docker") if cve.engine_fallback
                                                           else [])
         if failed:
             return [Result.unknown(subject, {**context, "failed_collectors": failed},
-                                   f"no {COMPONENT_NAMES[cve.component]} version could be read")]
-        return [Result.not_applicable(subject, context, f"no {COMPONENT_NAMES[cve.component]} on this host")]
+                                   f"no {name} version could be read")]
+        if configured:
+            return [Result.unknown(subject, context, f"{', '.join(configured)} run {name}, but no {name} binary "
+                                                     "whose version could be read was found at a trusted path")]
+        return [Result.not_applicable(subject, context, f"no {name} on this host")]
     decided = worst(judged)
     evidence = {**decided.evidence(), **_basis(cve, decided), **context}
     if cve.precondition_kind == "authz_plugin" and evidence["reachable_from_containers"] is False:

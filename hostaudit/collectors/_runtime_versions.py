@@ -15,13 +15,16 @@ from functools import lru_cache
 from typing import Any
 
 from hostaudit.collectors._exec import SYSTEM_DIRS, run_fixed, trusted_binary
-from hostaudit.collectors._fs import host_path, read_text
+from hostaudit.collectors._fs import host_path, read_text, root_only
 from hostaudit.parsers import parse_json_object, parse_toml
 
-BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook", "nvidia-container-toolkit",
-            "nvidia-container-runtime", "crio", "buildkitd")
-PACKAGES = ("runc", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
+BINARIES = ("runc", "containerd", "dockerd", "nvidia-ctk", "nvidia-container-runtime-hook",
+            "nvidia-container-toolkit", "nvidia-container-runtime", "crio", "buildkitd")
+PACKAGES = ("runc", "crun", "containerd", "docker.io", "containerd.io", "docker-ce", "moby-engine", "moby-runc",
             "moby-containerd", "nvidia-container-toolkit", "cri-o")
+# binaries never run, because starting them writes to the host: crun copies itself to a file it creates in /tmp on
+# every start (its cloned-binary guard), `--version` included; their versions come from their distro packages
+NOT_RUN = ("crun",)
 DOCKER_CONFIG = "/etc/docker/daemon.json"
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
 DPKG_STATUS = "/var/lib/dpkg/status"
@@ -88,6 +91,16 @@ def binary_version(path: str) -> str | None:
     """The version a trusted host binary prints for `--version`, or None."""
     ran = run_fixed(path, "--version")
     return version_from_output(ran[1]) if ran and ran[0] == 0 else None
+
+
+def binaries_not_run() -> tuple[str, ...]:
+    """The NOT_RUN binaries at the fixed system paths, root's alone (as `_exec` requires): known present, not run."""
+    found = {}
+    for path in (os.path.join(d, name) for d in SYSTEM_DIRS for name in NOT_RUN):
+        real = os.path.realpath(host_path(path))
+        if os.path.isfile(real) and root_only(path) is None:
+            found.setdefault(real, path)
+    return tuple(found.values())
 
 
 def runtime_binaries() -> dict[str, str]:

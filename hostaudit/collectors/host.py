@@ -7,9 +7,10 @@ import socket
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from hostaudit.collectors import CollectContext
+from hostaudit.collectors._engine_configs import engine_configs
 from hostaudit.collectors._fs import host_isdir, host_root, read_text
 from hostaudit.collectors._modules import read_kernel_modules
-from hostaudit.collectors._runtime_versions import runtime_binaries, runtime_packages
+from hostaudit.collectors._runtime_versions import binaries_not_run, runtime_binaries, runtime_packages
 from hostaudit.collectors._sudoers import read_sudoers
 from hostaudit.model import HostFacts, HostMount, Presence
 from hostaudit.parsers import hex_mask, int_or_none, parse_group_file, parse_mountinfo
@@ -114,5 +115,7 @@ def _facts(ctx: CollectContext, binaries: Future[dict[str, str]]) -> HostFacts:
         sudoers_unreadable=sudoers_unreadable,
         runtime_binaries=binaries.result(),
         runtime_packages=runtime_packages(),
+        runtime_binaries_not_run=binaries_not_run(),
         kernel_modules=read_kernel_modules(uname.release),
+        engine_configs=engine_configs(),
     )

@@ -130,7 +130,8 @@ def test_rows_from_prose_are_the_known_ones():
     """The rows whose ranges no reader derives (their record's description, Docker's release notes): listed so a
     new one is a decision, not an accident."""
     known = {"CVE-2019-5736", "CVE-2019-16884", "CVE-2021-30465", "CVE-2023-27561", "CVE-2019-14271", "CVE-2019-19921",
-             "CVE-2022-29582", "CVE-2023-2598", "CVE-2018-15664"}
+             "CVE-2022-29582", "CVE-2023-2598", "CVE-2018-15664",
+             "CVE-2026-88265"}  # crun: its record's affected section names a package, no version
     assert known == FROM_PROSE
 
 
@@ -242,6 +243,24 @@ def test_reader_single_release_and_branch_started_records():
             "mainline_fix": "2.3.2"}
     assert UPDATE.ranges(_record("CVE-2024-0133"), "nvidia-toolkit")["last_affected"] == {"1.16": "1.16.1"}
     assert UPDATE.ranges(_record("CVE-2025-23267"), "nvidia-toolkit")["last_affected"] == {"1.17": "1.17.7"}
+
+
+def test_reader_red_hat_less_than_or_equal_and_crun_records():
+    # CVE-2026-88264: crun "0" lessThanOrEqual "1.29.1" (Red Hat's own package entries carry no crun range)
+    assert UPDATE.ranges(_record("CVE-2026-88264"), "crun") == {
+        "introduced": "0", "fixed": {}, "last_affected": {"1.29": "1.29.1"}, "mainline_fix": None}
+    assert UPDATE.ranges(_record("CVE-2025-24965"), "crun") == {  # "< 1.20"
+        "introduced": "0", "fixed": {}, "last_affected": {}, "mainline_fix": "1.20"}
+    assert UPDATE.ranges(_record("CVE-2026-88265"), "crun") is None  # no crun entry: the description is the source
+
+
+def test_crun_dev_null_row_is_the_range_its_records_description_states():
+    record = _record("CVE-2026-88265")
+    (description,) = [d["value"] for d in record["containers"]["cna"]["descriptions"]]
+    (last,) = re.findall(r"Affected versions are crun (\d+\.\d+(?:\.\d+)?) and earlier", description)
+    (row,) = [r for r in ROWS if r["id"] == "CVE-2026-88265"]
+    assert row["introduced"] == "0" and row["fixed"] == {} and row["mainline_fix"] is None
+    assert row["last_affected"] == {UPDATE.branch(last): last}
 
 
 def test_reader_less_than_records():

@@ -195,6 +195,11 @@ def test_prereleases_come_before_their_release(earlier, later):
     ("CVE-2024-0133", "1.16.2", False),
     ("CVE-2025-23267", "1.17.7", True),  # "up to and including 1.17.7"
     ("CVE-2025-23267", "1.17.8", False),
+    ("CVE-2025-24965", "1.19.1", True),  # crun: "< 1.20"
+    ("CVE-2025-24965", "0.21", True),
+    ("CVE-2025-24965", "1.20", False),
+    *((cve_id, version, affected) for cve_id in ("CVE-2026-88264", "CVE-2026-88265") for version, affected in (
+        ("1.29.1", True), ("1.8.1", True), ("0.10.4", True), ("1.29.2", False), ("1.30", False))),  # "<= 1.29.1"
 ])
 def test_record_ranges_at_their_edges(cve_id, version, affected):
     (cve,) = [c for c in ALL if c.id == cve_id]
@@ -208,7 +213,8 @@ def test_absurd_versions_are_not_versions(text):
 
 @pytest.mark.parametrize(("component", "text", "plausible"), [
     ("kernel", "9999.0.0", False), ("kernel", "21.0", False), ("kernel", "7.0.5", True),
-    ("runc", "1000.0.0", False), ("runc", "1.4.0", True), ("docker", "29.3.1", True), ("docker", "9999.1", False),
+    ("runc", "1000.0.0", False), ("runc", "1.4.0", True), ("crun", "1.29.1", True), ("crun", "1000.0", False),
+    ("docker", "29.3.1", True), ("docker", "9999.1", False),
 ])
 def test_implausible_majors_are_not_judged(component, text, plausible):
     assert (cves.plausible(parse_version(text), component) is not None) is plausible

@@ -55,3 +55,16 @@ def test_toolkit_found_where_a_configured_runtime_points(root_only_dir, monkeypa
     found = set(_runtime_versions._candidates().values())
     assert {str(toolkit / "nvidia-container-runtime"), str(toolkit / "nvidia-ctk")} <= found
     assert str(toolkit / "unrelated-tool") not in found
+
+
+def test_crun_is_found_but_never_run(root_only_dir, monkeypatch):
+    """crun creates a file in /tmp on every start (`--version` too): the audit, which writes nothing, never runs it."""
+    from hostaudit.collectors import _runtime_versions
+
+    for name in ("crun", "runc"):
+        (root_only_dir / name).write_text("#!/bin/sh\n")
+        (root_only_dir / name).chmod(0o755)
+    monkeypatch.setattr(_runtime_versions, "SYSTEM_DIRS", (str(root_only_dir),))
+    monkeypatch.setattr(_runtime_versions, "_configured_paths", lambda: [str(root_only_dir / "crun")])
+    assert set(_runtime_versions._candidates().values()) == {str(root_only_dir / "runc")}
+    assert _runtime_versions.binaries_not_run() == (str(root_only_dir / "crun"),)

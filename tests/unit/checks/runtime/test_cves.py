@@ -1,4 +1,5 @@
-"""runtime.cve_* rows: runc, containerd, Docker Engine, BuildKit and NVIDIA toolkit versions against the CVE data."""
+"""runtime.cve_* rows: runc, crun, containerd, Docker Engine, BuildKit and NVIDIA toolkit versions against the CVE
+data."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ._variants import with_versions
 
 AUTHZ = ("authz-broker",)
 NVIDIA = "/usr/bin/nvidia-ctk"
+CRUN = "/usr/bin/crun"
 # one row per check: (how the version is set, the last vulnerable version, the first fixed one[, the "fixed" evidence
 # where the record names the last affected release instead of the fix])
 ROWS = {
@@ -48,13 +50,18 @@ ROWS = {
     "runtime.cve_2024_0133": ("nvidia", "1.16.1", "1.16.2", "after 1.16.1"),
     "runtime.cve_2025_23267": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
     "runtime.cve_2025_23266": ("nvidia", "1.17.7", "1.17.8", "after 1.17.7"),
+    "runtime.cve_2025_24965": ("crun", "1.19.1", "1.20"),
+    "runtime.cve_2026_88264": ("crun", "1.29.1", "1.30", "after 1.29.1"),
+    "runtime.cve_2026_88265": ("crun", "1.29.1", "1.30", "after 1.29.1"),
 }
-SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "docker": "docker daemon"}
+SUBJECT = {"runc": "host", "containerd": "host", "nvidia": "host", "crun": "host", "docker": "docker daemon"}
 
 
 def variant(snapshot, how: str, version: str, **extra):
     if how == "nvidia":
         return with_versions(snapshot, docker="27.5.1", binaries={NVIDIA: version}, **extra)
+    if how == "crun":
+        return with_versions(snapshot, binaries={CRUN: version}, **extra)
     return with_versions(snapshot, **{how: version}, authz=AUTHZ, **extra)
 
 
@@ -345,3 +352,59 @@ def test_cri_o_image_bug_reaches_containers_from_any_image(run_check, lab_snapsh
     result = run_check("runtime.cve_2024_5154", with_cri_runtime(lab_snapshot, "cri-o", "1.29.4"))["host"]
     assert result.evidence["reachable_from_containers"] is True
     assert result.evidence["range_decision"] == "branch 1.29 is fixed in 1.29.5"
+
+
+def _with_task_mounts(snapshot, mounts):
+    """The snapshot with the first containerd task's OCI spec holding `mounts`."""
+    first, *rest = snapshot.containerd.containers
+    tasks = (dataclasses.replace(first, mounts=mounts), *rest)
+    return dataclasses.replace(snapshot, containerd=dataclasses.replace(snapshot.containerd, containers=tasks))
+
+
+@pytest.mark.parametrize("check_id", ["runtime.cve_2026_88264", "runtime.cve_2026_88265"])
+def test_crun_dev_symlink_bugs_reach_only_a_container_without_its_own_dev(check_id, run_check, lab_snapshot):
+    lab = variant(lab_snapshot, "crun", "1.29.1")
+    result = result_of(run_check, check_id, lab)
+    assert result.status is Status.FAIL  # judged on the version; the precondition is evidence, as for runc
+    assert result.evidence["reachable_from_containers"] is False  # Docker's fresh /dev; the tasks' specs mount one
+    task = lab.containerd.containers[0]
+    snapshot = _with_task_mounts(lab, tuple(m for m in task.mounts if m.destination != "/dev"))
+    assert any(m.destination == "/dev" for m in task.mounts)  # the recorded spec mounts a tmpfs there
+    result = result_of(run_check, check_id, snapshot)
+    assert result.evidence["reachable_from_containers"] is True and task.name in result.evidence["reachable_why"]
+    unread = _with_task_mounts(lab, ())
+    assert result_of(run_check, check_id, unread).evidence["reachable_from_containers"] is None
+
+
+def test_crun_krun_handler_bug_reaches_a_container_that_asks_for_krun(run_check, lab_snapshot):
+    lab = variant(lab_snapshot, "crun", "1.19.1")
+    assert result_of(run_check, "runtime.cve_2025_24965", lab).evidence["reachable_from_containers"] is False
+    snapshot = replace_container(lab, "etc-ro", annotations={"run.oci.handler": "krun"})
+    result = result_of(run_check, "runtime.cve_2025_24965", snapshot)
+    assert result.status is Status.FAIL and result.evidence["reachable_from_containers"] is True
+    assert "etc-ro" in result.evidence["reachable_why"]
+
+
+def test_debian_crun_is_a_distro_build(run_check, lab_snapshot):
+    """Debian 12's crun prints "crun version 1.8.1": only its package says it is Debian's (1.8.1-1+deb12u1)."""
+    snapshot = with_versions(lab_snapshot, binaries={CRUN: "1.8.1"}, packages={"crun": "1.8.1-1+deb12u1"})
+    result = result_of(run_check, "runtime.cve_2026_88264", snapshot)
+    assert result.status is Status.UNKNOWN and result.evidence["package"] == "crun 1.8.1-1+deb12u1"
+    assert result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot, binaries={CRUN: "1.8.1"})
+                     ).status is Status.FAIL
+
+
+def test_crun_without_a_version_read_is_judged_by_its_package_else_unknown(run_check, lab_snapshot):
+    """crun is never run (it writes a copy of itself to /tmp on every start): its Debian package is its build."""
+    packaged = result_of(run_check, "runtime.cve_2026_88264",
+                         with_versions(lab_snapshot, packages={"crun": "1.8.1-1+deb12u1"}))
+    assert packaged.status is Status.UNKNOWN and packaged.evidence["version_source"] == "crun package"
+    assert packaged.evidence["upstream_base"] == "1.8.1" and packaged.evidence["build"] == "distro"
+    fixed = result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot, packages={"crun": "1.30-1"}))
+    assert fixed.status is Status.PASS  # its upstream base is past the last affected release
+    bare = with_versions(lab_snapshot)
+    bare = dataclasses.replace(bare, host=dataclasses.replace(bare.host,
+                                                              runtime_binaries_not_run=("/usr/local/bin/crun",)))
+    unread = result_of(run_check, "runtime.cve_2026_88264", bare)
+    assert unread.status is Status.UNKNOWN and unread.evidence["version"] == "not read"
+    assert result_of(run_check, "runtime.cve_2026_88264", with_versions(lab_snapshot)).status is Status.NOT_APPLICABLE
