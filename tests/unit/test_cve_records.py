@@ -126,6 +126,72 @@ def test_every_bound_moved_by_one_release_disagrees_with_its_source(row):
         assert _mismatches(moved), f"{row['id']}: {where} {key} moved by one release passes"
 
 
+QUOTED = re.compile(r"\('([^']+)'")  # the record's own words a prose row's range_source quotes
+STATED = re.compile(r"\b(before|prior to|through)\s+(\d[\w.+-]*)|(\d[\w.+-]*) and earlier")
+BRANCH_ONLY = re.compile(r"\b(\d+\.\d+)\.x\b")  # "Docker 19.03.x before 19.03.1": nothing below 19.03.0
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _previous(version: str) -> str:
+    """The release before `version`: 19.03.1 -> 19.03.0, 1.0.0-rc95 -> 1.0.0-rc94, 6.4-rc1 -> 6.4-rc0."""
+    match = re.match(r"^(.*?)(\d+)$", version)
+    assert match and int(match.group(2)) > 0, version
+    return f"{match.group(1)}{int(match.group(2)) - 1}"
+
+
+def _prose_mismatches(row: dict) -> list[str]:
+    """Where `row`'s verdicts disagree with the words its vendored record states ("runc through 1.1.4", "before
+    5.17.3", "1.29.1 and earlier"): the stated bound and the release beside it, and the oldest release the words
+    cover, each judged by hostaudit's own range logic (cves.judge) over the row."""
+    phrase = QUOTED.search(row["range_source"]).group(1)
+    if not any(phrase in text for text in _strings(_record(row["id"]))):
+        return [f"{phrase!r} is not in the vendored record"]
+    stated = STATED.search(phrase)
+    relation, text = ("through", stated.group(3)) if stated.group(3) else stated.group(1, 2)
+    last_affected, first_fixed = (text, _moved(text)) if relation == "through" else (_previous(text), text)
+    branch = BRANCH_ONLY.search(phrase)
+    expected = [(last_affected, True), (first_fixed, False)]
+    if "introduced" not in row.get("unsourced_bounds", {}):
+        expected.append((f"{branch.group(1)}.0" if branch else "0.1", True))
+    cve = cves._cve(row)
+    return [f"{version}: affected={not affected}, the record says {affected}" for version, affected in expected
+            if cves.judge(cve, cves.parse_version(version)).affected is not affected]
+
+
+PROSE_FROM_RECORDS = sorted(FROM_PROSE - {"CVE-2018-15664"})  # 15664's words are Docker's release notes
+
+
+@pytest.mark.parametrize("row_id", PROSE_FROM_RECORDS)
+def test_rows_from_a_records_words_judge_as_those_words_say(row_id):
+    row = next(r for r in ROWS if r["id"] == row_id)
+    assert _prose_mismatches(row) == []
+
+
+@pytest.mark.parametrize("row_id", PROSE_FROM_RECORDS)
+def test_every_bound_of_a_row_from_a_records_words_moved_by_one_release_disagrees_with_them(row_id):
+    """The rows no reader derives: any bound moved by one release is judged against what their record's words
+    state; a bound the words do not state is named, with the reason, in `unsourced_bounds`."""
+    row = next(r for r in ROWS if r["id"] == row_id)
+    kept = row.get("unsourced_bounds", {})
+    assert all(len(reason) > 40 for reason in kept.values())
+    for where, key in _bounds(row):
+        if key in kept:
+            continue
+        moved = copy.deepcopy(row)
+        if where in ("mainline_fix", "introduced"):
+            moved[where] = _moved(row[where])
+        else:
+            moved[where][key] = _moved(row[where][key])
+        assert _prose_mismatches(moved), f"{row_id}: {where} {key} moved by one release still agrees"
+
+
 def test_rows_from_prose_are_the_known_ones():
     """The rows whose ranges no reader derives (their record's description, Docker's release notes): listed so a
     new one is a decision, not an accident."""
