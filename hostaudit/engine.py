@@ -151,9 +151,11 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
     cri_facts, statuses["cri"] = start("cri", lambda: cri.collect(ctx, facts["kubelet"])).result()
     cri_ids = frozenset(c.id for c in cri_facts.containers) if cri_facts else frozenset()  # root's server only
     daemon = facts["docker_daemon"]
-    root_info = daemon.info if daemon is not None and daemon.pid is not None else None  # its dockerd is root's
+    root_infos = tuple(d.info for d in ((daemon,) if daemon is not None and daemon.pid is not None else ())
+                       + tuple(facts["other_docker_daemons"] or ()) if d.info is not None
+                       and (d is daemon or (d.engine is not None and d.engine.uid == 0)))  # root's dockerds only
     containerd_facts, statuses["containerd"] = start(
-        "containerd", lambda: containerd.collect(ctx, known, cri_ids, root_info)).result()
+        "containerd", lambda: containerd.collect(ctx, known, cri_ids, root_infos)).result()
     others = ((cri_facts.containers if cri_facts else ()) + (containerd_facts.containers if containerd_facts else ())
               + (facts["podman"].containers if facts["podman"] else ()))
     say(f"reading /proc for {sum(1 for c in tuple(docker_containers) + others if c.pid)} running containers")

@@ -190,21 +190,21 @@ def info_namespace(info: dict[str, Any] | None) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def docker_namespaces(ctx: CollectContext, info: dict[str, Any] | None = None) -> frozenset[str]:
+def docker_namespaces(ctx: CollectContext, infos: tuple[dict[str, Any], ...] = ()) -> frozenset[str]:
     """The namespaces of Docker's tasks: `moby`, that of each dockerd root runs (`processes_named`), and the one
-    root's dockerd reports in `info` (its /info: a namespace its argv and daemon.json do not show, such as one
-    Docker derives itself). Another user's dockerd is anyone's process called dockerd, its argv anything: it names
-    none."""
-    found = {DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd")), info_namespace(info)}
+    each of root's dockerds reports in `infos` (their /info: a namespace argv and daemon.json do not show, such as
+    one Docker derives itself). Another user's dockerd is anyone's process called dockerd, its argv anything: it
+    names none."""
+    found = {DOCKER_NAMESPACE, *map(dockerd_namespace, ctx.processes_named("dockerd")), *map(info_namespace, infos)}
     return frozenset(name for name in found if name)
 
 
 def collect(ctx: CollectContext, docker_ids: frozenset[str] = frozenset(), cri_ids: frozenset[str] = frozenset(),
-            docker_info: dict[str, Any] | None = None) -> ContainerdFacts:
-    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`, with `docker_info`, the /info of root's
-    dockerd) that Docker listed (`docker_ids`), and those the CRI API described (`cri_ids`), are counted as skipped
-    without reading their bundles."""
-    dockers = docker_namespaces(ctx, docker_info) if docker_ids else frozenset()
+            docker_infos: tuple[dict[str, Any], ...] = ()) -> ContainerdFacts:
+    """containerd's tasks; those in Docker's namespaces (`docker_namespaces`, with `docker_infos`, the /info of each
+    of root's dockerds) that Docker listed (`docker_ids`), and those the CRI API described (`cri_ids`), are counted
+    as skipped without reading their bundles."""
+    dockers = docker_namespaces(ctx, docker_infos) if docker_ids else frozenset()
     views = daemon_views(ctx)
     if ctx.containerd_state_dirs:
         state_dirs = [os.path.normpath(d) for d in ctx.containerd_state_dirs]

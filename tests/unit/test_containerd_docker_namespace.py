@@ -28,13 +28,13 @@ def planted_task(root_tmp_path: Path, namespace: str) -> Path:
     return root_tmp_path / "state"
 
 
-def facts_with(state: Path, dockerd: subprocess.Popen, info: dict | None = None) -> ContainerdFacts:
+def facts_with(state: Path, dockerd: subprocess.Popen, *infos: dict) -> ContainerdFacts:
     """The containerd collector over `state`, seeing only the planted dockerd (its argv as the kernel shows it) and
-    `info`, as root's dockerd's /info."""
+    `infos`, as root's dockerds' /info."""
     ctx = CollectContext(containerd_state_dirs=(str(state),))
     argv = split_cmdline(Path(f"/proc/{dockerd.pid}/cmdline").read_text())
     ctx.__dict__["processes"] = (ProcessEntry(dockerd.pid, "dockerd", argv),)
-    return containerd.collect(ctx, docker_ids=frozenset({DOCKER_ID}), docker_info=info)
+    return containerd.collect(ctx, docker_ids=frozenset({DOCKER_ID}), docker_infos=infos)
 
 
 @pytest.fixture
@@ -100,6 +100,9 @@ def test_the_namespace_root_dockerds_info_reports_makes_its_tasks_dockers(root_t
     dockerd = root_dockerd("--data-root", str(root_tmp_path / "data"))
     assert [c.id for c in facts_with(state, dockerd).containers] == [DOCKER_ID]  # counted twice without it
     facts = facts_with(state, dockerd, _info("moby-derived"))
+    assert facts.containers == () and facts.skipped_docker_tasks == 1
+    # a second root dockerd's /info counts as much as the first one's
+    facts = facts_with(state, dockerd, _info("moby"), _info("moby-derived"))
     assert facts.containers == () and facts.skipped_docker_tasks == 1
 
 
