@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,26 +39,14 @@ def test_malformed_toml_is_an_error():
         podman_settings("[engine\nruntime =")
 
 
-@pytest.fixture
-def root_only_dir() -> Iterator[Path]:
-    """A directory only root can write: root's engines' files are believed only from such a place."""
-    if os.geteuid() != 0:
-        pytest.skip("the files must be root's own")
-    path = Path(tempfile.mkdtemp(dir="/root"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path)
-
-
-def test_files_and_drop_ins_in_the_order_they_apply(root_only_dir, monkeypatch):
-    etc = root_only_dir / "containers"
+def test_files_and_drop_ins_in_the_order_they_apply(root_tmp_path, monkeypatch):
+    etc = root_tmp_path / "containers"
     (etc / "containers.conf.d").mkdir(parents=True)
     (etc / "containers.conf").write_text(CONTAINERS_CONF)
     (etc / "containers.conf.d" / "20-runc.conf").write_text('[engine]\nruntime = "runc"\n')
     (etc / "containers.conf.d" / "10-other.conf").write_text('[engine]\nruntime = "youki"\n')
     (etc / "containers.conf.d" / "README").write_text("not a .conf file")
-    monkeypatch.setattr(_engine_configs, "PODMAN_FILES", (str(root_only_dir / "absent.conf"),
+    monkeypatch.setattr(_engine_configs, "PODMAN_FILES", (str(root_tmp_path / "absent.conf"),
                                                           str(etc / "containers.conf")))
     monkeypatch.setattr(_engine_configs, "PODMAN_DROP_INS", (str(etc / "containers.conf.d"),))
     monkeypatch.setattr(_engine_configs, "CRIO_FILES", ())
@@ -83,8 +68,8 @@ def test_a_file_others_could_write_is_not_believed(monkeypatch):
     assert found.presence is Presence.PRESENT and found.data is None and "not root's alone" in found.error
 
 
-def test_too_many_drop_ins_say_so(root_only_dir, monkeypatch):
-    drop_ins = root_only_dir / "crio.conf.d"
+def test_too_many_drop_ins_say_so(root_tmp_path, monkeypatch):
+    drop_ins = root_tmp_path / "crio.conf.d"
     drop_ins.mkdir()
     for n in range(_engine_configs.MAX_DROP_INS + 1):
         (drop_ins / f"{n:03}.conf").write_text("[crio.runtime]\n")

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from hostaudit.collectors._runtime_versions import version_from_output
@@ -30,23 +24,11 @@ def test_no_version_in_output(output):
     assert version_from_output(output) is None
 
 
-@pytest.fixture
-def root_only_dir() -> Iterator[Path]:
-    """A directory only root can write (a configured binary below a world-writable one, such as /tmp, is never run)."""
-    if os.geteuid() != 0:
-        pytest.skip("the binaries must be root's own")
-    path = Path(tempfile.mkdtemp(dir="/root"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path)
-
-
-def test_toolkit_found_where_a_configured_runtime_points(root_only_dir, monkeypatch):
+def test_toolkit_found_where_a_configured_runtime_points(root_tmp_path, monkeypatch):
     """The GPU Operator installs the toolkit under /usr/local/nvidia/toolkit and names it in containerd's config."""
     from hostaudit.collectors import _runtime_versions
 
-    toolkit = root_only_dir / "usr" / "local" / "nvidia" / "toolkit"
+    toolkit = root_tmp_path / "usr" / "local" / "nvidia" / "toolkit"
     toolkit.mkdir(parents=True)
     for name in ("nvidia-container-runtime", "nvidia-ctk", "unrelated-tool"):
         (toolkit / name).write_text("#!/bin/sh\n")
@@ -57,14 +39,14 @@ def test_toolkit_found_where_a_configured_runtime_points(root_only_dir, monkeypa
     assert str(toolkit / "unrelated-tool") not in found
 
 
-def test_crun_is_found_but_never_run(root_only_dir, monkeypatch):
+def test_crun_is_found_but_never_run(root_tmp_path, monkeypatch):
     """crun creates a file in /tmp on every start (`--version` too): the audit, which writes nothing, never runs it."""
     from hostaudit.collectors import _runtime_versions
 
     for name in ("crun", "runc"):
-        (root_only_dir / name).write_text("#!/bin/sh\n")
-        (root_only_dir / name).chmod(0o755)
-    monkeypatch.setattr(_runtime_versions, "SYSTEM_DIRS", (str(root_only_dir),))
-    monkeypatch.setattr(_runtime_versions, "_configured_paths", lambda: [str(root_only_dir / "crun")])
-    assert set(_runtime_versions._candidates().values()) == {str(root_only_dir / "runc")}
-    assert _runtime_versions.binaries_not_run() == (str(root_only_dir / "crun"),)
+        (root_tmp_path / name).write_text("#!/bin/sh\n")
+        (root_tmp_path / name).chmod(0o755)
+    monkeypatch.setattr(_runtime_versions, "SYSTEM_DIRS", (str(root_tmp_path),))
+    monkeypatch.setattr(_runtime_versions, "_configured_paths", lambda: [str(root_tmp_path / "crun")])
+    assert set(_runtime_versions._candidates().values()) == {str(root_tmp_path / "runc")}
+    assert _runtime_versions.binaries_not_run() == (str(root_tmp_path / "crun"),)
