@@ -1,5 +1,5 @@
 """`python -m hostaudit`."""
 
-from hostaudit.cli import main
+from hostaudit.console import main
 
 main()

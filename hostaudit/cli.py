@@ -1,9 +1,10 @@
 """The `hostaudit` command line: parse options, call the engine, render, choose the exit code.
 
 The parser is typer (on the click it vendors), with shell completion (`--install-completion`, check ids for `--check`
-and `checks explain`). `--help`, `--version` and a usage error load typer and nothing of the engine: each command
-imports what it needs inside its function (tests/unit/test_cli_imports.py holds that line). A usage error is one line
-and exit 2 (`run` formats click's errors), never click's usage block.
+and `checks explain`). `--version` and a usage error load typer and nothing of the engine: each command imports what
+it needs inside its function (tests/unit/test_cli_imports.py holds that line); `--help` is mostly answered from the
+pages typer rendered at build time (`hostaudit.console`). A usage error is one line and exit 2 (`run` formats click's
+errors), never click's usage block.
 """
 
 import gc
@@ -420,7 +421,7 @@ def watch(
     from hostaudit import watch as watching
     from hostaudit.waivers import WaiverError
 
-    gc.enable()  # a long-lived process: its cycles must be freed (main() turned the collector off for one audit)
+    gc.enable()  # a long-lived process: its cycles must be freed (the console script turned it off for one audit)
     try:
         code = watching.run(docker_host=docker_host, timeout=timeout, host_every=host_every, output=output,
                             output_max_bytes=output_max_bytes, prometheus=prometheus, fail_on=fail_on,
@@ -618,41 +619,3 @@ def run(argv: list[str]) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     return 0
-
-
-def _io_error(exc: OSError) -> str:
-    """One line for an I/O failure: the path (when known) and the system's reason."""
-    from hostaudit.sanitize import terminal as clean
-
-    where = f"{exc.filename}: " if exc.filename else ""
-    return f"hostaudit: I/O error: {clean(where)}{exc.strerror or clean(str(exc))}"
-
-
-def main() -> None:
-    """The console script: exit 3 with one line on any I/O error (missing directory, read-only or full disk)."""
-    # An audit builds objects that nearly all live to its end, in trees (JSON values, frozen dataclasses) that
-    # reference counting frees: the cyclic collector only traversed them again and again (0.09 s of a
-    # 1000-container audit even with thresholds of 50,000; 6-12 % of its CPU with the defaults), same peak RSS.
-    gc.disable()
-    try:
-        code = run(sys.argv[1:])
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError as exc:
-        # the reader left (`hostaudit audit | head -c 10`, or a FIFO --output's): the output is incomplete, an I/O
-        # error like a full disk; stdout goes to /dev/null so that the interpreter's exit does not try it again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print(_io_error(exc) if exc.filename else "hostaudit: I/O error: stdout: the reader closed the pipe before "
-              "the output was complete", file=sys.stderr, flush=True)
-        code = 3
-    except OSError as exc:
-        print(_io_error(exc), file=sys.stderr, flush=True)
-        code = 3
-    except KeyboardInterrupt:
-        print("hostaudit: aborted", file=sys.stderr, flush=True)
-        code = 1
-    # Done: every file is written and closed, the output flushed. A collector left past its deadline may still run
-    # in a thread, and the interpreter's exit would wait for the workers of its pool: the process ends them at once,
-    # on an error too. The interpreter's exit would also free the audit's objects one by one (over a million at 1000
-    # containers: 0.15-0.3 s of teardown for nothing); the kernel takes them back at once.
-    os._exit(code)

@@ -83,7 +83,7 @@ def test_users_hostile_podman_storage_cannot_hang_the_root_audit(plant: Callable
 STUCK = """
 import sys, threading
 from concurrent.futures import ThreadPoolExecutor
-from hostaudit import cli, collectors
+from hostaudit import collectors, console
 from hostaudit.collectors import audit_rules
 
 def spin(*args):
@@ -101,7 +101,7 @@ if how == "process-table":
     collectors.process_table = block
 else:
     audit_rules.collect = {"spin": spin, "block": block, "pool": in_pool}[how]
-cli.main()
+console.main()
 """
 DEADLINE = 8.0
 

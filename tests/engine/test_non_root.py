@@ -58,7 +58,7 @@ def run_as_nobody(tmp: Path, *args: str) -> subprocess.CompletedProcess:
             packages.append(str(seen))
     python = Path(sys.executable).resolve().relative_to(installation.resolve())
     program = (f"import site, sys; [site.addsitedir(d) for d in {packages!r}]; "
-               "sys.argv = ['hostaudit', *sys.argv[1:]]; from hostaudit.cli import main; main()")
+               "sys.argv = ['hostaudit', *sys.argv[1:]]; from hostaudit.console import main; main()")
     inner = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "env", "-i",
              "PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={tmp}", str(prefix / python), "-c", program, *args]
     script = f'mount --bind "$1" "$2" && shift 2 && cd "{tmp}" && exec "$@"'

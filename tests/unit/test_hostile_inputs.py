@@ -1,5 +1,5 @@
 """Hostile reports, baselines and waivers (files from other hosts or people): each ends in one line and exit 2,
-quickly, never a traceback. The command runs in-process through the real CLI entry point (`cli.main`)."""
+quickly, never a traceback. The command runs in-process through the real CLI entry point (`console.main`)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ REPORT = st.fixed_dictionaries({"report_version": JSON, "findings": st.lists(st.
                                     ["key", "name", "pod", "source", "image"]), JSON), max_size=3))})
 RUNNER = """
 import sys
-from hostaudit import cli
+from hostaudit import console
 sys.argv = ["hostaudit", *sys.argv[1:]]
-cli.main()
+console.main()
 """
 
 
