@@ -112,7 +112,8 @@ def compile_bytecode(python: str) -> None:
     subprocess.run([python, "-c", "import compileall, hostaudit, hostaudit.checks, hostaudit.reports\n"
                     "for package in (hostaudit, hostaudit.checks, hostaudit.reports):\n"
                     "    for folder in package.__path__:\n"
-                    "        compileall.compile_dir(folder, quiet=1)"], check=True)
+                    "        compileall.compile_dir(folder, quiet=1)"], check=True,
+                   cwd="/")  # not the checkout's own hostaudit/, which `-c` would import first
 
 
 def plant(docker_url: str, first: int, count: int, start: bool) -> tuple[int, list[str]]:
