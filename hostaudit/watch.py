@@ -2,8 +2,9 @@
 
 Host facts are collected as by the audit (`engine.collect`), once at start, every `host_every` seconds and at once
 when an engine restarts; the host and daemon checks are evaluated over them then. One thread per Docker endpoint
-(`containers.endpoints`: the same engines, with the same trust rule, as the audit) follows its `/events`, inspects
-each container an event names and reads its /proc, and hands the container to the main thread, which runs the
+(`containers.endpoints`: the same engines, with the same trust rule, as the audit) follows its `/events`; its
+readers (`READERS` at once, one read of a container at a time, the last event's always after it) inspect each
+container an event names and read its /proc, and hand the container to the main thread, which runs the
 audit (`engine.audit`, the same checks, escape verdict and waivers) over the host facts and that container alone.
 A CRI runtime's containers are polled (`CriPoller`, with the audit's CRI collector) and judged with their pod.
 A line is written when the verdict or the failing checks of a container change. The watch writes nothing else to
@@ -41,6 +42,8 @@ MAX_JOINED = 10  # containers followed through `container:<x>` namespace modes
 CONTAINED = "contained"
 OUTPUT_MAX_BYTES = 16 * 2**20
 PROMETHEUS_EVERY = 1.0  # seconds between rewrites of the Prometheus file, however many lines were written
+READERS = 8  # containers of one engine read at once: an inspect waits while the daemon starts that container
+READ_TRIES = 3  # inspects of a container before it is reported unreadable (a busy daemon times one out)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def say(message: str) -> None:
 
 class DockerFollower(threading.Thread):
     """Follows one Docker endpoint's container events; reconnects with backoff and, after any break, lists the
-    containers again so that none started meanwhile is missed."""
+    containers again so that none started meanwhile is missed. The containers the events name are read by a pool
+    of readers: the daemon answers an inspect only once a start it is running ends, so one container's start must
+    not hold up the others'."""
 
     def __init__(self, endpoint: Endpoint, timeout: float, out: queue.SimpleQueue, stop: threading.Event,
                  idle: float = IDLE) -> None:
@@ -87,6 +92,10 @@ class DockerFollower(threading.Thread):
         self.label = f"docker:{endpoint.url.removeprefix('unix://')}"
         self.keys: dict[str, str] = {}  # container id -> subject key, for the containers judged
         self.up = False
+        self._api: Any = None  # the client of the current connection, which the readers use
+        self._lock = threading.Lock()
+        self._reading: dict[str, str | None] = {}  # container id being read -> the event to read it again for
+        self._readers: Any = None
 
     def _address(self) -> str | tuple[str, int]:
         from hostaudit.collectors._docker import _plain_tcp, unix_path
@@ -112,17 +121,26 @@ class DockerFollower(threading.Thread):
         return peer[0]
 
     def run(self) -> None:
-        from hostaudit.collectors._docker import reason
-        from hostaudit.collectors._docker_http import DockerAPI
+        from concurrent.futures import ThreadPoolExecutor
 
         try:
             address = self._address()
         except ValueError as exc:
             say(str(exc))
             return
+        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix=f"{self.name}:read")
+        try:
+            self._follow(address)
+        finally:
+            self._readers.shutdown(wait=False, cancel_futures=True)
+
+    def _follow(self, address: str | tuple[str, int]) -> None:
+        from hostaudit.collectors._docker import reason
+        from hostaudit.collectors._docker_http import DockerAPI
+
         backoff, server, since, relist = FIRST_BACKOFF, None, None, True
         while not self.stop.is_set():
-            api = DockerAPI(address, self.timeout)
+            api = self._api = DockerAPI(address, self.timeout)
             opened = time.monotonic()
             try:
                 pid = self._server_pid(address)
@@ -138,7 +156,7 @@ class DockerFollower(threading.Thread):
                     self._list(api)
                     relist = False
                 for event in stream:
-                    since = self._handle(api, event) or since
+                    since = self._handle(event) or since
                     if self.stop.is_set():
                         return
                 raise ConnectionError("the daemon ended its event stream")
@@ -162,12 +180,14 @@ class DockerFollower(threading.Thread):
         listed = api.containers(all=True, trunc=False)
         ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)] \
             if isinstance(listed, list) else []
-        for container_id in set(self.keys) - set(ids):  # removed while the stream was down
-            self.out.put(Observation(self.label, GONE, self.keys.pop(container_id), None))
+        with self._lock:
+            gone = [container_id for container_id in self.keys if container_id not in set(ids)]
+        for container_id in gone:  # removed while the stream was down
+            self._read(container_id, GONE)
         for container_id in ids[:MAX_LISTED]:
-            self._observe(api, container_id, "list")
+            self._read(container_id, "list")
 
-    def _handle(self, api: Any, event: Any) -> int | None:
+    def _handle(self, event: Any) -> int | None:
         """Judge the container an event names, when it can change a verdict; the event's time (Unix seconds)."""
         if not isinstance(event, dict) or event.get("Type") != "container":
             return None
@@ -175,37 +195,72 @@ class DockerFollower(threading.Thread):
         container_id = actor.get("ID") if isinstance(actor, dict) else None
         when = event.get("time")
         if action in CHANGES and isinstance(container_id, str) and container_id:
-            if action == GONE:
-                key = self.keys.pop(container_id, None)
-                if key is not None:
-                    self.out.put(Observation(self.label, action, key, None))
-            else:
-                self._observe(api, container_id, action)
+            self._read(container_id, action)
         return when if isinstance(when, int) and not isinstance(when, bool) else None
 
-    def _observe(self, api: Any, container_id: str, event: str) -> None:
-        from hostaudit.collectors._docker import is_not_found, reason
-        from hostaudit.collectors._docker_http import expect_shape
+    def _read(self, container_id: str, event: str) -> None:
+        """Have a reader read the container for `event`; while one reads it, once more after it, for the latest
+        event (a read never overtakes another of the same container, and none is older than the last event)."""
+        with self._lock:
+            if container_id in self._reading:
+                self._reading[container_id] = event
+                return
+            self._reading[container_id] = None
+        self._readers.submit(self._reader, container_id, event)
+
+    def _reader(self, container_id: str, event: str) -> None:
+        while True:
+            try:
+                self._observe(container_id, event)
+            finally:  # its turn ends even on an error: the container stays readable
+                with self._lock:
+                    again = self._reading.pop(container_id)
+                    if again is not None:
+                        self._reading[container_id] = None
+            if again is None:
+                return
+            event = again
+
+    def _observe(self, container_id: str, event: str) -> None:
+        from hostaudit.collectors._docker import reason
         from hostaudit.collectors.normalize import from_docker
         from hostaudit.collectors.runtime import read_process
 
         try:
-            found = expect_shape(api.inspect_container(container_id), dict, f"/containers/{container_id}/json")
-            ctr = self.endpoint.own((from_docker(found),))[0]
+            found = None if event == GONE else self._inspect(container_id)
+            ctr = None if found is None else self.endpoint.own((from_docker(found),))[0]
         except Exception as exc:
-            if is_not_found(exc):  # removed before it could be read: nothing left to judge
-                key = self.keys.pop(container_id, None)
-                if key is not None:
-                    self.out.put(Observation(self.label, GONE, key, None))
-                return
-            if isinstance(exc, OSError):
-                raise  # the daemon went away: reconnect and list again
             self.out.put(Observation(self.label, event, self.keys.get(container_id, f"docker-id:{container_id}"),
                                      None, error=f"cannot be read: {reason(exc)}"))
             return
+        if ctr is None:  # removed (before it could be read): nothing left to judge
+            with self._lock:
+                key = self.keys.pop(container_id, None)
+            if key is not None:
+                self.out.put(Observation(self.label, GONE, key, None))
+            return
         key = container_subject(ctr).key  # the subject key of the audit's results (bounded)
-        self.keys[container_id] = key
+        with self._lock:
+            self.keys[container_id] = key
         self.out.put(Observation(self.label, event, key, ctr, read_process(ctr.pid) if ctr.pid else None))
+
+    def _inspect(self, container_id: str) -> dict | None:
+        """The container as the daemon describes it; None when the daemon no longer has it. A daemon that does not
+        answer (busy, or restarting: its stream then breaks and the follower lists again) is asked READ_TRIES
+        times, 0.2 s and then 0.8 s apart."""
+        from hostaudit.collectors._docker import is_not_found
+        from hostaudit.collectors._docker_http import expect_shape
+
+        for attempt in range(READ_TRIES):
+            try:
+                return expect_shape(self._api.inspect_container(container_id), dict,
+                                    f"/containers/{container_id}/json")
+            except Exception as exc:
+                if is_not_found(exc):
+                    return None
+                if not isinstance(exc, OSError) or attempt + 1 == READ_TRIES or self.stop.wait(0.2 * 4**attempt):
+                    raise
+        return None
 
 
 class CriPoller(threading.Thread):

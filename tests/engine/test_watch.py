@@ -69,10 +69,18 @@ class Watching:
         return self.process.wait(timeout=20)
 
 
+SLOW_START_S = 8  # how long the `slow` runtime sleeps before creating a container: the daemon's start takes that
+
+
 @pytest.fixture(scope="module")
 def docker() -> Iterator[PrivateDocker]:
     base = lab_dir("hw-")
-    daemon = PrivateDocker(base)
+    base.mkdir(parents=True, exist_ok=True)
+    slow = base / "slow-runc"  # runc, but each `create` waits first: a start that holds its container that long
+    slow.write_text(f"#!/bin/sh\nfor arg; do [ \"$arg\" = create ] && sleep {SLOW_START_S} && break; done\n"
+                    f"exec {shutil.which('runc')} \"$@\"\n")
+    slow.chmod(0o700)
+    daemon = PrivateDocker(base, extra_args=("--add-runtime", f"slow={slow}"))
     try:
         daemon.start()
         daemon.build_image()
@@ -158,6 +166,27 @@ def test_a_dockerd_restart_is_followed_and_a_container_made_meanwhile_is_not_mis
     docker.run("w-later", "-v", f"{docker.socket}:/var/run/docker.sock")
     assert watching.wait_for("docker:w-later")["event"] in ("create", "start")
     assert any("restarted" in entry for entry in watching.stderr)  # the host facts were collected again
+    assert watching.stop() == 0
+
+
+def test_a_slow_start_holds_up_no_other_containers_line(docker, watching):
+    """The daemon answers an inspect of a container only once the start it is running ends: while the watch waits
+    for one container whose start takes SLOW_START_S, a weak container started meanwhile is still reported at once.
+    The oracle is the daemon's own timing: the slow start's end, as the `docker start` of it returns."""
+    watching.process.send_signal(signal.SIGSTOP)  # the create event waits, to be read while the start runs
+    slow_done: list[float] = []
+    slow = threading.Thread(target=lambda: (docker.docker("start", "w-slow"), slow_done.append(time.monotonic())))
+    try:
+        docker.run("w-slow", *HARDENED, "--runtime", "slow", create_only=True)  # hardened: it gives no line itself
+        slow.start()
+        time.sleep(1)  # the start is under way: an inspect of w-slow now waits for it
+    finally:
+        watching.process.send_signal(signal.SIGCONT)
+    docker.run("w-quick", "--cap-add", "SYS_ADMIN")
+    watching.wait_for("docker:w-quick", timeout=SLOW_START_S * 3)
+    quick_line = time.monotonic()
+    slow.join(timeout=SLOW_START_S * 6)
+    assert slow_done and quick_line < slow_done[0] - 2, "the weak container's line waited for another's start"
     assert watching.stop() == 0
 
 
