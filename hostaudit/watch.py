@@ -1,7 +1,8 @@
 """`hostaudit watch`: judge each container as its engine reports it created, started, updated or re-configured.
 
 Host facts are collected as by the audit (`engine.collect`), once at start, every `host_every` seconds and at once
-when an engine restarts; the host and daemon checks are evaluated over them then. One thread per Docker endpoint
+when an engine restarts, in a thread of their own while the containers go on being judged over the previous ones;
+the host and daemon checks are evaluated over them then. One thread per Docker endpoint
 (`containers.endpoints`: the same engines, with the same trust rule, as the audit) follows its `/events`; its
 readers (`READERS` at once, one read of a container at a time, the last event's always after it) inspect each
 container an event names and read its /proc, and hand the container to the main thread, which runs the
@@ -65,6 +66,17 @@ class HostRefresh:
     """A request to collect the host facts again (an engine restarted)."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """A collection of the host facts, done: the snapshot and the Docker endpoints to follow, or why it failed."""
+
+    reason: str
+    seconds: float
+    snapshot: Snapshot | None = None
+    endpoints: tuple[Endpoint, ...] = ()
+    error: str | None = None
 
 
 STOP, RELOAD = "stop", "reload"  # what the signal handlers put on the main thread's queue
@@ -475,13 +487,47 @@ class Watch:
     results: dict[str, list[Result]] = dataclasses.field(default_factory=dict)
     refreshed: float = 0.0
     _prometheus_due: float | None = None
+    _collecting: bool = False  # a collection of the host facts runs in the background
+    _refresh_again: str | None = None  # why to collect once more when it ends
 
-    def refresh(self, reason: str) -> None:
-        """Collect the host facts again, follow any new endpoint, and judge every container they list."""
+    def _collected(self, reason: str) -> HostFacts:
         started = time.monotonic()
         snapshot, endpoints = self.collect()
+        return HostFacts(reason, time.monotonic() - started, snapshot, tuple(endpoints))
+
+    def _collect_in_background(self, reason: str) -> None:
+        try:
+            facts = self._collected(reason)
+        except Exception as exc:  # a bug or a host in trouble: the previous facts stay, the next schedule retries
+            facts = HostFacts(reason, 0.0, error=f"{type(exc).__name__}: {exc}")
+        self.messages.put(facts)
+
+    def refresh(self, reason: str) -> None:
+        """Collect the host facts again in the background (HostFacts comes back on the queue); while one collection
+        runs, another asked for starts when it ends."""
+        if self._collecting:
+            self._refresh_again = self._refresh_again or reason
+            return
+        self._collecting = True
+        threading.Thread(target=self._collect_in_background, args=(reason,), name="watch:host facts",
+                         daemon=True).start()
+
+    def _apply(self, facts: HostFacts) -> None:
+        """Take a collection's host facts, follow any new endpoint, and judge every container seen again."""
+        self._collecting = False
+        if facts.snapshot is None:
+            say(f"host facts not collected ({facts.reason}): {facts.error}; the previous ones stay")
+        else:
+            self._take(facts)
+        if self._refresh_again is not None:
+            reason, self._refresh_again = self._refresh_again, None
+            self.refresh(reason)
+
+    def _take(self, facts: HostFacts) -> None:
+        snapshot = facts.snapshot
+        assert snapshot is not None
         self.host, self.results, self.refreshed = snapshot, host_results(snapshot), time.time()
-        for endpoint in endpoints:
+        for endpoint in facts.endpoints:
             if endpoint.url not in self.followers:
                 follower = DockerFollower(endpoint, self.timeout, self.messages, self.stop)
                 self.followers[endpoint.url] = follower
@@ -493,7 +539,7 @@ class Watch:
             poller.start()
         for obs in list(self.seen.values()):  # the host facts changed under them
             self._consider(dataclasses.replace(obs, event="refresh"))
-        say(f"host facts collected ({reason}) in {time.monotonic() - started:.1f} s; "
+        say(f"host facts collected ({facts.reason}) in {facts.seconds:.1f} s; "
             f"{len(snapshot.containers)} Docker containers judged")
         self._prometheus_due = time.monotonic()
 
@@ -543,7 +589,7 @@ class Watch:
             (signal.SIGHUP, lambda *_: self.messages.put(RELOAD)))}
         try:
             self.waivers = self.load_waivers()
-            self.refresh("start")
+            self._take(self._collected("start"))
             next_refresh = time.monotonic() + self.host_every
             while True:
                 due = [next_refresh] + ([self._prometheus_due] if self._prometheus_due is not None else [])
@@ -558,6 +604,8 @@ class Watch:
                     self._reload_waivers()
                 elif isinstance(message, Observation):
                     self._consider(message)
+                elif isinstance(message, HostFacts):
+                    self._apply(message)
                 if isinstance(message, HostRefresh) or time.monotonic() >= next_refresh:
                     self.refresh(message.reason if isinstance(message, HostRefresh) else "schedule")
                     next_refresh = time.monotonic() + self.host_every
