@@ -25,8 +25,9 @@ REPORT_DIR = "/var/lib/hostaudit"
 PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./+-]*")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 INTERPRETER_LINE_MAX = 4096  # the kernel reads at most 256 bytes of a #! line
-# the subpackages setup.py maps from the checkout's top-level folders, outside hostaudit/ in an editable install
-PACKAGES = ("hostaudit.checks", "hostaudit.reports", "hostaudit.ansible")
+# the subpackages setup.py maps from the checkout's top-level folders, outside hostaudit/ in an editable install;
+# hostaudit.ansible is not among them: an editable install cannot import it, and the job never reads the role
+PACKAGES = ("hostaudit.checks", "hostaudit.reports")
 
 
 def installed_program(executable: str, argv0: str) -> str:
@@ -88,8 +89,10 @@ def job_code_doubt(program: str, executable: str = sys.executable) -> str | None
         return doubt
     try:
         named = interpreter(program)
-    except (OSError, ValueError) as exc:
-        return str(exc) if isinstance(exc, ValueError) else f"{program}: {exc.strerror or exc}"
+    except ValueError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{program}: {exc.strerror or exc}"
     doubt = others_could_change(named, final=stat.S_ISREG, kind="regular file")
     if doubt is not None:
         return f"the interpreter of {program}: {doubt}"
