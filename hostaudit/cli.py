@@ -364,8 +364,7 @@ def install_cron(
                                    report_dir=report_dir, at=at, prometheus=prometheus)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
-    refused = (schedule.untrusted_reason(nightly.program, directory=False)
-               or schedule.untrusted_reason(report_dir, directory=True))
+    refused = schedule.job_code_doubt(nightly.program) or schedule.report_dir_doubt(report_dir)
     if refused:
         raise _fail(f"refusing to schedule a root job: {refused}")
     if systemd:
@@ -463,7 +462,7 @@ def install_watch(
                                           host_every=host_every, docker_host=docker_host)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
-    refused = schedule.untrusted_reason(service.program, directory=False)
+    refused = schedule.job_code_doubt(service.program)
     if refused:
         raise _fail(f"refusing to install a root service: {refused}")
     text = watch_unit.unit(service)

@@ -3,7 +3,9 @@
 Each night the previous report is kept as `previous.json` and used as the baseline of the new `report.json`, so the
 report marks what is new and what was resolved since the night before. The job runs as root, so nothing it runs or
 imports may come from a place another user can write: it calls the installed console script by its absolute path
-from `/`, and it refuses a report directory that is not root's own with mode 0700.
+from `/`, and it refuses a report directory that is not root's own with mode 0700. Installing it is refused
+unless root alone could change the script, its interpreter, the code they import and the report directory
+(`job_code_doubt`, `report_dir_doubt`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from hostaudit.trust import others_could_change, others_could_change_under, others_could_place
 
 CRON_FILE = "/etc/cron.d/hostaudit"
 REPORT_DIR = "/var/lib/hostaudit"
 # paths go into a shell line and a unit file unquoted: allow only characters neither of them interprets
 PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./+-]*")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+INTERPRETER_LINE_MAX = 4096  # the kernel reads at most 256 bytes of a #! line
+# the subpackages setup.py maps from the checkout's top-level folders, outside hostaudit/ in an editable install;
+# hostaudit.ansible is not among them: an editable install cannot import it, and the job never reads the role
+PACKAGES = ("hostaudit.checks", "hostaudit.reports")
 
 
 def installed_program(executable: str, argv0: str) -> str:
@@ -31,22 +40,73 @@ def installed_program(executable: str, argv0: str) -> str:
                      "(scripts/setup.sh or pip install) and run install-cron through it")
 
 
-def untrusted_reason(path: str, directory: bool) -> str | None:
-    """Why root should not trust `path` (not root's, writable by group or others), or None; a missing path is
-    fine for a directory the job will create."""
+def interpreter(program: str) -> str:
+    """The interpreter the `#!` line of `program` names (its first INTERPRETER_LINE_MAX bytes are read); ValueError
+    when there is none."""
+    with open(program, "rb") as script:
+        head = script.read(INTERPRETER_LINE_MAX)
+    line, newline, _ = head.partition(b"\n")
+    words = line[2:].split() if line.startswith(b"#!") and newline else []
+    if not words:
+        raise ValueError(f"{program} has no #! interpreter line (within its first {INTERPRETER_LINE_MAX} bytes)")
+    return os.fsdecode(words[0])
+
+
+def _same_interpreter(named: str, executable: str) -> bool:
+    """Whether `named` starts the Python that `executable` is: the same file, and beside the same pyvenv.cfg (a
+    virtual environment is found from the directory of the path the interpreter was started by)."""
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return None if directory else f"{path}: no such file"
+        return (os.path.dirname(os.path.abspath(named)) == os.path.dirname(os.path.abspath(executable))
+                and os.path.samefile(named, executable))
+    except OSError:
+        return False
+
+
+def import_folders(program: str) -> list[str]:
+    """Where the job's Python imports from, as this (the same) interpreter sees it: the directory of the script
+    (after its links: the job's sys.path[0]), this process's sys.path, and the folders of hostaudit's packages (an
+    editable install maps them to a checkout that sys.path does not name)."""
+    import importlib.util
+
+    import hostaudit
+
+    folders = [os.path.dirname(os.path.realpath(program)), *(p for p in sys.path if os.path.isabs(p)),
+               *hostaudit.__path__]
+    for name in PACKAGES:
+        spec = importlib.util.find_spec(name)  # locates the package without running it
+        folders += list(spec.submodule_search_locations or ()) if spec else []
+    return folders
+
+
+def job_code_doubt(program: str, executable: str = sys.executable) -> str | None:
+    """Why a root job running the console script `program` could run code a user other than root can change
+    (`trust.others_could_change`), or None: the script, the interpreter its #! line names, and every file and
+    directory under the folders that interpreter imports from (`import_folders`). That interpreter must be
+    `executable`, the one running this: asking another would run its site-packages' .pth files, as root, before
+    they were judged."""
+    doubt = others_could_change(program, final=stat.S_ISREG, kind="regular file")
+    if doubt is not None:
+        return doubt
+    try:
+        named = interpreter(program)
+    except ValueError as exc:
+        return str(exc)
     except OSError as exc:
-        return f"{path}: {exc.strerror or exc}"
-    if info.st_uid != 0:
-        return f"{path}: owned by uid {info.st_uid}, not root"
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"{path}: writable by group or others (mode {stat.S_IMODE(info.st_mode):04o})"
-    if directory and not stat.S_ISDIR(info.st_mode):
-        return f"{path}: not a directory"
-    return None
+        return f"{program}: {exc.strerror or exc}"
+    doubt = others_could_change(named, final=stat.S_ISREG, kind="regular file")
+    if doubt is not None:
+        return f"the interpreter of {program}: {doubt}"
+    if not _same_interpreter(named, executable):
+        return (f"{program} is run by {named}, not by the Python running this command ({executable}): run the "
+                f"command through {program}")
+    doubt = others_could_change_under(import_folders(program))
+    return None if doubt is None else f"code the job imports: {doubt}"
+
+
+def report_dir_doubt(report_dir: str) -> str | None:
+    """Why a user other than root could change the report directory, or create it first; a missing one is fine
+    where only root could create it (the job makes it root's, 0700)."""
+    return others_could_place(report_dir, final=stat.S_ISDIR, kind="directory")
 
 
 @dataclass(frozen=True)

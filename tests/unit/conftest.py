@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -134,17 +135,56 @@ def run_check():
     return results_by_subject
 
 
-@pytest.fixture()
-def root_tmp_path():
-    """A new directory whose whole chain only root can write (under /root): configuration files root's daemons name
-    are read only from such places (`_fs.root_only`), and pytest's own tmp_path lies under the world-writable /tmp."""
-    import shutil
+def root_only_folder() -> Path:
+    """A new directory whose whole chain only root can write (under /root); the test is skipped where there is
+    none. Configuration files root's daemons name, and the code root's scheduled jobs run, are trusted only in such
+    places, and pytest's own tmp_path lies under the world-writable /tmp."""
     import tempfile
 
     from hostaudit.collectors._fs import root_only
 
     if not Path("/root").is_dir() or root_only("/root") is not None:
         pytest.skip("no directory chain only root can write (run as root)")
-    folder = Path(tempfile.mkdtemp(dir="/root", prefix="hostaudit-test-"))
+    return Path(tempfile.mkdtemp(dir="/root", prefix="hostaudit-test-"))
+
+
+@pytest.fixture()
+def root_tmp_path():
+    """A new root-only directory (`root_only_folder`), removed after the test."""
+    import shutil
+
+    folder = root_only_folder()
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def root_installation():
+    """The `hostaudit` console script of a wheel built from this checkout and installed by pip into a virtual
+    environment in a root-only directory (its dependencies from the interpreter running the tests): what
+    install-cron and install-watch accept wherever the checkout lies (CI may clone it under /tmp)."""
+    import shutil
+
+    folder = root_only_folder()
+    checkout = Path(__file__).resolve().parents[2]
+    venv = folder / "venv"
+    for command in ([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+                    [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder / "dist"),
+                     str(checkout)]):
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+    wheel = next((folder / "dist").glob("hostaudit-*.whl"))
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    yield venv / "bin" / "hostaudit"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_installed(program: Path | str, *args: str | Path, codes: tuple[int, ...] = (0,)
+                  ) -> subprocess.CompletedProcess:
+    """Run a `hostaudit` console script from / as root would, without the tests' PYTHONPATH (the live-host guard
+    of a checkout, which the installation under test must not be judged by; install-* commands collect nothing)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    argv = [str(program), *map(str, args)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/", env=env)
+    assert done.returncode in codes, f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+    return done

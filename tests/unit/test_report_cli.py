@@ -18,7 +18,7 @@ import pytest
 
 from hostaudit import schedule
 from tests.lab import run_hostaudit
-from tests.unit.conftest import SNAPSHOTS, recorded_program
+from tests.unit.conftest import SNAPSHOTS, recorded_program, run_installed
 
 FACTS = str(SNAPSHOTS / "lab" / "planted.json")
 
@@ -99,26 +99,26 @@ def test_baseline_mistakes_are_usage_errors(tmp_path):
         assert "Traceback" not in done.stderr and done.stderr.startswith("hostaudit: ")
 
 
-def test_install_cron_dry_run_writes_nothing(tmp_path):
+def test_install_cron_dry_run_writes_nothing(root_installation, tmp_path):
     target = tmp_path / "cron.d" / "hostaudit"
-    done = run_hostaudit("install-cron", "--dry-run", "--path", str(target), "--at", "02:05", check_codes=(0,))
+    done = run_installed(root_installation, "install-cron", "--dry-run", "--path", str(target), "--at", "02:05")
     assert not target.exists()
     line = [x for x in done.stdout.splitlines() if x.startswith("5 2 * * * root ")]
     assert len(line) == 1 and "--baseline /var/lib/hostaudit/previous.json" in line[0]
 
 
-def test_install_cron_writes_a_0600_cron_file(tmp_path):
-    target = tmp_path / "hostaudit"
-    run_hostaudit("install-cron", "--path", str(target), "--prometheus", "/var/lib/node/hostaudit.prom",
-                  "--report-dir", str(tmp_path / "reports"), check_codes=(0,))
+def test_install_cron_writes_a_0600_cron_file(root_installation, root_tmp_path):
+    target = root_tmp_path / "hostaudit"
+    run_installed(root_installation, "install-cron", "--path", str(target), "--prometheus",
+                  "/var/lib/node/hostaudit.prom", "--report-dir", str(root_tmp_path / "reports"))
     assert mode(target) == 0o600
     entries = [x for x in target.read_text().splitlines() if x and not x.startswith("#") and "=" not in x[:12]]
     assert len(entries) == 1 and entries[0].startswith("17 3 * * * root ")
     assert "--prometheus /var/lib/node/hostaudit.prom" in entries[0]
 
 
-def test_install_cron_systemd_units_and_bad_values():
-    units = run_hostaudit("install-cron", "--systemd", check_codes=(0,)).stdout
+def test_install_cron_systemd_units_and_bad_values(root_installation):
+    units = run_installed(root_installation, "install-cron", "--systemd").stdout
     assert "OnCalendar=*-*-* 03:17:00" in units and "$$(test -f /var/lib/hostaudit/previous.json" in units
     for args in (["--at", "25:00"], ["--report-dir", "relative/dir"], ["--report-dir", "/tmp/a b;rm"]):
         done = run_hostaudit("install-cron", "--dry-run", *args, check_codes=(2,))

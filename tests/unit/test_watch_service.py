@@ -11,22 +11,23 @@ import subprocess
 import pytest
 
 from hostaudit.watch import Judgement, LineOutput, prometheus_text
+from tests.unit.conftest import run_installed
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze (Debian systemd) missing")
-def test_installed_unit_passes_systemd_analyze_verify(tmp_path):
+def test_installed_unit_passes_systemd_analyze_verify(root_installation, tmp_path):
     unit = tmp_path / "hostaudit-watch.service"
-    done = subprocess.run(["hostaudit", "install-watch", "--path", str(unit), "--prometheus",
-                           "/var/lib/node_exporter/watch.prom", "--fail-on", "high", "--docker-host",
-                           "unix:///run/docker.sock"], capture_output=True, text=True, check=True)
+    done = run_installed(root_installation, "install-watch", "--path", str(unit), "--prometheus",
+                         "/var/lib/node_exporter/watch.prom", "--fail-on", "high", "--docker-host",
+                         "unix:///run/docker.sock")
     assert str(unit) in done.stdout and unit.stat().st_mode & 0o777 == 0o644
     checked = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     assert (checked.returncode, checked.stderr) == (0, ""), checked.stderr  # warnings (unknown keys) included
     text = unit.read_text()
     assert "ProtectSystem=strict" in text and "ReadWritePaths=-/var/lib/node_exporter" in text
-    dry = subprocess.run(["hostaudit", "install-watch", "--dry-run", "--path", str(tmp_path / "other.service"),
-                          "--prometheus", "/var/lib/node_exporter/watch.prom", "--fail-on", "high", "--docker-host",
-                          "unix:///run/docker.sock"], capture_output=True, text=True, check=True)
+    dry = run_installed(root_installation, "install-watch", "--dry-run", "--path", str(tmp_path / "other.service"),
+                        "--prometheus", "/var/lib/node_exporter/watch.prom", "--fail-on", "high", "--docker-host",
+                        "unix:///run/docker.sock")
     assert text in dry.stdout and not (tmp_path / "other.service").exists()
 
 
