@@ -42,6 +42,20 @@ class Watching:
                 return line
         raise AssertionError(f"no line about {subject} within {timeout} s; stderr: {''.join(self.stderr)[-2000:]}")
 
+    def wait_for_each(self, subjects: list[str], timeout: float = 30.0) -> dict[str, dict]:
+        """The first line about each of `subjects`, in whatever order they come, skipping others."""
+        ends, found = time.monotonic() + timeout, {}
+        while len(found) < len(subjects):
+            try:
+                line = self.lines.get(timeout=max(0.0, ends - time.monotonic()))
+            except queue.Empty:
+                missing = sorted(set(subjects) - set(found))
+                raise AssertionError(f"no line about {missing} within {timeout} s; stderr: "
+                                     f"{''.join(self.stderr)[-2000:]}") from None
+            if line["subject"] in subjects:
+                found.setdefault(line["subject"], line)
+        return found
+
     def wait_following(self, timeout: float = 60.0, said: str = "following its events") -> None:
         """Until the watch says on stderr that it follows an engine (`said`: a Docker daemon's events by default)."""
         ends = time.monotonic() + timeout
