@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,9 @@ def test_created_weak_containers_get_the_one_shot_audits_verdict_and_removal_a_l
             assert (line["engine"], line["event"]) == ("podman:root", "create")
         assert lines["pw-priv"]["verdict"] == "escapable" and "container.privileged" in lines["pw-priv"]["failing"]
         assert "container.cap_sys_admin" in lines["pw-sysadmin"]["failing"]
+        _unreadable_for_a_while(podman.root / "libpod" / "bolt_state.db", running)
+        assert not [raw for raw in running.raw if '"destroy"' in raw]  # unread is not gone
+        assert json.loads(podman.podman("inspect", "pw-sysadmin").stdout)[0]["Name"] == "pw-sysadmin"
         podman.podman("rm", "pw-sysadmin")
         gone = running.wait_for("podman:root/pw-sysadmin", event="destroy")
         assert (gone["verdict"], gone["failing"]) == (None, [])
@@ -77,6 +81,24 @@ def test_created_weak_containers_get_the_one_shot_audits_verdict_and_removal_a_l
     finally:
         if running.process.poll() is None:
             running.process.kill()
+
+
+def _said(running: Watching, text: str, timeout: float = 30.0) -> None:
+    ends = time.monotonic() + timeout
+    while not any(text in line for line in running.stderr):
+        assert time.monotonic() < ends, f"the watch never said {text!r}: {''.join(running.stderr)[-2000:]}"
+        time.sleep(0.1)
+
+
+def _unreadable_for_a_while(database: Path, running: Watching) -> None:
+    """The store's database overwritten with what is not one until the watch has tried to read it, then put back."""
+    saved = database.read_bytes()
+    try:
+        database.write_bytes(b"\0" * len(saved))
+        _said(running, f"{database}: ")
+    finally:
+        database.write_bytes(saved)
+    _said(running, "every store read again")
 
 
 def test_hardened_container_gives_no_line_at_fail_on_high(podman):
