@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import queue
@@ -329,11 +330,12 @@ class CriPoller(threading.Thread):
 
 
 class PodmanPoller(threading.Thread):
-    """Reads root's and each user's libpod storage every `every` seconds with the audit's Podman collector (the same
-    roots, trust rule and bounds; no event stream exists for created containers), and hands over each container that
-    is new or changed, and each one gone. Each read runs in a thread of its own, waited for at most `budget` seconds;
-    one past it is left to end before the next starts. Polls are POLL_SPACING times their duration apart at least,
-    so whatever a user's store holds, the poller spends at most a fifth of a core on it."""
+    """Looks at root's and each user's libpod storage every `every` seconds and, when a file the audit's Podman
+    collector reads changed (`podman.store_state`) or a container's process ended, reads it with that collector (the
+    same roots, trust rule and bounds; no event stream exists for created containers), and hands over each container
+    that is new or changed, and each one gone. Each poll runs in a thread of its own, waited for at most `budget`
+    seconds; one past it is left to end before the next starts. Polls are POLL_SPACING times their duration apart at
+    least, so whatever a user's store holds, the poller spends at most a fifth of a core on it."""
 
     def __init__(self, roots: tuple[str, ...], budget: float, every: float, out: queue.SimpleQueue,
                  stop: threading.Event) -> None:
@@ -346,16 +348,30 @@ class PodmanPoller(threading.Thread):
     def run(self) -> None:
         from hostaudit import engine
         from hostaudit.collectors import CollectContext, podman
+        from hostaudit.collectors._fs import host_exists
 
         last: dict[str, Container] = {}
+        known: tuple = ()  # the stores' state at the last read delivered
         reading: engine.Bounded | None = None
         took = 0.0
+
+        def poll(pids: list[int], seen: list[tuple]) -> PodmanFacts | None:
+            """The stores' containers; None when nothing the collector reads changed since `known`."""
+            ctx = CollectContext(podman_roots=self.roots)
+            (files, settled), alive = podman.store_state(ctx), [pid for pid in pids if host_exists(f"/proc/{pid}")]
+            seen.append((files, alive))
+            return None if settled and seen[0] == known else podman.collect(ctx)
+
         while True:
             if reading is None or reading.finished():
-                started = time.monotonic()
-                reading = engine.Bounded("podman", lambda: podman.collect(CollectContext(podman_roots=self.roots)),
-                                         self.budget)
-                last = self._hand_over(*reading.result(), last)
+                started, seen = time.monotonic(), []
+                pids = [c.pid for c in last.values() if c.pid]
+                reading = engine.Bounded("podman", functools.partial(poll, pids, seen), self.budget)
+                facts, status = reading.result()
+                if facts is not None or status.state is not CollectorState.OK:  # read, or could not be
+                    last = self._hand_over(facts, status, last)
+                    if reading.finished() and (facts is not None or status.state is CollectorState.SKIPPED):
+                        known = seen[0]
                 took = time.monotonic() - started
             if self.stop.wait(max(self.every, POLL_SPACING * took)):
                 return
