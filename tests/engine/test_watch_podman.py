@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile_storage import fanned_out_bolt
 from tests.hostile_user import HostileUser, hostile_user
 from tests.lab import PrivatePodman, busybox_tar, empty_containerd_state, lab_dir, run_hostaudit
 from tests.watching import Watching, audited
@@ -159,3 +160,22 @@ def test_a_users_rootless_container_is_judged_as_that_users():
             if running.process.poll() is None:
                 running.process.kill()
     shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_users_hostile_store_holds_up_no_line_of_the_others(podman):
+    """A user's bolt_state.db whose pages fan out without end (tests/hostile_storage.py) beside the lab's store: the
+    watch says why it cannot read that store, and a container created in the lab's still gets its line."""
+    podman.podman("rm", "--all", "--force")
+    with hostile_user() as user:
+        store = user.home / ".local/share/containers/storage"
+        planted = user.write(".local/share/containers/storage/libpod/bolt_state.db", fanned_out_bolt())
+        running = _watching(*_only(podman.base, podman.root, store))
+        try:
+            _said(running, f"{planted}: ")
+            podman.create("pw-beside", "--cap-add", "SYS_ADMIN")
+            line = running.wait_for("podman:root/pw-beside")
+            assert "container.cap_sys_admin" in line["failing"] and running.process.poll() is None
+            assert running.stop() == 0
+        finally:
+            if running.process.poll() is None:
+                running.process.kill()
