@@ -370,8 +370,8 @@ class PodmanPoller(threading.Thread):
                 facts, status = reading.result()
                 if facts is not None or status.state is not CollectorState.OK:  # read, or could not be
                     last = self._hand_over(facts, status, last)
-                    if reading.finished() and (facts is not None or status.state is CollectorState.SKIPPED):
-                        known = seen[0]
+                    delivered = reading.finished() and (facts is not None or status.state is CollectorState.SKIPPED)
+                    known = seen[0] if delivered else ()  # after a poll that failed, the next one reads
                 took = time.monotonic() - started
             if self.stop.wait(max(self.every, POLL_SPACING * took)):
                 return
