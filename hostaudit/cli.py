@@ -413,6 +413,10 @@ def watch(
         "--cri-every", parser=_seconds(0.5, 3600.0), metavar="SECONDS", show_default=False,
         help="List the CRI runtime's containers this often (default: 2).")] = 2.0,
     containerd_state: ContainerdState = None,
+    podman_root: PodmanRoot = None,
+    podman_every: Annotated[float, typer.Option(
+        "--podman-every", parser=_seconds(0.5, 3600.0), metavar="SECONDS", show_default=False,
+        help="Read the libpod stores for their containers this often (default: 2).")] = 2.0,
 ) -> None:
     """Judge each container as its engine reports it created, started or changed, against host facts refreshed on a
     schedule; one JSON line when a container's escape verdict or failing checks change. Runs until SIGTERM (exit
@@ -425,7 +429,8 @@ def watch(
         code = watching.run(docker_host=docker_host, timeout=timeout, host_every=host_every, output=output,
                             output_max_bytes=output_max_bytes, prometheus=prometheus, fail_on=fail_on,
                             waivers=waivers, host_root=str(host_root), deadline=deadline, cri_endpoint=cri_endpoint,
-                            cri_every=cri_every, containerd_state=tuple(containerd_state or ()))
+                            cri_every=cri_every, containerd_state=tuple(containerd_state or ()),
+                            podman_roots=tuple(podman_root or ()), podman_every=podman_every)
     except WaiverError as exc:
         raise _fail(str(exc)) from exc
     raise typer.Exit(code)

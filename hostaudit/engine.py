@@ -51,7 +51,7 @@ def _run(name: str, function: Callable[[], Any]) -> tuple[Any, CollectorStatus]:
     return facts, CollectorStatus(name, state, message, round(time.perf_counter() - started, 4))
 
 
-class _Bounded:
+class Bounded:
     """One collector run in a daemon thread, waited for at most `limit` seconds: a collector stuck in a loop cannot
     be killed in Python, so one past its time is left to run, its facts never read, and dies with the process."""
 
@@ -66,6 +66,10 @@ class _Bounded:
     def _work(self, function: Callable[[], Any]) -> None:
         self._outcome = _run(self.name, function)
         self._done.set()
+
+    def finished(self) -> bool:
+        """Whether the collector has returned (a run past its time may still be going)."""
+        return self._done.is_set()
 
     def result(self) -> tuple[Any, CollectorStatus]:
         """The collector's facts and status, or none and an error once its time is up."""
@@ -111,10 +115,10 @@ def collect(ctx: CollectContext, progress: Progress | None = None, deadline: flo
     ends = time.monotonic() + deadline
     refused = ""  # why no collector may start
 
-    def start(name: str, function: Callable[[], Any]) -> _Bounded:
+    def start(name: str, function: Callable[[], Any]) -> Bounded:
         if refused:
-            return _Bounded(name, function, 0.0, refused)
-        return _Bounded(name, function, min(deadline * COLLECTOR_SHARE, ends - time.monotonic()))
+            return Bounded(name, function, 0.0, refused)
+        return Bounded(name, function, min(deadline * COLLECTOR_SHARE, ends - time.monotonic()))
 
     use_host_root(ctx.host_root)
     say = progress or (lambda _message: None)

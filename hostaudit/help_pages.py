@@ -303,6 +303,12 @@ PAGES = {
         '                            (default: 2).\n'
         '  --containerd-state DIR    containerd state dir to read tasks from\n'
         '                            (repeatable; default: discovered).\n'
+        '  --podman-root DIR         libpod storage root to read containers from\n'
+        '                            (repeatable; default: /var/lib/containers/storage\n'
+        "                            and each user's\n"
+        '                            ~/.local/share/containers/storage).\n'
+        '  --podman-every SECONDS    Read the libpod stores for their containers this\n'
+        '                            often (default: 2).\n'
         '  --help                    Show this message and exit.\n'
         '\n'
         '  Example: hostaudit watch --output /var/log/hostaudit/watch.jsonl --fail-on high\n'

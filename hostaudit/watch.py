@@ -7,7 +7,8 @@ the host and daemon checks are evaluated over them then. One thread per Docker e
 readers (`READERS` at once, one read of a container at a time, the last event's always after it) inspect each
 container an event names and read its /proc, and hand the container to the main thread, which runs the
 audit (`engine.audit`, the same checks, escape verdict and waivers) over the host facts and that container alone.
-A CRI runtime's containers are polled (`CriPoller`, with the audit's CRI collector) and judged with their pod.
+A CRI runtime's containers are polled (`CriPoller`, with the audit's CRI collector) and judged with their pod;
+Podman's, in root's and each user's libpod storage, are polled with the audit's Podman collector (`PodmanPoller`).
 A line is written when the verdict or the failing checks of a container change. The watch writes nothing else to
 the host than its output and Prometheus files.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import queue
@@ -28,7 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hostaudit.model import Container, CriFacts, ProcessFacts, Result, Snapshot, container_subject
+from hostaudit.model import (
+    CollectorState,
+    CollectorStatus,
+    Container,
+    CriFacts,
+    PodmanFacts,
+    ProcessFacts,
+    Result,
+    Snapshot,
+    container_subject,
+)
 from hostaudit.severity import Severity
 
 if TYPE_CHECKING:
@@ -45,6 +57,7 @@ OUTPUT_MAX_BYTES = 16 * 2**20
 PROMETHEUS_EVERY = 1.0  # seconds between rewrites of the Prometheus file, however many lines were written
 READERS = 8  # containers of one engine read at once: an inspect waits while the daemon starts that container
 READ_TRIES = 3  # inspects of a container before it is reported unreadable (a busy daemon times one out)
+POLL_SPACING = 4  # a Podman poll starts at least this many times its predecessor's duration after its end
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class Observation:
     error: str | None = None  # why the container could not be read
     cri: CriFacts | None = None  # for a CRI container: the poll that found it (its pod, the pod's members)
     companions: dict[str, ProcessFacts] = dataclasses.field(default_factory=dict)  # /proc of its pod's members
+    podman: PodmanFacts | None = None  # for a Podman container: the poll that found it (the stores read)
 
 
 @dataclass(frozen=True)
@@ -327,6 +341,81 @@ class CriPoller(threading.Thread):
                 return
 
 
+class PodmanPoller(threading.Thread):
+    """Looks at root's and each user's libpod storage every `every` seconds and, when a file the audit's Podman
+    collector reads changed (`podman.store_state`) or a container's process ended, reads it with that collector (the
+    same roots, trust rule and bounds; no event stream exists for created containers), and hands over each container
+    that is new or changed, and each one gone. Each poll runs in a thread of its own, waited for at most `budget`
+    seconds; one past it is left to end before the next starts. Polls are POLL_SPACING times their duration apart at
+    least, so whatever a user's store holds, the poller spends at most a fifth of a core on it."""
+
+    def __init__(self, roots: tuple[str, ...], budget: float, every: float, out: queue.SimpleQueue,
+                 stop: threading.Event) -> None:
+        super().__init__(name="watch:podman", daemon=True)
+        self.roots, self.budget, self.every, self.out, self.stop = roots, budget, every, out, stop
+        self.label = "podman"
+        self.up = False
+        self._problem = ""  # the last poll's error, said once
+
+    def run(self) -> None:
+        from hostaudit import engine
+        from hostaudit.collectors import CollectContext, podman
+        from hostaudit.collectors._fs import host_exists
+
+        last: dict[str, Container] = {}
+        known: tuple = ()  # the stores' state at the last read delivered
+        reading: engine.Bounded | None = None
+        took = 0.0
+
+        def poll(pids: list[int], seen: list[tuple]) -> PodmanFacts | None:
+            """The stores' containers; None when nothing the collector reads changed since `known`."""
+            ctx = CollectContext(podman_roots=self.roots)
+            (files, settled), alive = podman.store_state(ctx), [pid for pid in pids if host_exists(f"/proc/{pid}")]
+            seen.append((files, alive))
+            return None if settled and seen[0] == known else podman.collect(ctx)
+
+        while True:
+            if reading is None or reading.finished():
+                started, seen = time.monotonic(), []
+                pids = [c.pid for c in last.values() if c.pid]
+                reading = engine.Bounded("podman", functools.partial(poll, pids, seen), self.budget)
+                facts, status = reading.result()
+                if facts is not None or status.state is not CollectorState.OK:  # read, or could not be
+                    last = self._hand_over(facts, status, last)
+                    delivered = reading.finished() and (facts is not None or status.state is CollectorState.SKIPPED)
+                    known = seen[0] if delivered else ()  # after a poll that failed, the next one reads
+                took = time.monotonic() - started
+            if self.stop.wait(max(self.every, POLL_SPACING * took)):
+                return
+
+    def _hand_over(self, facts: PodmanFacts | None, status: CollectorStatus,
+                   last: dict[str, Container]) -> dict[str, Container]:
+        """Put an Observation for each container new or changed since `last`, and for each one gone; the containers
+        now known. A store that could not be read keeps its user's containers as they were: unread is not gone."""
+        from hostaudit.collectors.runtime import read_process
+
+        if status.message != self._problem:
+            say(status.message or "podman: every store read again")
+            self._problem = status.message
+        if facts is None and status.state is not CollectorState.SKIPPED:  # out of time, or a bug: nothing known
+            self.up = False
+            return last
+        if not self.up:
+            say(f"podman: reading its stores every {self.every:g} s")
+        self.up = True
+        facts = facts or PodmanFacts((), ())  # skipped: no libpod storage on the host
+        unread = {s.owner_uid for s in facts.stores if s.error}
+        current = {container_subject(c).key: c for c in facts.containers}
+        for key, ctr in current.items():
+            if last.get(key) != ctr:
+                self.out.put(Observation(f"podman:{ctr.owner}", "update" if key in last else "create", key, ctr,
+                                         read_process(ctr.pid) if ctr.pid else None, podman=facts))
+        kept = {key: ctr for key, ctr in last.items() if key not in current and ctr.owner_uid in unread}
+        for key in last.keys() - current.keys() - kept.keys():
+            self.out.put(Observation(f"podman:{last[key].owner}", GONE, key, None))
+        return {**kept, **current}
+
+
 # ---------------------------------------------------------------- judging
 
 def _joined(ctr: Container, seen: dict[str, Observation]) -> list[Container]:
@@ -339,7 +428,8 @@ def _joined(ctr: Container, seen: dict[str, Observation]) -> list[Container]:
         for mode in current.namespaces.values():
             ref = mode.split(":", 1)[1] if mode.startswith("container:") else ""
             for other in (o.container for o in seen.values() if o.container is not None):
-                if ref and other.owner_uid == ctr.owner_uid and other.key != ctr.key and other not in found and (
+                if ref and (other.source, other.owner_uid) == (ctr.source, ctr.owner_uid) and other.key != ctr.key \
+                        and other not in found and (
                         other.id == ref or other.name == ref.lstrip("/")
                         or (len(ref) >= 12 and other.id.startswith(ref))):
                     found.append(other)
@@ -349,15 +439,14 @@ def _joined(ctr: Container, seen: dict[str, Observation]) -> list[Container]:
 
 def subject_snapshot(host: Snapshot, obs: Observation, joined: list[Container]) -> Snapshot:
     """The host's facts with the observed container (and the Docker containers it joins, or its pod's members) as
-    the only containers: they and their /proc were just read, so their sources are ok whatever the last host
-    collection said of other containers."""
-    from hostaudit.model import CollectorState, CollectorStatus
-
+    the only containers, each where the audit puts its engine's: they and their /proc were just read, so their
+    sources are ok whatever the last host collection said of other containers."""
     ctr = obs.container
     assert ctr is not None
     runtime = {**obs.companions, **({ctr.key: obs.process} if obs.process is not None else {})}
     fresh = {name: CollectorStatus(name, CollectorState.OK, "", 0.0)
-             for name in ("containers", "runtime", *(("cri",) if obs.cri is not None else ()))}
+             for name in ("containers", "runtime", *(("cri",) if obs.cri is not None else ()),
+                          *(("podman",) if obs.podman is not None else ()))}
     cri = None
     if obs.cri is not None and ctr.pod is not None:
         members = tuple(c for c in obs.cri.containers if c.pod and c.pod.sandbox_id == ctr.pod.sandbox_id
@@ -366,11 +455,12 @@ def subject_snapshot(host: Snapshot, obs: Observation, joined: list[Container]) 
                                   pods=tuple(p for p in obs.cri.pods if p.sandbox_id == ctr.pod.sandbox_id))
     elif host.cri is not None:
         cri = dataclasses.replace(host.cri, containers=(), pods=())
+    podman = obs.podman or host.podman
     return dataclasses.replace(
-        host, containers=tuple(c for c in (ctr, *joined) if obs.cri is None), runtime=runtime,
+        host, containers=(ctr, *joined) if obs.cri is None and obs.podman is None else (), runtime=runtime,
         collectors={**host.collectors, **fresh}, cri=cri,
         containerd=dataclasses.replace(host.containerd, containers=(), pods=()) if host.containerd else None,
-        podman=dataclasses.replace(host.podman, containers=()) if host.podman else None)
+        podman=dataclasses.replace(podman, containers=(ctr,) if obs.podman is not None else ()) if podman else None)
 
 
 @dataclass(frozen=True)
@@ -478,7 +568,10 @@ class Watch:
     messages: queue.SimpleQueue = dataclasses.field(default_factory=queue.SimpleQueue)
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     cri_every: float = 2.0
-    followers: dict[str, DockerFollower | CriPoller] = dataclasses.field(default_factory=dict)
+    podman_roots: tuple[str, ...] = ()  # libpod storage roots to read; empty: root's and every user's
+    podman_every: float = 2.0
+    podman_budget: float = 15.0  # seconds one read of the libpod stores may take
+    followers: dict[str, DockerFollower | CriPoller | PodmanPoller] = dataclasses.field(default_factory=dict)
     judged: dict[str, Judgement] = dataclasses.field(default_factory=dict)
     seen: dict[str, Observation] = dataclasses.field(default_factory=dict)  # the last of each container present
     lines: int = 0
@@ -537,6 +630,11 @@ class Watch:
                                self.stop)
             self.followers[snapshot.cri.endpoint] = poller
             poller.start()
+        podman_found = snapshot.collectors.get("podman")
+        if podman_found and podman_found.state is not CollectorState.SKIPPED and "podman" not in self.followers:
+            self.followers["podman"] = PodmanPoller(self.podman_roots, self.podman_budget, self.podman_every,
+                                                    self.messages, self.stop)
+            self.followers["podman"].start()
         for obs in list(self.seen.values()):  # the host facts changed under them
             self._consider(dataclasses.replace(obs, event="refresh"))
         say(f"host facts collected ({facts.reason}) in {facts.seconds:.1f} s; "
@@ -552,7 +650,7 @@ class Watch:
             self.seen.pop(obs.key, None)
         else:
             self.seen[obs.key] = obs
-            joined = _joined(obs.container, self.seen) if obs.cri is None else []
+            joined = _joined(obs.container, self.seen) if obs.cri is None and obs.podman is None else []
             now = judge(self.host, self.results, obs, joined, self.waivers, self.fail_on)
         if now is None:
             self.judged.pop(obs.key, None)
@@ -634,21 +732,23 @@ def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: flo
         output: Path | None = None, output_max_bytes: int = OUTPUT_MAX_BYTES, prometheus: Path | None = None,
         fail_on: Severity | None = None, waivers: Path | None = None, host_root: str = "/",
         deadline: float = 60.0, cri_endpoint: str | None = None, cri_every: float = 2.0,
-        containerd_state: tuple[str, ...] = ()) -> int:
-    """Watch every verified Docker engine (or `docker_host` alone) and the node's CRI runtime (or `cri_endpoint`)
-    until SIGTERM; the exit code."""
+        containerd_state: tuple[str, ...] = (), podman_roots: tuple[str, ...] = (), podman_every: float = 2.0) -> int:
+    """Watch every verified Docker engine (or `docker_host` alone), the node's CRI runtime (or `cri_endpoint`) and
+    the libpod stores (or `podman_roots`) until SIGTERM; the exit code."""
     from hostaudit import catalog, engine
     from hostaudit import waivers as waiving
     from hostaudit.collectors import CollectContext
     from hostaudit.collectors._docker import release
     from hostaudit.collectors._fs import use_host_root
     from hostaudit.collectors.containers import endpoints
+    from hostaudit.options import COLLECTOR_SHARE
 
     use_host_root(host_root)
 
     def collect() -> tuple[Snapshot, list[Endpoint]]:
         ctx = CollectContext(docker_host=docker_host, docker_timeout=timeout, host_root=host_root,
-                             cri_endpoint=cri_endpoint, cri_timeout=timeout, containerd_state_dirs=containerd_state)
+                             cri_endpoint=cri_endpoint, cri_timeout=timeout, containerd_state_dirs=containerd_state,
+                             podman_roots=podman_roots)
         snapshot = engine.collect(ctx, deadline=deadline)
         found = endpoints(ctx)
         release(ctx)
@@ -663,4 +763,5 @@ def run(*, docker_host: str | None = None, timeout: float = 5.0, host_every: flo
         return accepted
 
     return Watch(collect, load_waivers, LineOutput(output, output_max_bytes), prometheus=prometheus, fail_on=fail_on,
-                 host_every=host_every, timeout=timeout, cri_every=cri_every).run()
+                 host_every=host_every, timeout=timeout, cri_every=cri_every, podman_roots=podman_roots,
+                 podman_every=podman_every, podman_budget=deadline * COLLECTOR_SHARE).run()

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import stat
+import time
 
 from hostaudit.collectors import CollectContext, CollectorSkipped, PartialFacts, maps_root_to
 from hostaudit.collectors._bolt import BoltError, BoltFile
@@ -45,6 +46,7 @@ MAX_VALUE = 16 * 1024 * 1024  # bytes of one SQLite value (a container's config 
 MAX_STEPS = 50_000_000  # SQLite VM steps of one query: about a second; 100,000 real rows take a few million
 STEP_CHECK = 10_000  # steps between two looks at the budget
 CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
+SETTLED_S = 1.0  # a file changed more recently may change again within one tick of its times (see `store_state`)
 # libpod's ContainerStatus numbers (define/containerstate.go)
 STATES = {1: "created", 2: "created", 3: "running", 4: "stopped", 5: "paused", 6: "exited", 7: "removing",
           8: "stopping"}
@@ -180,10 +182,14 @@ def _sqlite_records(data: bytes) -> list[tuple[str, str]]:
     return [(str(config), str(state or "{}")) for config, state in rows]
 
 
+def _runtime_specs(graph_root: str, ctr_id: str = "*") -> list[str]:
+    """The config.json files the runtime was handed for a container (every container's by default)."""
+    return sorted(host_glob(os.path.join(glob.escape(graph_root), "*-containers", ctr_id, "userdata", "config.json")))
+
+
 def _runtime_spec(graph_root: str, ctr_id: str, uid: int) -> dict | None:
     """The config.json the runtime was handed, when the container was initialised at least once."""
-    for path in sorted(host_glob(os.path.join(glob.escape(graph_root), "*-containers", ctr_id, "userdata",
-                                              "config.json"))):
+    for path in _runtime_specs(graph_root, ctr_id):
         try:
             data = _read_owned(path, uid)
             return parse_json_object(data.decode("utf-8", "replace")) if data else None
@@ -235,6 +241,25 @@ def read_store(root: StoreRoot) -> tuple[PodmanStore, list[Container]]:
         found = [c for c in (container_from(config, state, root) for config, state in records) if c is not None]
         return PodmanStore(root.path, root.owner, root.owner_uid, path), found
     return PodmanStore(root.path, root.owner, root.owner_uid, ""), []
+
+
+def store_state(ctx: CollectContext) -> tuple[tuple, bool]:
+    """A value that changes whenever a file `collect` reads does (each root; the identity, owner, size and times of
+    its databases and runtime specs: a user can set a file's mtime back, never its ctime), and whether it is settled:
+    no file changed in the last SETTLED_S, within which it may change again without its times moving (they advance
+    by clock ticks)."""
+    state, latest = [], 0
+    for root in discover_roots(ctx):
+        for path in (os.path.join(root.path, BOLT_DB), os.path.join(root.path, SQLITE_DB), *_runtime_specs(root.path)):
+            try:
+                info = os.lstat(host_path(path, follow=False))
+            except OSError as exc:
+                state.append((root, path, type(exc).__name__))
+                continue
+            state.append((root, path, info.st_dev, info.st_ino, info.st_mode, info.st_uid, info.st_size,
+                          info.st_mtime_ns, info.st_ctime_ns))
+            latest = max(latest, info.st_ctime_ns)
+    return tuple(state), latest < time.time_ns() - SETTLED_S * 1e9
 
 
 def collect(ctx: CollectContext) -> PodmanFacts:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,51 +20,9 @@ import pytest
 
 from tests.engine.conftest import HARDENED, needs_engine
 from tests.lab import PrivateDocker, lab_dir, run_hostaudit
+from tests.watching import Watching, audited
 
 pytestmark = [needs_engine, pytest.mark.skipif(os.geteuid() != 0, reason="needs root")]
-
-
-class Watching:
-    """A `hostaudit watch` process whose JSON lines are read as they come."""
-
-    def __init__(self, *args: str) -> None:
-        if "--cri-endpoint" not in args:  # not the CRI runtime of another lab (a kubelet of a test names one)
-            args = (*args, "--cri-endpoint", "unix:///srv/hostaudit-lab/no-cri.sock")
-        self.process = subprocess.Popen(["hostaudit", "watch", *args], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
-        self.lines: queue.Queue[dict] = queue.Queue()
-        self.raw: list[str] = []
-        self.stderr: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.raw.append(line)
-            self.lines.put(json.loads(line))
-
-    def wait_for(self, subject: str, timeout: float = 30.0, **fields) -> dict:
-        """The next line about `subject` (with `fields`), skipping others."""
-        ends = time.monotonic() + timeout
-        while time.monotonic() < ends:
-            try:
-                line = self.lines.get(timeout=max(0.0, ends - time.monotonic()))
-            except queue.Empty:
-                break
-            if line["subject"] == subject and all(line.get(k) == v for k, v in fields.items()):
-                return line
-        raise AssertionError(f"no line about {subject} within {timeout} s; stderr: {''.join(self.stderr)[-2000:]}")
-
-    def wait_following(self, timeout: float = 60.0) -> None:
-        ends = time.monotonic() + timeout
-        while not any("following its events" in line for line in self.stderr):
-            if time.monotonic() > ends or self.process.poll() is not None:
-                raise AssertionError(f"the watch does not follow the daemon: {''.join(self.stderr)[-2000:]}")
-            time.sleep(0.05)
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
 
 
 SLOW_START_S = 8  # how long the `slow` runtime sleeps before creating a container: the daemon's start takes that
@@ -107,14 +63,6 @@ def _audit(docker: PrivateDocker) -> dict:
     return json.loads(run_hostaudit("audit", "--format", "json", "--docker-host", docker.url).stdout)
 
 
-def _audited(report: dict, key: str) -> tuple[str, list[str], list[str]]:
-    """Verdict, failing check ids and escape techniques the one-shot report gives the container `key`."""
-    escape = next(e for e in report["escapes"] if e["subject"]["key"] == key)
-    failing = sorted({f["check_id"] for f in report["findings"]
-                      if f["subject"]["key"] == key and f["status"] == "fail"})
-    return escape["verdict"], failing, [p["technique"] for p in escape["paths"]]
-
-
 def test_weak_containers_get_the_one_shot_audits_verdict(docker, watching):
     docker.run("w-sysadmin", "--cap-add", "SYS_ADMIN")
     docker.run("w-sock", "-v", f"{docker.socket}:/var/run/docker.sock")
@@ -123,7 +71,7 @@ def test_weak_containers_get_the_one_shot_audits_verdict(docker, watching):
     assert lines["w-priv"]["event"] == "create"
     report = _audit(docker)
     for name, line in lines.items():
-        verdict, failing, paths = _audited(report, f"docker:{name}")
+        verdict, failing, paths = audited(report, f"docker:{name}")
         assert (line["verdict"], line["failing"], line["paths"]) == (verdict, failing, paths), name
         assert line["verdict"] == "escapable"
         assert line["engine"] == f"docker:{docker.socket}"
@@ -143,7 +91,7 @@ def test_hardened_container_gives_no_line_at_fail_on_high(docker):
         assert marker["failing"] and all(line["subject"] != "docker:w-hardened" for line in map(json.loads,
                                                                                               running.raw))
         report = _audit(docker)
-        verdict, failing, _ = _audited(report, "docker:w-hardened")
+        verdict, failing, _ = audited(report, "docker:w-hardened")
         assert verdict == "contained"  # the one-shot audit agrees: contained, nothing failing at high or above
         assert not [c for c in failing if report["checks"][c]["severity"] in ("critical", "high")]
         assert running.stop() == 0

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from tests.cri_lab import ContainerSpec, PodSpec, PrivateCri, cni_available, has_cri_client
-from tests.engine.test_watch import Watching, _audited
 from tests.lab import lab_dir, run_hostaudit
+from tests.watching import Watching, audited
 
 pytestmark = pytest.mark.skipif(not has_cri_client() or not cni_available(),
                                 reason="needs containerd, the CRI client and the CNI plugins")
@@ -52,11 +52,11 @@ def test_weak_pod_gets_the_audits_verdict_hardened_none_and_removal_is_reported(
         cri.run_pod(PodSpec(NS, "strong"), [ContainerSpec("web", **HARDENED)])
         line = running.wait_for(f"k8s:{NS}/weak/app")
         report = json.loads(run_hostaudit("audit", "--format", "json", *_sources(cri)).stdout)
-        verdict, failing, paths = _audited(report, f"k8s:{NS}/weak/app")
+        verdict, failing, paths = audited(report, f"k8s:{NS}/weak/app")
         high = [c for c in failing if report["checks"][c]["severity"] in ("critical", "high")]
         assert (line["verdict"], line["failing"], line["paths"]) == (verdict, high, paths)
         assert line["verdict"] == "escapable" and line["engine"] == f"cri:{cri.socket}"
-        assert _audited(report, f"k8s:{NS}/strong/web")[0] == "contained"
+        assert audited(report, f"k8s:{NS}/strong/web")[0] == "contained"
         cri.remove_pod(ids["(sandbox)"])
         gone = running.wait_for(f"k8s:{NS}/weak/app", event="destroy")
         assert gone["verdict"] is None
