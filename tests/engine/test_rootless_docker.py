@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from tests.lab import ROOTLESS_SCRIPT, PrivateRootlessDocker, lab_dir, run_hostaudit
+from tests.watching import Watching, audited
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(t) for t in ("rootlesskit", "newuidmap", "setpriv", "useradd"))
@@ -46,6 +47,27 @@ def report(rootless) -> dict:
     finally:
         if env_docker_host is not None:
             os.environ["DOCKER_HOST"] = env_docker_host
+
+
+def test_the_watch_follows_the_users_engine_and_judges_as_the_audit(rootless, report):
+    """`hostaudit watch` with no --docker-host follows every verified dockerd, the user's rootless one too: a
+    privileged container the user creates while it runs gets the verdict, failing checks and escape paths the
+    one-shot audit gives rl-priv, created the same way (landing as the user, not host root)."""
+    env_docker_host = os.environ.pop("DOCKER_HOST", None)
+    running = Watching()
+    try:
+        running.wait_following(said=f"docker:{rootless.socket}: following its events")
+        rootless.docker("create", "--name", "rl-watched", "--privileged", "hostaudit-lab/busybox:1", "sleep", "3600")
+        line = running.wait_for(f"docker:{rootless.socket}:rl-watched", timeout=60)
+        assert (line["verdict"], line["failing"], line["paths"]) == audited(report, f"docker:{rootless.socket}:rl-priv")
+        assert line["verdict"] == "weakened"
+        assert running.stop() == 0
+    finally:
+        if env_docker_host is not None:
+            os.environ["DOCKER_HOST"] = env_docker_host
+        if running.process.poll() is None:
+            running.process.kill()
+        rootless.docker("rm", "-f", "rl-watched", check=False)
 
 
 def test_rootless_dockerd_is_found_with_its_user(rootless, report):
