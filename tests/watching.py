@@ -75,3 +75,10 @@ def audited(report: dict, key: str) -> tuple[str, list[str], list[str]]:
     failing = sorted({f["check_id"] for f in report["findings"]
                       if f["subject"]["key"] == key and f["status"] == "fail"})
     return escape["verdict"], failing, [p["technique"] for p in escape["paths"]]
+
+
+def assert_audit_finds_nothing_high(report: dict, key: str) -> None:
+    """The one-shot audit agrees the container `key` is contained, with no check failing at high or above."""
+    verdict, failing, _ = audited(report, key)
+    assert verdict == "contained"
+    assert not [c for c in failing if report["checks"][c]["severity"] in ("critical", "high")]
