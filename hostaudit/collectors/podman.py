@@ -207,7 +207,8 @@ def container_from(config_json: str, state_json: str, root: StoreRoot) -> Contai
     ctr_id, name = config.get("id"), config.get("name")
     if not isinstance(ctr_id, str) or not CONTAINER_ID.fullmatch(ctr_id) or not isinstance(name, str):
         return None
-    spec = _runtime_spec(root.path, ctr_id, root.owner_uid) or config.get("spec")
+    runtime_spec = _runtime_spec(root.path, ctr_id, root.owner_uid)
+    spec = runtime_spec or config.get("spec")
     if not isinstance(spec, dict):
         return None
     status = STATES.get(state.get("state"), "unknown") if isinstance(state.get("state"), int) else "unknown"
@@ -220,8 +221,11 @@ def container_from(config_json: str, state_json: str, root: StoreRoot) -> Contai
     if root.owner_uid != 0 and namespaces.get("user") == "host":
         namespaces["user"] = "private"  # the owner's user namespace, in which the rootless engine itself runs
     image = config.get("rootfsImageName")
+    # until the container is first initialised, the stored spec says uid 0 whatever was declared: the declared user
+    declared = config.get("user")
+    user = declared if runtime_spec is None and isinstance(declared, str) else ctr.user
     return dataclasses.replace(
-        ctr, key=f"podman:{root.owner}/{name}", name=name if root.owner_uid == 0 else f"{root.owner}/{name}",
+        ctr, key=f"podman:{root.owner}/{name}", user=user, name=name if root.owner_uid == 0 else f"{root.owner}/{name}",
         source="podman", image=image if isinstance(image, str) else "", privileged=config.get("privileged") is True
         or ctr.privileged, labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
         namespaces=namespaces, owner=root.owner, owner_uid=root.owner_uid)

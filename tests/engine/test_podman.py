@@ -62,3 +62,13 @@ def test_privileged_and_sys_admin_podman_containers_fail_and_can_escape(podman_l
     assert verdicts["podman:root/pm-priv"] == "escapable"
     assert verdicts["podman:root/pm-hardened"] != "escapable"
     assert verdicts["podman:root/pm-sysadmin"] in ("escapable", "weakened")
+
+
+def test_the_user_a_created_container_declares_is_the_one_judged(podman_lab, podman_report):
+    """Before its first start, libpod's stored spec says uid 0 whatever `--user` was given (the user is resolved
+    when the container is initialised): the declared user is the one Podman itself reports."""
+    inspected = {c["Name"]: c for c in json.loads(podman_lab.podman("inspect", "pm-hardened", "pm-priv").stdout)}
+    assert inspected["pm-hardened"]["Config"]["User"] == "1000:1000"
+    assert inspected["pm-priv"]["Config"]["User"] in ("", "root", "0", "0:0")
+    assert _status(podman_report, "container.runs_as_root", "podman:root/pm-hardened") == "pass"
+    assert _status(podman_report, "container.runs_as_root", "podman:root/pm-priv") == "fail"
