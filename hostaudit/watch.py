@@ -206,8 +206,9 @@ class DockerFollower(threading.Thread):
         listed = api.containers(all=True, trunc=False)
         ids = [c["Id"] for c in listed if isinstance(c, dict) and isinstance(c.get("Id"), str)] \
             if isinstance(listed, list) else []
+        listed = set(ids)
         with self._lock:
-            gone = [container_id for container_id in self.keys if container_id not in set(ids)]
+            gone = [container_id for container_id in self.keys if container_id not in listed]
         for container_id in gone:  # removed while the stream was down
             self._read(container_id, GONE)
         for container_id in ids[:MAX_LISTED]:
